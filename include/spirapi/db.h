@@ -1,0 +1,166 @@
+// SpiraPi: an embedded, transactional, compressed and optionally encrypted
+// store of JSON records in six components.
+//
+// Thread safety: a DB may be used from any number of threads at once without
+// external synchronization. A Transaction belongs to one thread at a time.
+// One process at a time may open a database; a second Open() of the same
+// directory fails with Busy.
+//
+// Every function returns a Status. Besides the codes listed per function, any
+// function that touches files can return IOError, and after an I/O error on
+// the write path (a failed write or fdatasync) every later write fails with
+// that same IOError until the database is reopened: a failed fsync is never
+// retried and trusted.
+
+#ifndef SPIRAPI_DB_H_
+#define SPIRAPI_DB_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spirapi/options.h"
+#include "spirapi/record.h"
+#include "spirapi/status.h"
+
+namespace spirapi {
+
+// A consistent read view of the whole database (all components).
+class Snapshot {
+ protected:
+  virtual ~Snapshot() = default;
+};
+
+// A group of writes to one or more components, committed atomically.
+// Reads inside the transaction see its snapshot (taken at BeginTransaction)
+// plus its own uncommitted writes. Commit fails with Conflict if another
+// transaction committed a write to one of the same records after this
+// transaction's snapshot (snapshot isolation, first committer wins); the
+// transaction is then discarded and may be retried from the start.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;  // rolls back if neither committed nor rolled back
+
+  // Buffers a write. InvalidArgument for a bad id or invalid JSON (the
+  // transaction stays usable); metadata must be a JSON object.
+  virtual Status Put(Component c, std::string_view id, std::string_view data_json,
+                     std::string_view metadata_json = "{}") = 0;
+  // Buffers a delete. NotFound if the record does not exist in this view.
+  virtual Status Delete(Component c, std::string_view id) = 0;
+  // NotFound, Corruption.
+  virtual Status Get(Component c, std::string_view id, StorageRecord* record) = 0;
+  virtual Status Exists(Component c, std::string_view id, bool* exists) = 0;
+
+  // Conflict, IOError. After Commit or Rollback the transaction is finished
+  // and further calls return InvalidArgument.
+  virtual Status Commit() = 0;
+  virtual Status Rollback() = 0;
+};
+
+struct ComponentStats {
+  uint64_t live_records = 0;     // ids whose newest version is not deleted
+  uint64_t stored_versions = 0;  // versions and tombstones the index holds
+  uint64_t segment_files = 0;
+  uint64_t segment_bytes = 0;
+  uint64_t garbage_bytes = 0;    // estimated bytes compaction would free
+};
+
+struct DbStats {
+  ComponentStats components[kNumComponents];
+  uint64_t journal_files = 0;
+  uint64_t journal_bytes = 0;
+  uint64_t total_disk_bytes = 0;
+  uint64_t last_sequence = 0;
+  uint64_t commits = 0;            // since open
+  uint64_t journal_syncs = 0;      // fdatasyncs of the journal since open
+  uint64_t flushes = 0;            // journal files written to segments since open
+  uint64_t compactions = 0;
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t index_memory_bytes = 0; // estimate of the in-memory index
+  int compression_level = 0;
+  int max_file_size_mb = 0;
+  int backup_interval_hours = 0;
+  bool encrypted = false;
+  std::string ToJson() const;
+};
+
+// One damaged place found by DB::Verify.
+struct Damage {
+  std::string file;       // path relative to the database directory
+  uint64_t offset = 0;    // byte offset in that file
+  std::string component;  // component name, empty if unknown
+  std::string id;         // record id, empty if unreadable
+  std::string what;       // e.g. "record checksum mismatch"
+};
+
+struct VerifyReport {
+  uint64_t files_checked = 0;
+  uint64_t records_checked = 0;
+  std::vector<Damage> damage;
+  bool clean() const { return damage.empty(); }
+};
+
+class DB {
+ public:
+  // Opens (or creates, see Options) the database in directory `path`.
+  // Errors: InvalidArgument (not a SpiraPi database, bad option, option that
+  // differs from the stored one, wrong passphrase), NotSupported (written by a
+  // newer format version), Busy (open in another process), Corruption
+  // (a damaged manifest), IOError.
+  static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  virtual ~DB() = default;  // waits for background work, then closes
+
+  // Writes one record in its own transaction. The record's version becomes
+  // the previous version + 1 (1 for a new id).
+  // Errors: InvalidArgument (empty or over-long id, invalid JSON, metadata not
+  // an object, record over kMaxValueBytes).
+  virtual Status Put(const WriteOptions& wo, Component c, std::string_view id,
+                     std::string_view data_json, std::string_view metadata_json = "{}") = 0;
+  // Errors: NotFound if the id has no live record.
+  virtual Status Delete(const WriteOptions& wo, Component c, std::string_view id) = 0;
+
+  // Errors: NotFound; Corruption naming the record and file.
+  virtual Status Get(const ReadOptions& ro, Component c, std::string_view id,
+                     StorageRecord* record) = 0;
+  // An older version of a live or deleted record, while retained (see
+  // Options::max_versions_kept). Errors: NotFound, Corruption.
+  virtual Status GetVersion(const ReadOptions& ro, Component c, std::string_view id,
+                            uint64_t version, StorageRecord* record) = 0;
+  virtual Status Exists(const ReadOptions& ro, Component c, std::string_view id,
+                        bool* exists) = 0;
+  // Calls fn for each live record in id order (bytewise) until fn returns
+  // false. Sees one snapshot throughout. Errors: Corruption (stops the scan).
+  virtual Status Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
+                      const std::function<bool(const StorageRecord&)>& fn) = 0;
+  // Number of live records (of the snapshot, if one is given).
+  virtual Status Count(const ReadOptions& ro, Component c, uint64_t* count) = 0;
+
+  virtual Status BeginTransaction(const WriteOptions& wo, std::unique_ptr<Transaction>* txn) = 0;
+
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+
+  // Writes all journal data to the components' segment files.
+  virtual Status Flush() = 0;
+  // Flushes, then rewrites every component's segments without overwritten
+  // (beyond retention) or deleted records, at the database's compression
+  // level. Readers and writers continue meanwhile. Crash-safe at every step.
+  virtual Status Compact() = 0;
+  // Reads and checks every file and record. Returns OK with the findings in
+  // *report (damage is reported there, not as an error status).
+  virtual Status Verify(VerifyReport* report,
+                        const std::function<void(double)>& progress = nullptr) = 0;
+  virtual Status GetStats(DbStats* stats) = 0;
+};
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_DB_H_

@@ -1,0 +1,97 @@
+// Options that control a database, and per-operation read and write options.
+
+#ifndef SPIRAPI_OPTIONS_H_
+#define SPIRAPI_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace spirapi {
+
+class FileSystem;
+class Snapshot;
+
+struct Options {
+  // Create the database if the directory holds none. Default: true.
+  bool create_if_missing = true;
+
+  // Fail with InvalidArgument if a database already exists. Default: false.
+  bool error_if_exists = false;
+
+  // The settings below are stored in the database when it is created. Left
+  // unset, an existing database uses its stored value and a new one the
+  // default. Set to a value that differs from the stored one, Open() fails
+  // with InvalidArgument (so a typo cannot silently change a database).
+
+  // LZMA preset used when journal data is written to a component's sealed
+  // segment files, 0 (none) to 9 (smallest, slowest). Commits never wait for
+  // LZMA: it runs in the background. Default at creation: 3.
+  std::optional<int> compression_level;
+
+  // Journal and segment files are closed ("rotated") once they reach this
+  // size, in MiB (1..4096). Default at creation: 64.
+  std::optional<int> max_file_size_mb;
+
+  // How often the backup job (a later release) should run. Stored now so a
+  // database keeps its setting. 1..8760. Default at creation: 24.
+  std::optional<int> backup_interval_hours;
+
+  // Encrypt everything that holds ids or data with AES-256-GCM under a key
+  // derived from `passphrase` by scrypt (salt stored in the database). Fixed
+  // at creation: opening an encrypted database without a passphrase, or a
+  // plain one with encryption_enabled, fails with InvalidArgument.
+  bool encryption_enabled = false;
+  std::string passphrase;
+
+  // Verify each record's SHA-256 when it is read. Turning this off saves about
+  // a microsecond per KiB read; frame and block checksums are still checked.
+  bool verify_checksums = true;
+
+  // Bytes of decompressed/decrypted segment blocks kept in memory. Default 256 MiB.
+  size_t block_cache_bytes = 256u << 20;
+
+  // Older versions of a record stay readable (DB::GetVersion) until compaction;
+  // compaction keeps the newest `max_versions_kept` versions of every live id
+  // (at least 1) and drops every version of a deleted id. Default: 4.
+  int max_versions_kept = 4;
+
+  // Run journal flushes and compactions on a background thread. When false
+  // they run only inside DB::Compact() and DB::Flush(). Default: true.
+  bool background_work = true;
+
+  // Compact a component in the background once this fraction of its segment
+  // bytes belongs to overwritten or deleted records. Default: 0.5.
+  double compaction_garbage_ratio = 0.5;
+
+  // Where files are read and written. nullptr: FileSystem::Default().
+  FileSystem* file_system = nullptr;
+};
+
+struct WriteOptions {
+  // true: Commit returns once the transaction is on stable storage (fdatasync
+  // of the journal, and of the directory for a new journal file). Concurrent
+  // committers share one fdatasync (group commit).
+  // false: Commit returns once the operating system has the bytes. A process
+  // crash loses nothing, but a power failure or kernel crash may lose the
+  // latest commits (never part of one: a commit is all or nothing either way).
+  bool sync = true;
+};
+
+struct ReadOptions {
+  // Read the state as of this snapshot (DB::GetSnapshot). nullptr: the latest
+  // committed state.
+  const Snapshot* snapshot = nullptr;
+};
+
+struct ScanOptions {
+  std::string from;    // first id included (inclusive); empty: from the start
+  std::string to;      // first id excluded (exclusive); empty: to the end
+  std::string prefix;  // only ids starting with this
+  uint64_t limit = 0;  // at most this many records; 0: no limit
+};
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_OPTIONS_H_

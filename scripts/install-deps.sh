@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages SpiraPi needs to build and test, if any are
+# missing. Needs root (or sudo) only when something must be installed.
+set -euo pipefail
+packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev zlib1g-dev
+          rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+          libsqlite3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,80 @@
+#include "codec/lzma_codec.h"
+
+#include <lzma.h>
+
+namespace spirapi {
+namespace {
+
+// The decoder needs the encoder's filter chain; only the dictionary size
+// matters for decoding, so every block is written with the 8 MiB dictionary of
+// preset 9 capped to the block size by liblzma itself (it never allocates more
+// than the input needs when encoding a buffer smaller than the dictionary).
+bool MakeFilters(int level, lzma_options_lzma* opt, lzma_filter filters[2]) {
+  if (lzma_lzma_preset(opt, static_cast<uint32_t>(level))) return false;
+  filters[0].id = LZMA_FILTER_LZMA2;
+  filters[0].options = opt;
+  filters[1].id = LZMA_VLI_UNKNOWN;
+  filters[1].options = nullptr;
+  return true;
+}
+
+}  // namespace
+
+Status LzmaCompress(int level, std::string_view in, std::string* out) {
+  if (level < 1 || level > 9) return Status::InvalidArgument("LZMA level must be 1..9");
+  lzma_options_lzma opt;
+  lzma_filter filters[2];
+  if (!MakeFilters(level, &opt, filters)) return Status::InvalidArgument("bad LZMA preset");
+  // A smaller dictionary than the input is pointless; cap it so that the
+  // decoder's allocation (which follows the dictionary size) stays small.
+  if (opt.dict_size > in.size() && in.size() >= LZMA_DICT_SIZE_MIN) {
+    opt.dict_size = static_cast<uint32_t>(in.size());
+  }
+  // LZMA2 stores incompressible chunks uncompressed, so the output never
+  // exceeds the input by more than a few bytes per 64 KiB chunk.
+  size_t bound = in.size() + in.size() / 16 + 4096;
+  size_t start = out->size();
+  out->resize(start + bound + 4);
+  // The dictionary size is needed to decode: keep it in front of the stream.
+  uint32_t dict = opt.dict_size;
+  for (int i = 0; i < 4; ++i) (*out)[start + i] = static_cast<char>(dict >> (8 * i));
+  size_t pos = 0;
+  lzma_ret ret = lzma_raw_buffer_encode(filters, nullptr,
+                                        reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+                                        reinterpret_cast<uint8_t*>(out->data() + start + 4), &pos,
+                                        bound);
+  if (ret != LZMA_OK) {
+    out->resize(start);
+    return Status::IOError("LZMA compression failed (code " + std::to_string(ret) + ")");
+  }
+  out->resize(start + 4 + pos);
+  return Status::OK();
+}
+
+Status LzmaDecompress(std::string_view in, size_t raw_size, std::string* out) {
+  if (in.size() < 4) return Status::Corruption("LZMA block too short");
+  uint32_t dict = 0;
+  for (int i = 0; i < 4; ++i) dict |= static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  if (dict < LZMA_DICT_SIZE_MIN || dict > (1u << 30)) {
+    return Status::Corruption("LZMA block has an impossible dictionary size");
+  }
+  lzma_options_lzma opt;
+  lzma_filter filters[2];
+  MakeFilters(1, &opt, filters);
+  opt.dict_size = dict;
+  out->resize(raw_size);
+  size_t in_pos = 4, out_pos = 0;
+  lzma_ret ret = lzma_raw_buffer_decode(filters, nullptr,
+                                        reinterpret_cast<const uint8_t*>(in.data()), &in_pos,
+                                        in.size(), reinterpret_cast<uint8_t*>(out->data()),
+                                        &out_pos, raw_size);
+  if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
+    return Status::Corruption("LZMA block does not decode (code " + std::to_string(ret) + ")");
+  }
+  if (out_pos != raw_size || in_pos != in.size()) {
+    return Status::Corruption("LZMA block decodes to the wrong length");
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi

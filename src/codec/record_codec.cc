@@ -1,0 +1,76 @@
+#include "codec/record_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/coding.h"
+
+namespace spirapi {
+namespace {
+
+void PutU32Prefixed(std::string* dst, std::string_view s) {
+  PutFixed32(dst, static_cast<uint32_t>(s.size()));
+  dst->append(s);
+}
+
+}  // namespace
+
+Sha256Digest RecordChecksum(const RecordView& r) {
+  std::string canonical;
+  canonical.reserve(r.id.size() + r.data.size() + r.metadata.size() + 32);
+  PutU32Prefixed(&canonical, r.id);
+  canonical.push_back(static_cast<char>(r.component));
+  PutU32Prefixed(&canonical, r.data);
+  PutU32Prefixed(&canonical, r.metadata);
+  PutFixed64(&canonical, static_cast<uint64_t>(r.timestamp_us));
+  PutFixed64(&canonical, r.version);
+  return Sha256Of(canonical);
+}
+
+void EncodeRecord(const RecordView& r, std::string* out) {
+  out->push_back(static_cast<char>(kRecordFormat));
+  out->push_back(static_cast<char>(r.component));
+  out->push_back(static_cast<char>(r.flags));
+  PutFixed64(out, r.seq);
+  PutFixed64(out, r.version);
+  PutFixed64(out, static_cast<uint64_t>(r.timestamp_us));
+  PutLengthPrefixed(out, r.id);
+  PutLengthPrefixed(out, r.data);
+  PutLengthPrefixed(out, r.metadata);
+  Sha256Digest digest = RecordChecksum(r);
+  out->append(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+Status DecodeRecord(std::string_view in, RecordView* r) {
+  Decoder d(in);
+  uint8_t format, component, flags;
+  uint64_t ts;
+  std::string_view digest;
+  if (!d.GetByte(&format) || !d.GetByte(&component) || !d.GetByte(&flags) ||
+      !d.GetFixed64(&r->seq) || !d.GetFixed64(&r->version) || !d.GetFixed64(&ts) ||
+      !d.GetLengthPrefixed(&r->id) || !d.GetLengthPrefixed(&r->data) ||
+      !d.GetLengthPrefixed(&r->metadata) || !d.GetBytes(32, &digest) || !d.empty()) {
+    return Status::Corruption("record does not decode");
+  }
+  if (format != kRecordFormat) return Status::Corruption("record has an unknown format byte");
+  if (component >= kNumComponents) return Status::Corruption("record has a bad component");
+  r->component = static_cast<Component>(component);
+  r->flags = flags;
+  r->timestamp_us = static_cast<int64_t>(ts);
+  std::memcpy(r->checksum.data(), digest.data(), 32);
+  return Status::OK();
+}
+
+bool ChecksumMatches(const RecordView& r) { return RecordChecksum(r) == r.checksum; }
+
+void ToStorageRecord(const RecordView& r, StorageRecord* out) {
+  out->id.assign(r.id);
+  out->data_type = r.component;
+  out->data.assign(r.data);
+  out->metadata.assign(r.metadata);
+  out->timestamp = static_cast<double>(r.timestamp_us) / 1e6;
+  out->checksum = ToHex(r.checksum.data(), r.checksum.size());
+  out->version = r.version;
+}
+
+}  // namespace spirapi

@@ -1,0 +1,399 @@
+// Background work: flushing sealed journals into per-component segment files
+// (LZMA-compressed at the database's level), and compacting segments.
+// Both write new files, make them durable, then switch the MANIFEST
+// atomically; a crash at any point leaves either the old or the new files
+// live, never a mix (files not in the MANIFEST are deleted at open).
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "codec/record_codec.h"
+#include "db/db_impl.h"
+#include "storage/filenames.h"
+#include "storage/journal.h"
+#include "storage/segment.h"
+
+namespace spirapi {
+
+DBImpl::~DBImpl() {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    shutting_down_ = true;
+    bg_cv_.notify_all();
+  }
+  if (bg_thread_.joinable()) bg_thread_.join();
+  std::lock_guard<std::mutex> l(mu_);
+  if (journal_ != nullptr) {
+    // sync=false commits become durable at a clean close.
+    if (journal_dirty_ && write_error_.ok()) journal_->Sync();
+    journal_->Close();
+  }
+}
+
+void DBImpl::MaybeScheduleWork() {
+  if (options_.background_work) bg_cv_.notify_all();
+}
+
+void DBImpl::BackgroundLoop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!shutting_down_) {
+    bool compaction_due = false;
+    for (Component c : kAllComponents) {
+      compaction_due = compaction_due || (bg_error_.ok() && NeedsCompactionLocked(c));
+    }
+    if (sealed_journals_.empty() && !compaction_due) {
+      bg_cv_.wait(l);
+      continue;
+    }
+    bg_busy_ = true;
+    l.unlock();
+    {
+      std::lock_guard<std::mutex> work(bg_work_mu_);
+      Status s;
+      while (s.ok()) {
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          if (sealed_journals_.empty() || shutting_down_) break;
+        }
+        s = FlushOldestJournal();
+      }
+      for (Component c : kAllComponents) {
+        if (s.ok() && NeedsCompaction(c)) s = CompactComponent(c, false);
+      }
+      std::lock_guard<std::mutex> g(mu_);
+      bg_error_ = s;
+    }
+    l.lock();
+    bg_busy_ = false;
+    bg_done_cv_.notify_all();
+    if (!bg_error_.ok()) {
+      // Do not spin on a persistent failure: retry when new work arrives.
+      bg_cv_.wait(l);
+    }
+  }
+}
+
+uint64_t DBImpl::OldestSnapshot() {
+  uint64_t visible = visible_seq_.load(std::memory_order_acquire);
+  return snapshots_.empty() ? visible : std::min(visible, *snapshots_.begin());
+}
+
+void DBImpl::DropFile(uint32_t number) {
+  std::shared_ptr<DataFile> f;
+  {
+    std::unique_lock<std::shared_mutex> l(files_mu_);
+    auto it = files_.find(number);
+    if (it == files_.end()) return;
+    f = it->second;
+    files_.erase(it);
+  }
+  cache_.EraseFile(number);
+  // Readers holding the file keep reading their open descriptor.
+  fs_->RemoveFile(Path(f->rel_path));
+}
+
+bool DBImpl::NeedsCompaction(Component c) {
+  std::lock_guard<std::mutex> l(mu_);
+  return NeedsCompactionLocked(c);
+}
+
+bool DBImpl::NeedsCompactionLocked(Component c) {
+  size_t segments = manifest_.segments[static_cast<int>(c)].size();
+  if (segments == 0) return false;
+  ComponentIndex& idx = index(c);
+  std::shared_lock<std::shared_mutex> l(idx.mu);
+  uint64_t stored = idx.stored_versions();
+  if (segments >= 16) return true;  // many small flush outputs: merge them
+  return stored >= 1024 &&
+         static_cast<double>(idx.droppable_versions()) >=
+             options_.compaction_garbage_ratio * static_cast<double>(stored);
+}
+
+Status DBImpl::WriteSegments(
+    Component c, const std::vector<std::pair<std::string, std::string>>& records,
+    std::vector<SegmentMeta>* metas,
+    std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* outputs) {
+  int level;
+  uint64_t max_bytes;
+  uint32_t block_size;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    level = manifest_.compression_level;
+    max_bytes = static_cast<uint64_t>(manifest_.max_file_size_mb) << 20;
+    block_size = manifest_.block_size;
+  }
+  size_t i = 0;
+  Status s;
+  while (s.ok() && i < records.size()) {
+    uint32_t number;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      number = static_cast<uint32_t>(next_file_number_++);
+    }
+    std::string path = Path(SegmentRelPath(c, number));
+    std::unique_ptr<WritableFile> file;
+    s = fs_->NewWritableFile(path, &file);
+    if (!s.ok()) break;
+    // Record the output before writing so a failure cleans it up.
+    metas->push_back({number, 0});
+    SegmentWriter writer(file.get(), level, cipher(), block_size);
+    for (; s.ok() && i < records.size() && writer.size() < max_bytes; ++i) {
+      RecordView r;
+      DecodeRecord(records[i].second, &r);
+      s = writer.Add(r.id, r.seq, r.version, r.flags, records[i].second);
+    }
+    if (s.ok()) s = writer.Finish();
+    if (s.ok()) s = file->Sync();
+    if (s.ok()) s = file->Close();
+    if (!s.ok()) break;
+    metas->back().size = writer.size();
+    outputs->emplace_back(number, writer.entries());
+  }
+  if (s.ok()) s = fs_->SyncDir(Path(ComponentName(c)));
+  if (!s.ok()) {
+    for (const SegmentMeta& m : *metas) fs_->RemoveFile(Path(SegmentRelPath(c, m.file_number)));
+    metas->clear();
+    outputs->clear();
+  }
+  return s;
+}
+
+Status DBImpl::FlushOldestJournal() {
+  uint32_t number;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (sealed_journals_.empty()) return Status::OK();
+    number = sealed_journals_.front();
+  }
+  std::shared_ptr<DataFile> jf = FindFile(number);
+  if (jf == nullptr) return Status::Corruption("sealed journal " + JournalRelPath(number) + " is not open");
+  uint64_t size = 0;
+  Status s = fs_->GetFileSize(Path(jf->rel_path), &size);
+  std::string contents;
+  if (s.ok()) s = jf->file->Read(0, size, &contents);
+  if (!s.ok()) return s;
+
+  // Gather every intact record of the journal, per component, in id order.
+  std::vector<std::pair<std::string, std::string>> per_component[kNumComponents];
+  auto collect = [&](uint64_t seq, const std::vector<JournalRecord>& records, bool damaged) {
+    for (const JournalRecord& jr : records) {
+      std::string plain;
+      if (cipher() != nullptr) {
+        if (!cipher_.Open(jr.bytes, &plain).ok()) continue;
+      } else {
+        plain.assign(jr.bytes);
+      }
+      RecordView r;
+      if (!DecodeRecord(plain, &r).ok() || r.seq != seq || (damaged && !ChecksumMatches(r))) {
+        continue;  // reported at open; the index marks it damaged
+      }
+      std::string key(r.id);
+      per_component[static_cast<int>(r.component)].emplace_back(std::move(key), std::move(plain));
+    }
+  };
+  JournalScan scan;
+  ScanJournal(
+      contents, [&](uint64_t seq, const std::vector<JournalRecord>& r) { collect(seq, r, false); },
+      [&](uint64_t seq, const std::vector<JournalRecord>& r) { collect(seq, r, true); }, &scan);
+
+  std::vector<SegmentMeta> metas[kNumComponents];
+  std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>> outputs[kNumComponents];
+  for (Component c : kAllComponents) {
+    auto& recs = per_component[static_cast<int>(c)];
+    if (recs.empty()) continue;
+    // Newest version of an id first, as in compaction output.
+    std::stable_sort(recs.begin(), recs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t lo = 0; lo < recs.size();) {
+      size_t hi = lo;
+      while (hi < recs.size() && recs[hi].first == recs[lo].first) ++hi;
+      std::reverse(recs.begin() + static_cast<long>(lo), recs.begin() + static_cast<long>(hi));
+      lo = hi;
+    }
+    s = WriteSegments(c, recs, &metas[static_cast<int>(c)], &outputs[static_cast<int>(c)]);
+    if (!s.ok()) break;
+  }
+  auto remove_outputs = [&] {
+    for (Component c : kAllComponents) {
+      for (const SegmentMeta& m : metas[static_cast<int>(c)]) {
+        fs_->RemoveFile(Path(SegmentRelPath(c, m.file_number)));
+      }
+    }
+  };
+  if (!s.ok()) {
+    remove_outputs();
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    Manifest next = manifest_;
+    for (Component c : kAllComponents) {
+      for (const SegmentMeta& m : metas[static_cast<int>(c)]) {
+        next.segments[static_cast<int>(c)].push_back(m);
+      }
+    }
+    next.journal_floor = number + 1;
+    next.next_file_number = next_file_number_;
+    next.last_sequence = visible_seq_.load(std::memory_order_acquire);
+    s = WriteManifest(fs_, path_, next);
+    if (!s.ok()) {
+      remove_outputs();
+      return s;
+    }
+    manifest_ = next;
+  }
+  for (Component c : kAllComponents) {
+    for (const auto& [file_number, entries] : outputs[static_cast<int>(c)]) {
+      s = InstallFile(file_number, false, c, SegmentRelPath(c, file_number));
+      if (!s.ok()) return s;
+      ComponentIndex& idx = index(c);
+      std::unique_lock<std::shared_mutex> l(idx.mu);
+      for (const SegmentEntry& e : entries) {
+        Location loc{file_number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
+        idx.Relocate(e.id, e.seq, number, loc, e.block_is_plain);
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    sealed_journals_.pop_front();
+  }
+  DropFile(number);
+  flushes_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status DBImpl::CompactComponent(Component c, bool force) {
+  if (!force && !NeedsCompaction(c)) return Status::OK();
+  std::vector<SegmentMeta> inputs;
+  uint64_t cutoff;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    inputs = manifest_.segments[static_cast<int>(c)];
+    cutoff = OldestSnapshot();
+  }
+  if (inputs.empty()) return Status::OK();
+  std::unordered_set<uint32_t> input_set;
+  for (const SegmentMeta& m : inputs) input_set.insert(static_cast<uint32_t>(m.file_number));
+
+  struct Planned {
+    std::string id;
+    VersionRef ref;
+  };
+  std::vector<Planned> keep, drop;
+  const int max_kept = options_.max_versions_kept;
+  ComponentIndex& idx = index(c);
+  {
+    std::shared_lock<std::shared_mutex> l(idx.mu);
+    for (const auto& [id, chain] : idx.map()) {
+      // Every snapshot that can still be taken is at or after the cutoff, so
+      // it sees either a version newer than the cutoff or the newest one at or
+      // below it; older versions are kept only for GetVersion, up to max_kept.
+      bool deleted = !chain.empty() && chain.front().tombstone() && chain.front().seq <= cutoff;
+      bool below_cutoff_seen = false;
+      int kept = 0;
+      for (const VersionRef& v : chain) {
+        bool needed = v.seq > cutoff || !below_cutoff_seen;
+        bool keep_it;
+        if (deleted) {
+          keep_it = false;
+        } else if (v.tombstone()) {
+          keep_it = needed;
+        } else {
+          keep_it = needed || kept < max_kept;
+          if (keep_it) ++kept;
+        }
+        if (v.seq <= cutoff) below_cutoff_seen = true;
+        if (input_set.count(v.loc.file_number) == 0) continue;
+        (keep_it ? keep : drop).push_back({id, v});
+      }
+    }
+  }
+
+  // Copy what is kept. A damaged record stops the compaction: its only copy
+  // must not be deleted, and it must not be copied as if it were good.
+  std::vector<std::pair<std::string, std::string>> records;
+  records.reserve(keep.size());
+  for (const Planned& p : keep) {
+    std::string encoded;
+    Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded);
+    if (!s.ok()) {
+      return Status::Corruption(std::string("compaction of ") + ComponentName(c) +
+                                " stopped: " + s.message());
+    }
+    records.emplace_back(p.id, std::move(encoded));
+  }
+  std::vector<SegmentMeta> metas;
+  std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>> outputs;
+  Status s = WriteSegments(c, records, &metas, &outputs);
+  if (!s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    Manifest next = manifest_;
+    auto& list = next.segments[static_cast<int>(c)];
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const SegmentMeta& m) {
+                                return input_set.count(static_cast<uint32_t>(m.file_number)) != 0;
+                              }),
+               list.end());
+    list.insert(list.begin(), metas.begin(), metas.end());
+    next.next_file_number = next_file_number_;
+    next.last_sequence = visible_seq_.load(std::memory_order_acquire);
+    s = WriteManifest(fs_, path_, next);
+    if (!s.ok()) {
+      for (const SegmentMeta& m : metas) fs_->RemoveFile(Path(SegmentRelPath(c, m.file_number)));
+      return s;
+    }
+    manifest_ = next;
+  }
+  for (const auto& [file_number, entries] : outputs) {
+    s = InstallFile(file_number, false, c, SegmentRelPath(c, file_number));
+    if (!s.ok()) return s;
+  }
+  {
+    std::unique_lock<std::shared_mutex> l(idx.mu);
+    size_t k = 0;
+    for (const auto& [file_number, entries] : outputs) {
+      for (const SegmentEntry& e : entries) {
+        const Planned& p = keep[k++];
+        Location loc{file_number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
+        idx.Relocate(p.id, p.ref.seq, p.ref.loc.file_number, loc, e.block_is_plain);
+      }
+    }
+    for (const Planned& p : drop) idx.Remove(p.id, p.ref.seq, p.ref.loc.file_number);
+    idx.set_droppable_versions(0);
+  }
+  for (uint32_t number : input_set) DropFile(number);
+  fs_->SyncDir(Path(ComponentName(c)));
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status DBImpl::Flush() {
+  // Seal the active journal through the writer queue, so that it happens
+  // between two commit groups.
+  Status s = Write(WriteOptions(), nullptr, Conditions());
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> work(bg_work_mu_);
+  while (true) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (sealed_journals_.empty()) return Status::OK();
+    }
+    s = FlushOldestJournal();
+    if (!s.ok()) return s;
+  }
+}
+
+Status DBImpl::Compact() {
+  Status s = Flush();
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> work(bg_work_mu_);
+  for (Component c : kAllComponents) {
+    s = CompactComponent(c, /*force=*/true);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi

@@ -1,0 +1,202 @@
+// DBImpl: the engine behind spirapi::DB. See docs/DESIGN.md for the design:
+// a shared commit journal with group commit, an in-memory index of version
+// chains per component, background flushes of sealed journals into
+// per-component segment files, and compaction of those segments.
+//
+// Locking (acquire in this order, never the reverse):
+//   bg_work_mu_  serializes flushes and compactions (one at a time)
+//   mu_          writer queue, sequence counters, manifest_, journal state,
+//                snapshots, sealed journal list
+//   index_[c].mu per component: shared to read, exclusive to change
+//   files_mu_    the table of open files
+// The write leader releases mu_ while it writes and syncs the journal; only
+// the leader touches journal_ then (the other writers wait in the queue).
+
+#ifndef SPIRAPI_DB_DB_IMPL_H_
+#define SPIRAPI_DB_DB_IMPL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "codec/cipher.h"
+#include "spirapi/db.h"
+#include "spirapi/file_system.h"
+#include "storage/block_cache.h"
+#include "storage/index.h"
+#include "storage/manifest.h"
+#include "storage/segment.h"
+
+namespace spirapi {
+
+struct WriteOp {
+  Component component = Component::kSequence;
+  std::string id;
+  bool is_delete = false;
+  std::string data;      // normalized JSON
+  std::string metadata;  // normalized JSON object
+};
+
+struct WriteBatch {
+  std::vector<WriteOp> ops;
+  size_t bytes = 0;
+};
+
+// An open journal or segment file. Shared by readers so that a file deleted
+// by a flush or compaction stays readable until its last reader is done.
+struct DataFile {
+  uint32_t number = 0;
+  bool is_journal = false;
+  Component component = Component::kSequence;  // segments only
+  std::string rel_path;
+  std::unique_ptr<RandomAccessFile> file;
+};
+
+class DBImpl : public DB {
+ public:
+  DBImpl(const Options& options, std::string path);
+  ~DBImpl() override;
+
+  Status OpenOrCreate();
+
+  Status Put(const WriteOptions& wo, Component c, std::string_view id, std::string_view data_json,
+             std::string_view metadata_json) override;
+  Status Delete(const WriteOptions& wo, Component c, std::string_view id) override;
+  Status Get(const ReadOptions& ro, Component c, std::string_view id,
+             StorageRecord* record) override;
+  Status GetVersion(const ReadOptions& ro, Component c, std::string_view id, uint64_t version,
+                    StorageRecord* record) override;
+  Status Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) override;
+  Status Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
+              const std::function<bool(const StorageRecord&)>& fn) override;
+  Status Count(const ReadOptions& ro, Component c, uint64_t* count) override;
+  Status BeginTransaction(const WriteOptions& wo, std::unique_ptr<Transaction>* txn) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Status Flush() override;
+  Status Compact() override;
+  Status Verify(VerifyReport* report, const std::function<void(double)>& progress) override;
+  Status GetStats(DbStats* stats) override;
+
+  // For transactions.
+  struct Conditions {
+    bool check_conflicts = false;  // fail if a written id changed after `snapshot`
+    uint64_t snapshot = 0;
+    bool require_exists = false;   // deletes of absent ids fail with NotFound
+  };
+  Status Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
+  Status GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record);
+  uint64_t AcquireSnapshot();
+  void ReleaseSnapshotSeq(uint64_t seq);
+  // Validates and normalizes a put.
+  static Status MakePut(Component c, std::string_view id, std::string_view data_json,
+                        std::string_view metadata_json, WriteOp* op);
+  static Status CheckId(std::string_view id);
+
+ private:
+  struct Writer;
+  struct PendingState {
+    uint64_t seq;
+    uint64_t version;
+    bool tombstone;
+  };
+  struct Applied {
+    Component component;
+    std::string id;
+    VersionRef ref;
+  };
+
+  // Open / recovery (db_open.cc).
+  Status Create();
+  Status Recover();
+  Status CheckSettings();
+  Status RemoveOrphans();
+  Status LoadSegment(Component c, const SegmentMeta& meta);
+  Status ReplayJournal(uint64_t number, bool is_last);
+  Status OpenActiveJournal(uint64_t number, bool append);
+  Status NewJournal();  // REQUIRES: mu_ held, called by the write leader or at open
+
+  // Write path (db_write.cc).
+  Status Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
+                 std::unordered_map<std::string, PendingState>* pending);
+  void ApplyToIndex(const std::vector<Applied>& applied);
+  Status RotateJournal();  // REQUIRES: mu_ held, leader
+
+  // Reads (db_read.cc).
+  Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
+                    const std::shared_ptr<DataFile>& file, StorageRecord* record);
+  // The record's plaintext encoded bytes (checksum verified).
+  Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
+                     const std::shared_ptr<DataFile>& file, std::string* encoded);
+  std::shared_ptr<DataFile> FindFile(uint32_t number);
+  uint64_t SnapshotSeq(const ReadOptions& ro) const;
+
+  // Background work (db_background.cc).
+  void BackgroundLoop();
+  void MaybeScheduleWork();
+  Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
+  Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
+  bool NeedsCompaction(Component c);
+  bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
+  Status WriteSegments(Component c, const std::vector<std::pair<std::string, std::string>>& recs,
+                       std::vector<SegmentMeta>* metas,
+                       std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* out);
+  uint64_t OldestSnapshot();     // REQUIRES: mu_ held
+  Status InstallFile(uint32_t number, bool is_journal, Component c, const std::string& rel);
+  void DropFile(uint32_t number);
+
+  std::string Path(const std::string& rel) const { return path_ + "/" + rel; }
+  ComponentIndex& index(Component c) { return index_[static_cast<int>(c)]; }
+  const Cipher* cipher() const { return cipher_.enabled() ? &cipher_ : nullptr; }
+
+  const Options options_;
+  const std::string path_;
+  FileSystem* const fs_;
+  std::unique_ptr<FileLock> lock_;
+  Cipher cipher_;
+  BlockCache cache_;
+
+  std::mutex bg_work_mu_;
+  std::mutex mu_;
+  std::condition_variable bg_cv_;
+  std::condition_variable bg_done_cv_;
+  std::deque<Writer*> writers_;              // guarded by mu_
+  Manifest manifest_;                        // guarded by mu_
+  uint64_t last_seq_ = 0;                    // guarded by mu_: assigned
+  std::atomic<uint64_t> visible_seq_{0};     // published after apply
+  uint64_t next_file_number_ = 1;            // guarded by mu_
+  std::unique_ptr<WritableFile> journal_;    // guarded by mu_ / leader
+  uint32_t journal_number_ = 0;              // guarded by mu_
+  uint64_t journal_size_ = 0;                // guarded by mu_ / leader
+  bool journal_dirty_ = false;               // unsynced appends
+  std::deque<uint32_t> sealed_journals_;     // guarded by mu_, oldest first
+  std::multiset<uint64_t> snapshots_;        // guarded by mu_
+  Status write_error_;                       // guarded by mu_: sticky
+  Status bg_error_;                          // guarded by mu_: last background failure
+  bool shutting_down_ = false;               // guarded by mu_
+  bool bg_busy_ = false;                     // guarded by mu_
+  std::thread bg_thread_;
+
+  ComponentIndex index_[kNumComponents];
+  std::shared_mutex files_mu_;
+  std::map<uint32_t, std::shared_ptr<DataFile>> files_;  // guarded by files_mu_
+  std::vector<Damage> recovery_damage_;                  // guarded by mu_
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> journal_syncs_{0};
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> compactions_{0};
+};
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_DB_DB_IMPL_H_

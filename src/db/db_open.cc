@@ -1,0 +1,386 @@
+// Opening a database: creating it, checking its settings, and recovering the
+// index from segment footers and the journals not yet flushed.
+
+#include <algorithm>
+
+#include "codec/record_codec.h"
+#include "db/db_impl.h"
+#include "storage/filenames.h"
+#include "storage/journal.h"
+#include "storage/segment.h"
+
+namespace spirapi {
+
+Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
+  db->reset();
+  if (path.empty()) return Status::InvalidArgument("the database path is empty");
+  auto impl = std::make_unique<DBImpl>(options, path);
+  Status s = impl->OpenOrCreate();
+  if (!s.ok()) return s;
+  *db = std::move(impl);
+  return Status::OK();
+}
+
+DBImpl::DBImpl(const Options& options, std::string path)
+    : options_(options),
+      path_(std::move(path)),
+      fs_(options.file_system != nullptr ? options.file_system : FileSystem::Default()),
+      cache_(options.block_cache_bytes) {}
+
+namespace {
+
+// True if every entry of the directory is one a half-created database has
+// (creation writes the MANIFEST last).
+bool OnlyLayoutEntries(FileSystem* fs, const std::string& path,
+                       const std::vector<std::string>& names) {
+  for (const std::string& n : names) {
+    bool layout = n == kLockName || n == kJournalDir || n == std::string(kManifestName) + ".tmp";
+    for (Component c : kAllComponents) layout = layout || n == ComponentName(c);
+    if (!layout) return false;
+    if (n != kLockName && n.find('.') == std::string::npos) {
+      std::vector<std::string> inner;
+      if (fs->GetChildren(path + "/" + n, &inner).ok() && !inner.empty()) return false;
+    }
+  }
+  return true;
+}
+
+Status CheckSetting(const char* name, const std::optional<int>& wanted, int stored) {
+  if (wanted.has_value() && *wanted != stored) {
+    return Status::InvalidArgument(std::string("the database was created with ") + name + " " +
+                                   std::to_string(stored) + "; open it with " +
+                                   std::to_string(stored) + " or leave the option unset");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DBImpl::OpenOrCreate() {
+  if (options_.max_versions_kept < 1) {
+    return Status::InvalidArgument("max_versions_kept must be at least 1");
+  }
+  bool exists = fs_->FileExists(path_);
+  bool has_manifest = exists && fs_->FileExists(Path(kManifestName));
+  if (!has_manifest) {
+    std::vector<std::string> names;
+    if (exists) {
+      Status s = fs_->GetChildren(path_, &names);
+      if (!s.ok()) return s;
+    }
+    bool empty_or_partial = !exists || OnlyLayoutEntries(fs_, path_, names);
+    if (!empty_or_partial) {
+      return Status::InvalidArgument(path_ + " exists and is not a SpiraPi database");
+    }
+    if (!options_.create_if_missing) {
+      return Status::InvalidArgument(path_ + " is not a SpiraPi database (no MANIFEST)");
+    }
+    Status s = fs_->CreateDir(path_);
+    if (!s.ok()) return s;
+  } else if (options_.error_if_exists) {
+    return Status::InvalidArgument(path_ + " already holds a SpiraPi database");
+  }
+  Status s = fs_->LockFile(Path(kLockName), &lock_);
+  if (!s.ok()) return s;
+  s = has_manifest ? Recover() : Create();
+  if (!s.ok()) return s;
+  if (options_.background_work) {
+    bg_thread_ = std::thread([this] { BackgroundLoop(); });
+    std::lock_guard<std::mutex> l(mu_);
+    MaybeScheduleWork();
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Create() {
+  Manifest m;
+  m.compression_level = options_.compression_level.value_or(3);
+  m.max_file_size_mb = options_.max_file_size_mb.value_or(64);
+  m.backup_interval_hours = options_.backup_interval_hours.value_or(24);
+  if (m.compression_level < 0 || m.compression_level > 9) {
+    return Status::InvalidArgument("compression_level must be 0..9");
+  }
+  if (m.max_file_size_mb < 1 || m.max_file_size_mb > 4096) {
+    return Status::InvalidArgument("max_file_size_mb must be 1..4096");
+  }
+  if (m.backup_interval_hours < 1 || m.backup_interval_hours > 8760) {
+    return Status::InvalidArgument("backup_interval_hours must be 1..8760");
+  }
+  if (options_.encryption_enabled) {
+    Status s = RandomBytes(16, &m.kdf.salt);
+    if (s.ok()) s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
+    if (s.ok()) s = cipher_.Seal(kKeyCheckText, &m.key_check);
+    if (!s.ok()) return s;
+    m.encrypted = true;
+  } else if (!options_.passphrase.empty()) {
+    return Status::InvalidArgument("a passphrase was given but encryption_enabled is false");
+  }
+  Status s = fs_->CreateDir(Path(kJournalDir));
+  for (Component c : kAllComponents) {
+    if (s.ok()) s = fs_->CreateDir(Path(ComponentName(c)));
+  }
+  if (s.ok()) s = fs_->SyncDir(path_);
+  if (!s.ok()) return s;
+  m.next_file_number = 1;
+  s = WriteManifest(fs_, path_, m);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> l(mu_);
+  manifest_ = m;
+  next_file_number_ = m.next_file_number;
+  return NewJournal();
+}
+
+Status DBImpl::CheckSettings() {
+  const Manifest& m = manifest_;
+  Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level);
+  if (s.ok()) s = CheckSetting("max_file_size_mb", options_.max_file_size_mb, m.max_file_size_mb);
+  if (s.ok()) {
+    s = CheckSetting("backup_interval_hours", options_.backup_interval_hours,
+                     m.backup_interval_hours);
+  }
+  if (!s.ok()) return s;
+  if (m.encrypted) {
+    if (options_.passphrase.empty()) {
+      return Status::InvalidArgument("the database is encrypted: a passphrase is required");
+    }
+    s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
+    if (!s.ok()) return s;
+    std::string check;
+    if (!cipher_.Open(m.key_check, &check).ok() || check != kKeyCheckText) {
+      return Status::InvalidArgument("wrong passphrase for this database");
+    }
+  } else if (options_.encryption_enabled) {
+    return Status::InvalidArgument("the database is not encrypted (created without encryption)");
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Recover() {
+  std::lock_guard<std::mutex> l(mu_);
+  Status s = ReadManifest(fs_, path_, &manifest_);
+  if (!s.ok()) return s;
+  s = CheckSettings();
+  if (!s.ok()) return s;
+  next_file_number_ = manifest_.next_file_number;
+  last_seq_ = manifest_.last_sequence;
+  s = RemoveOrphans();
+  if (!s.ok()) return s;
+  for (Component c : kAllComponents) {
+    for (const SegmentMeta& meta : manifest_.segments[static_cast<int>(c)]) {
+      s = LoadSegment(c, meta);
+      if (!s.ok()) return s;
+    }
+  }
+  std::vector<std::string> names;
+  s = fs_->GetChildren(Path(kJournalDir), &names);
+  if (!s.ok()) return s;
+  std::vector<uint64_t> journals;
+  for (const std::string& n : names) {
+    uint64_t number;
+    if (ParseNumberedName(n, "log", &number)) journals.push_back(number);
+  }
+  std::sort(journals.begin(), journals.end());
+  for (size_t i = 0; i < journals.size(); ++i) {
+    s = ReplayJournal(journals[i], i + 1 == journals.size());
+    if (!s.ok()) return s;
+    next_file_number_ = std::max(next_file_number_, journals[i] + 1);
+  }
+  visible_seq_.store(last_seq_, std::memory_order_release);
+  // Keep appending to the last journal unless it is full; older ones are
+  // flushed to segments in the background.
+  uint64_t size = 0;
+  if (!journals.empty() &&
+      fs_->GetFileSize(Path(JournalRelPath(journals.back())), &size).ok() &&
+      size < static_cast<uint64_t>(manifest_.max_file_size_mb) << 20) {
+    for (size_t i = 0; i + 1 < journals.size(); ++i) {
+      sealed_journals_.push_back(static_cast<uint32_t>(journals[i]));
+    }
+    return OpenActiveJournal(journals.back(), /*append=*/true);
+  }
+  for (uint64_t j : journals) sealed_journals_.push_back(static_cast<uint32_t>(j));
+  return NewJournal();
+}
+
+Status DBImpl::RemoveOrphans() {
+  // Segments not in the manifest were written by a flush or compaction that
+  // did not finish; journals below the floor were flushed already.
+  std::vector<std::string> names;
+  for (Component c : kAllComponents) {
+    std::string dir = Path(ComponentName(c));
+    Status s = fs_->GetChildren(dir, &names);
+    if (!s.ok()) return s;
+    const auto& live = manifest_.segments[static_cast<int>(c)];
+    for (const std::string& n : names) {
+      uint64_t number;
+      if (!ParseNumberedName(n, "seg", &number)) continue;
+      next_file_number_ = std::max(next_file_number_, number + 1);
+      bool is_live = std::any_of(live.begin(), live.end(),
+                                 [&](const SegmentMeta& m) { return m.file_number == number; });
+      if (!is_live) fs_->RemoveFile(dir + "/" + n);
+    }
+  }
+  Status s = fs_->GetChildren(Path(kJournalDir), &names);
+  if (!s.ok()) return s;
+  for (const std::string& n : names) {
+    uint64_t number;
+    if (ParseNumberedName(n, "log", &number) && number < manifest_.journal_floor) {
+      fs_->RemoveFile(Path(kJournalDir) + "/" + n);
+    }
+  }
+  fs_->RemoveFile(Path(std::string(kManifestName) + ".tmp"));
+  return Status::OK();
+}
+
+Status DBImpl::InstallFile(uint32_t number, bool is_journal, Component c, const std::string& rel) {
+  auto f = std::make_shared<DataFile>();
+  f->number = number;
+  f->is_journal = is_journal;
+  f->component = c;
+  f->rel_path = rel;
+  Status s = fs_->NewRandomAccessFile(Path(rel), &f->file);
+  if (!s.ok()) return s;
+  std::unique_lock<std::shared_mutex> l(files_mu_);
+  files_[number] = std::move(f);
+  return Status::OK();
+}
+
+Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
+  auto number = static_cast<uint32_t>(meta.file_number);
+  std::string rel = SegmentRelPath(c, meta.file_number);
+  if (!fs_->FileExists(Path(rel))) {
+    return Status::Corruption("segment " + rel + " listed in the MANIFEST is missing");
+  }
+  Status s = InstallFile(number, false, c, rel);
+  if (!s.ok()) return s;
+  std::shared_ptr<DataFile> f = FindFile(number);
+  uint64_t size = 0;
+  s = fs_->GetFileSize(Path(rel), &size);
+  if (!s.ok()) return s;
+  std::vector<SegmentEntry> entries;
+  s = ReadSegmentFooter(*f->file, size, cipher(), &entries);
+  if (!s.ok()) {
+    if (!s.IsCorruption()) return s;
+    // The footer is damaged: rebuild the entries from the blocks themselves.
+    recovery_damage_.push_back({rel, size, ComponentName(c), "", s.message()});
+    std::string contents;
+    s = f->file->Read(0, size, &contents);
+    if (!s.ok()) return s;
+    ScanSegmentBlocks(contents, cipher(), &entries, [&](uint64_t off, const Status& bad) {
+      recovery_damage_.push_back({rel, off, ComponentName(c), "", bad.message()});
+    });
+  }
+  ComponentIndex& idx = index(c);
+  std::unique_lock<std::shared_mutex> l(idx.mu);
+  for (const SegmentEntry& e : entries) {
+    VersionRef v;
+    v.seq = e.seq;
+    v.version = e.version;
+    v.flags = static_cast<uint8_t>((e.flags & kVersionTombstone) |
+                                   (e.block_is_plain ? kVersionPlainBlock : 0));
+    v.loc = {number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
+    idx.Add(e.id, v, options_.max_versions_kept);
+    last_seq_ = std::max(last_seq_, e.seq);
+  }
+  return Status::OK();
+}
+
+Status DBImpl::ReplayJournal(uint64_t number, bool is_last) {
+  std::string rel = JournalRelPath(number);
+  uint64_t size = 0;
+  Status s = fs_->GetFileSize(Path(rel), &size);
+  if (!s.ok()) return s;
+  s = InstallFile(static_cast<uint32_t>(number), true, Component::kSequence, rel);
+  if (!s.ok()) return s;
+  std::shared_ptr<DataFile> f = FindFile(static_cast<uint32_t>(number));
+  std::string contents;
+  s = f->file->Read(0, size, &contents);
+  if (!s.ok()) return s;
+
+  auto add = [&](uint64_t seq, const JournalRecord& jr, bool frame_damaged) {
+    std::string plain;
+    std::string_view bytes = jr.bytes;
+    RecordView r;
+    bool opened = cipher() == nullptr || cipher_.Open(bytes, &plain).ok();
+    if (cipher() != nullptr) bytes = plain;
+    bool decoded = opened && DecodeRecord(bytes, &r).ok();
+    bool good = decoded && r.seq == seq && (!frame_damaged || ChecksumMatches(r));
+    if (!good) {
+      // Name the record if its id survived; reads of it then report the
+      // damage instead of silently returning an older version.
+      std::string id = decoded ? std::string(r.id) : "";
+      recovery_damage_.push_back({rel, jr.offset, decoded ? ComponentName(r.component) : "", id,
+                                  "journal record damaged"});
+      if (id.empty()) return;
+      VersionRef v;
+      v.seq = seq;
+      v.flags = kVersionCorrupt;
+      v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0,
+               0};
+      ComponentIndex& idx = index(r.component);
+      std::unique_lock<std::shared_mutex> l(idx.mu);
+      idx.Add(id, v, options_.max_versions_kept);
+      return;
+    }
+    VersionRef v;
+    v.seq = seq;
+    v.version = r.version;
+    v.flags = r.flags & kVersionTombstone;
+    v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0, 0};
+    ComponentIndex& idx = index(r.component);
+    std::unique_lock<std::shared_mutex> l(idx.mu);
+    idx.Add(r.id, v, options_.max_versions_kept);
+  };
+
+  JournalScan scan;
+  ScanJournal(
+      contents,
+      [&](uint64_t seq, const std::vector<JournalRecord>& records) {
+        for (const JournalRecord& jr : records) add(seq, jr, false);
+        last_seq_ = std::max(last_seq_, seq);
+      },
+      [&](uint64_t seq, const std::vector<JournalRecord>& records) {
+        for (const JournalRecord& jr : records) add(seq, jr, true);
+      },
+      &scan);
+  for (const JournalDamage& d : scan.damage) {
+    recovery_damage_.push_back({rel, d.offset, "", "", d.what});
+  }
+  if (scan.torn_tail) {
+    if (is_last) {
+      // An interrupted write: its transaction was never acknowledged.
+      s = fs_->TruncateFile(Path(rel), scan.valid_end);
+      if (!s.ok()) return s;
+    } else {
+      recovery_damage_.push_back({rel, scan.valid_end, "", "",
+                                  "journal ends in a damaged frame"});
+    }
+  }
+  return Status::OK();
+}
+
+Status DBImpl::OpenActiveJournal(uint64_t number, bool append) {
+  std::string rel = JournalRelPath(number);
+  Status s = append ? fs_->NewAppendableFile(Path(rel), &journal_)
+                    : fs_->NewWritableFile(Path(rel), &journal_);
+  if (!s.ok()) return s;
+  journal_number_ = static_cast<uint32_t>(number);
+  journal_size_ = 0;
+  if (append) {
+    s = fs_->GetFileSize(Path(rel), &journal_size_);
+    if (!s.ok()) return s;
+  }
+  if (FindFile(journal_number_) == nullptr) {
+    s = InstallFile(journal_number_, true, Component::kSequence, rel);
+  }
+  return s;
+}
+
+Status DBImpl::NewJournal() {
+  uint64_t number = next_file_number_++;
+  Status s = OpenActiveJournal(number, /*append=*/false);
+  // The new file must survive a crash before commits in it are acknowledged.
+  if (s.ok()) s = fs_->SyncDir(Path(kJournalDir));
+  return s;
+}
+
+}  // namespace spirapi

@@ -1,0 +1,260 @@
+// Reads: point lookups, older versions, scans and counts, all at a snapshot.
+
+#include "codec/record_codec.h"
+#include "db/db_impl.h"
+#include "storage/segment.h"
+
+namespace spirapi {
+
+class SnapshotImpl : public Snapshot {
+ public:
+  explicit SnapshotImpl(uint64_t seq) : seq(seq) {}
+  ~SnapshotImpl() override = default;
+  const uint64_t seq;
+};
+
+uint64_t DBImpl::SnapshotSeq(const ReadOptions& ro) const {
+  if (ro.snapshot != nullptr) return static_cast<const SnapshotImpl*>(ro.snapshot)->seq;
+  return visible_seq_.load(std::memory_order_acquire);
+}
+
+uint64_t DBImpl::AcquireSnapshot() {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t seq = visible_seq_.load(std::memory_order_acquire);
+  snapshots_.insert(seq);
+  return seq;
+}
+
+void DBImpl::ReleaseSnapshotSeq(uint64_t seq) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = snapshots_.find(seq);
+  if (it != snapshots_.end()) snapshots_.erase(it);
+}
+
+const Snapshot* DBImpl::GetSnapshot() { return new SnapshotImpl(AcquireSnapshot()); }
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  const auto* impl = static_cast<const SnapshotImpl*>(snapshot);
+  ReleaseSnapshotSeq(impl->seq);
+  delete impl;
+}
+
+std::shared_ptr<DataFile> DBImpl::FindFile(uint32_t number) {
+  std::shared_lock<std::shared_mutex> l(files_mu_);
+  auto it = files_.find(number);
+  return it == files_.end() ? nullptr : it->second;
+}
+
+Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v,
+                           const std::shared_ptr<DataFile>& file, std::string* encoded) {
+  auto where = [&](uint64_t offset) {
+    return "record '" + std::string(id) + "' in " + ComponentName(c) + " (" +
+           (file ? file->rel_path : "file " + std::to_string(v.loc.file_number)) +
+           " at offset " + std::to_string(offset) + ")";
+  };
+  if (v.corrupt()) return Status::Corruption(where(v.loc.offset) + " is damaged");
+  if (file == nullptr) return Status::Corruption(where(v.loc.offset) + ": its file is missing");
+  std::string buffer;
+  std::string_view bytes;
+  uint64_t offset = v.loc.offset;
+  if (file->is_journal) {
+    Status s = file->file->Read(v.loc.offset, v.loc.length, &buffer);
+    if (!s.ok()) return s;
+    if (buffer.size() != v.loc.length) return Status::Corruption(where(offset) + " is truncated");
+    if (cipher() != nullptr) {
+      s = cipher_.Open(buffer, encoded);
+      if (!s.ok()) return Status::Corruption(where(offset) + ": " + s.message());
+    } else {
+      *encoded = std::move(buffer);
+    }
+  } else if ((v.flags & kVersionPlainBlock) != 0) {
+    // An uncompressed, unencrypted block: read just the record.
+    offset = v.loc.offset + kBlockHeaderSize + v.loc.inner_offset;
+    Status s = file->file->Read(offset, v.loc.inner_length, encoded);
+    if (!s.ok()) return s;
+    if (encoded->size() != v.loc.inner_length) {
+      return Status::Corruption(where(offset) + " is truncated");
+    }
+  } else {
+    BlockCache::Block block = cache_.Lookup(v.loc.file_number, v.loc.offset);
+    if (block == nullptr) {
+      auto raw = std::make_shared<std::string>();
+      Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), raw.get());
+      if (!s.ok()) {
+        return s.IsCorruption() ? Status::Corruption(where(offset) + ": " + s.message()) : s;
+      }
+      block = raw;
+      cache_.Insert(v.loc.file_number, v.loc.offset, block);
+    }
+    if (static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->size()) {
+      return Status::Corruption(where(offset) + ": index points outside its block");
+    }
+    encoded->assign(*block, v.loc.inner_offset, v.loc.inner_length);
+  }
+  RecordView r;
+  bytes = *encoded;
+  if (!DecodeRecord(bytes, &r).ok()) return Status::Corruption(where(offset) + " does not decode");
+  if (r.id != id || r.seq != v.seq || r.component != c) {
+    return Status::Corruption(where(offset) + ": the stored record is a different one");
+  }
+  if (options_.verify_checksums && !ChecksumMatches(r)) {
+    return Status::Corruption(where(offset) + ": SHA-256 checksum mismatch");
+  }
+  return Status::OK();
+}
+
+Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
+                          const std::shared_ptr<DataFile>& file, StorageRecord* record) {
+  std::string encoded;
+  Status s = ReadEncoded(c, id, v, file, &encoded);
+  if (!s.ok()) return s;
+  RecordView r;
+  DecodeRecord(encoded, &r);
+  ToStorageRecord(r, record);
+  return Status::OK();
+}
+
+Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record) {
+  VersionRef v;
+  std::shared_ptr<DataFile> file;
+  {
+    ComponentIndex& idx = index(c);
+    std::shared_lock<std::shared_mutex> l(idx.mu);
+    const VersionChain* chain = idx.Find(id);
+    const VersionRef* found = chain ? ComponentIndex::Visible(*chain, snapshot) : nullptr;
+    if (found == nullptr || found->tombstone()) {
+      return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
+    }
+    v = *found;
+    // Resolve the file under the index lock: a flush or compaction removes a
+    // file only after relocating its versions under the exclusive lock.
+    file = FindFile(v.loc.file_number);
+  }
+  return ReadRecord(c, id, v, file, record);
+}
+
+Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,
+                   StorageRecord* record) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  return GetAt(SnapshotSeq(ro), c, id, record);
+}
+
+Status DBImpl::GetVersion(const ReadOptions& ro, Component c, std::string_view id,
+                          uint64_t version, StorageRecord* record) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  uint64_t snapshot = SnapshotSeq(ro);
+  VersionRef v;
+  std::shared_ptr<DataFile> file;
+  {
+    ComponentIndex& idx = index(c);
+    std::shared_lock<std::shared_mutex> l(idx.mu);
+    const VersionChain* chain = idx.Find(id);
+    const VersionRef* found = nullptr;
+    if (chain != nullptr) {
+      for (const VersionRef& ref : *chain) {
+        if (ref.seq <= snapshot && ref.version == version && !ref.tombstone()) {
+          found = &ref;
+          break;
+        }
+      }
+    }
+    if (found == nullptr) {
+      return Status::NotFound("no version " + std::to_string(version) + " of record '" +
+                              std::string(id) + "' in " + ComponentName(c) +
+                              " (never written, or dropped by compaction)");
+    }
+    v = *found;
+    file = FindFile(v.loc.file_number);
+  }
+  return ReadRecord(c, id, v, file, record);
+}
+
+Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  ComponentIndex& idx = index(c);
+  std::shared_lock<std::shared_mutex> l(idx.mu);
+  const VersionChain* chain = idx.Find(id);
+  const VersionRef* found = chain ? ComponentIndex::Visible(*chain, SnapshotSeq(ro)) : nullptr;
+  *exists = found != nullptr && !found->tombstone();
+  return Status::OK();
+}
+
+Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
+                    const std::function<bool(const StorageRecord&)>& fn) {
+  // The scan reads in chunks so that writers are never blocked for long; a
+  // registered snapshot keeps the versions it needs from being compacted away.
+  bool own_snapshot = ro.snapshot == nullptr;
+  uint64_t snapshot = own_snapshot ? AcquireSnapshot() : SnapshotSeq(ro);
+  struct Item {
+    std::string id;
+    VersionRef ref;
+    std::shared_ptr<DataFile> file;
+  };
+  std::string cursor = std::max(so.from, so.prefix);
+  bool inclusive = true;
+  uint64_t emitted = 0;
+  Status status;
+  bool done = false;
+  std::vector<Item> chunk;
+  while (!done && status.ok()) {
+    chunk.clear();
+    {
+      ComponentIndex& idx = index(c);
+      std::shared_lock<std::shared_mutex> l(idx.mu);
+      auto it = inclusive ? idx.map().lower_bound(cursor) : idx.map().upper_bound(cursor);
+      for (; it != idx.map().end() && chunk.size() < 256; ++it) {
+        const std::string& id = it->first;
+        if (!so.prefix.empty() && id.compare(0, so.prefix.size(), so.prefix) != 0) break;
+        if (!so.to.empty() && id >= so.to) break;
+        const VersionRef* v = ComponentIndex::Visible(it->second, snapshot);
+        if (v == nullptr || v->tombstone()) continue;
+        chunk.push_back({id, *v, FindFile(v->loc.file_number)});
+      }
+      done = it == idx.map().end() || chunk.size() < 256;
+      if (!done && !chunk.empty()) {
+        cursor = chunk.back().id;
+        inclusive = false;
+      }
+    }
+    StorageRecord record;
+    for (const Item& item : chunk) {
+      if (so.limit != 0 && emitted >= so.limit) {
+        done = true;
+        break;
+      }
+      status = ReadRecord(c, item.id, item.ref, item.file, &record);
+      if (!status.ok()) break;
+      ++emitted;
+      if (!fn(record)) {
+        done = true;
+        break;
+      }
+    }
+    if (chunk.empty()) break;
+  }
+  if (own_snapshot) ReleaseSnapshotSeq(snapshot);
+  return status;
+}
+
+Status DBImpl::Count(const ReadOptions& ro, Component c, uint64_t* count) {
+  ComponentIndex& idx = index(c);
+  std::shared_lock<std::shared_mutex> l(idx.mu);
+  if (ro.snapshot == nullptr) {
+    *count = idx.live_records();
+    return Status::OK();
+  }
+  uint64_t snapshot = SnapshotSeq(ro);
+  uint64_t n = 0;
+  for (const auto& [id, chain] : idx.map()) {
+    const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
+    if (v != nullptr && !v->tombstone()) ++n;
+  }
+  *count = n;
+  return Status::OK();
+}
+
+}  // namespace spirapi

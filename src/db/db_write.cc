@@ -1,0 +1,308 @@
+// The write path. Writers queue up; the writer at the front becomes the
+// leader, takes the queue's batches as one group, checks conflicts, assigns
+// sequence numbers and versions, and appends one journal frame per batch
+// with a single write and a single fdatasync for the group (group commit).
+// Only then are the new versions added to the index and made visible.
+
+#include <chrono>
+
+#include "codec/record_codec.h"
+#include "db/db_impl.h"
+#include "storage/filenames.h"
+#include "storage/journal.h"
+#include "util/json.h"
+
+namespace spirapi {
+
+struct DBImpl::Writer {
+  WriteBatch* batch = nullptr;
+  bool sync = true;
+  bool rotate = false;  // seal the journal after this group (DB::Flush)
+  Conditions cond;
+  Status status;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+namespace {
+
+constexpr size_t kMaxGroupBytes = 4u << 20;
+constexpr size_t kMaxBatchBytes = 256u << 20;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string PendingKey(Component c, std::string_view id) {
+  std::string key(1, static_cast<char>(c));
+  key.append(id);
+  return key;
+}
+
+}  // namespace
+
+Status DBImpl::CheckId(std::string_view id) {
+  if (id.empty()) return Status::InvalidArgument("the id is empty");
+  if (id.size() > kMaxIdBytes) {
+    return Status::InvalidArgument("the id is " + std::to_string(id.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxIdBytes));
+  }
+  if (!IsValidUtf8(id)) return Status::InvalidArgument("the id is not valid UTF-8");
+  return Status::OK();
+}
+
+Status DBImpl::MakePut(Component c, std::string_view id, std::string_view data_json,
+                       std::string_view metadata_json, WriteOp* op) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  if (static_cast<uint8_t>(c) >= kNumComponents) return Status::InvalidArgument("bad component");
+  if (data_json.size() + metadata_json.size() > 2 * kMaxValueBytes) {
+    return Status::InvalidArgument("the record is larger than the limit of " +
+                                   std::to_string(kMaxValueBytes) + " bytes");
+  }
+  s = NormalizeJson(data_json, JsonKind::kAnyValue, "data", &op->data);
+  if (!s.ok()) return s;
+  if (metadata_json.empty()) {
+    op->metadata = "{}";
+  } else {
+    s = NormalizeJson(metadata_json, JsonKind::kObject, "metadata", &op->metadata);
+    if (!s.ok()) return s;
+  }
+  if (op->data.size() + op->metadata.size() > kMaxValueBytes) {
+    return Status::InvalidArgument("the record is " +
+                                   std::to_string(op->data.size() + op->metadata.size()) +
+                                   " bytes of JSON; the limit is " +
+                                   std::to_string(kMaxValueBytes));
+  }
+  op->component = c;
+  op->id.assign(id);
+  op->is_delete = false;
+  return Status::OK();
+}
+
+Status DBImpl::Put(const WriteOptions& wo, Component c, std::string_view id,
+                   std::string_view data_json, std::string_view metadata_json) {
+  WriteBatch batch;
+  batch.ops.emplace_back();
+  Status s = MakePut(c, id, data_json, metadata_json, &batch.ops.back());
+  if (!s.ok()) return s;
+  batch.bytes = batch.ops.back().data.size() + batch.ops.back().metadata.size() + id.size();
+  return Write(wo, &batch, Conditions());
+}
+
+Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  WriteBatch batch;
+  batch.ops.push_back({c, std::string(id), true, "", ""});
+  batch.bytes = id.size();
+  Conditions cond;
+  cond.require_exists = true;
+  return Write(wo, &batch, cond);
+}
+
+Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {
+  if (batch != nullptr && batch->bytes > kMaxBatchBytes) {
+    return Status::InvalidArgument("the transaction holds " + std::to_string(batch->bytes) +
+                                   " bytes; the limit is " + std::to_string(kMaxBatchBytes));
+  }
+  Writer w;
+  w.batch = batch;
+  w.sync = wo.sync;
+  w.rotate = batch == nullptr;
+  w.cond = cond;
+
+  std::unique_lock<std::mutex> l(mu_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(l);
+  if (w.done) return w.status;
+
+  // This thread leads a group: itself and the writers queued behind it.
+  std::vector<Writer*> group;
+  size_t group_bytes = 0;
+  for (Writer* g : writers_) {
+    size_t bytes = g->batch != nullptr ? g->batch->bytes : 0;
+    if (!group.empty() && group_bytes + bytes > kMaxGroupBytes) break;
+    group.push_back(g);
+    group_bytes += bytes;
+  }
+
+  std::string frames;
+  std::vector<Applied> applied;
+  std::unordered_map<std::string, PendingState> pending;
+  bool sync = false;
+  bool rotate = false;
+  bool any_write = false;
+  for (Writer* g : group) {
+    rotate = rotate || g->rotate;
+    if (!write_error_.ok()) {
+      g->status = write_error_;
+      continue;
+    }
+    if (g->batch == nullptr || g->batch->ops.empty()) continue;
+    g->status = Prepare(g, &frames, &applied, &pending);
+    if (g->status.ok()) {
+      any_write = true;
+      sync = sync || g->sync;
+    }
+  }
+
+  Status io;
+  if (any_write) {
+    // Only the leader touches the journal, so it may write without mu_ and
+    // let new writers queue up meanwhile.
+    l.unlock();
+    io = journal_->Append(frames);
+    if (io.ok() && sync) {
+      io = journal_->Sync();
+      journal_syncs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    l.lock();
+    if (io.ok()) {
+      journal_size_ += frames.size();
+      journal_dirty_ = !sync;
+      ApplyToIndex(applied);
+      visible_seq_.store(last_seq_, std::memory_order_release);
+      for (Writer* g : group) {
+        if (g->status.ok() && g->batch != nullptr && !g->batch->ops.empty()) {
+          commits_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    } else {
+      // Never retry or trust a failed write or fdatasync: the bytes may or
+      // may not be on disk. Refuse every later write until reopened.
+      write_error_ = io;
+      for (Writer* g : group) {
+        if (g->status.ok()) g->status = io;
+      }
+    }
+  }
+  if (write_error_.ok() &&
+      (journal_size_ >= (static_cast<uint64_t>(manifest_.max_file_size_mb) << 20) ||
+       (rotate && journal_size_ > 0))) {
+    Status s = RotateJournal();
+    if (!s.ok()) {
+      write_error_ = s;
+      if (w.rotate) w.status = s;
+    }
+  }
+
+  for (Writer* g : group) {
+    writers_.pop_front();
+    if (g != &w) {
+      g->done = true;
+      g->cv.notify_one();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w.status;
+}
+
+Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
+                       std::unordered_map<std::string, PendingState>* pending) {
+  const WriteBatch& batch = *w->batch;
+  std::vector<PendingState> current(batch.ops.size());
+  std::vector<bool> present(batch.ops.size(), false);
+  for (size_t i = 0; i < batch.ops.size(); ++i) {
+    const WriteOp& op = batch.ops[i];
+    std::string key = PendingKey(op.component, op.id);
+    auto it = pending->find(key);
+    if (it != pending->end()) {
+      current[i] = it->second;
+      present[i] = true;
+    } else {
+      ComponentIndex& idx = index(op.component);
+      std::shared_lock<std::shared_mutex> l(idx.mu);
+      const VersionChain* chain = idx.Find(op.id);
+      if (chain != nullptr && !chain->empty()) {
+        const VersionRef& head = chain->front();
+        current[i] = {head.seq, head.version, head.tombstone()};
+        present[i] = true;
+      }
+    }
+    if (w->cond.check_conflicts && present[i] && current[i].seq > w->cond.snapshot) {
+      return Status::Conflict("record '" + op.id + "' in " + ComponentName(op.component) +
+                              " was changed by another transaction after this one began");
+    }
+    if (op.is_delete && w->cond.require_exists && (!present[i] || current[i].tombstone)) {
+      return Status::NotFound("no record '" + op.id + "' in " + ComponentName(op.component));
+    }
+  }
+
+  uint64_t seq = ++last_seq_;
+  int64_t now = NowMicros();
+  FrameBuilder frame(seq);
+  std::string encoded, sealed;
+  size_t first_applied = applied->size();
+  for (size_t i = 0; i < batch.ops.size(); ++i) {
+    const WriteOp& op = batch.ops[i];
+    uint64_t previous = present[i] ? current[i].version : 0;
+    RecordView r;
+    r.component = op.component;
+    r.flags = op.is_delete ? kRecordTombstone : 0;
+    r.seq = seq;
+    r.version = op.is_delete ? previous : previous + 1;
+    r.timestamp_us = now;
+    r.id = op.id;
+    r.data = op.data;
+    r.metadata = op.metadata;
+    encoded.clear();
+    EncodeRecord(r, &encoded);
+    std::string_view bytes = encoded;
+    if (cipher() != nullptr) {
+      sealed.clear();
+      Status s = cipher_.Seal(encoded, &sealed);
+      if (!s.ok()) return s;
+      bytes = sealed;
+    }
+    frame.AddRecord(bytes);
+    (*pending)[PendingKey(op.component, op.id)] = {seq, r.version, op.is_delete};
+    Applied a;
+    a.component = op.component;
+    a.id = op.id;
+    a.ref.seq = seq;
+    a.ref.version = r.version;
+    a.ref.flags = r.flags;
+    a.ref.loc.file_number = journal_number_;
+    a.ref.loc.length = static_cast<uint32_t>(bytes.size());
+    applied->push_back(std::move(a));
+  }
+  uint64_t frame_offset = journal_size_ + frames->size();
+  std::vector<uint32_t> offsets;
+  frame.Finish(frames, &offsets);
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    (*applied)[first_applied + i].ref.loc.offset = frame_offset + offsets[i];
+  }
+  return Status::OK();
+}
+
+void DBImpl::ApplyToIndex(const std::vector<Applied>& applied) {
+  size_t i = 0;
+  while (i < applied.size()) {
+    // Take each component's lock once per run of records for it.
+    Component c = applied[i].component;
+    ComponentIndex& idx = index(c);
+    std::unique_lock<std::shared_mutex> l(idx.mu);
+    for (; i < applied.size() && applied[i].component == c; ++i) {
+      idx.Add(applied[i].id, applied[i].ref, options_.max_versions_kept);
+    }
+  }
+}
+
+Status DBImpl::RotateJournal() {
+  if (journal_dirty_) {
+    Status s = journal_->Sync();
+    if (!s.ok()) return s;
+    journal_dirty_ = false;
+  }
+  Status s = journal_->Close();
+  if (!s.ok()) return s;
+  sealed_journals_.push_back(journal_number_);
+  s = NewJournal();
+  if (s.ok()) MaybeScheduleWork();
+  return s;
+}
+
+}  // namespace spirapi

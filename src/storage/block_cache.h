@@ -1,0 +1,61 @@
+// A sharded LRU cache of decoded (decrypted, decompressed) segment blocks,
+// bounded in bytes. Thread-safe.
+
+#ifndef SPIRAPI_STORAGE_BLOCK_CACHE_H_
+#define SPIRAPI_STORAGE_BLOCK_CACHE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace spirapi {
+
+class BlockCache {
+ public:
+  using Block = std::shared_ptr<const std::string>;
+
+  explicit BlockCache(size_t capacity_bytes);
+
+  // The cached block, or nullptr.
+  Block Lookup(uint64_t file_number, uint64_t offset);
+  void Insert(uint64_t file_number, uint64_t offset, Block block);
+  // Drops every block of a file (after the file is deleted).
+  void EraseFile(uint64_t file_number);
+
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr int kShards = 16;
+  struct Key {
+    uint64_t file;
+    uint64_t offset;
+    bool operator==(const Key& o) const { return file == o.file && offset == o.offset; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.file * 0x9E3779B97F4A7C15ull ^ k.offset);
+    }
+  };
+  struct Shard {
+    std::mutex mu;
+    std::list<std::pair<Key, Block>> lru;  // front: most recently used
+    std::unordered_map<Key, std::list<std::pair<Key, Block>>::iterator, KeyHash> map;
+    size_t bytes = 0;
+  };
+
+  Shard& ShardFor(const Key& k) { return shards_[KeyHash()(k) % kShards]; }
+
+  size_t shard_capacity_;
+  Shard shards_[kShards];
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+};
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_STORAGE_BLOCK_CACHE_H_

@@ -1,0 +1,125 @@
+#include "storage/journal.h"
+
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace spirapi {
+
+FrameBuilder::FrameBuilder(uint64_t seq) : seq_(seq) {}
+
+void FrameBuilder::AddRecord(std::string_view bytes) {
+  PutFixed32(&payload_, static_cast<uint32_t>(bytes.size()));
+  offsets_.push_back(static_cast<uint32_t>(payload_.size()));
+  payload_.append(bytes);
+  ++count_;
+}
+
+void FrameBuilder::Finish(std::string* out, std::vector<uint32_t>* record_offsets) {
+  size_t start = out->size();
+  PutFixed32(out, kFrameMagic);
+  PutFixed32(out, static_cast<uint32_t>(payload_.size()));
+  PutFixed64(out, seq_);
+  PutFixed32(out, count_);
+  uint32_t crc = Crc32(std::string_view(out->data() + start, 20));
+  crc = Crc32(payload_, crc);
+  PutFixed32(out, crc);
+  out->append(payload_);
+  record_offsets->clear();
+  for (uint32_t off : offsets_) {
+    record_offsets->push_back(static_cast<uint32_t>(kFrameHeaderSize) + off);
+  }
+}
+
+namespace {
+
+// Splits a payload into records; false if the lengths do not add up.
+bool SplitPayload(std::string_view payload, uint64_t payload_offset, uint32_t count,
+                  std::vector<JournalRecord>* records) {
+  records->clear();
+  Decoder d(payload);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t len;
+    uint64_t at = payload_offset + (payload.size() - d.rest().size()) + 4;
+    std::string_view bytes;
+    if (!d.GetFixed32(&len) || !d.GetBytes(len, &bytes)) return false;
+    records->push_back({at, bytes});
+  }
+  return d.empty();
+}
+
+struct Header {
+  uint32_t payload_len;
+  uint64_t seq;
+  uint32_t count;
+  uint32_t crc;
+};
+
+bool ReadHeader(std::string_view file, uint64_t pos, Header* h) {
+  if (file.size() - pos < kFrameHeaderSize) return false;
+  const char* p = file.data() + pos;
+  if (DecodeFixed32(p) != kFrameMagic) return false;
+  h->payload_len = DecodeFixed32(p + 4);
+  h->seq = DecodeFixed64(p + 8);
+  h->count = DecodeFixed32(p + 16);
+  h->crc = DecodeFixed32(p + 20);
+  return h->payload_len <= kMaxFramePayload;
+}
+
+bool FrameIsGood(std::string_view file, uint64_t pos, const Header& h) {
+  if (file.size() - pos - kFrameHeaderSize < h.payload_len) return false;
+  uint32_t crc = Crc32(file.substr(pos, 20));
+  crc = Crc32(file.substr(pos + kFrameHeaderSize, h.payload_len), crc);
+  return crc == h.crc;
+}
+
+// The next offset after `from` where a good frame starts, or npos.
+uint64_t FindNextGoodFrame(std::string_view file, uint64_t from) {
+  for (uint64_t pos = from; pos + kFrameHeaderSize <= file.size(); ++pos) {
+    Header h;
+    if (ReadHeader(file, pos, &h) && FrameIsGood(file, pos, h)) return pos;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+void ScanJournal(std::string_view file,
+                 const std::function<void(uint64_t, const std::vector<JournalRecord>&)>& on_frame,
+                 const std::function<void(uint64_t, const std::vector<JournalRecord>&)>&
+                     on_damaged_frame,
+                 JournalScan* result) {
+  *result = JournalScan();
+  std::vector<JournalRecord> records;
+  uint64_t pos = 0;
+  while (pos < file.size()) {
+    Header h;
+    if (ReadHeader(file, pos, &h) && FrameIsGood(file, pos, h)) {
+      std::string_view payload = file.substr(pos + kFrameHeaderSize, h.payload_len);
+      if (SplitPayload(payload, pos + kFrameHeaderSize, h.count, &records)) {
+        on_frame(h.seq, records);
+        pos += kFrameHeaderSize + h.payload_len;
+        result->valid_end = pos;
+        continue;
+      }
+    }
+    // Not a good frame here. If a good frame follows, this is damage in the
+    // middle of the file; otherwise it is the tail of an interrupted write.
+    uint64_t next = FindNextGoodFrame(file, pos + 1);
+    if (next == std::string_view::npos) {
+      result->torn_tail = true;
+      return;
+    }
+    std::string what = "journal frame damaged";
+    if (ReadHeader(file, pos, &h) && pos + kFrameHeaderSize + h.payload_len <= next) {
+      std::string_view payload = file.substr(pos + kFrameHeaderSize, h.payload_len);
+      if (SplitPayload(payload, pos + kFrameHeaderSize, h.count, &records)) {
+        on_damaged_frame(h.seq, records);
+        what = "journal frame checksum mismatch (transaction " + std::to_string(h.seq) + ")";
+      }
+    }
+    result->damage.push_back({pos, next - pos, what});
+    pos = next;
+  }
+}
+
+}  // namespace spirapi

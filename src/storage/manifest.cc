@@ -1,0 +1,197 @@
+#include "storage/manifest.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "storage/filenames.h"
+#include "util/hash.h"
+
+namespace spirapi {
+namespace {
+
+std::string Body(const Manifest& m) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.StartObject();
+  w.Key("format");
+  w.String("spirapi");
+  w.Key("format_version");
+  w.Int(m.format_version);
+  w.Key("compression_level");
+  w.Int(m.compression_level);
+  w.Key("max_file_size_mb");
+  w.Int(m.max_file_size_mb);
+  w.Key("backup_interval_hours");
+  w.Int(m.backup_interval_hours);
+  w.Key("block_size");
+  w.Uint(m.block_size);
+  w.Key("encryption");
+  if (m.encrypted) {
+    w.StartObject();
+    w.Key("cipher");
+    w.String("aes-256-gcm");
+    w.Key("kdf");
+    w.String("scrypt");
+    w.Key("n");
+    w.Uint64(m.kdf.n);
+    w.Key("r");
+    w.Uint64(m.kdf.r);
+    w.Key("p");
+    w.Uint64(m.kdf.p);
+    std::string salt = ToHex(reinterpret_cast<const uint8_t*>(m.kdf.salt.data()), m.kdf.salt.size());
+    w.Key("salt");
+    w.String(salt.c_str());
+    std::string check =
+        ToHex(reinterpret_cast<const uint8_t*>(m.key_check.data()), m.key_check.size());
+    w.Key("key_check");
+    w.String(check.c_str());
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("next_file_number");
+  w.Uint64(m.next_file_number);
+  w.Key("last_sequence");
+  w.Uint64(m.last_sequence);
+  w.Key("journal_floor");
+  w.Uint64(m.journal_floor);
+  w.Key("segments");
+  w.StartObject();
+  for (Component c : kAllComponents) {
+    w.Key(ComponentName(c));
+    w.StartArray();
+    for (const SegmentMeta& s : m.segments[static_cast<int>(c)]) {
+      w.StartArray();
+      w.Uint64(s.file_number);
+      w.Uint64(s.size);
+      w.EndArray();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+bool GetInt(const rapidjson::Value& v, const char* key, int64_t lo, int64_t hi, int64_t* out) {
+  auto it = v.FindMember(key);
+  if (it == v.MemberEnd() || !it->value.IsInt64()) return false;
+  *out = it->value.GetInt64();
+  return *out >= lo && *out <= hi;
+}
+
+}  // namespace
+
+Status WriteManifest(FileSystem* fs, const std::string& db_path, const Manifest& m) {
+  std::string body = Body(m);
+  Sha256Digest digest = Sha256Of(body);
+  std::string contents = body + "\n" + ToHex(digest.data(), digest.size()) + "\n";
+  std::string tmp = db_path + "/" + kManifestName + ".tmp";
+  std::unique_ptr<WritableFile> file;
+  Status s = fs->NewWritableFile(tmp, &file);
+  if (s.ok()) s = file->Append(contents);
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = file->Close();
+  if (s.ok()) s = fs->RenameFile(tmp, db_path + "/" + kManifestName);
+  if (s.ok()) s = fs->SyncDir(db_path);
+  return s;
+}
+
+Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
+  std::string path = db_path + "/" + kManifestName;
+  if (!fs->FileExists(path)) return Status::NotFound(db_path + " is not a SpiraPi database (no MANIFEST)");
+  std::unique_ptr<RandomAccessFile> file;
+  Status s = fs->NewRandomAccessFile(path, &file);
+  uint64_t size = 0;
+  if (s.ok()) s = fs->GetFileSize(path, &size);
+  if (size > (16u << 20)) return Status::Corruption("MANIFEST is implausibly large");
+  std::string contents;
+  if (s.ok()) s = file->Read(0, size, &contents);
+  if (!s.ok()) return s;
+  size_t nl = contents.find('\n');
+  if (nl == std::string::npos || contents.size() != nl + 1 + 64 + 1) {
+    return Status::Corruption("MANIFEST is truncated or malformed");
+  }
+  std::string body = contents.substr(0, nl);
+  Sha256Digest digest = Sha256Of(body);
+  if (ToHex(digest.data(), digest.size()) != contents.substr(nl + 1, 64)) {
+    return Status::Corruption("MANIFEST checksum mismatch");
+  }
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Status::Corruption("MANIFEST does not parse");
+  auto fmt = doc.FindMember("format");
+  if (fmt == doc.MemberEnd() || !fmt->value.IsString() ||
+      std::string(fmt->value.GetString()) != "spirapi") {
+    return Status::InvalidArgument(db_path + " is not a SpiraPi database");
+  }
+  int64_t v;
+  if (!GetInt(doc, "format_version", 1, INT32_MAX, &v)) {
+    return Status::Corruption("MANIFEST has no valid format_version");
+  }
+  if (v > kFormatVersion) {
+    return Status::NotSupported("database format version " + std::to_string(v) +
+                                " is newer than this build supports (" +
+                                std::to_string(kFormatVersion) + ")");
+  }
+  m->format_version = static_cast<int>(v);
+  bool ok = true;
+  ok = ok && GetInt(doc, "compression_level", 0, 9, &v);
+  m->compression_level = static_cast<int>(v);
+  ok = ok && GetInt(doc, "max_file_size_mb", 1, 4096, &v);
+  m->max_file_size_mb = static_cast<int>(v);
+  ok = ok && GetInt(doc, "backup_interval_hours", 1, 8760, &v);
+  m->backup_interval_hours = static_cast<int>(v);
+  ok = ok && GetInt(doc, "block_size", 4096, 1 << 24, &v);
+  m->block_size = static_cast<uint32_t>(v);
+  ok = ok && GetInt(doc, "next_file_number", 1, INT64_MAX, &v);
+  m->next_file_number = static_cast<uint64_t>(v);
+  ok = ok && GetInt(doc, "last_sequence", 0, INT64_MAX, &v);
+  m->last_sequence = static_cast<uint64_t>(v);
+  ok = ok && GetInt(doc, "journal_floor", 0, INT64_MAX, &v);
+  m->journal_floor = static_cast<uint64_t>(v);
+  if (!ok) return Status::Corruption("MANIFEST has a missing or out-of-range setting");
+
+  auto enc = doc.FindMember("encryption");
+  m->encrypted = enc != doc.MemberEnd() && enc->value.IsObject();
+  if (m->encrypted) {
+    const rapidjson::Value& e = enc->value;
+    int64_t n, r, p;
+    auto salt = e.FindMember("salt");
+    auto check = e.FindMember("key_check");
+    if (!GetInt(e, "n", 2, 1 << 22, &n) || !GetInt(e, "r", 1, 32, &r) ||
+        !GetInt(e, "p", 1, 16, &p) || salt == e.MemberEnd() || !salt->value.IsString() ||
+        check == e.MemberEnd() || !check->value.IsString() ||
+        !FromHex(salt->value.GetString(), &m->kdf.salt) ||
+        !FromHex(check->value.GetString(), &m->key_check)) {
+      return Status::Corruption("MANIFEST has malformed encryption settings");
+    }
+    m->kdf.n = static_cast<uint64_t>(n);
+    m->kdf.r = static_cast<uint64_t>(r);
+    m->kdf.p = static_cast<uint64_t>(p);
+  }
+
+  auto segs = doc.FindMember("segments");
+  if (segs == doc.MemberEnd() || !segs->value.IsObject()) {
+    return Status::Corruption("MANIFEST has no segment list");
+  }
+  for (Component c : kAllComponents) {
+    auto list = segs->value.FindMember(ComponentName(c));
+    if (list == segs->value.MemberEnd() || !list->value.IsArray()) {
+      return Status::Corruption(std::string("MANIFEST has no segment list for ") +
+                                ComponentName(c));
+    }
+    auto& out = m->segments[static_cast<int>(c)];
+    out.clear();
+    for (const auto& item : list->value.GetArray()) {
+      if (!item.IsArray() || item.Size() != 2 || !item[0].IsUint64() || !item[1].IsUint64()) {
+        return Status::Corruption("MANIFEST has a malformed segment entry");
+      }
+      out.push_back({item[0].GetUint64(), item[1].GetUint64()});
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi

@@ -1,0 +1,53 @@
+// The MANIFEST: the database's settings (fixed at creation) and the list of
+// live segment files. Rewritten atomically (temp file, fdatasync, rename,
+// directory fsync) whenever the set of live files changes.
+
+#ifndef SPIRAPI_STORAGE_MANIFEST_H_
+#define SPIRAPI_STORAGE_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codec/cipher.h"
+#include "spirapi/file_system.h"
+#include "spirapi/record.h"
+#include "spirapi/status.h"
+
+namespace spirapi {
+
+inline constexpr int kFormatVersion = 1;
+
+struct SegmentMeta {
+  uint64_t file_number = 0;
+  uint64_t size = 0;
+};
+
+struct Manifest {
+  int format_version = kFormatVersion;
+  int compression_level = 3;
+  int max_file_size_mb = 64;
+  int backup_interval_hours = 24;
+  uint32_t block_size = 64 * 1024;
+  bool encrypted = false;
+  KdfParams kdf;
+  std::string key_check;  // Cipher::Seal of a fixed text: proves the passphrase
+
+  uint64_t next_file_number = 1;
+  uint64_t last_sequence = 0;   // a floor for the sequence counter
+  uint64_t journal_floor = 0;   // journals numbered below this are flushed
+  std::vector<SegmentMeta> segments[kNumComponents];
+};
+
+// Atomically replaces DB/MANIFEST.
+Status WriteManifest(FileSystem* fs, const std::string& db_path, const Manifest& m);
+
+// NotFound if there is no manifest; Corruption if it fails its checksum or
+// does not parse; NotSupported for a newer format version.
+Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m);
+
+inline constexpr char kKeyCheckText[] = "spirapi key check v1";
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_STORAGE_MANIFEST_H_

@@ -1,0 +1,283 @@
+#include "storage/segment.h"
+
+#include "codec/lzma_codec.h"
+#include "codec/record_codec.h"
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace spirapi {
+namespace {
+
+constexpr uint64_t kSegmentMagic = 0x4745534152495053ull;  // "SPIRASEG"
+
+std::string OffsetText(uint64_t offset) { return "block at offset " + std::to_string(offset); }
+
+}  // namespace
+
+SegmentWriter::SegmentWriter(WritableFile* file, int compression_level, const Cipher* cipher,
+                             uint32_t block_size)
+    : file_(file), level_(compression_level), cipher_(cipher), block_size_(block_size) {}
+
+Status SegmentWriter::Add(std::string_view id, uint64_t seq, uint64_t version, uint8_t flags,
+                          std::string_view record) {
+  SegmentEntry e;
+  e.id.assign(id);
+  e.seq = seq;
+  e.version = version;
+  e.flags = flags;
+  PutFixed32(&block_, static_cast<uint32_t>(record.size()));
+  e.inner_offset = static_cast<uint32_t>(block_.size());
+  e.inner_length = static_cast<uint32_t>(record.size());
+  block_.append(record);
+  entries_.push_back(std::move(e));
+  if (block_.size() >= block_size_) return FlushBlock();
+  return Status::OK();
+}
+
+Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw, uint8_t* codec_out) {
+  std::string stored;
+  uint8_t codec = 0;
+  std::string_view payload = raw;
+  if (level_ > 0) {
+    Status s = LzmaCompress(level_, raw, &stored);
+    if (!s.ok()) return s;
+    if (stored.size() < raw.size()) {
+      codec |= kCodecLzma;
+      payload = stored;
+    }
+  }
+  std::string sealed;
+  if (cipher_ != nullptr && cipher_->enabled()) {
+    Status s = cipher_->Seal(payload, &sealed);
+    if (!s.ok()) return s;
+    codec |= kCodecSealed;
+    payload = sealed;
+  }
+  std::string header;
+  PutFixed32(&header, magic);
+  header.push_back(static_cast<char>(codec));
+  PutFixed32(&header, static_cast<uint32_t>(payload.size()));
+  PutFixed32(&header, static_cast<uint32_t>(raw.size()));
+  PutFixed32(&header, Crc32(payload));
+  Status s = file_->Append(header);
+  if (s.ok()) s = file_->Append(payload);
+  if (!s.ok()) return s;
+  offset_ += header.size() + payload.size();
+  if (codec_out != nullptr) *codec_out = codec;
+  return Status::OK();
+}
+
+Status SegmentWriter::FlushBlock() {
+  if (block_.empty()) return Status::OK();
+  uint64_t block_offset = offset_;
+  uint8_t codec = 0;
+  Status s = WriteBlock(kDataBlockMagic, block_, &codec);
+  if (!s.ok()) return s;
+  auto block_length = static_cast<uint32_t>(offset_ - block_offset);
+  for (size_t i = first_pending_entry_; i < entries_.size(); ++i) {
+    entries_[i].block_offset = block_offset;
+    entries_[i].block_length = block_length;
+    entries_[i].block_is_plain = codec == 0;
+  }
+  first_pending_entry_ = entries_.size();
+  block_.clear();
+  return Status::OK();
+}
+
+Status SegmentWriter::Finish() {
+  Status s = FlushBlock();
+  if (!s.ok()) return s;
+  std::string footer;
+  for (const SegmentEntry& e : entries_) {
+    PutLengthPrefixed(&footer, e.id);
+    PutFixed64(&footer, e.seq);
+    PutFixed64(&footer, e.version);
+    footer.push_back(static_cast<char>(e.flags));
+    PutFixed64(&footer, e.block_offset);
+    PutFixed32(&footer, e.inner_offset);
+    PutFixed32(&footer, e.inner_length);
+  }
+  uint64_t footer_offset = offset_;
+  s = WriteBlock(kFooterBlockMagic, footer, nullptr);
+  if (!s.ok()) return s;
+  std::string trailer;
+  PutFixed64(&trailer, footer_offset);
+  PutFixed32(&trailer, static_cast<uint32_t>(offset_ - footer_offset));
+  PutFixed32(&trailer, static_cast<uint32_t>(entries_.size()));
+  PutFixed32(&trailer, Crc32(trailer));
+  PutFixed32(&trailer, 0);
+  PutFixed64(&trailer, kSegmentMagic);
+  s = file_->Append(trailer);
+  if (s.ok()) offset_ += trailer.size();
+  return s;
+}
+
+Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
+                   std::string* raw) {
+  if (block.size() < kBlockHeaderSize) return Status::Corruption("block header truncated");
+  const char* p = block.data();
+  *magic = DecodeFixed32(p);
+  auto codec = static_cast<uint8_t>(p[4]);
+  uint32_t stored_len = DecodeFixed32(p + 5);
+  uint32_t raw_len = DecodeFixed32(p + 9);
+  uint32_t crc = DecodeFixed32(p + 13);
+  if ((*magic != kDataBlockMagic && *magic != kFooterBlockMagic) || codec > 3 ||
+      stored_len != block.size() - kBlockHeaderSize || raw_len > (1u << 30)) {
+    return Status::Corruption("block header damaged");
+  }
+  std::string_view stored = block.substr(kBlockHeaderSize);
+  if (Crc32(stored) != crc) return Status::Corruption("block checksum mismatch");
+  std::string opened;
+  if (codec & kCodecSealed) {
+    if (cipher == nullptr || !cipher->enabled()) {
+      return Status::Corruption("block is encrypted but the database is not");
+    }
+    Status s = cipher->Open(stored, &opened);
+    if (!s.ok()) return s;
+    stored = opened;
+  }
+  if (codec & kCodecLzma) return LzmaDecompress(stored, raw_len, raw);
+  if (stored.size() != raw_len) return Status::Corruption("block has the wrong length");
+  raw->assign(stored);
+  return Status::OK();
+}
+
+Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
+                 const Cipher* cipher, std::string* raw) {
+  std::string block;
+  Status s = file.Read(offset, length, &block);
+  if (!s.ok()) return s;
+  if (block.size() != length) return Status::Corruption(OffsetText(offset) + " is truncated");
+  uint32_t magic;
+  s = DecodeBlock(block, cipher, &magic, raw);
+  if (!s.ok()) return Status::Corruption(OffsetText(offset) + ": " + s.message());
+  return Status::OK();
+}
+
+Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const Cipher* cipher,
+                         std::vector<SegmentEntry>* entries) {
+  entries->clear();
+  if (file_size < kSegmentTrailerSize) return Status::Corruption("segment shorter than its trailer");
+  std::string trailer;
+  Status s = file.Read(file_size - kSegmentTrailerSize, kSegmentTrailerSize, &trailer);
+  if (!s.ok()) return s;
+  if (trailer.size() != kSegmentTrailerSize || DecodeFixed64(trailer.data() + 24) != kSegmentMagic ||
+      Crc32(std::string_view(trailer.data(), 16)) != DecodeFixed32(trailer.data() + 16)) {
+    return Status::Corruption("segment trailer damaged");
+  }
+  uint64_t footer_offset = DecodeFixed64(trailer.data());
+  uint32_t footer_length = DecodeFixed32(trailer.data() + 8);
+  uint32_t count = DecodeFixed32(trailer.data() + 12);
+  if (footer_offset + footer_length + kSegmentTrailerSize != file_size) {
+    return Status::Corruption("segment trailer points outside the file");
+  }
+  std::string raw;
+  s = ReadBlock(file, footer_offset, footer_length, cipher, &raw);
+  if (!s.ok()) return Status::Corruption("segment footer: " + s.message());
+  Decoder d(raw);
+  entries->reserve(count);
+  // Block lengths are not stored per entry: they follow from consecutive
+  // block offsets (the last data block ends where the footer starts).
+  for (uint32_t i = 0; i < count; ++i) {
+    SegmentEntry e;
+    std::string_view id;
+    uint32_t inner_offset, inner_length;
+    if (!d.GetLengthPrefixed(&id) || !d.GetFixed64(&e.seq) || !d.GetFixed64(&e.version) ||
+        !d.GetByte(&e.flags) || !d.GetFixed64(&e.block_offset) || !d.GetFixed32(&inner_offset) ||
+        !d.GetFixed32(&inner_length) || e.block_offset >= footer_offset) {
+      entries->clear();
+      return Status::Corruption("segment footer entry " + std::to_string(i) + " is malformed");
+    }
+    e.id.assign(id);
+    e.inner_offset = inner_offset;
+    e.inner_length = inner_length;
+    entries->push_back(std::move(e));
+  }
+  if (!d.empty()) {
+    entries->clear();
+    return Status::Corruption("segment footer has trailing bytes");
+  }
+  // Fill in block lengths and whether each block is stored plain, from the
+  // block headers (one small read per block).
+  size_t i = 0;
+  while (i < entries->size()) {
+    uint64_t off = (*entries)[i].block_offset;
+    std::string header;
+    s = file.Read(off, kBlockHeaderSize, &header);
+    if (!s.ok()) return s;
+    if (header.size() != kBlockHeaderSize || DecodeFixed32(header.data()) != kDataBlockMagic) {
+      entries->clear();
+      return Status::Corruption("segment footer points at a bad " + OffsetText(off));
+    }
+    auto length = static_cast<uint32_t>(kBlockHeaderSize + DecodeFixed32(header.data() + 5));
+    bool plain = header[4] == 0;
+    for (; i < entries->size() && (*entries)[i].block_offset == off; ++i) {
+      (*entries)[i].block_length = length;
+      (*entries)[i].block_is_plain = plain;
+    }
+  }
+  return Status::OK();
+}
+
+Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
+                         std::vector<SegmentEntry>* entries,
+                         const std::function<void(uint64_t, const Status&)>& on_bad_block) {
+  entries->clear();
+  uint64_t pos = 0;
+  std::string raw;
+  while (pos + kBlockHeaderSize <= file.size()) {
+    uint32_t magic = DecodeFixed32(file.data() + pos);
+    uint32_t stored_len = DecodeFixed32(file.data() + pos + 5);
+    if ((magic != kDataBlockMagic && magic != kFooterBlockMagic) ||
+        stored_len > file.size() - pos - kBlockHeaderSize) {
+      // The header itself is damaged: look for the next block header.
+      on_bad_block(pos, Status::Corruption("block header damaged"));
+      uint64_t next = pos + 1;
+      while (next + kBlockHeaderSize <= file.size() &&
+             DecodeFixed32(file.data() + next) != kDataBlockMagic &&
+             DecodeFixed32(file.data() + next) != kFooterBlockMagic) {
+        ++next;
+      }
+      pos = next;
+      continue;
+    }
+    uint64_t length = kBlockHeaderSize + stored_len;
+    if (magic == kFooterBlockMagic) break;
+    uint32_t got_magic;
+    Status s = DecodeBlock(file.substr(pos, length), cipher, &got_magic, &raw);
+    if (!s.ok()) {
+      on_bad_block(pos, s);
+      pos += length;
+      continue;
+    }
+    Decoder d(raw);
+    while (!d.empty()) {
+      uint32_t len;
+      std::string_view bytes;
+      if (!d.GetFixed32(&len) || !d.GetBytes(len, &bytes)) {
+        on_bad_block(pos, Status::Corruption("block records do not parse"));
+        break;
+      }
+      RecordView r;
+      if (!DecodeRecord(bytes, &r).ok()) {
+        on_bad_block(pos, Status::Corruption("a record in the block does not decode"));
+        continue;
+      }
+      SegmentEntry e;
+      e.id.assign(r.id);
+      e.seq = r.seq;
+      e.version = r.version;
+      e.flags = r.flags;
+      e.block_offset = pos;
+      e.block_length = static_cast<uint32_t>(length);
+      e.inner_offset = static_cast<uint32_t>(bytes.data() - raw.data());
+      e.inner_length = len;
+      e.block_is_plain = file[pos + 4] == 0;
+      entries->push_back(std::move(e));
+    }
+    pos += length;
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi

@@ -1,0 +1,99 @@
+// Segment files: the sealed, immutable store of one component's records.
+//
+// File: block* | footer block | trailer (32 bytes)
+// Block: magic u32 | codec u8 | stored_len u32 | raw_len u32 | crc u32 | stored bytes
+//   codec bit 0: LZMA2-compressed; bit 1: sealed with the database cipher.
+//   The raw bytes of a data block are records, each as len u32 | record bytes.
+//   The CRC (zlib CRC-32) covers the stored bytes.
+// Footer block (magic "SPIF"): one entry per record, in file order:
+//   id (varint length + bytes) | seq u64 | version u64 | flags u8 |
+//   block_offset u64 | inner_offset u32 | inner_length u32
+// Trailer: footer_offset u64 | footer_length u32 | entry_count u32 |
+//   crc u32 (of the preceding 16 bytes) | zero u32 | magic u64 "SPIRASEG"
+
+#ifndef SPIRAPI_STORAGE_SEGMENT_H_
+#define SPIRAPI_STORAGE_SEGMENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/cipher.h"
+#include "spirapi/file_system.h"
+#include "spirapi/status.h"
+
+namespace spirapi {
+
+inline constexpr uint32_t kDataBlockMagic = 0x42495053;    // "SPIB"
+inline constexpr uint32_t kFooterBlockMagic = 0x46495053;  // "SPIF"
+inline constexpr size_t kBlockHeaderSize = 17;
+inline constexpr size_t kSegmentTrailerSize = 32;
+inline constexpr uint8_t kCodecLzma = 1;
+inline constexpr uint8_t kCodecSealed = 2;
+
+struct SegmentEntry {
+  std::string id;
+  uint64_t seq = 0;
+  uint64_t version = 0;
+  uint8_t flags = 0;
+  uint64_t block_offset = 0;
+  uint32_t block_length = 0;  // header + stored bytes
+  uint32_t inner_offset = 0;  // of the record bytes within the raw block
+  uint32_t inner_length = 0;
+  bool block_is_plain = false;  // raw block stored as is: records readable in place
+};
+
+class SegmentWriter {
+ public:
+  // `file` must be new and empty; it stays owned by the caller.
+  SegmentWriter(WritableFile* file, int compression_level, const Cipher* cipher,
+                uint32_t block_size);
+
+  // Adds one encoded (plaintext) record.
+  Status Add(std::string_view id, uint64_t seq, uint64_t version, uint8_t flags,
+             std::string_view record);
+  // Writes the last block, the footer and the trailer. Does not sync.
+  Status Finish();
+
+  uint64_t size() const { return offset_; }
+  const std::vector<SegmentEntry>& entries() const { return entries_; }
+
+ private:
+  Status FlushBlock();
+  Status WriteBlock(uint32_t magic, std::string_view raw, uint8_t* codec_out);
+
+  WritableFile* file_;
+  int level_;
+  const Cipher* cipher_;
+  uint32_t block_size_;
+  uint64_t offset_ = 0;
+  std::string block_;
+  size_t first_pending_entry_ = 0;
+  std::vector<SegmentEntry> entries_;
+};
+
+// Reads and decodes the block at [offset, offset+length): checks the CRC,
+// opens the seal, decompresses. Corruption (with the offset) on any failure.
+Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
+                 const Cipher* cipher, std::string* raw);
+
+// Decodes a block from bytes already in memory (header included).
+Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
+                   std::string* raw);
+
+// Reads the footer index of a segment of the given size.
+Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const Cipher* cipher,
+                         std::vector<SegmentEntry>* entries);
+
+// Rebuilds the entries by decoding every data block (used when the footer is
+// damaged, and by verify). Bad blocks are reported through on_bad_block and
+// skipped; their records are not in *entries.
+Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
+                         std::vector<SegmentEntry>* entries,
+                         const std::function<void(uint64_t offset, const Status&)>& on_bad_block);
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_STORAGE_SEGMENT_H_

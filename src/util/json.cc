@@ -1,0 +1,133 @@
+#include "util/json.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace spirapi {
+namespace {
+
+// Forwards SAX events to a Writer and remembers whether the top-level value
+// began as an object.
+class NormalizingHandler {
+ public:
+  explicit NormalizingHandler(rapidjson::Writer<rapidjson::StringBuffer>* w) : w_(w) {}
+
+  bool Null() { return Note(false) && w_->Null(); }
+  bool Bool(bool b) { return Note(false) && w_->Bool(b); }
+  bool Int(int i) { return Note(false) && w_->Int(i); }
+  bool Uint(unsigned u) { return Note(false) && w_->Uint(u); }
+  bool Int64(int64_t i) { return Note(false) && w_->Int64(i); }
+  bool Uint64(uint64_t u) { return Note(false) && w_->Uint64(u); }
+  bool Double(double d) { return Note(false) && w_->Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return Note(false) && w_->RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return Note(false) && w_->String(s, n, copy);
+  }
+  bool StartObject() { return Note(true) && w_->StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return w_->Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return w_->EndObject(n); }
+  bool StartArray() { return Note(false) && w_->StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return w_->EndArray(n); }
+
+  bool top_is_object() const { return top_is_object_; }
+
+ private:
+  bool Note(bool is_object) {
+    if (!seen_first_) {
+      seen_first_ = true;
+      top_is_object_ = is_object;
+    }
+    return true;
+  }
+
+  rapidjson::Writer<rapidjson::StringBuffer>* w_;
+  bool seen_first_ = false;
+  bool top_is_object_ = false;
+};
+
+}  // namespace
+
+Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::string* out) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  NormalizingHandler handler(&writer);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream(in.data(), in.size());
+  // Numbers are validated but kept as written: re-printing a double can
+  // change its spelling, and the stored text is what the checksum covers.
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseStopWhenDoneFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  if (!result) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON at offset " +
+                                   std::to_string(result.Offset()) + ": " +
+                                   rapidjson::GetParseError_En(result.Code()));
+  }
+  // kParseStopWhenDoneFlag lets us reject trailing garbage with a clear offset.
+  size_t end = stream.Tell();
+  while (end < in.size() && (in[end] == ' ' || in[end] == '\t' || in[end] == '\n' ||
+                             in[end] == '\r')) {
+    ++end;
+  }
+  if (end != in.size()) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON at offset " +
+                                   std::to_string(end) + ": unexpected text after the value");
+  }
+  if (kind == JsonKind::kObject && !handler.top_is_object()) {
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object");
+  }
+  out->assign(buffer.GetString(), buffer.GetSize());
+  return Status::OK();
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    uint8_t c = static_cast<uint8_t>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      uint8_t cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Reject overlong forms, surrogates and values past U+10FFFF.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  out->append(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace spirapi

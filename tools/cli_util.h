@@ -1,0 +1,151 @@
+// Small helpers shared by the spirapi command-line tool: exit codes, one-line
+// error output, JSON quoting and a terminal progress bar.
+
+#ifndef SPIRAPI_TOOLS_CLI_UTIL_H_
+#define SPIRAPI_TOOLS_CLI_UTIL_H_
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+#include "spirapi/status.h"
+
+namespace spirapi::cli {
+
+// Process exit codes; documented in docs/CLI.md, so never renumber them.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitNotFound = 1,
+  kExitUsage = 2,       // bad usage or bad input
+  kExitCorruption = 3,
+  kExitIoError = 4,     // any other failure
+};
+
+inline int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return kExitOk;
+    case Status::Code::kNotFound: return kExitNotFound;
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kNotSupported: return kExitUsage;
+    case Status::Code::kCorruption: return kExitCorruption;
+    case Status::Code::kIOError:
+    case Status::Code::kBusy:
+    case Status::Code::kConflict: return kExitIoError;
+  }
+  return kExitIoError;
+}
+
+// Errors are promised to be exactly one line, whatever a message contains.
+inline std::string OneLine(std::string_view text) {
+  std::string out(text);
+  for (char& ch : out) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Prints "spirapi: <message>" to stderr and returns `code`, so a command can
+// end with `return Fail(...)`.
+inline int Fail(int code, std::string_view message) {
+  std::fprintf(stderr, "spirapi: %s\n", OneLine(message).c_str());
+  return code;
+}
+
+inline int FailStatus(std::string_view context, const Status& s) {
+  std::string message(context);
+  message += ": ";
+  message += s.message().empty() ? s.ToString() : s.message();
+  return Fail(ExitCodeFor(s), message);
+}
+
+// `s` as a quoted, escaped JSON string (ids may hold any UTF-8, including
+// control characters, which must not break a line-oriented report).
+inline std::string JsonQuote(std::string_view s) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Writes `line` and a newline to stdout. False once stdout fails (e.g. a
+// closed pipe or a full disk), so long outputs stop early.
+inline bool WriteLine(std::string_view line) {
+  if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) return false;
+  return std::fputc('\n', stdout) != EOF;
+}
+
+// 1536 -> "1.5 KiB", for the human-readable stats table.
+inline std::string FormatBytes(uint64_t bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal so
+// that logs and pipes never receive control characters.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label)
+      : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  ~ProgressBar() { Clear(); }
+
+  bool enabled() const { return enabled_; }
+
+  // fraction in [0, 1]; redraws only when the shown percentage changes.
+  // May be called from any thread (the engine decides where callbacks run).
+  void Update(double fraction) {
+    if (!enabled_) return;
+    if (!(fraction >= 0)) fraction = 0;  // also catches NaN
+    if (fraction > 1) fraction = 1;
+    std::lock_guard<std::mutex> lock(mu_);
+    const int percent = static_cast<int>(fraction * 100);
+    if (percent == last_percent_) return;
+    last_percent_ = percent;
+    constexpr int kWidth = 30;
+    const int filled = percent * kWidth / 100;
+    std::string bar(filled, '#');
+    bar.append(kWidth - filled, '-');
+    std::fprintf(stderr, "\r%s [%s] %3d%%", label_.c_str(), bar.c_str(), percent);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  // Erases the bar so that later output starts on a clean line.
+  void Clear() {
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    drawn_ = false;
+    last_percent_ = -1;
+  }
+
+ private:
+  const std::string label_;
+  const bool enabled_;
+  std::mutex mu_;
+  int last_percent_ = -1;
+  bool drawn_ = false;
+};
+
+}  // namespace spirapi::cli
+
+#endif  // SPIRAPI_TOOLS_CLI_UTIL_H_

@@ -1,0 +1,737 @@
+// spirapi: the command-line tool of SpiraPi. One subcommand per operation;
+// see docs/CLI.md for the user guide. Uses only the public API.
+//
+// Conventions: records go to stdout as JSON (one object per line for
+// multi-record output), every error is one "spirapi: ..." line on stderr, and
+// the exit code classifies the failure (see ExitCode in cli_util.h).
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cli_util.h"
+#include "rapidjson/document.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+#include "spirapi/db.h"
+#include "spirapi/options.h"
+#include "spirapi/record.h"
+#include "spirapi/status.h"
+
+namespace spirapi::cli {
+namespace {
+
+constexpr char kPassphraseEnv[] = "SPIRAPI_PASSPHRASE";
+constexpr uint64_t kDefaultLoadBatch = 1000;
+
+constexpr char kPassphraseHelp[] =
+    "The passphrase of an encrypted database is read from the environment\n"
+    "variable SPIRAPI_PASSPHRASE or from the first line of --passphrase-file,\n"
+    "never from the command line.";
+
+constexpr char kExitCodeHelp[] =
+    "Exit codes: 0 ok, 1 not found, 2 bad usage or input, 3 corruption,\n"
+    "4 other error (I/O, database busy).";
+
+// Everything the command line can set. The *_given flags tell "not given"
+// apart from a value, because e.g. init must store only explicit settings.
+struct Args {
+  std::string db_path;
+  std::string component;
+  std::string id;
+  std::string passphrase_file;
+  bool passphrase_file_given = false;
+
+  // init
+  int compression_level = 0;
+  bool compression_level_given = false;
+  int max_file_size_mb = 0;
+  bool max_file_size_given = false;
+  bool encrypt = false;
+
+  // put
+  std::string json;
+  bool json_given = false;
+  std::string metadata = "{}";
+
+  // get
+  uint64_t version = 0;
+  bool version_given = false;
+
+  // scan
+  ScanOptions scan;
+
+  // load
+  std::string load_file;
+  uint64_t batch = kDefaultLoadBatch;
+
+  // stats
+  bool stats_json = false;
+};
+
+// ---------------------------------------------------------------------------
+// Opening the database
+
+// Sets *passphrase from --passphrase-file, else from $SPIRAPI_PASSPHRASE, else
+// leaves it empty. Returns an exit code (kExitOk on success).
+int ResolvePassphrase(const Args& args, std::string* passphrase) {
+  passphrase->clear();
+  if (args.passphrase_file_given) {
+    std::ifstream in(args.passphrase_file, std::ios::binary);
+    if (!in) {
+      return Fail(kExitUsage, "cannot read passphrase file '" + args.passphrase_file +
+                                  "': " + std::strerror(errno));
+    }
+    std::getline(in, *passphrase);
+    if (!passphrase->empty() && passphrase->back() == '\r') passphrase->pop_back();
+    if (passphrase->empty()) {
+      return Fail(kExitUsage, "passphrase file '" + args.passphrase_file +
+                                  "' has an empty first line");
+    }
+    return kExitOk;
+  }
+  const char* env = std::getenv(kPassphraseEnv);
+  if (env != nullptr) *passphrase = env;
+  return kExitOk;
+}
+
+// Opens an existing database (never creates one). Returns an exit code.
+int OpenExisting(const Args& args, std::unique_ptr<DB>* db) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(args.db_path, ec);
+  if (!std::filesystem::exists(st)) {
+    return Fail(kExitUsage, "'" + args.db_path +
+                                "' does not exist (create a database with 'spirapi init')");
+  }
+  if (!std::filesystem::is_directory(st)) {
+    return Fail(kExitUsage, "'" + args.db_path + "' is not a database directory");
+  }
+
+  Options options;
+  options.create_if_missing = false;
+  std::string passphrase;
+  if (int rc = ResolvePassphrase(args, &passphrase); rc != kExitOk) return rc;
+  // Whether the database is encrypted is stored in it; a passphrase given for
+  // a plain database is refused by Open, which is the user's mistake to see.
+  const bool have_passphrase = !passphrase.empty();
+  if (have_passphrase) {
+    options.encryption_enabled = true;
+    options.passphrase = std::move(passphrase);
+  }
+  Status s = DB::Open(options, args.db_path, db);
+  if (!s.ok()) {
+    // NotFound here means "no database in this directory": bad input.
+    const int code = s.IsNotFound() ? kExitUsage : ExitCodeFor(s);
+    std::string message = "cannot open '" + args.db_path + "': " + s.message();
+    if (s.IsInvalidArgument() && !have_passphrase &&
+        s.message().find("passphrase") != std::string::npos) {
+      message += std::string(" (set ") + kPassphraseEnv + " or use --passphrase-file)";
+    }
+    return Fail(code, message);
+  }
+  return kExitOk;
+}
+
+int ParseComponentArg(const std::string& name, Component* c) {
+  Status s = ParseComponent(name, c);
+  if (!s.ok()) return Fail(kExitUsage, s.message());
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// Commands. Each returns the process exit code and has already printed the
+// one error line when that code is not kExitOk.
+
+int RunInit(const Args& args) {
+  std::error_code ec;
+  if (std::filesystem::exists(args.db_path, ec) &&
+      !std::filesystem::is_directory(args.db_path, ec)) {
+    return Fail(kExitUsage, "'" + args.db_path + "' exists and is not a directory");
+  }
+  Options options;
+  options.create_if_missing = true;
+  options.error_if_exists = true;
+  if (args.compression_level_given) options.compression_level = args.compression_level;
+  if (args.max_file_size_given) options.max_file_size_mb = args.max_file_size_mb;
+  if (args.encrypt) {
+    std::string passphrase;
+    if (int rc = ResolvePassphrase(args, &passphrase); rc != kExitOk) return rc;
+    if (passphrase.empty()) {
+      return Fail(kExitUsage, std::string("--encrypt needs a passphrase: set ") + kPassphraseEnv +
+                                  " or use --passphrase-file");
+    }
+    options.encryption_enabled = true;
+    options.passphrase = std::move(passphrase);
+  } else if (args.passphrase_file_given) {
+    // Creating a plain database while a passphrase was named explicitly is
+    // almost certainly a forgotten --encrypt.
+    return Fail(kExitUsage, "--passphrase-file given without --encrypt");
+  }
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, args.db_path, &db);
+  if (!s.ok()) {
+    // NotFound here is a missing parent directory: a bad path, not a record.
+    const int code = s.IsNotFound() ? kExitUsage : ExitCodeFor(s);
+    return Fail(code, "cannot create '" + args.db_path + "': " + s.message());
+  }
+  return kExitOk;
+}
+
+int RunPut(const Args& args) {
+  Component c;
+  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  std::string data = args.json;
+  if (!args.json_given) {
+    char buffer[1 << 16];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) data.append(buffer, n);
+    if (std::ferror(stdin)) {
+      return Fail(kExitIoError, std::string("cannot read standard input: ") +
+                                    std::strerror(errno));
+    }
+  }
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  Status s = db->Put(WriteOptions(), c, args.id, data, args.metadata);
+  if (!s.ok()) return FailStatus("put", s);
+  return kExitOk;
+}
+
+int RunGet(const Args& args) {
+  Component c;
+  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  StorageRecord record;
+  Status s = args.version_given
+                 ? db->GetVersion(ReadOptions(), c, args.id, args.version, &record)
+                 : db->Get(ReadOptions(), c, args.id, &record);
+  if (!s.ok()) return FailStatus("get", s);
+  WriteLine(record.ToJson());
+  return kExitOk;
+}
+
+int RunDel(const Args& args) {
+  Component c;
+  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  Status s = db->Delete(WriteOptions(), c, args.id);
+  if (!s.ok()) return FailStatus("del", s);
+  return kExitOk;
+}
+
+int RunScan(const Args& args) {
+  Component c;
+  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  Status s = db->Scan(ReadOptions(), c, args.scan,
+                      [](const StorageRecord& r) { return WriteLine(r.ToJson()); });
+  if (!s.ok()) return FailStatus(std::string("scan ") + ComponentName(c), s);
+  return kExitOk;
+}
+
+// One validated line of a load file, ready to Put.
+struct LoadRecord {
+  std::string id;
+  std::string data;      // compact JSON
+  std::string metadata;  // compact JSON object
+};
+
+std::string CompactJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// Checks one non-blank line of a load file and fills *out. Returns an empty
+// string when the line is good, else why it is not. Unknown keys are refused
+// so that a misspelt "metadata" cannot be dropped silently.
+std::string ParseLoadLine(std::string_view line, Component component, LoadRecord* out) {
+  constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
+                              rapidjson::kParseValidateEncodingFlag;
+  rapidjson::Document doc;
+  doc.Parse<kFlags>(line.data(), line.size());
+  if (doc.HasParseError()) {
+    return "invalid JSON at column " + std::to_string(doc.GetErrorOffset() + 1) + ": " +
+           rapidjson::GetParseError_En(doc.GetParseError());
+  }
+  if (!doc.IsObject()) return "expected a JSON object";
+
+  const rapidjson::Value* id = nullptr;
+  const rapidjson::Value* data = nullptr;
+  const rapidjson::Value* metadata = nullptr;
+  const rapidjson::Value* component_name = nullptr;
+  for (const auto& member : doc.GetObject()) {
+    const std::string_view key(member.name.GetString(), member.name.GetStringLength());
+    const rapidjson::Value** slot = key == "id"          ? &id
+                                    : key == "data"      ? &data
+                                    : key == "metadata"  ? &metadata
+                                    : key == "component" ? &component_name
+                                                         : nullptr;
+    if (slot == nullptr) {
+      return "unknown key " + JsonQuote(key) +
+             " (expected \"id\", \"data\", \"metadata\", \"component\")";
+    }
+    if (*slot != nullptr) return "duplicate key " + JsonQuote(key);
+    *slot = &member.value;
+  }
+
+  if (id == nullptr || !id->IsString()) return "\"id\" must be present and a string";
+  out->id.assign(id->GetString(), id->GetStringLength());
+  if (out->id.empty()) return "\"id\" is empty";
+  if (out->id.size() > kMaxIdBytes) {
+    return "\"id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes";
+  }
+  if (data == nullptr) return "\"data\" is missing";
+  out->data = CompactJson(*data);
+  if (metadata != nullptr && !metadata->IsObject()) return "\"metadata\" must be an object";
+  out->metadata = metadata != nullptr ? CompactJson(*metadata) : "{}";
+  if (out->data.size() + out->metadata.size() > kMaxValueBytes) {
+    return "record is larger than " + std::to_string(kMaxValueBytes >> 20) + " MiB";
+  }
+  if (component_name != nullptr) {
+    if (!component_name->IsString()) return "\"component\" must be a string";
+    const std::string_view name(component_name->GetString(),
+                                component_name->GetStringLength());
+    if (name != ComponentName(component)) {
+      return "record is for component " + JsonQuote(name) + ", not " +
+             JsonQuote(ComponentName(component));
+    }
+  }
+  return "";
+}
+
+// Calls fn(line_number, record) for every non-blank line of `path`. Stops at
+// the first bad line or when fn returns non-zero; returns an exit code.
+int ForEachLoadLine(const std::string& path, Component component,
+                    const std::function<int(uint64_t, const LoadRecord&)>& fn) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Fail(kExitUsage, "'" + path + "' is a directory, not a JSON-lines file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int code = errno == ENOENT ? kExitUsage : kExitIoError;
+    return Fail(code, "cannot read '" + path + "': " + std::strerror(errno));
+  }
+  std::string line;
+  LoadRecord record;
+  uint64_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (IsBlank(line)) continue;
+    const std::string error = ParseLoadLine(line, component, &record);
+    if (!error.empty()) {
+      return Fail(kExitUsage, path + ": line " + std::to_string(line_number) + ": " + error +
+                                  "; nothing was loaded");
+    }
+    if (int rc = fn(line_number, record); rc != kExitOk) return rc;
+  }
+  if (in.bad()) return Fail(kExitIoError, "error reading '" + path + "'");
+  return kExitOk;
+}
+
+int RunLoad(const Args& args) {
+  Component c;
+  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  if (args.batch == 0) return Fail(kExitUsage, "--batch must be at least 1");
+
+  // Pass 1 validates the whole file before the database is even opened, so
+  // bad input changes nothing. Pass 2 parses again instead of keeping every
+  // record in memory, which keeps large loads cheap.
+  uint64_t total = 0;
+  int rc = ForEachLoadLine(args.load_file, c, [&](uint64_t, const LoadRecord&) {
+    ++total;
+    return kExitOk;
+  });
+  if (rc != kExitOk) return rc;
+
+  std::unique_ptr<DB> db;
+  if (rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+
+  ProgressBar progress("loading");
+  std::unique_ptr<Transaction> txn;
+  uint64_t in_batch = 0;
+  uint64_t committed = 0;
+  uint64_t batch_first_line = 0;
+  auto fail_batch = [&](const std::string& where, const Status& s) {
+    progress.Clear();
+    return Fail(ExitCodeFor(s), args.load_file + ": " + where + ": " + s.message() + "; " +
+                                    std::to_string(committed) +
+                                    " records in earlier batches were committed");
+  };
+  auto commit_batch = [&](uint64_t last_line) {
+    Status s = txn->Commit();
+    txn.reset();
+    if (!s.ok()) {
+      return fail_batch("commit of lines " + std::to_string(batch_first_line) + "-" +
+                            std::to_string(last_line),
+                        s);
+    }
+    committed += in_batch;
+    in_batch = 0;
+    progress.Update(static_cast<double>(committed) / static_cast<double>(total));
+    return static_cast<int>(kExitOk);
+  };
+
+  uint64_t last_line = 0;
+  rc = ForEachLoadLine(args.load_file, c, [&](uint64_t line_number, const LoadRecord& r) {
+    if (!txn) {
+      Status s = db->BeginTransaction(WriteOptions(), &txn);
+      if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
+      batch_first_line = line_number;
+    }
+    Status s = txn->Put(c, r.id, r.data, r.metadata);
+    if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
+    last_line = line_number;
+    if (++in_batch == args.batch) return commit_batch(line_number);
+    return static_cast<int>(kExitOk);
+  });
+  if (rc != kExitOk) return rc;  // an open transaction rolls back when destroyed
+  if (txn) {
+    if (rc = commit_batch(last_line); rc != kExitOk) return rc;
+  }
+  progress.Clear();
+  return kExitOk;
+}
+
+// One dump line: {"component":..,"id":..,"data":..,"metadata":..}. Data and
+// metadata are already compact JSON, so they are embedded verbatim.
+std::string DumpLine(Component c, const StorageRecord& r) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  // Both branches must be string_views: `cond ? "null" : r.data` would build
+  // a temporary std::string and leave the view dangling.
+  const std::string_view data = r.data.empty() ? std::string_view("null") : r.data;
+  const std::string_view metadata = r.metadata.empty() ? std::string_view("{}") : r.metadata;
+  writer.StartObject();
+  writer.Key("component");
+  writer.String(ComponentName(c));
+  writer.Key("id");
+  writer.String(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size()));
+  writer.Key("data");
+  writer.RawValue(data.data(), data.size(), rapidjson::kObjectType);
+  writer.Key("metadata");
+  writer.RawValue(metadata.data(), metadata.size(), rapidjson::kObjectType);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+int RunDump(const Args& args) {
+  std::vector<Component> components(kAllComponents.begin(), kAllComponents.end());
+  if (!args.component.empty()) {
+    Component c;
+    if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+    components = {c};
+  }
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+
+  // One snapshot for all components, so a dump is a consistent copy even if
+  // another thread of a future embedding writes meanwhile.
+  const Snapshot* snapshot = db->GetSnapshot();
+  ReadOptions ro;
+  ro.snapshot = snapshot;
+  Status s;
+  for (Component c : components) {
+    s = db->Scan(ro, c, ScanOptions(),
+                 [c](const StorageRecord& r) { return WriteLine(DumpLine(c, r)); });
+    if (!s.ok()) {
+      db->ReleaseSnapshot(snapshot);
+      return FailStatus(std::string("dump ") + ComponentName(c), s);
+    }
+  }
+  db->ReleaseSnapshot(snapshot);
+  return kExitOk;
+}
+
+void PrintStatsTable(const DbStats& st) {
+  std::printf("%-10s %12s %12s %7s %12s %12s\n", "component", "live", "versions", "files",
+              "size", "garbage");
+  ComponentStats total;
+  for (Component c : kAllComponents) {
+    const ComponentStats& cs = st.components[static_cast<int>(c)];
+    std::printf("%-10s %12" PRIu64 " %12" PRIu64 " %7" PRIu64 " %12s %12s\n", ComponentName(c),
+                cs.live_records, cs.stored_versions, cs.segment_files,
+                FormatBytes(cs.segment_bytes).c_str(), FormatBytes(cs.garbage_bytes).c_str());
+    total.live_records += cs.live_records;
+    total.stored_versions += cs.stored_versions;
+    total.segment_files += cs.segment_files;
+    total.segment_bytes += cs.segment_bytes;
+    total.garbage_bytes += cs.garbage_bytes;
+  }
+  std::printf("%-10s %12" PRIu64 " %12" PRIu64 " %7" PRIu64 " %12s %12s\n", "all",
+              total.live_records, total.stored_versions, total.segment_files,
+              FormatBytes(total.segment_bytes).c_str(), FormatBytes(total.garbage_bytes).c_str());
+  std::printf("\n");
+  std::printf("%-16s %" PRIu64 " files, %s\n", "journal", st.journal_files,
+              FormatBytes(st.journal_bytes).c_str());
+  std::printf("%-16s %s\n", "disk total", FormatBytes(st.total_disk_bytes).c_str());
+  std::printf("%-16s %" PRIu64 "\n", "last sequence", st.last_sequence);
+  std::printf("%-16s %" PRIu64 "\n", "compactions", st.compactions);
+  const uint64_t lookups = st.block_cache_hits + st.block_cache_misses;
+  std::printf("%-16s %" PRIu64 " hits, %" PRIu64 " misses (%.1f%% hit rate, this process)\n",
+              "block cache", st.block_cache_hits, st.block_cache_misses,
+              lookups == 0 ? 0.0 : 100.0 * static_cast<double>(st.block_cache_hits) /
+                                       static_cast<double>(lookups));
+  std::printf("%-16s %s (estimate)\n", "index memory",
+              FormatBytes(st.index_memory_bytes).c_str());
+  std::printf("%-16s compression level %d, max file size %d MiB, backup every %d h, %s\n",
+              "settings", st.compression_level, st.max_file_size_mb, st.backup_interval_hours,
+              st.encrypted ? "encrypted" : "not encrypted");
+}
+
+int RunStats(const Args& args) {
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  DbStats stats;
+  Status s = db->GetStats(&stats);
+  if (!s.ok()) return FailStatus("stats", s);
+  if (args.stats_json) {
+    WriteLine(stats.ToJson());
+  } else {
+    PrintStatsTable(stats);
+  }
+  return kExitOk;
+}
+
+int RunVerify(const Args& args) {
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  ProgressBar progress("verifying");
+  VerifyReport report;
+  Status s = db->Verify(&report, [&progress](double fraction) { progress.Update(fraction); });
+  progress.Clear();
+  if (!s.ok()) return FailStatus("verify", s);
+
+  for (const Damage& d : report.damage) {
+    std::string line = "damaged: " + d.file + " offset " + std::to_string(d.offset);
+    if (!d.component.empty() || !d.id.empty()) {
+      line += ", record " + (d.component.empty() ? std::string("?") : d.component) + " " +
+              (d.id.empty() ? std::string("(id unreadable)") : JsonQuote(d.id));
+    }
+    line += ": " + OneLine(d.what);
+    WriteLine(line);
+  }
+  const std::string checked = "checked " + std::to_string(report.files_checked) + " files, " +
+                              std::to_string(report.records_checked) + " records";
+  if (report.clean()) {
+    WriteLine("ok: " + checked + ", no damage found");
+    return kExitOk;
+  }
+  WriteLine(checked + ", " + std::to_string(report.damage.size()) + " damaged");
+  std::fflush(stdout);  // the report comes before the error line on a terminal
+  return Fail(kExitCorruption, "verify found " + std::to_string(report.damage.size()) +
+                                   " damaged places (listed on standard output)");
+}
+
+int RunCompact(const Args& args) {
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  // Compact reports no progress, so a terminal gets a single status line.
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (tty) std::fprintf(stderr, "compacting...");
+  Status s = db->Compact();
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  if (!s.ok()) return FailStatus("compact", s);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// Command line
+
+// CLI11 converts integers with strtoull(s, 0), which reads "010" as octal and
+// "-1" as 2^64-1. This transform accepts decimal digits only and strips
+// leading zeros before the conversion.
+CLI::Validator DecimalNumber() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        if (input.empty() || input.find_first_not_of("0123456789") != std::string::npos) {
+          return "expected a non-negative decimal integer, got '" + input + "'";
+        }
+        const size_t first_nonzero = input.find_first_not_of('0');
+        input = first_nonzero == std::string::npos ? "0" : input.substr(first_nonzero);
+        if (input.size() > 18) return "number too large: " + input;
+        return std::string();
+      },
+      "", "DecimalNumber");
+}
+
+int Main(int argc, char** argv) {
+  Args args;
+  CLI::App app("spirapi: create, read, write, load, dump, check and compact a SpiraPi database.",
+               "spirapi");
+  app.require_subcommand(1);
+  // Subcommands copy the footer when they are created, so every help page
+  // tells where the passphrase comes from.
+  app.footer(kPassphraseHelp);
+
+  auto add_db = [&](CLI::App* cmd) {
+    cmd->add_option("DB", args.db_path, "Database directory")->required();
+    cmd->add_option("--passphrase-file", args.passphrase_file,
+                    "Read the passphrase from the first line of this file")
+        ->check(CLI::ExistingFile);
+  };
+  auto add_component = [&](CLI::App* cmd, bool required) {
+    auto* opt = cmd->add_option("COMPONENT", args.component,
+                                "sequence, schema, query, metadata, index or cache");
+    if (required) opt->required();
+  };
+  auto add_id = [&](CLI::App* cmd) {
+    cmd->add_option("ID", args.id, "Record id (use -- before an id that starts with '-')")
+        ->required();
+  };
+
+  CLI::App* init = app.add_subcommand("init", "Create a new database");
+  add_db(init);
+  CLI::Option* level_opt =
+      init->add_option("--compression-level", args.compression_level,
+                       "LZMA preset for segment files, 0 (none) to 9 (default 3)")
+          ->transform(DecimalNumber());
+  CLI::Option* size_opt =
+      init->add_option("--max-file-size-mb", args.max_file_size_mb,
+                       "Rotate journal and segment files at this size in MiB (default 64)")
+          ->transform(DecimalNumber());
+  init->add_flag("--encrypt", args.encrypt, "Encrypt the database (needs a passphrase)");
+
+  CLI::App* put = app.add_subcommand("put", "Write one record (a new version of ID)");
+  add_db(put);
+  add_component(put, true);
+  add_id(put);
+  CLI::Option* json_opt =
+      put->add_option("JSON", args.json, "Record data as JSON; read from stdin when omitted");
+  put->add_option("--metadata", args.metadata, "Metadata as a JSON object (default {})");
+
+  CLI::App* get = app.add_subcommand("get", "Print one record as a JSON object");
+  add_db(get);
+  add_component(get, true);
+  add_id(get);
+  CLI::Option* version_opt =
+      get->add_option("--version", args.version, "Read this older version of the record")
+          ->transform(DecimalNumber());
+
+  CLI::App* del = app.add_subcommand("del", "Delete one record");
+  add_db(del);
+  add_component(del, true);
+  add_id(del);
+
+  CLI::App* scan = app.add_subcommand("scan", "Print live records in id order, one per line");
+  add_db(scan);
+  add_component(scan, true);
+  scan->add_option("--prefix", args.scan.prefix, "Only ids starting with P");
+  scan->add_option("--from", args.scan.from, "First id to include (inclusive)");
+  scan->add_option("--to", args.scan.to, "First id to exclude (exclusive)");
+  scan->add_option("--limit", args.scan.limit, "Print at most N records (0: all)")
+      ->transform(DecimalNumber());
+
+  CLI::App* load = app.add_subcommand(
+      "load", "Write records from a JSON-lines file ({\"id\":..,\"data\":..,\"metadata\":..})");
+  add_db(load);
+  add_component(load, true);
+  load->add_option("FILE", args.load_file, "JSON-lines file, e.g. written by dump")->required();
+  load->add_option("--batch", args.batch, "Records per transaction (default 1000)")
+      ->transform(DecimalNumber());
+
+  CLI::App* dump = app.add_subcommand("dump", "Print records as JSON lines that load reads back");
+  add_db(dump);
+  add_component(dump, false);
+
+  CLI::App* stats = app.add_subcommand("stats", "Print database statistics");
+  add_db(stats);
+  stats->add_flag("--json", args.stats_json, "Print the statistics as one JSON object");
+
+  CLI::App* verify = app.add_subcommand("verify", "Check every file and record");
+  add_db(verify);
+
+  CLI::App* compact = app.add_subcommand("compact", "Rewrite segments without dead records");
+  add_db(compact);
+
+  // Set after the subcommands exist, so only the main help lists exit codes.
+  app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
+             "\n\nRun 'spirapi COMMAND --help' for the options of one command.");
+
+  // CLI11 would report an unknown command as "A subcommand is required".
+  const auto is_command = [&app](const char* name) {
+    for (const CLI::App* cmd : app.get_subcommands({})) {
+      if (cmd->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    return Fail(kExitUsage,
+                std::string("unknown command '") + argv[1] + "'; run 'spirapi --help'");
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is reported as a "parse error" with exit code 0: print the help.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    return Fail(kExitUsage, std::string(e.what()) + "; run 'spirapi --help'");
+  }
+
+  args.passphrase_file_given = false;
+  for (CLI::App* cmd : app.get_subcommands()) {
+    if (cmd->get_option("--passphrase-file")->count() > 0) args.passphrase_file_given = true;
+  }
+  args.compression_level_given = level_opt->count() > 0;
+  args.max_file_size_given = size_opt->count() > 0;
+  args.json_given = json_opt->count() > 0;
+  args.version_given = version_opt->count() > 0;
+
+  int rc = kExitUsage;
+  if (init->parsed()) rc = RunInit(args);
+  else if (put->parsed()) rc = RunPut(args);
+  else if (get->parsed()) rc = RunGet(args);
+  else if (del->parsed()) rc = RunDel(args);
+  else if (scan->parsed()) rc = RunScan(args);
+  else if (load->parsed()) rc = RunLoad(args);
+  else if (dump->parsed()) rc = RunDump(args);
+  else if (stats->parsed()) rc = RunStats(args);
+  else if (verify->parsed()) rc = RunVerify(args);
+  else if (compact->parsed()) rc = RunCompact(args);
+
+  // Output is buffered: a full disk or closed pipe shows up only here.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const int code = Fail(kExitIoError, std::string("cannot write to standard output: ") +
+                                            std::strerror(errno));
+    if (rc == kExitOk) rc = code;
+  }
+  return rc;
+}
+
+}  // namespace
+}  // namespace spirapi::cli
+
+int main(int argc, char** argv) {
+  // Nothing in the tool should throw, but a std::bad_alloc or a CLI11 setup
+  // error must still end as one line and a defined exit code.
+  try {
+    return spirapi::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    return spirapi::cli::Fail(spirapi::cli::kExitIoError,
+                              std::string("unexpected error: ") + e.what());
+  } catch (...) {
+    return spirapi::cli::Fail(spirapi::cli::kExitIoError, "unexpected error");
+  }
+}
