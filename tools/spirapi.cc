@@ -22,9 +22,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "cli_load.h"
 #include "cli_util.h"
-#include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "spirapi/db.h"
@@ -246,85 +245,11 @@ int RunScan(const Args& args) {
   return kExitOk;
 }
 
-// One validated line of a load file, ready to Put.
-struct LoadRecord {
-  std::string id;
-  std::string data;      // compact JSON
-  std::string metadata;  // compact JSON object
-};
-
-std::string CompactJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
-// Checks one non-blank line of a load file and fills *out. Returns an empty
-// string when the line is good, else why it is not. Unknown keys are refused
-// so that a misspelt "metadata" cannot be dropped silently.
-std::string ParseLoadLine(std::string_view line, Component component, LoadRecord* out) {
-  constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
-                              rapidjson::kParseValidateEncodingFlag;
-  rapidjson::Document doc;
-  doc.Parse<kFlags>(line.data(), line.size());
-  if (doc.HasParseError()) {
-    return "invalid JSON at column " + std::to_string(doc.GetErrorOffset() + 1) + ": " +
-           rapidjson::GetParseError_En(doc.GetParseError());
-  }
-  if (!doc.IsObject()) return "expected a JSON object";
-
-  const rapidjson::Value* id = nullptr;
-  const rapidjson::Value* data = nullptr;
-  const rapidjson::Value* metadata = nullptr;
-  const rapidjson::Value* component_name = nullptr;
-  for (const auto& member : doc.GetObject()) {
-    const std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    const rapidjson::Value** slot = key == "id"          ? &id
-                                    : key == "data"      ? &data
-                                    : key == "metadata"  ? &metadata
-                                    : key == "component" ? &component_name
-                                                         : nullptr;
-    if (slot == nullptr) {
-      return "unknown key " + JsonQuote(key) +
-             " (expected \"id\", \"data\", \"metadata\", \"component\")";
-    }
-    if (*slot != nullptr) return "duplicate key " + JsonQuote(key);
-    *slot = &member.value;
-  }
-
-  if (id == nullptr || !id->IsString()) return "\"id\" must be present and a string";
-  out->id.assign(id->GetString(), id->GetStringLength());
-  if (out->id.empty()) return "\"id\" is empty";
-  if (out->id.size() > kMaxIdBytes) {
-    return "\"id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes";
-  }
-  if (data == nullptr) return "\"data\" is missing";
-  out->data = CompactJson(*data);
-  if (metadata != nullptr && !metadata->IsObject()) return "\"metadata\" must be an object";
-  out->metadata = metadata != nullptr ? CompactJson(*metadata) : "{}";
-  if (out->data.size() + out->metadata.size() > kMaxValueBytes) {
-    return "record is larger than " + std::to_string(kMaxValueBytes >> 20) + " MiB";
-  }
-  if (component_name != nullptr) {
-    if (!component_name->IsString()) return "\"component\" must be a string";
-    const std::string_view name(component_name->GetString(),
-                                component_name->GetStringLength());
-    if (name != ComponentName(component)) {
-      return "record is for component " + JsonQuote(name) + ", not " +
-             JsonQuote(ComponentName(component));
-    }
-  }
-  return "";
-}
-
 // Calls fn(line_number, record) for every non-blank line of `path`. Stops at
-// the first bad line or when fn returns non-zero; returns an exit code.
+// the first bad line (its error message ends with bad_line_note()) or when fn
+// returns non-zero; returns an exit code.
 int ForEachLoadLine(const std::string& path, Component component,
+                    const std::function<std::string()>& bad_line_note,
                     const std::function<int(uint64_t, const LoadRecord&)>& fn) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -344,7 +269,7 @@ int ForEachLoadLine(const std::string& path, Component component,
     const std::string error = ParseLoadLine(line, component, &record);
     if (!error.empty()) {
       return Fail(kExitUsage, path + ": line " + std::to_string(line_number) + ": " + error +
-                                  "; nothing was loaded");
+                                  "; " + bad_line_note());
     }
     if (int rc = fn(line_number, record); rc != kExitOk) return rc;
   }
@@ -361,7 +286,8 @@ int RunLoad(const Args& args) {
   // bad input changes nothing. Pass 2 parses again instead of keeping every
   // record in memory, which keeps large loads cheap.
   uint64_t total = 0;
-  int rc = ForEachLoadLine(args.load_file, c, [&](uint64_t, const LoadRecord&) {
+  const auto nothing_loaded = [] { return std::string("nothing was loaded"); };
+  int rc = ForEachLoadLine(args.load_file, c, nothing_loaded, [&](uint64_t, const LoadRecord&) {
     ++total;
     return kExitOk;
   });
@@ -396,7 +322,14 @@ int RunLoad(const Args& args) {
   };
 
   uint64_t last_line = 0;
-  rc = ForEachLoadLine(args.load_file, c, [&](uint64_t line_number, const LoadRecord& r) {
+  // A bad line now means the file changed after pass 1.
+  const auto changed_note = [&] {
+    progress.Clear();
+    return "the file changed during the load; " + std::to_string(committed) +
+           " records in earlier batches were committed";
+  };
+  rc = ForEachLoadLine(args.load_file, c, changed_note, [&](uint64_t line_number,
+                                                            const LoadRecord& r) {
     if (!txn) {
       Status s = db->BeginTransaction(WriteOptions(), &txn);
       if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
@@ -678,7 +611,8 @@ int Main(int argc, char** argv) {
     }
     return false;
   };
-  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+  if (argc <= 1) return Fail(kExitUsage, "no command given; run 'spirapi --help'");
+  if (argv[1][0] != '-' && !is_command(argv[1])) {
     return Fail(kExitUsage,
                 std::string("unknown command '") + argv[1] + "'; run 'spirapi --help'");
   }

@@ -16,8 +16,8 @@ void PutU32Prefixed(std::string* dst, std::string_view s) {
 }  // namespace
 
 Sha256Digest RecordChecksum(const RecordView& r) {
-  std::string canonical;
-  canonical.reserve(r.id.size() + r.data.size() + r.metadata.size() + 32);
+  thread_local std::string canonical;  // reused: no allocation per record
+  canonical.clear();
   PutU32Prefixed(&canonical, r.id);
   canonical.push_back(static_cast<char>(r.component));
   PutU32Prefixed(&canonical, r.data);

@@ -250,7 +250,7 @@ Status DBImpl::FlushOldestJournal() {
       std::unique_lock<std::shared_mutex> l(idx.mu);
       for (const SegmentEntry& e : entries) {
         Location loc{file_number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
-        idx.Relocate(e.id, e.seq, number, loc, e.block_is_plain);
+        idx.Relocate(e.id, e.seq, number, loc);
       }
     }
   }
@@ -357,7 +357,7 @@ Status DBImpl::CompactComponent(Component c, bool force) {
       for (const SegmentEntry& e : entries) {
         const Planned& p = keep[k++];
         Location loc{file_number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
-        idx.Relocate(p.id, p.ref.seq, p.ref.loc.file_number, loc, e.block_is_plain);
+        idx.Relocate(p.id, p.ref.seq, p.ref.loc.file_number, loc);
       }
     }
     for (const Planned& p : drop) idx.Remove(p.id, p.ref.seq, p.ref.loc.file_number);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "codec/cipher.h"
+#include "codec/record_codec.h"
 #include "spirapi/db.h"
 #include "spirapi/file_system.h"
 #include "storage/block_cache.h"
@@ -132,6 +133,19 @@ class DBImpl : public DB {
   Status RotateJournal();  // REQUIRES: mu_ held, leader
 
   // Reads (db_read.cc).
+  // A record's plaintext bytes, either in a cached block or read directly.
+  struct RecordBytes {
+    BlockCache::Block block;  // keeps the cached block alive
+    std::string owned;
+    std::string_view bytes;
+    bool verified = false;    // checksum checked when the block was loaded
+  };
+  Status ReadBytes(Component c, std::string_view id, const VersionRef& v,
+                   const std::shared_ptr<DataFile>& file, RecordBytes* out);
+  // Decodes, checks it is the record the index meant, and its checksum.
+  Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
+                     const RecordBytes& bytes, RecordView* r);
+  BlockCache::Block DecodeAndCheckBlock(std::string raw);
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
                     const std::shared_ptr<DataFile>& file, StorageRecord* record);
   // The record's plaintext encoded bytes (checksum verified).

@@ -54,12 +54,35 @@ Status CheckSetting(const char* name, const std::optional<int>& wanted, int stor
   return Status::OK();
 }
 
+
+// Checks the creation settings before anything is written, so that a bad
+// option leaves no directory behind.
+Status ValidateOptions(const Options& o) {
+  if (o.max_versions_kept < 1) return Status::InvalidArgument("max_versions_kept must be at least 1");
+  if (o.compression_level && (*o.compression_level < 0 || *o.compression_level > 9)) {
+    return Status::InvalidArgument("compression_level must be 0..9");
+  }
+  if (o.max_file_size_mb && (*o.max_file_size_mb < 1 || *o.max_file_size_mb > 4096)) {
+    return Status::InvalidArgument("max_file_size_mb must be 1..4096");
+  }
+  if (o.backup_interval_hours &&
+      (*o.backup_interval_hours < 1 || *o.backup_interval_hours > 8760)) {
+    return Status::InvalidArgument("backup_interval_hours must be 1..8760");
+  }
+  if (o.encryption_enabled && o.passphrase.empty()) {
+    return Status::InvalidArgument("encryption_enabled needs a passphrase");
+  }
+  if (o.compaction_garbage_ratio <= 0 || o.compaction_garbage_ratio > 1) {
+    return Status::InvalidArgument("compaction_garbage_ratio must be in (0, 1]");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status DBImpl::OpenOrCreate() {
-  if (options_.max_versions_kept < 1) {
-    return Status::InvalidArgument("max_versions_kept must be at least 1");
-  }
+  Status valid = ValidateOptions(options_);
+  if (!valid.ok()) return valid;
   bool exists = fs_->FileExists(path_);
   bool has_manifest = exists && fs_->FileExists(Path(kManifestName));
   if (!has_manifest) {
@@ -97,15 +120,6 @@ Status DBImpl::Create() {
   m.compression_level = options_.compression_level.value_or(3);
   m.max_file_size_mb = options_.max_file_size_mb.value_or(64);
   m.backup_interval_hours = options_.backup_interval_hours.value_or(24);
-  if (m.compression_level < 0 || m.compression_level > 9) {
-    return Status::InvalidArgument("compression_level must be 0..9");
-  }
-  if (m.max_file_size_mb < 1 || m.max_file_size_mb > 4096) {
-    return Status::InvalidArgument("max_file_size_mb must be 1..4096");
-  }
-  if (m.backup_interval_hours < 1 || m.backup_interval_hours > 8760) {
-    return Status::InvalidArgument("backup_interval_hours must be 1..8760");
-  }
   if (options_.encryption_enabled) {
     Status s = RandomBytes(16, &m.kdf.salt);
     if (s.ok()) s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
@@ -275,8 +289,7 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
     VersionRef v;
     v.seq = e.seq;
     v.version = e.version;
-    v.flags = static_cast<uint8_t>((e.flags & kVersionTombstone) |
-                                   (e.block_is_plain ? kVersionPlainBlock : 0));
+    v.flags = e.flags & kVersionTombstone;
     v.loc = {number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
     idx.Add(e.id, v, options_.max_versions_kept);
     last_seq_ = std::max(last_seq_, e.seq);

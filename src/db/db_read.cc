@@ -3,6 +3,7 @@
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
 #include "storage/segment.h"
+#include "util/coding.h"
 
 namespace spirapi {
 
@@ -46,73 +47,102 @@ std::shared_ptr<DataFile> DBImpl::FindFile(uint32_t number) {
   return it == files_.end() ? nullptr : it->second;
 }
 
-Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v,
-                           const std::shared_ptr<DataFile>& file, std::string* encoded) {
-  auto where = [&](uint64_t offset) {
+BlockCache::Block DBImpl::DecodeAndCheckBlock(std::string raw) {
+  auto block = std::make_shared<CachedBlock>();
+  block->raw = std::move(raw);
+  block->checked = options_.verify_checksums;
+  if (block->checked) {
+    Decoder d(block->raw);
+    uint32_t len;
+    std::string_view bytes;
+    while (d.GetFixed32(&len) && d.GetBytes(len, &bytes)) {
+      RecordView r;
+      if (!DecodeRecord(bytes, &r).ok() || !ChecksumMatches(r)) {
+        block->damaged.push_back(static_cast<uint32_t>(bytes.data() - block->raw.data()));
+      }
+    }
+  }
+  return block;
+}
+
+Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
+                         const std::shared_ptr<DataFile>& file, RecordBytes* out) {
+  auto where = [&]() {
     return "record '" + std::string(id) + "' in " + ComponentName(c) + " (" +
            (file ? file->rel_path : "file " + std::to_string(v.loc.file_number)) +
-           " at offset " + std::to_string(offset) + ")";
+           " at offset " + std::to_string(v.loc.offset) + ")";
   };
-  if (v.corrupt()) return Status::Corruption(where(v.loc.offset) + " is damaged");
-  if (file == nullptr) return Status::Corruption(where(v.loc.offset) + ": its file is missing");
-  std::string buffer;
-  std::string_view bytes;
-  uint64_t offset = v.loc.offset;
+  if (v.corrupt()) return Status::Corruption(where() + " is damaged");
+  if (file == nullptr) return Status::Corruption(where() + ": its file is missing");
   if (file->is_journal) {
+    std::string buffer;
     Status s = file->file->Read(v.loc.offset, v.loc.length, &buffer);
     if (!s.ok()) return s;
-    if (buffer.size() != v.loc.length) return Status::Corruption(where(offset) + " is truncated");
+    if (buffer.size() != v.loc.length) return Status::Corruption(where() + " is truncated");
     if (cipher() != nullptr) {
-      s = cipher_.Open(buffer, encoded);
-      if (!s.ok()) return Status::Corruption(where(offset) + ": " + s.message());
+      s = cipher_.Open(buffer, &out->owned);
+      if (!s.ok()) return Status::Corruption(where() + ": " + s.message());
     } else {
-      *encoded = std::move(buffer);
+      out->owned = std::move(buffer);
     }
-  } else if ((v.flags & kVersionPlainBlock) != 0) {
-    // An uncompressed, unencrypted block: read just the record.
-    offset = v.loc.offset + kBlockHeaderSize + v.loc.inner_offset;
-    Status s = file->file->Read(offset, v.loc.inner_length, encoded);
-    if (!s.ok()) return s;
-    if (encoded->size() != v.loc.inner_length) {
-      return Status::Corruption(where(offset) + " is truncated");
-    }
-  } else {
-    BlockCache::Block block = cache_.Lookup(v.loc.file_number, v.loc.offset);
-    if (block == nullptr) {
-      auto raw = std::make_shared<std::string>();
-      Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), raw.get());
-      if (!s.ok()) {
-        return s.IsCorruption() ? Status::Corruption(where(offset) + ": " + s.message()) : s;
-      }
-      block = raw;
-      cache_.Insert(v.loc.file_number, v.loc.offset, block);
-    }
-    if (static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->size()) {
-      return Status::Corruption(where(offset) + ": index points outside its block");
-    }
-    encoded->assign(*block, v.loc.inner_offset, v.loc.inner_length);
+    out->bytes = out->owned;
+    out->verified = false;
+    return Status::OK();
   }
-  RecordView r;
-  bytes = *encoded;
-  if (!DecodeRecord(bytes, &r).ok()) return Status::Corruption(where(offset) + " does not decode");
-  if (r.id != id || r.seq != v.seq || r.component != c) {
-    return Status::Corruption(where(offset) + ": the stored record is a different one");
+  BlockCache::Block block = cache_.Lookup(v.loc.file_number, v.loc.offset);
+  if (block == nullptr) {
+    std::string raw;
+    Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw);
+    if (!s.ok()) return s.IsCorruption() ? Status::Corruption(where() + ": " + s.message()) : s;
+    block = DecodeAndCheckBlock(std::move(raw));
+    cache_.Insert(v.loc.file_number, v.loc.offset, block);
   }
-  if (options_.verify_checksums && !ChecksumMatches(r)) {
-    return Status::Corruption(where(offset) + ": SHA-256 checksum mismatch");
+  if (static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->raw.size()) {
+    return Status::Corruption(where() + ": index points outside its block");
+  }
+  if (block->checked && block->IsDamaged(v.loc.inner_offset)) {
+    return Status::Corruption(where() + ": SHA-256 checksum mismatch");
+  }
+  out->block = block;
+  out->bytes = std::string_view(block->raw).substr(v.loc.inner_offset, v.loc.inner_length);
+  out->verified = block->checked;
+  return Status::OK();
+}
+
+Status DBImpl::CheckRecord(Component c, std::string_view id, const VersionRef& v,
+                           const RecordBytes& bytes, RecordView* r) {
+  auto where = [&]() {
+    return "record '" + std::string(id) + "' in " + ComponentName(c) + " (file " +
+           std::to_string(v.loc.file_number) + " at offset " + std::to_string(v.loc.offset) + ")";
+  };
+  if (!DecodeRecord(bytes.bytes, r).ok()) return Status::Corruption(where() + " does not decode");
+  if (r->id != id || r->seq != v.seq || r->component != c) {
+    return Status::Corruption(where() + ": the stored record is a different one");
+  }
+  if (!bytes.verified && options_.verify_checksums && !ChecksumMatches(*r)) {
+    return Status::Corruption(where() + ": SHA-256 checksum mismatch");
   }
   return Status::OK();
 }
 
+Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v,
+                           const std::shared_ptr<DataFile>& file, std::string* encoded) {
+  RecordBytes bytes;
+  RecordView r;
+  Status s = ReadBytes(c, id, v, file, &bytes);
+  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
+  if (s.ok()) encoded->assign(bytes.bytes);
+  return s;
+}
+
 Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
                           const std::shared_ptr<DataFile>& file, StorageRecord* record) {
-  std::string encoded;
-  Status s = ReadEncoded(c, id, v, file, &encoded);
-  if (!s.ok()) return s;
+  RecordBytes bytes;
   RecordView r;
-  DecodeRecord(encoded, &r);
-  ToStorageRecord(r, record);
-  return Status::OK();
+  Status s = ReadBytes(c, id, v, file, &bytes);
+  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
+  if (s.ok()) ToStorageRecord(r, record);
+  return s;
 }
 
 Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record) {

@@ -1,5 +1,9 @@
 // A sharded LRU cache of decoded (decrypted, decompressed) segment blocks,
 // bounded in bytes. Thread-safe.
+//
+// Each record of a block is checked against its SHA-256 once, when the block
+// is read from disk; the result travels with the cached block, so warm reads
+// need not hash the record again (the bytes in memory are the verified ones).
 
 #ifndef SPIRAPI_STORAGE_BLOCK_CACHE_H_
 #define SPIRAPI_STORAGE_BLOCK_CACHE_H_
@@ -11,12 +15,21 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace spirapi {
 
+struct CachedBlock {
+  std::string raw;                // the decoded block: records as len u32 | bytes
+  bool checked = false;           // records were checked against their SHA-256
+  std::vector<uint32_t> damaged;  // inner offsets of records that failed
+
+  bool IsDamaged(uint32_t inner_offset) const;
+};
+
 class BlockCache {
  public:
-  using Block = std::shared_ptr<const std::string>;
+  using Block = std::shared_ptr<const CachedBlock>;
 
   explicit BlockCache(size_t capacity_bytes);
 

@@ -10,17 +10,24 @@ const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t sn
 }
 
 const VersionChain* ComponentIndex::Find(std::string_view id) const {
-  auto it = map_.find(id);
-  return it == map_.end() ? nullptr : &it->second;
+  auto it = hash_.find(id);
+  return it == hash_.end() ? nullptr : it->second;
+}
+
+VersionChain* ComponentIndex::FindMutable(std::string_view id) {
+  auto it = hash_.find(id);
+  return it == hash_.end() ? nullptr : it->second;
 }
 
 void ComponentIndex::Add(std::string_view id, const VersionRef& v, int max_versions_kept) {
-  auto it = map_.find(id);
-  if (it == map_.end()) {
-    it = map_.emplace(std::string(id), VersionChain()).first;
+  VersionChain* found = FindMutable(id);
+  if (found == nullptr) {
+    auto it = map_.emplace(std::string(id), VersionChain()).first;
+    hash_.emplace(std::string_view(it->first), &it->second);
     key_bytes_ += id.size();
+    found = &it->second;
   }
-  VersionChain& chain = it->second;
+  VersionChain& chain = *found;
   bool was_live = HeadLive(chain);
   auto pos = chain.begin();
   while (pos != chain.end() && pos->seq > v.seq) ++pos;
@@ -57,19 +64,18 @@ void ComponentIndex::Remove(std::string_view id, uint64_t seq, uint32_t file_num
   if (!is_live && was_live) --live_;
   if (chain.empty()) {
     key_bytes_ -= it->first.size();
+    hash_.erase(std::string_view(it->first));
     map_.erase(it);
   }
 }
 
 void ComponentIndex::Relocate(std::string_view id, uint64_t seq, uint32_t old_file,
-                              const Location& loc, bool plain_block) {
-  auto it = map_.find(id);
-  if (it == map_.end()) return;
-  for (VersionRef& v : it->second) {
+                              const Location& loc) {
+  auto* chain = FindMutable(id);
+  if (chain == nullptr) return;
+  for (VersionRef& v : *chain) {
     if (v.seq == seq && v.loc.file_number == old_file) {
       v.loc = loc;
-      v.flags = static_cast<uint8_t>((v.flags & ~kVersionPlainBlock) |
-                                     (plain_block ? kVersionPlainBlock : 0));
       return;
     }
   }
@@ -79,7 +85,10 @@ uint64_t ComponentIndex::MemoryBytes() const {
   // A std::map node holds the key string (32 bytes, plus a heap buffer for
   // keys over 15 bytes), the vector header (24) and 32 bytes of tree links.
   constexpr uint64_t kNodeBytes = 32 + 32 + 24 + 16;  // +16: allocator overhead
-  return map_.size() * kNodeBytes + key_bytes_ + versions_ * (sizeof(VersionRef) + 8);
+  // A hash node: key view, pointer, cached hash, next pointer; plus a bucket.
+  constexpr uint64_t kHashBytes = 16 + 8 + 8 + 8 + 16 + 8;
+  return map_.size() * (kNodeBytes + kHashBytes) + key_bytes_ +
+         versions_ * (sizeof(VersionRef) + 8);
 }
 
 }  // namespace spirapi

@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace spirapi {
@@ -28,7 +29,6 @@ struct Location {
 
 inline constexpr uint8_t kVersionTombstone = 1;   // same bit as the record flag
 inline constexpr uint8_t kVersionCorrupt = 0x40;  // in memory only: found damaged
-inline constexpr uint8_t kVersionPlainBlock = 0x80;  // segment block stored as is
 
 struct VersionRef {
   uint64_t seq = 0;
@@ -56,8 +56,7 @@ class ComponentIndex {
   // when nothing is left.
   void Remove(std::string_view id, uint64_t seq, uint32_t file_number);
   // Points the version of id with this seq in old_file at a new location.
-  void Relocate(std::string_view id, uint64_t seq, uint32_t old_file, const Location& loc,
-                bool plain_block);
+  void Relocate(std::string_view id, uint64_t seq, uint32_t old_file, const Location& loc);
 
   using Map = std::map<std::string, VersionChain, std::less<>>;
   const Map& map() const { return map_; }
@@ -72,11 +71,15 @@ class ComponentIndex {
   uint64_t MemoryBytes() const;
 
  private:
+  VersionChain* FindMutable(std::string_view id);
   static bool HeadLive(const VersionChain& chain) {
     return !chain.empty() && !chain.front().tombstone();
   }
 
-  Map map_;
+  Map map_;  // ordered, for scans
+  // Point lookups go through a hash table into the map's nodes (which never
+  // move): a tree walk over a million ids misses the cache at every level.
+  std::unordered_map<std::string_view, VersionChain*> hash_;
   uint64_t live_ = 0;
   uint64_t versions_ = 0;
   uint64_t droppable_ = 0;

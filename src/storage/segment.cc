@@ -34,7 +34,7 @@ Status SegmentWriter::Add(std::string_view id, uint64_t seq, uint64_t version, u
   return Status::OK();
 }
 
-Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw, uint8_t* codec_out) {
+Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw) {
   std::string stored;
   uint8_t codec = 0;
   std::string_view payload = raw;
@@ -63,21 +63,18 @@ Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw, uint8_t* 
   if (s.ok()) s = file_->Append(payload);
   if (!s.ok()) return s;
   offset_ += header.size() + payload.size();
-  if (codec_out != nullptr) *codec_out = codec;
   return Status::OK();
 }
 
 Status SegmentWriter::FlushBlock() {
   if (block_.empty()) return Status::OK();
   uint64_t block_offset = offset_;
-  uint8_t codec = 0;
-  Status s = WriteBlock(kDataBlockMagic, block_, &codec);
+  Status s = WriteBlock(kDataBlockMagic, block_);
   if (!s.ok()) return s;
   auto block_length = static_cast<uint32_t>(offset_ - block_offset);
   for (size_t i = first_pending_entry_; i < entries_.size(); ++i) {
     entries_[i].block_offset = block_offset;
     entries_[i].block_length = block_length;
-    entries_[i].block_is_plain = codec == 0;
   }
   first_pending_entry_ = entries_.size();
   block_.clear();
@@ -98,7 +95,7 @@ Status SegmentWriter::Finish() {
     PutFixed32(&footer, e.inner_length);
   }
   uint64_t footer_offset = offset_;
-  s = WriteBlock(kFooterBlockMagic, footer, nullptr);
+  s = WriteBlock(kFooterBlockMagic, footer);
   if (!s.ok()) return s;
   std::string trailer;
   PutFixed64(&trailer, footer_offset);
@@ -197,8 +194,7 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
     entries->clear();
     return Status::Corruption("segment footer has trailing bytes");
   }
-  // Fill in block lengths and whether each block is stored plain, from the
-  // block headers (one small read per block).
+  // Fill in block lengths from the block headers (one small read per block).
   size_t i = 0;
   while (i < entries->size()) {
     uint64_t off = (*entries)[i].block_offset;
@@ -210,18 +206,17 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
       return Status::Corruption("segment footer points at a bad " + OffsetText(off));
     }
     auto length = static_cast<uint32_t>(kBlockHeaderSize + DecodeFixed32(header.data() + 5));
-    bool plain = header[4] == 0;
     for (; i < entries->size() && (*entries)[i].block_offset == off; ++i) {
       (*entries)[i].block_length = length;
-      (*entries)[i].block_is_plain = plain;
     }
   }
   return Status::OK();
 }
 
-Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
-                         std::vector<SegmentEntry>* entries,
-                         const std::function<void(uint64_t, const Status&)>& on_bad_block) {
+Status ScanSegmentBlocks(
+    std::string_view file, const Cipher* cipher, std::vector<SegmentEntry>* entries,
+    const std::function<void(uint64_t, const Status&)>& on_bad_block,
+    const std::function<void(uint64_t, std::string_view)>& on_record) {
   entries->clear();
   uint64_t pos = 0;
   std::string raw;
@@ -258,6 +253,7 @@ Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
         on_bad_block(pos, Status::Corruption("block records do not parse"));
         break;
       }
+      if (on_record) on_record(pos, bytes);
       RecordView r;
       if (!DecodeRecord(bytes, &r).ok()) {
         on_bad_block(pos, Status::Corruption("a record in the block does not decode"));
@@ -272,7 +268,6 @@ Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
       e.block_length = static_cast<uint32_t>(length);
       e.inner_offset = static_cast<uint32_t>(bytes.data() - raw.data());
       e.inner_length = len;
-      e.block_is_plain = file[pos + 4] == 0;
       entries->push_back(std::move(e));
     }
     pos += length;

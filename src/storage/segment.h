@@ -42,7 +42,6 @@ struct SegmentEntry {
   uint32_t block_length = 0;  // header + stored bytes
   uint32_t inner_offset = 0;  // of the record bytes within the raw block
   uint32_t inner_length = 0;
-  bool block_is_plain = false;  // raw block stored as is: records readable in place
 };
 
 class SegmentWriter {
@@ -62,7 +61,7 @@ class SegmentWriter {
 
  private:
   Status FlushBlock();
-  Status WriteBlock(uint32_t magic, std::string_view raw, uint8_t* codec_out);
+  Status WriteBlock(uint32_t magic, std::string_view raw);
 
   WritableFile* file_;
   int level_;
@@ -89,10 +88,12 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
 
 // Rebuilds the entries by decoding every data block (used when the footer is
 // damaged, and by verify). Bad blocks are reported through on_bad_block and
-// skipped; their records are not in *entries.
-Status ScanSegmentBlocks(std::string_view file, const Cipher* cipher,
-                         std::vector<SegmentEntry>* entries,
-                         const std::function<void(uint64_t offset, const Status&)>& on_bad_block);
+// skipped; their records are not in *entries. on_record, if given, sees each
+// record's bytes (within its decoded block) with the block's offset.
+Status ScanSegmentBlocks(
+    std::string_view file, const Cipher* cipher, std::vector<SegmentEntry>* entries,
+    const std::function<void(uint64_t offset, const Status&)>& on_bad_block,
+    const std::function<void(uint64_t offset, std::string_view record)>& on_record = nullptr);
 
 }  // namespace spirapi
 

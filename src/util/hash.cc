@@ -5,9 +5,18 @@
 
 
 namespace spirapi {
+namespace {
+
+// Fetched once: OpenSSL 3 looks the algorithm up on every implicit use.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
@@ -24,9 +33,18 @@ Sha256Digest Sha256::Finish() {
 }
 
 Sha256Digest Sha256Of(std::string_view data) {
-  Sha256 sha;
-  sha.Update(data);
-  return sha.Finish();
+  // One context per thread: creating one costs as much as hashing 1 KiB.
+  struct CtxHolder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~CtxHolder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local CtxHolder holder;
+  Sha256Digest digest;
+  unsigned int len = 0;
+  EVP_DigestInit_ex(holder.ctx, Sha256Md(), nullptr);
+  EVP_DigestUpdate(holder.ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(holder.ctx, digest.data(), &len);
+  return digest;
 }
 
 uint32_t Crc32(std::string_view data, uint32_t seed) {

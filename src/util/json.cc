@@ -22,8 +22,9 @@ class NormalizingHandler {
   bool Int64(int64_t i) { return Note(false) && w_->Int64(i); }
   bool Uint64(uint64_t u) { return Note(false) && w_->Uint64(u); }
   bool Double(double d) { return Note(false) && w_->Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return Note(false) && w_->RawNumber(s, n, copy);
+  // Writer::RawNumber in RapidJSON 1.1.0 quotes the number; RawValue does not.
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    return Note(false) && w_->RawValue(s, n, rapidjson::kNumberType);
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     return Note(false) && w_->String(s, n, copy);

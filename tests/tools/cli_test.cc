@@ -1,0 +1,466 @@
+// End-to-end tests of the spirapi command-line tool: each test runs the built
+// binary (SPIRAPI_CLI_PATH) in a fresh temporary directory and checks its
+// stdout, stderr and exit code.
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+
+#ifndef SPIRAPI_CLI_PATH
+#error "SPIRAPI_CLI_PATH must name the built spirapi binary"
+#endif
+
+extern char** environ;
+
+namespace spirapi {
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+rapidjson::Document ParseJson(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
+  return doc;
+}
+
+// The ids of a scan's JSON-lines output, in order.
+std::vector<std::string> ScanIds(const std::string& out) {
+  std::vector<std::string> ids;
+  for (const std::string& line : SplitLines(out)) {
+    rapidjson::Document doc = ParseJson(line);
+    if (doc.IsObject() && doc.HasMember("id")) ids.push_back(doc["id"].GetString());
+  }
+  return ids;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/spirapi_cli_test_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr) << std::strerror(errno);
+    dir_ = pattern;
+    db_ = dir_ + "/db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Runs spirapi with `args`, feeding `input` on stdin. SPIRAPI_PASSPHRASE is
+  // removed from the environment unless given in `env` ("NAME=value").
+  CliResult Run(const std::vector<std::string>& args, const std::string& input = "",
+                const std::vector<std::string>& env = {}) {
+    const std::string in_path = dir_ + "/.stdin";
+    const std::string out_path = dir_ + "/.stdout";
+    const std::string err_path = dir_ + "/.stderr";
+    WriteFile(in_path, input);
+
+    // Everything the child needs is built before fork(), so the child calls
+    // only async-signal-safe functions.
+    std::vector<std::string> envs;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "SPIRAPI_PASSPHRASE=", 19) != 0) envs.push_back(*e);
+    }
+    envs.insert(envs.end(), env.begin(), env.end());
+    std::vector<char*> envp;
+    for (std::string& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_strings = {SPIRAPI_CLI_PATH};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_strings) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    CliResult result;
+    const pid_t pid = fork();
+    if (pid < 0) {
+      ADD_FAILURE() << "fork: " << std::strerror(errno);
+      return result;
+    }
+    if (pid == 0) {
+      const int in_fd = open(in_path.c_str(), O_RDONLY);
+      const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
+      dup2(in_fd, STDIN_FILENO);
+      dup2(out_fd, STDOUT_FILENO);
+      dup2(err_fd, STDERR_FILENO);
+      execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = ReadFile(out_path);
+    result.err = ReadFile(err_path);
+    return result;
+  }
+
+  // Runs a command that must succeed, and returns its stdout.
+  std::string RunOk(const std::vector<std::string>& args, const std::string& input = "",
+                    const std::vector<std::string>& env = {}) {
+    CliResult r = Run(args, input, env);
+    EXPECT_EQ(r.exit_code, 0) << "spirapi " << Join(args) << "\nstderr: " << r.err;
+    return r.out;
+  }
+
+  static std::string Join(const std::vector<std::string>& args) {
+    std::string joined;
+    for (const std::string& a : args) joined += a + " ";
+    return joined;
+  }
+
+  // Failures must print exactly one "spirapi: " line on stderr.
+  static void ExpectOneErrorLine(const CliResult& r) {
+    EXPECT_EQ(r.err.rfind("spirapi: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+
+  void Init() { RunOk({"init", db_}); }
+
+  std::string dir_;
+  std::string db_;
+};
+
+TEST_F(CliTest, PutGetDelete) {
+  Init();
+  RunOk({"put", db_, "sequence", "pi", R"({"digits":"31415","n":5})", "--metadata",
+         R"({"source":"test"})"});
+  rapidjson::Document rec = ParseJson(RunOk({"get", db_, "sequence", "pi"}));
+  ASSERT_TRUE(rec.IsObject());
+  EXPECT_STREQ(rec["id"].GetString(), "pi");
+  EXPECT_STREQ(rec["data_type"].GetString(), "sequence");
+  EXPECT_STREQ(rec["data"]["digits"].GetString(), "31415");
+  EXPECT_EQ(rec["data"]["n"].GetInt(), 5);
+  EXPECT_STREQ(rec["metadata"]["source"].GetString(), "test");
+  EXPECT_EQ(rec["version"].GetUint64(), 1u);
+  EXPECT_EQ(std::string(rec["checksum"].GetString()).size(), 64u);
+
+  // Same id in another component is a different record.
+  CliResult other = Run({"get", db_, "schema", "pi"});
+  EXPECT_EQ(other.exit_code, 1);
+  ExpectOneErrorLine(other);
+
+  RunOk({"del", db_, "sequence", "pi"});
+  CliResult missing = Run({"get", db_, "sequence", "pi"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  ExpectOneErrorLine(missing);
+  EXPECT_EQ(Run({"del", db_, "sequence", "pi"}).exit_code, 1);
+}
+
+TEST_F(CliTest, PutFromStdinAndOlderVersions) {
+  Init();
+  RunOk({"put", db_, "cache", "k"}, "{\"v\": 1}\n");
+  RunOk({"put", db_, "cache", "k"}, "{\"v\": 2}\n");
+  RunOk({"put", db_, "cache", "k", R"({"v":3})"});
+
+  rapidjson::Document latest = ParseJson(RunOk({"get", db_, "cache", "k"}));
+  EXPECT_EQ(latest["version"].GetUint64(), 3u);
+  EXPECT_EQ(latest["data"]["v"].GetInt(), 3);
+  EXPECT_STREQ(latest["metadata"].IsObject() ? "object" : "other", "object");
+
+  rapidjson::Document first = ParseJson(RunOk({"get", db_, "cache", "k", "--version", "1"}));
+  EXPECT_EQ(first["version"].GetUint64(), 1u);
+  EXPECT_EQ(first["data"]["v"].GetInt(), 1);
+  rapidjson::Document second = ParseJson(RunOk({"get", db_, "cache", "k", "--version", "2"}));
+  EXPECT_EQ(second["data"]["v"].GetInt(), 2);
+
+  CliResult future = Run({"get", db_, "cache", "k", "--version", "9"});
+  EXPECT_EQ(future.exit_code, 1);
+  ExpectOneErrorLine(future);
+}
+
+TEST_F(CliTest, ScanRanges) {
+  Init();
+  for (const char* id : {"b1", "a2", "c1", "a1", "b2"}) {
+    RunOk({"put", db_, "index", id, std::string("{\"id\":\"") + id + "\"}"});
+  }
+  RunOk({"put", db_, "query", "zz", "1"});  // another component stays out
+
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "index"})), (Ids{"a1", "a2", "b1", "b2", "c1"}));
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "index", "--prefix", "a"})), (Ids{"a1", "a2"}));
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "index", "--from", "a2", "--to", "c1"})),
+            (Ids{"a2", "b1", "b2"}));
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "index", "--limit", "2"})), (Ids{"a1", "a2"}));
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "index", "--prefix", "b", "--limit", "1"})),
+            (Ids{"b1"}));
+  EXPECT_EQ(RunOk({"scan", db_, "schema"}), "");
+
+  // Every line is a full record.
+  for (const std::string& line : SplitLines(RunOk({"scan", db_, "index", "--prefix", "c"}))) {
+    rapidjson::Document rec = ParseJson(line);
+    EXPECT_STREQ(rec["data_type"].GetString(), "index");
+    EXPECT_STREQ(rec["data"]["id"].GetString(), "c1");
+  }
+}
+
+TEST_F(CliTest, LoadDumpRoundTrip) {
+  Init();
+  const std::string file = dir_ + "/in.jsonl";
+  WriteFile(file,
+            "{\"id\":\"r1\",\"data\":{\"x\":1,\"list\":[1,2.5,\"s\"]},\"metadata\":{\"m\":true}}\n"
+            "\n"
+            "{\"id\":\"r2\",\"data\":\"plain string\"}\n"
+            "{\"id\":\"r3\",\"data\":null,\"metadata\":{}}\n"
+            "{\"component\":\"sequence\",\"id\":\"r4\",\"data\":{\"u\":\"\\u00e9\\u03c0\"}}\n"
+            "{\"id\":\"r5 with space\",\"data\":[true,false]}\n"
+            "{\"id\":\"r6\",\"data\":{\"a\":1.50,\"b\":1e2,\"c\":12345678901234567890123}}\n");
+  RunOk({"load", db_, "sequence", file, "--batch", "2"});
+  // load stores exactly the text put stores for the same JSON, numbers included.
+  RunOk({"put", db_, "cache", "r6", R"({"a": 1.50, "b": 1e2, "c": 12345678901234567890123})"});
+  std::string put_line = RunOk({"dump", db_, "cache"});
+  ASSERT_NE(put_line.find("\"cache\""), std::string::npos) << put_line;
+  put_line.replace(put_line.find("\"cache\""), 7, "\"sequence\"");
+  const std::vector<std::string> loaded_lines = SplitLines(RunOk({"dump", db_, "sequence"}));
+  ASSERT_FALSE(loaded_lines.empty());
+  EXPECT_EQ(loaded_lines.back() + "\n", put_line);
+  rapidjson::Document loaded = ParseJson(RunOk({"get", db_, "sequence", "r6"}));
+  EXPECT_TRUE(loaded["data"]["a"].IsNumber());
+  EXPECT_DOUBLE_EQ(loaded["data"]["b"].GetDouble(), 100.0);
+  RunOk({"put", db_, "schema", "s1", R"({"field":"int"})"});
+
+  const std::string dump = RunOk({"dump", db_, "sequence"});
+  const std::vector<std::string> lines = SplitLines(dump);
+  ASSERT_EQ(lines.size(), 6u) << dump;
+  rapidjson::Document first = ParseJson(lines[0]);
+  EXPECT_STREQ(first["component"].GetString(), "sequence");
+  EXPECT_STREQ(first["id"].GetString(), "r1");
+  EXPECT_EQ(first["data"]["list"].Size(), 3u);
+  EXPECT_TRUE(first["metadata"]["m"].GetBool());
+  rapidjson::Document fourth = ParseJson(lines[3]);
+  EXPECT_STREQ(fourth["data"]["u"].GetString(), "\xc3\xa9\xcf\x80");
+
+  // Dump without a component covers all of them.
+  const std::vector<std::string> all = SplitLines(RunOk({"dump", db_}));
+  ASSERT_EQ(all.size(), 8u);
+  EXPECT_NE(std::find_if(all.begin(), all.end(),
+                         [](const std::string& l) {
+                           return l.find("\"component\":\"schema\"") != std::string::npos;
+                         }),
+            all.end());
+
+  // A dump loads into a second database and dumps identically.
+  const std::string dump_file = dir_ + "/dump.jsonl";
+  WriteFile(dump_file, dump);
+  const std::string db2 = dir_ + "/db2";
+  RunOk({"init", db2});
+  RunOk({"load", db2, "sequence", dump_file});
+  EXPECT_EQ(RunOk({"dump", db2, "sequence"}), dump);
+
+  // Loading the sequence dump into another component is refused.
+  CliResult wrong = Run({"load", db2, "cache", dump_file});
+  EXPECT_EQ(wrong.exit_code, 2);
+  ExpectOneErrorLine(wrong);
+  EXPECT_EQ(RunOk({"dump", db2, "cache"}), "");
+}
+
+TEST_F(CliTest, LoadWithOneBadLineChangesNothing) {
+  Init();
+  const std::string file = dir_ + "/bad.jsonl";
+  WriteFile(file,
+            "{\"id\":\"a\",\"data\":1}\n"
+            "{\"id\":\"b\",\"data\":2}\n"
+            "{\"id\":\"c\",\"data\":3}\n"
+            "{\"id\":\"d\",\"data\":\n"
+            "{\"id\":\"e\",\"data\":5}\n");
+  CliResult r = Run({"load", db_, "sequence", file, "--batch", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneErrorLine(r);
+  EXPECT_NE(r.err.find("line 4"), std::string::npos) << r.err;
+  EXPECT_EQ(RunOk({"scan", db_, "sequence"}), "");
+
+  // The other validation rules, each on line 1.
+  for (const char* bad : {R"({"id":"","data":1})", R"({"data":1})", R"({"id":"x"})",
+                          R"({"id":"x","data":1,"metadata":[1]})", R"({"id":"x","data":1,"x":2})",
+                          R"({"id":"x","data":1,"component":"cache"})", "[1,2]"}) {
+    WriteFile(file, std::string(bad) + "\n");
+    CliResult rb = Run({"load", db_, "sequence", file});
+    EXPECT_EQ(rb.exit_code, 2) << bad;
+    EXPECT_NE(rb.err.find("line 1"), std::string::npos) << rb.err;
+  }
+  EXPECT_EQ(RunOk({"scan", db_, "sequence"}), "");
+}
+
+TEST_F(CliTest, StatsVerifyCompact) {
+  Init();
+  RunOk({"put", db_, "metadata", "a", R"({"n":1})"});
+  RunOk({"put", db_, "metadata", "a", R"({"n":2})"});
+  RunOk({"put", db_, "metadata", "b", R"({"n":3})"});
+  RunOk({"del", db_, "metadata", "b"});
+
+  rapidjson::Document stats = ParseJson(RunOk({"stats", db_, "--json"}));
+  ASSERT_TRUE(stats.IsObject());
+  EXPECT_EQ(stats["components"]["metadata"]["live_records"].GetUint64(), 1u);
+  // Versions of "a" (2) and maybe of deleted "b": background work may compact.
+  EXPECT_GE(stats["components"]["metadata"]["stored_versions"].GetUint64(), 2u);
+  EXPECT_EQ(stats["components"]["sequence"]["live_records"].GetUint64(), 0u);
+  EXPECT_FALSE(stats["encrypted"].GetBool());
+  const std::string table = RunOk({"stats", db_});
+  EXPECT_NE(table.find("metadata"), std::string::npos) << table;
+  EXPECT_NE(table.find("journal"), std::string::npos) << table;
+  EXPECT_NE(table.find("not encrypted"), std::string::npos) << table;
+
+  RunOk({"compact", db_});
+  const std::string report = RunOk({"verify", db_});
+  EXPECT_EQ(report.rfind("ok: ", 0), 0u) << report;
+
+  // Compaction keeps the newest state.
+  rapidjson::Document a = ParseJson(RunOk({"get", db_, "metadata", "a"}));
+  EXPECT_EQ(a["data"]["n"].GetInt(), 2);
+  EXPECT_EQ(Run({"get", db_, "metadata", "b"}).exit_code, 1);
+  EXPECT_EQ(ScanIds(RunOk({"scan", db_, "metadata"})), std::vector<std::string>{"a"});
+}
+
+TEST_F(CliTest, VerifyReportsDamage) {
+  Init();
+  std::string lines;
+  for (int i = 0; i < 300; ++i) {
+    lines += "{\"id\":\"k" + std::to_string(1000 + i) + "\",\"data\":{\"i\":" +
+             std::to_string(i) + ",\"pad\":\"" + std::string(100, 'a' + i % 26) + "\"}}\n";
+  }
+  WriteFile(dir_ + "/in.jsonl", lines);
+  RunOk({"load", db_, "sequence", dir_ + "/in.jsonl"});
+  RunOk({"compact", db_});  // moves the records into segment files
+
+  std::string segment;
+  for (const auto& entry : std::filesystem::directory_iterator(db_ + "/sequence")) {
+    if (entry.is_regular_file() && entry.file_size() > 1024) segment = entry.path();
+  }
+  ASSERT_FALSE(segment.empty()) << "no segment file to damage";
+  std::string bytes = ReadFile(segment);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  WriteFile(segment, bytes);
+
+  CliResult r = Run({"verify", db_});
+  EXPECT_EQ(r.exit_code, 3);
+  ExpectOneErrorLine(r);
+  EXPECT_NE(r.out.find("damaged: sequence/"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  Init();
+  CliResult bad_component = Run({"get", db_, "nosuch", "x"});
+  EXPECT_EQ(bad_component.exit_code, 2);
+  ExpectOneErrorLine(bad_component);
+  EXPECT_NE(bad_component.err.find("sequence"), std::string::npos);  // names the choices
+
+  CliResult bad_json = Run({"put", db_, "sequence", "x", "{not json"});
+  EXPECT_EQ(bad_json.exit_code, 2);
+  ExpectOneErrorLine(bad_json);
+  CliResult bad_metadata = Run({"put", db_, "sequence", "x", "1", "--metadata", "[1]"});
+  EXPECT_EQ(bad_metadata.exit_code, 2);
+  EXPECT_EQ(Run({"get", db_, "sequence", "x"}).exit_code, 1);
+
+  std::filesystem::create_directory(dir_ + "/empty");
+  CliResult not_db = Run({"get", dir_ + "/empty", "sequence", "x"});
+  EXPECT_EQ(not_db.exit_code, 2);
+  ExpectOneErrorLine(not_db);
+  CliResult no_dir = Run({"stats", dir_ + "/nowhere"});
+  EXPECT_EQ(no_dir.exit_code, 2);
+  ExpectOneErrorLine(no_dir);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/nowhere"));  // never created
+
+  CliResult twice = Run({"init", db_});
+  EXPECT_EQ(twice.exit_code, 2);
+  ExpectOneErrorLine(twice);
+
+  CliResult missing_arg = Run({"get", db_, "sequence"});
+  EXPECT_EQ(missing_arg.exit_code, 2);
+  ExpectOneErrorLine(missing_arg);
+  EXPECT_NE(missing_arg.err.find("run 'spirapi --help'"), std::string::npos);
+  CliResult no_command = Run({});
+  EXPECT_EQ(no_command.exit_code, 2);
+  ExpectOneErrorLine(no_command);
+  CliResult unknown = Run({"frobnicate", db_});
+  EXPECT_EQ(unknown.exit_code, 2);
+  ExpectOneErrorLine(unknown);
+  CliResult negative = Run({"scan", db_, "sequence", "--limit", "-1"});
+  EXPECT_EQ(negative.exit_code, 2);
+  ExpectOneErrorLine(negative);
+
+  CliResult help = Run({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("SPIRAPI_PASSPHRASE"), std::string::npos);
+  EXPECT_NE(help.out.find("load"), std::string::npos);
+  EXPECT_EQ(Run({"scan", "--help"}).exit_code, 0);
+}
+
+TEST_F(CliTest, Encryption) {
+  const std::string pass_env = "SPIRAPI_PASSPHRASE=correct horse";
+  CliResult no_pass = Run({"init", db_, "--encrypt"});
+  EXPECT_EQ(no_pass.exit_code, 2);
+  ExpectOneErrorLine(no_pass);
+
+  RunOk({"init", db_, "--encrypt"}, "", {pass_env});
+  RunOk({"put", db_, "sequence", "secret", R"({"k":"v"})"}, "", {pass_env});
+  rapidjson::Document rec = ParseJson(RunOk({"get", db_, "sequence", "secret"}, "", {pass_env}));
+  EXPECT_STREQ(rec["data"]["k"].GetString(), "v");
+
+  CliResult wrong = Run({"get", db_, "sequence", "secret"}, "", {"SPIRAPI_PASSPHRASE=wrong"});
+  EXPECT_EQ(wrong.exit_code, 2);
+  ExpectOneErrorLine(wrong);
+  EXPECT_EQ(wrong.out, "");
+  CliResult missing = Run({"get", db_, "sequence", "secret"});
+  EXPECT_EQ(missing.exit_code, 2);
+  ExpectOneErrorLine(missing);
+
+  // The passphrase file: first line only, trailing newline stripped.
+  const std::string pass_file = dir_ + "/pass.txt";
+  WriteFile(pass_file, "correct horse\nignored second line\n");
+  rapidjson::Document again = ParseJson(
+      RunOk({"get", db_, "sequence", "secret", "--passphrase-file", pass_file}));
+  EXPECT_STREQ(again["data"]["k"].GetString(), "v");
+  rapidjson::Document stats = ParseJson(RunOk({"stats", db_, "--json"}, "", {pass_env}));
+  ASSERT_TRUE(stats.IsObject());
+  EXPECT_TRUE(stats["encrypted"].GetBool());
+  EXPECT_EQ(stats["components"]["sequence"]["live_records"].GetUint64(), 1u);
+
+  // A passphrase for a plain database is refused.
+  const std::string plain = dir_ + "/plain";
+  RunOk({"init", plain});
+  EXPECT_EQ(Run({"stats", plain}, "", {pass_env}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace spirapi
