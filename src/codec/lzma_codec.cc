@@ -5,10 +5,9 @@
 namespace spirapi {
 namespace {
 
-// The decoder needs the encoder's filter chain; only the dictionary size
-// matters for decoding, so every block is written with the 8 MiB dictionary of
-// preset 9 capped to the block size by liblzma itself (it never allocates more
-// than the input needs when encoding a buffer smaller than the dictionary).
+// The decoder needs the encoder's filter chain; of its options only the
+// dictionary size matters for decoding, so each block stores it (4 bytes)
+// before the raw LZMA2 stream.
 bool MakeFilters(int level, lzma_options_lzma* opt, lzma_filter filters[2]) {
   if (lzma_lzma_preset(opt, static_cast<uint32_t>(level))) return false;
   filters[0].id = LZMA_FILTER_LZMA2;

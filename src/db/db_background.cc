@@ -98,12 +98,17 @@ bool DBImpl::NeedsCompaction(Component c) {
 }
 
 bool DBImpl::NeedsCompactionLocked(Component c) {
-  size_t segments = manifest_.segments[static_cast<int>(c)].size();
-  if (segments == 0) return false;
+  const auto& segments = manifest_.segments[static_cast<int>(c)];
+  if (segments.empty()) return false;
+  // Many small flush outputs: merge them. Compaction leaves at most one
+  // segment under half the size limit, so this cannot trigger itself again.
+  uint64_t half_limit = (static_cast<uint64_t>(manifest_.max_file_size_mb) << 20) / 2;
+  size_t small = 0;
+  for (const SegmentMeta& m : segments) small += m.size < half_limit ? 1 : 0;
+  if (small >= 8) return true;
   ComponentIndex& idx = index(c);
   std::shared_lock<std::shared_mutex> l(idx.mu);
   uint64_t stored = idx.stored_versions();
-  if (segments >= 16) return true;  // many small flush outputs: merge them
   return stored >= 1024 &&
          static_cast<double>(idx.droppable_versions()) >=
              options_.compaction_garbage_ratio * static_cast<double>(stored);
@@ -155,6 +160,15 @@ Status DBImpl::WriteSegments(
     metas->clear();
     outputs->clear();
   }
+  return s;
+}
+
+Status DBImpl::ManifestWriteFailed(const Status& s) {
+  // The rename may or may not have happened, so either MANIFEST may be the one
+  // on disk: keep every file both name, and stop writing until reopened (the
+  // next open removes whatever the surviving MANIFEST does not list).
+  // REQUIRES: mu_ held.
+  if (write_error_.ok()) write_error_ = s;
   return s;
 }
 
@@ -236,10 +250,7 @@ Status DBImpl::FlushOldestJournal() {
     next.next_file_number = next_file_number_;
     next.last_sequence = visible_seq_.load(std::memory_order_acquire);
     s = WriteManifest(fs_, path_, next);
-    if (!s.ok()) {
-      remove_outputs();
-      return s;
-    }
+    if (!s.ok()) return ManifestWriteFailed(s);
     manifest_ = next;
   }
   for (Component c : kAllComponents) {
@@ -340,10 +351,7 @@ Status DBImpl::CompactComponent(Component c, bool force) {
     next.next_file_number = next_file_number_;
     next.last_sequence = visible_seq_.load(std::memory_order_acquire);
     s = WriteManifest(fs_, path_, next);
-    if (!s.ok()) {
-      for (const SegmentMeta& m : metas) fs_->RemoveFile(Path(SegmentRelPath(c, m.file_number)));
-      return s;
-    }
+    if (!s.ok()) return ManifestWriteFailed(s);
     manifest_ = next;
   }
   for (const auto& [file_number, entries] : outputs) {

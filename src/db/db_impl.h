@@ -47,9 +47,13 @@ struct WriteOp {
   std::string metadata;  // normalized JSON object
 };
 
+// Bytes a record adds to a journal frame besides its id, data and metadata
+// (an upper bound: header fields, length prefixes, checksum, seal).
+inline constexpr size_t kRecordOverheadBytes = 128;
+
 struct WriteBatch {
   std::vector<WriteOp> ops;
-  size_t bytes = 0;
+  size_t bytes = 0;  // ids, data, metadata and kRecordOverheadBytes per record
 };
 
 // An open journal or segment file. Shared by readers so that a file deleted
@@ -96,6 +100,7 @@ class DBImpl : public DB {
   };
   Status Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
   Status GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record);
+  bool ExistsAt(uint64_t snapshot, Component c, std::string_view id);
   uint64_t AcquireSnapshot();
   void ReleaseSnapshotSeq(uint64_t seq);
   // Validates and normalizes a put.
@@ -158,6 +163,7 @@ class DBImpl : public DB {
   void BackgroundLoop();
   void MaybeScheduleWork();
   Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
+  Status ManifestWriteFailed(const Status& s);  // REQUIRES: mu_ held
   Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
   bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
@@ -204,6 +210,12 @@ class DBImpl : public DB {
   std::shared_mutex files_mu_;
   std::map<uint32_t, std::shared_ptr<DataFile>> files_;  // guarded by files_mu_
   std::vector<Damage> recovery_damage_;                  // guarded by mu_
+  struct DamagedVersion {
+    Component component;
+    std::string id;
+    VersionRef ref;
+  };
+  std::vector<DamagedVersion> damaged_versions_;         // during Recover() only
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> journal_syncs_{0};

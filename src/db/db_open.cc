@@ -199,6 +199,15 @@ Status DBImpl::Recover() {
     if (!s.ok()) return s;
     next_file_number_ = std::max(next_file_number_, journals[i] + 1);
   }
+  // A damaged frame's sequence number may itself be damaged: never let it
+  // exceed what intact data shows, or later commits would conflict forever.
+  for (auto& [c, id, v] : damaged_versions_) {
+    v.seq = std::min(v.seq, last_seq_);
+    ComponentIndex& idx = index(c);
+    std::unique_lock<std::shared_mutex> il(idx.mu);
+    idx.Add(id, v, options_.max_versions_kept);
+  }
+  damaged_versions_.clear();
   visible_seq_.store(last_seq_, std::memory_order_release);
   // Keep appending to the last journal unless it is full; older ones are
   // flushed to segments in the background.
@@ -329,9 +338,7 @@ Status DBImpl::ReplayJournal(uint64_t number, bool is_last) {
       v.flags = kVersionCorrupt;
       v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0,
                0};
-      ComponentIndex& idx = index(r.component);
-      std::unique_lock<std::shared_mutex> l(idx.mu);
-      idx.Add(id, v, options_.max_versions_kept);
+      damaged_versions_.push_back({r.component, id, v});
       return;
     }
     VersionRef v;

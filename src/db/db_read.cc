@@ -202,14 +202,18 @@ Status DBImpl::GetVersion(const ReadOptions& ro, Component c, std::string_view i
   return ReadRecord(c, id, v, file, record);
 }
 
-Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
-  Status s = CheckId(id);
-  if (!s.ok()) return s;
+bool DBImpl::ExistsAt(uint64_t snapshot, Component c, std::string_view id) {
   ComponentIndex& idx = index(c);
   std::shared_lock<std::shared_mutex> l(idx.mu);
   const VersionChain* chain = idx.Find(id);
-  const VersionRef* found = chain ? ComponentIndex::Visible(*chain, SnapshotSeq(ro)) : nullptr;
-  *exists = found != nullptr && !found->tombstone();
+  const VersionRef* found = chain ? ComponentIndex::Visible(*chain, snapshot) : nullptr;
+  return found != nullptr && !found->tombstone();
+}
+
+Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  *exists = ExistsAt(SnapshotSeq(ro), c, id);
   return Status::OK();
 }
 

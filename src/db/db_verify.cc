@@ -11,6 +11,8 @@ namespace spirapi {
 
 Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& progress) {
   *report = VerifyReport();
+  // No flush or compaction meanwhile: they delete the files being read.
+  std::lock_guard<std::mutex> work(bg_work_mu_);
   std::vector<std::shared_ptr<DataFile>> files;
   uint32_t active_journal;
   uint64_t active_size;
@@ -26,7 +28,7 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
                     const std::string& what) {
     // Damage found at open is already listed; do not report it twice.
     for (const Damage& d : report->damage) {
-      if (d.file == file && d.offset == offset) return;
+      if (d.file == file && d.offset == offset && d.id == id) return;
     }
     report->damage.push_back(
         {file, offset, c != nullptr ? ComponentName(*c) : "", std::string(id), what});

@@ -27,6 +27,8 @@ struct DBImpl::Writer {
 namespace {
 
 constexpr size_t kMaxGroupBytes = 4u << 20;
+// With kRecordOverheadBytes counted per record, a transaction's frame stays
+// well under kMaxFramePayload (1 GiB), whatever the mix of record sizes.
 constexpr size_t kMaxBatchBytes = 256u << 20;
 
 int64_t NowMicros() {
@@ -88,7 +90,8 @@ Status DBImpl::Put(const WriteOptions& wo, Component c, std::string_view id,
   batch.ops.emplace_back();
   Status s = MakePut(c, id, data_json, metadata_json, &batch.ops.back());
   if (!s.ok()) return s;
-  batch.bytes = batch.ops.back().data.size() + batch.ops.back().metadata.size() + id.size();
+  batch.bytes = kRecordOverheadBytes + batch.ops.back().data.size() +
+                batch.ops.back().metadata.size() + id.size();
   return Write(wo, &batch, Conditions());
 }
 
@@ -97,7 +100,7 @@ Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) 
   if (!s.ok()) return s;
   WriteBatch batch;
   batch.ops.push_back({c, std::string(id), true, "", ""});
-  batch.bytes = id.size();
+  batch.bytes = kRecordOverheadBytes + id.size();
   Conditions cond;
   cond.require_exists = true;
   return Write(wo, &batch, cond);
@@ -231,11 +234,12 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     }
   }
 
-  uint64_t seq = ++last_seq_;
+  uint64_t seq = last_seq_ + 1;
   int64_t now = NowMicros();
   FrameBuilder frame(seq);
   std::string encoded, sealed;
   size_t first_applied = applied->size();
+  std::vector<std::pair<std::string, PendingState>> new_pending;
   for (size_t i = 0; i < batch.ops.size(); ++i) {
     const WriteOp& op = batch.ops[i];
     uint64_t previous = present[i] ? current[i].version : 0;
@@ -254,11 +258,15 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     if (cipher() != nullptr) {
       sealed.clear();
       Status s = cipher_.Seal(encoded, &sealed);
-      if (!s.ok()) return s;
+      if (!s.ok()) {
+        applied->resize(first_applied);  // nothing of this batch is kept
+        return s;
+      }
       bytes = sealed;
     }
     frame.AddRecord(bytes);
-    (*pending)[PendingKey(op.component, op.id)] = {seq, r.version, op.is_delete};
+    new_pending.emplace_back(PendingKey(op.component, op.id),
+                             PendingState{seq, r.version, op.is_delete});
     Applied a;
     a.component = op.component;
     a.id = op.id;
@@ -269,6 +277,8 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     a.ref.loc.length = static_cast<uint32_t>(bytes.size());
     applied->push_back(std::move(a));
   }
+  last_seq_ = seq;
+  for (auto& [key, state] : new_pending) (*pending)[key] = state;
   uint64_t frame_offset = journal_size_ + frames->size();
   std::vector<uint32_t> offsets;
   frame.Finish(frames, &offsets);

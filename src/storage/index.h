@@ -64,7 +64,7 @@ class ComponentIndex {
   uint64_t live_records() const { return live_; }
   uint64_t stored_versions() const { return versions_; }
   // Versions compaction could drop (beyond retention, or of deleted ids): a
-  // trigger heuristic, recomputed by every compaction.
+  // trigger heuristic, counted as versions arrive and reset by compaction.
   uint64_t droppable_versions() const { return droppable_; }
   void set_droppable_versions(uint64_t n) { droppable_ = n; }
   // Estimated bytes of memory held.

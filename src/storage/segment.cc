@@ -173,8 +173,6 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
   if (!s.ok()) return Status::Corruption("segment footer: " + s.message());
   Decoder d(raw);
   entries->reserve(count);
-  // Block lengths are not stored per entry: they follow from consecutive
-  // block offsets (the last data block ends where the footer starts).
   for (uint32_t i = 0; i < count; ++i) {
     SegmentEntry e;
     std::string_view id;

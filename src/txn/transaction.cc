@@ -64,18 +64,17 @@ class TransactionImpl : public Transaction {
       *exists = !it->second.is_delete;
       return Status::OK();
     }
-    StorageRecord record;
-    Status s = db_->GetAt(snapshot_, c, id, &record);
-    *exists = s.ok();
-    if (s.IsNotFound()) return Status::OK();
-    return s;
+    Status s = DBImpl::CheckId(id);
+    if (!s.ok()) return s;
+    *exists = db_->ExistsAt(snapshot_, c, id);
+    return Status::OK();
   }
 
   Status Commit() override {
     if (finished_) return Finished();
     WriteBatch batch;
     for (auto& [key, op] : writes_) {
-      batch.bytes += op.id.size() + op.data.size() + op.metadata.size();
+      batch.bytes += kRecordOverheadBytes + op.id.size() + op.data.size() + op.metadata.size();
       batch.ops.push_back(std::move(op));
     }
     DBImpl::Conditions cond;
