@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test bench-quick bench clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -20,6 +20,20 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake -S . -B build-asan -DSPIRAPI_SANITIZE=address -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# The concurrency and transaction tests under ThreadSanitizer.
+test-tsan: deps
+	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake --build build-tsan -j$(JOBS) --target spirapi_tests
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
+	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*'
 
 bench-quick: build
 	$(BUILD)/storage_bench --quick

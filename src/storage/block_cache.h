@@ -1,5 +1,6 @@
-// A sharded LRU cache of decoded (decrypted, decompressed) segment blocks,
-// bounded in bytes. Thread-safe.
+// A sharded cache of decoded (decrypted, decompressed) segment blocks, bounded
+// in bytes, evicting by CLOCK (second chance): a hit only sets a flag, so
+// lookups share a reader lock and move no list nodes. Thread-safe.
 //
 // Each record of a block is checked against its SHA-256 once, when the block
 // is read from disk; the result travels with the cached block, so warm reads
@@ -10,12 +11,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/node_hash_map.h>
 
 namespace spirapi {
 
@@ -54,12 +55,18 @@ class BlockCache {
       return std::hash<uint64_t>()(k.file * 0x9E3779B97F4A7C15ull ^ k.offset);
     }
   };
+  struct Entry {
+    Block block;
+    std::atomic<bool> referenced{false};  // set on every hit, cleared by a sweep
+  };
   struct Shard {
-    std::mutex mu;
-    std::list<std::pair<Key, Block>> lru;  // front: most recently used
-    std::unordered_map<Key, std::list<std::pair<Key, Block>>::iterator, KeyHash> map;
+    std::shared_mutex mu;
+    absl::node_hash_map<Key, Entry, KeyHash> map;  // nodes never move
     size_t bytes = 0;
   };
+  // Evicts until the shard fits, never `keep` (the block just inserted).
+  // REQUIRES: shard.mu held exclusively.
+  void Evict(Shard& shard, const Key& keep);
 
   Shard& ShardFor(const Key& k) { return shards_[KeyHash()(k) % kShards]; }
 

@@ -82,13 +82,15 @@ void ComponentIndex::Relocate(std::string_view id, uint64_t seq, uint32_t old_fi
 }
 
 uint64_t ComponentIndex::MemoryBytes() const {
-  // A std::map node holds the key string (32 bytes, plus a heap buffer for
-  // keys over 15 bytes), the vector header (24) and 32 bytes of tree links.
-  constexpr uint64_t kNodeBytes = 32 + 32 + 24 + 16;  // +16: allocator overhead
-  // A hash node: key view, pointer, cached hash, next pointer; plus a bucket.
-  constexpr uint64_t kHashBytes = 16 + 8 + 8 + 8 + 16 + 8;
-  return map_.size() * (kNodeBytes + kHashBytes) + key_bytes_ +
-         versions_ * (sizeof(VersionRef) + 8);
+  // A std::map node: tree links (32), the key string (32, plus a heap buffer
+  // for keys over 15 bytes) and the chain with one version inline; versions
+  // beyond the first live in a heap array. The flat hash table holds a 24-byte
+  // slot and a control byte per id, at up to 7/8 load.
+  const uint64_t node_bytes = 32 + 32 + sizeof(VersionChain) + 16;  // +16: malloc
+  const uint64_t hash_bytes = static_cast<uint64_t>(hash_.capacity()) * (24 + 1);
+  uint64_t extra_versions = versions_ > map_.size() ? versions_ - map_.size() : 0;
+  return map_.size() * node_bytes + hash_bytes + key_bytes_ +
+         extra_versions * sizeof(VersionRef);
 }
 
 }  // namespace spirapi

@@ -12,8 +12,9 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 namespace spirapi {
 
@@ -40,7 +41,8 @@ struct VersionRef {
   bool corrupt() const { return (flags & kVersionCorrupt) != 0; }
 };
 
-using VersionChain = std::vector<VersionRef>;  // newest (highest seq) first
+// Newest (highest seq) first. Most ids have one version: keep it inline.
+using VersionChain = absl::InlinedVector<VersionRef, 1>;
 
 class ComponentIndex {
  public:
@@ -77,9 +79,10 @@ class ComponentIndex {
   }
 
   Map map_;  // ordered, for scans
-  // Point lookups go through a hash table into the map's nodes (which never
-  // move): a tree walk over a million ids misses the cache at every level.
-  std::unordered_map<std::string_view, VersionChain*> hash_;
+  // Point lookups go through a flat hash table into the map's nodes (which
+  // never move): a tree walk over a million ids misses the cache at every
+  // level, and a node-based hash table at three or four places per probe.
+  absl::flat_hash_map<std::string_view, VersionChain*> hash_;
   uint64_t live_ = 0;
   uint64_t versions_ = 0;
   uint64_t droppable_ = 0;
