@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
+
 namespace spirapi {
 namespace {
 
@@ -29,13 +31,14 @@ class NormalizingHandler {
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     return Note(false) && w_->String(s, n, copy);
   }
-  bool StartObject() { return Note(true) && w_->StartObject(); }
+  bool StartObject() { return Note(true) && Enter() && w_->StartObject(); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return w_->Key(s, n, copy); }
-  bool EndObject(rapidjson::SizeType n) { return w_->EndObject(n); }
-  bool StartArray() { return Note(false) && w_->StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return w_->EndArray(n); }
+  bool EndObject(rapidjson::SizeType n) { return Leave() && w_->EndObject(n); }
+  bool StartArray() { return Note(false) && Enter() && w_->StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return Leave() && w_->EndArray(n); }
 
   bool top_is_object() const { return top_is_object_; }
+  bool too_deep() const { return too_deep_; }
 
  private:
   bool Note(bool is_object) {
@@ -46,7 +49,19 @@ class NormalizingHandler {
     return true;
   }
 
+  bool Enter() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    too_deep_ = true;
+    return false;
+  }
+  bool Leave() {
+    --depth_;
+    return true;
+  }
+
   rapidjson::Writer<rapidjson::StringBuffer>* w_;
+  int depth_ = 0;
+  bool too_deep_ = false;
   bool seen_first_ = false;
   bool top_is_object_ = false;
 };
@@ -54,6 +69,9 @@ class NormalizingHandler {
 }  // namespace
 
 Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::string* out) {
+  // One pass over the bytes with an ASCII fast path is several times faster
+  // than RapidJSON's per-character validation inside strings.
+  if (!IsValidUtf8(in)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   NormalizingHandler handler(&writer);
@@ -61,10 +79,15 @@ Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::
   rapidjson::MemoryStream stream(in.data(), in.size());
   // Numbers are validated but kept as written: re-printing a double can
   // change its spelling, and the stored text is what the checksum covers.
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+  // Iterative parsing: nesting depth cannot exhaust the stack.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseStopWhenDoneFlag;
   rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  if (handler.too_deep()) {
+    return Status::InvalidArgument(std::string(what) + " nests deeper than " +
+                                   std::to_string(kMaxJsonDepth) + " levels");
+  }
   if (!result) {
     return Status::InvalidArgument(std::string(what) + " is not valid JSON at offset " +
                                    std::to_string(result.Offset()) + ": " +
@@ -83,13 +106,28 @@ Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::
   if (kind == JsonKind::kObject && !handler.top_is_object()) {
     return Status::InvalidArgument(std::string(what) + " must be a JSON object");
   }
-  out->assign(buffer.GetString(), buffer.GetSize());
+  // RapidJSON decodes an unpaired surrogate escape (\udc00) to bytes that are
+  // not UTF-8; such text cannot be stored or printed faithfully.
+  std::string_view normalized(buffer.GetString(), buffer.GetSize());
+  if (!IsValidUtf8(normalized)) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " contains an unpaired UTF-16 surrogate escape");
+  }
+  out->assign(normalized);
   return Status::OK();
 }
 
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
+    // Skip eight ASCII bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     uint8_t c = static_cast<uint8_t>(s[i]);
     size_t n;
     uint32_t cp;

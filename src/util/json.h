@@ -15,6 +15,9 @@ namespace spirapi {
 
 enum class JsonKind { kAnyValue, kObject };
 
+// Arrays and objects may nest this deep.
+inline constexpr int kMaxJsonDepth = 512;
+
 // Parses `in` (UTF-8 JSON text), and on success writes its compact form to
 // *out. InvalidArgument with the byte offset and reason otherwise, e.g.
 // "data is not valid JSON at offset 12: Missing a comma or '}' after an
