@@ -2,6 +2,8 @@
 
 #include <lzma.h>
 
+#include <algorithm>
+
 namespace spirapi {
 namespace {
 
@@ -26,8 +28,8 @@ Status LzmaCompress(int level, std::string_view in, std::string* out) {
   if (!MakeFilters(level, &opt, filters)) return Status::InvalidArgument("bad LZMA preset");
   // A smaller dictionary than the input is pointless; cap it so that the
   // decoder's allocation (which follows the dictionary size) stays small.
-  if (opt.dict_size > in.size() && in.size() >= LZMA_DICT_SIZE_MIN) {
-    opt.dict_size = static_cast<uint32_t>(in.size());
+  if (opt.dict_size > in.size()) {
+    opt.dict_size = std::max<uint32_t>(static_cast<uint32_t>(in.size()), LZMA_DICT_SIZE_MIN);
   }
   // LZMA2 stores incompressible chunks uncompressed, so the output never
   // exceeds the input by more than a few bytes per 64 KiB chunk.

@@ -54,6 +54,12 @@ Status DecodeRecord(std::string_view in, RecordView* r) {
   }
   if (format != kRecordFormat) return Status::Corruption("record has an unknown format byte");
   if (component >= kNumComponents) return Status::Corruption("record has a bad component");
+  // The checksum does not cover the flags, so check that they agree with the
+  // contents: a delete marker is empty, a stored record never is.
+  bool tombstone = (flags & kRecordTombstone) != 0;
+  if ((flags & ~kRecordTombstone) != 0 || tombstone != (r->data.empty() && r->metadata.empty())) {
+    return Status::Corruption("record flags disagree with its contents");
+  }
   r->component = static_cast<Component>(component);
   r->flags = flags;
   r->timestamp_us = static_cast<int64_t>(ts);

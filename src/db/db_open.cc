@@ -288,7 +288,7 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
     std::string contents;
     s = f->file->Read(0, size, &contents);
     if (!s.ok()) return s;
-    ScanSegmentBlocks(contents, cipher(), &entries, [&](uint64_t off, const Status& bad) {
+    ScanSegmentBlocks(contents, cipher(), &entries, [&](uint64_t off, uint64_t, const Status& bad) {
       recovery_damage_.push_back({rel, off, ComponentName(c), "", bad.message()});
     });
   }

@@ -87,11 +87,11 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
     std::vector<SegmentEntry> scanned;
     ScanSegmentBlocks(
         contents, cipher(), &scanned,
-        [&](uint64_t offset, const Status& bad) {
-          // Name every record the footer places in the bad block.
+        [&](uint64_t offset, uint64_t end, const Status& bad) {
+          // Name every record the footer places in the damaged region.
           bool named = false;
           for (const SegmentEntry& e : footer) {
-            if (e.block_offset == offset) {
+            if (e.block_offset >= offset && e.block_offset < end) {
               damage(f.rel_path, offset, &c, e.id, bad.message());
               named = true;
             }

@@ -211,50 +211,85 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
   return Status::OK();
 }
 
+namespace {
+
+// Whether a good block starts at pos: a known magic, a length inside the file,
+// and bytes that pass the CRC and decode. The footer counts only where it
+// really is: right before the trailer.
+bool GoodBlockAt(std::string_view file, uint64_t pos, const Cipher* cipher, uint32_t* magic,
+                 uint64_t* length, std::string* raw, Status* why) {
+  if (pos + kBlockHeaderSize > file.size()) {
+    *why = Status::Corruption("block header truncated");
+    return false;
+  }
+  uint32_t m = DecodeFixed32(file.data() + pos);
+  uint64_t stored_len = DecodeFixed32(file.data() + pos + 5);
+  if ((m != kDataBlockMagic && m != kFooterBlockMagic) ||
+      stored_len > file.size() - pos - kBlockHeaderSize) {
+    *why = Status::Corruption("block header damaged");
+    return false;
+  }
+  *length = kBlockHeaderSize + stored_len;
+  if (m == kFooterBlockMagic && pos + *length + kSegmentTrailerSize != file.size()) {
+    *why = Status::Corruption("block header damaged");
+    return false;
+  }
+  *why = DecodeBlock(file.substr(pos, *length), cipher, magic, raw);
+  return why->ok();
+}
+
+// Whether the block at pos is where the footer must be (it ends right before
+// the trailer), whether or not it is intact: its damage is the footer
+// reader's to report.
+bool FooterAt(std::string_view file, uint64_t pos) {
+  if (pos + kBlockHeaderSize + kSegmentTrailerSize > file.size()) return false;
+  uint64_t stored_len = DecodeFixed32(file.data() + pos + 5);
+  return DecodeFixed32(file.data() + pos) == kFooterBlockMagic &&
+         pos + kBlockHeaderSize + stored_len + kSegmentTrailerSize == file.size();
+}
+
+}  // namespace
+
 Status ScanSegmentBlocks(
     std::string_view file, const Cipher* cipher, std::vector<SegmentEntry>* entries,
-    const std::function<void(uint64_t, const Status&)>& on_bad_block,
+    const std::function<void(uint64_t, uint64_t, const Status&)>& on_bad_block,
     const std::function<void(uint64_t, std::string_view)>& on_record) {
   entries->clear();
   uint64_t pos = 0;
   std::string raw;
-  while (pos + kBlockHeaderSize <= file.size()) {
-    uint32_t magic = DecodeFixed32(file.data() + pos);
-    uint32_t stored_len = DecodeFixed32(file.data() + pos + 5);
-    if ((magic != kDataBlockMagic && magic != kFooterBlockMagic) ||
-        stored_len > file.size() - pos - kBlockHeaderSize) {
-      // The header itself is damaged: look for the next block header.
-      on_bad_block(pos, Status::Corruption("block header damaged"));
+  while (pos < file.size() && !FooterAt(file, pos)) {
+    uint32_t magic = 0;
+    uint64_t length = 0;
+    Status why;
+    if (!GoodBlockAt(file, pos, cipher, &magic, &length, &raw, &why)) {
+      // Neither the header nor its length can be trusted: resume at the next
+      // offset where a good block starts (or give up at the end of the file).
       uint64_t next = pos + 1;
-      while (next + kBlockHeaderSize <= file.size() &&
-             DecodeFixed32(file.data() + next) != kDataBlockMagic &&
-             DecodeFixed32(file.data() + next) != kFooterBlockMagic) {
+      uint32_t m;
+      uint64_t l;
+      Status ignored;
+      std::string scratch;
+      while (next < file.size() && !FooterAt(file, next) &&
+             !GoodBlockAt(file, next, cipher, &m, &l, &scratch, &ignored)) {
         ++next;
       }
+      on_bad_block(pos, next, why);
       pos = next;
       continue;
     }
-    uint64_t length = kBlockHeaderSize + stored_len;
     if (magic == kFooterBlockMagic) break;
-    uint32_t got_magic;
-    Status s = DecodeBlock(file.substr(pos, length), cipher, &got_magic, &raw);
-    if (!s.ok()) {
-      on_bad_block(pos, s);
-      pos += length;
-      continue;
-    }
     Decoder d(raw);
     while (!d.empty()) {
       uint32_t len;
       std::string_view bytes;
       if (!d.GetFixed32(&len) || !d.GetBytes(len, &bytes)) {
-        on_bad_block(pos, Status::Corruption("block records do not parse"));
+        on_bad_block(pos, pos + length, Status::Corruption("block records do not parse"));
         break;
       }
       if (on_record) on_record(pos, bytes);
       RecordView r;
       if (!DecodeRecord(bytes, &r).ok()) {
-        on_bad_block(pos, Status::Corruption("a record in the block does not decode"));
+        on_bad_block(pos, pos + length, Status::Corruption("a record in the block does not decode"));
         continue;
       }
       SegmentEntry e;

@@ -87,12 +87,13 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
                          std::vector<SegmentEntry>* entries);
 
 // Rebuilds the entries by decoding every data block (used when the footer is
-// damaged, and by verify). Bad blocks are reported through on_bad_block and
-// skipped; their records are not in *entries. on_record, if given, sees each
+// damaged, and by verify). A damaged region [offset, end) is reported through
+// on_bad_block and skipped (the walk resumes at the next block that passes its
+// CRC); its records are not in *entries. on_record, if given, sees each
 // record's bytes (within its decoded block) with the block's offset.
 Status ScanSegmentBlocks(
     std::string_view file, const Cipher* cipher, std::vector<SegmentEntry>* entries,
-    const std::function<void(uint64_t offset, const Status&)>& on_bad_block,
+    const std::function<void(uint64_t offset, uint64_t end, const Status&)>& on_bad_block,
     const std::function<void(uint64_t offset, std::string_view record)>& on_record = nullptr);
 
 }  // namespace spirapi
