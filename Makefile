@@ -2,6 +2,9 @@
 # (Debian packages), configures, builds with ccache and -j2, then runs.
 BUILD ?= build
 JOBS ?= 2
+# Paths under this directory are hashed relative to it, so that ccache hits
+# across clones in different places (CI builds a fresh clone every time).
+export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: deps build run test test-asan test-tsan bench-quick bench clean

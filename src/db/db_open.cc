@@ -294,6 +294,7 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
   }
   ComponentIndex& idx = index(c);
   std::unique_lock<std::shared_mutex> l(idx.mu);
+  idx.Reserve(entries.size());
   for (const SegmentEntry& e : entries) {
     VersionRef v;
     v.seq = e.seq;

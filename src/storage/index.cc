@@ -22,7 +22,11 @@ VersionChain* ComponentIndex::FindMutable(std::string_view id) {
 void ComponentIndex::Add(std::string_view id, const VersionRef& v, int max_versions_kept) {
   VersionChain* found = FindMutable(id);
   if (found == nullptr) {
-    auto it = map_.emplace(std::string(id), VersionChain()).first;
+    // The hint is right when ids come in ascending order; otherwise
+    // emplace_hint falls back to an ordinary search.
+    auto hint = last_added_ == map_.end() ? map_.end() : std::next(last_added_);
+    auto it = map_.emplace_hint(hint, std::string(id), VersionChain());
+    last_added_ = it;
     hash_.emplace(std::string_view(it->first), &it->second);
     key_bytes_ += id.size();
     found = &it->second;
@@ -65,6 +69,7 @@ void ComponentIndex::Remove(std::string_view id, uint64_t seq, uint32_t file_num
   if (chain.empty()) {
     key_bytes_ -= it->first.size();
     hash_.erase(std::string_view(it->first));
+    if (it == last_added_) last_added_ = map_.end();
     map_.erase(it);
   }
 }

@@ -52,8 +52,11 @@ class ComponentIndex {
   static const VersionRef* Visible(const VersionChain& chain, uint64_t snapshot);
 
   const VersionChain* Find(std::string_view id) const;
-  // Adds a version in seq order (normally at the front).
+  // Adds a version in seq order (normally at the front). Ids arriving in
+  // ascending order (a segment footer) are inserted in amortized O(1).
   void Add(std::string_view id, const VersionRef& v, int max_versions_kept);
+  // Makes room for n more ids without rehashing.
+  void Reserve(size_t n) { hash_.reserve(hash_.size() + n); }
   // Removes the version of id with this seq stored in this file; erases the id
   // when nothing is left.
   void Remove(std::string_view id, uint64_t seq, uint32_t file_number);
@@ -79,6 +82,7 @@ class ComponentIndex {
   }
 
   Map map_;  // ordered, for scans
+  Map::iterator last_added_ = map_.end();  // insertion hint for ascending ids
   // Point lookups go through a flat hash table into the map's nodes (which
   // never move): a tree walk over a million ids misses the cache at every
   // level, and a node-based hash table at three or four places per probe.
