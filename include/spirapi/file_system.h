@@ -1,6 +1,6 @@
 // FileSystem: every byte SpiraPi reads or writes goes through this interface.
 // The default implementation is POSIX; tests substitute a layer that injects
-// I/O errors or simulates power loss (see tests/storage/fault_injection_fs.h).
+// I/O errors or simulates power loss (see tests/support/fault_injection_fs.h).
 //
 // Thread safety: implementations must be safe for concurrent use. A single
 // WritableFile is used by one thread at a time; a RandomAccessFile may be

@@ -16,7 +16,8 @@
 // any prefix state.
 //
 // SPIRAPI_LONG_TESTS=1 runs every torn mode at every crash point and more
-// points in the sampled tests.
+// points in the sampled tests. SPIRAPI_DEBUG_CRASH=1 prints how many crash
+// runs were made and which prefixes recovery ended at.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -76,7 +77,9 @@ class ScopedTempDir {
 // The database contents: "component/id" -> data.
 using State = std::map<std::string, std::string>;
 
-std::string Key(Component c, const std::string& id) { return std::string(ComponentName(c)) + "/" + id; }
+std::string Key(Component c, const std::string& id) {
+  return std::string(ComponentName(c)) + "/" + id;
+}
 
 struct WriteSpec {
   Component component;
