@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "spirapi/db.h"
 #include "support/fault_injection_fs.h"
 
@@ -73,19 +74,11 @@ class Problems {
 
 class ConcurrencyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "spirapi_concurrency_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void TearDown() override { db_.reset(); }  // before the directory goes
   std::string path() const { return dir_ + "/db"; }
 
-  std::string dir_;
+  test::TempDir temp_;
+  const std::string dir_ = temp_.path();
   std::unique_ptr<DB> db_;
 };
 

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "spirapi/db.h"
 
 namespace spirapi {
@@ -170,16 +171,7 @@ struct ReadSummary {
 
 class CorruptionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "spirapi_corruption_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    db_.reset();
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
+  void TearDown() override { db_.reset(); }  // before the directory goes
 
   // Builds the pristine database: three components flushed to segments (one
   // segment file each), two components only in the journal, then closed.
@@ -342,7 +334,8 @@ class CorruptionTest : public ::testing::Test {
     return [c](const RecordKey& k) { return k.first == c; };
   }
 
-  std::string root_;
+  test::TempDir temp_;
+  const std::string root_ = temp_.path();
   std::string pristine_;
   int copies_ = 0;
   Options options_;

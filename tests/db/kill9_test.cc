@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "spirapi/db.h"
 
 namespace spirapi {
@@ -218,9 +219,8 @@ void CheckDatabase(const std::string& path, uint64_t max_acked, bool verify, uin
 }
 
 void RunKillCycles(int cycles, bool sync, uint64_t seed) {
-  std::string tmpl = ::testing::TempDir() + "spirapi_kill9_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-  const std::string dir = tmpl;
+  test::TempDir temp;
+  const std::string dir = temp.path();
   const std::string path = dir + "/db";
   std::mt19937_64 rng(seed);
   uint64_t max_acked = 0;

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "spirapi/db.h"
 #include "support/fault_injection_fs.h"
 
@@ -55,24 +56,7 @@ bool LongTests() {
 constexpr TornWrite kAllModes[] = {TornWrite::kNone, TornWrite::kTorn512, TornWrite::kTorn4096,
                                    TornWrite::kGarbageTail};
 
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string tmpl = ::testing::TempDir() + "spirapi_powerloss_XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    }
-    path_ = tmpl;
-  }
-  ~ScopedTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ScopedTempDir = test::TempDir;
 
 // The database contents: "component/id" -> data.
 using State = std::map<std::string, std::string>;

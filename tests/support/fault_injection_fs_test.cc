@@ -1,6 +1,7 @@
 // Tests of the FaultInjectionFileSystem test helper itself: the durability
 // model behind SimulatePowerLoss, deactivation and error injection.
 
+#include "support/temp_dir.h"
 #include "support/fault_injection_fs.h"
 
 #include <gtest/gtest.h>
@@ -24,16 +25,10 @@ using TornWrite = FaultInjectionFileSystem::TornWrite;
 class FaultFs : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "faultfs_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
+    dir_ = temp_.path();
     // The test directory itself counts as durable (it is not tracked).
     ASSERT_TRUE(fs_.CreateDir(dir_ + "/sub").ok());
     fs_.ResetCounters();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
@@ -66,6 +61,7 @@ class FaultFs : public ::testing::Test {
 
   bool Exists(const std::string& name) { return FileSystem::Default()->FileExists(Path(name)); }
 
+  test::TempDir temp_;
   std::string dir_;
   FaultInjectionFileSystem fs_;
 };

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
@@ -74,14 +75,8 @@ std::vector<std::string> ScanIds(const std::string& out) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/spirapi_cli_test_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr) << std::strerror(errno);
-    dir_ = pattern;
+    dir_ = temp_.path();
     db_ = dir_ + "/db";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   // Runs spirapi with `args`, feeding `input` on stdin. SPIRAPI_PASSPHRASE is
@@ -157,6 +152,7 @@ class CliTest : public ::testing::Test {
 
   void Init() { RunOk({"init", db_}); }
 
+  test::TempDir temp_;
   std::string dir_;
   std::string db_;
 };
