@@ -295,14 +295,14 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
   ComponentIndex& idx = index(c);
   std::unique_lock<std::shared_mutex> l(idx.mu);
   idx.Reserve(entries.size());
-  for (const SegmentEntry& e : entries) {
+  for (SegmentEntry& e : entries) {
     VersionRef v;
     v.seq = e.seq;
     v.version = e.version;
     v.flags = e.flags & kVersionTombstone;
     v.loc = {number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
-    idx.Add(e.id, v, options_.max_versions_kept);
     last_seq_ = std::max(last_seq_, e.seq);
+    idx.AddOwned(std::move(e.id), v, options_.max_versions_kept);
   }
   return Status::OK();
 }

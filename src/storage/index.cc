@@ -20,17 +20,30 @@ VersionChain* ComponentIndex::FindMutable(std::string_view id) {
 }
 
 void ComponentIndex::Add(std::string_view id, const VersionRef& v, int max_versions_kept) {
-  VersionChain* found = FindMutable(id);
-  if (found == nullptr) {
-    // The hint is right when ids come in ascending order; otherwise
-    // emplace_hint falls back to an ordinary search.
-    auto hint = last_added_ == map_.end() ? map_.end() : std::next(last_added_);
-    auto it = map_.emplace_hint(hint, std::string(id), VersionChain());
-    last_added_ = it;
-    hash_.emplace(std::string_view(it->first), &it->second);
-    key_bytes_ += id.size();
-    found = &it->second;
-  }
+  VersionChain* chain = FindMutable(id);
+  AddTo(chain != nullptr ? chain : Insert(std::string(id)), v, max_versions_kept);
+}
+
+void ComponentIndex::AddOwned(std::string&& id, const VersionRef& v, int max_versions_kept) {
+  VersionChain* chain = FindMutable(id);
+  AddTo(chain != nullptr ? chain : Insert(std::move(id)), v, max_versions_kept);
+}
+
+VersionChain* ComponentIndex::Insert(std::string&& id) {
+  // The hint is right when ids come in ascending order; otherwise
+  // emplace_hint falls back to an ordinary search. Appending past the largest
+  // id is the common case (a footer): hint end() directly, since
+  // incrementing the rightmost node climbs to the root.
+  auto hint = map_.end();
+  if (last_added_ != map_.end() && !(map_.rbegin()->first < id)) hint = std::next(last_added_);
+  auto it = map_.emplace_hint(hint, std::move(id), VersionChain());
+  last_added_ = it;
+  hash_.emplace(std::string_view(it->first), &it->second);
+  key_bytes_ += it->first.size();
+  return &it->second;
+}
+
+void ComponentIndex::AddTo(VersionChain* found, const VersionRef& v, int max_versions_kept) {
   VersionChain& chain = *found;
   bool was_live = HeadLive(chain);
   auto pos = chain.begin();

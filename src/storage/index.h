@@ -55,6 +55,8 @@ class ComponentIndex {
   // Adds a version in seq order (normally at the front). Ids arriving in
   // ascending order (a segment footer) are inserted in amortized O(1).
   void Add(std::string_view id, const VersionRef& v, int max_versions_kept);
+  // The same, taking ownership of the id (no copy when it is new).
+  void AddOwned(std::string&& id, const VersionRef& v, int max_versions_kept);
   // Makes room for n more ids without rehashing.
   void Reserve(size_t n) { hash_.reserve(hash_.size() + n); }
   // Removes the version of id with this seq stored in this file; erases the id
@@ -77,6 +79,8 @@ class ComponentIndex {
 
  private:
   VersionChain* FindMutable(std::string_view id);
+  VersionChain* Insert(std::string&& id);  // REQUIRES: id not present
+  void AddTo(VersionChain* chain, const VersionRef& v, int max_versions_kept);
   static bool HeadLive(const VersionChain& chain) {
     return !chain.empty() && !chain.front().tombstone();
   }
