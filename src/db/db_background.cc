@@ -325,9 +325,10 @@ Status DBImpl::CompactComponent(Component c, bool force) {
   // must not be deleted, and it must not be copied as if it were good.
   std::vector<std::pair<std::string, std::string>> records;
   records.reserve(keep.size());
+  BlockMemo memo;
   for (const Planned& p : keep) {
     std::string encoded;
-    Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded);
+    Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded, &memo);
     if (!s.ok()) {
       return Status::Corruption(std::string("compaction of ") + ComponentName(c) +
                                 " stopped: " + s.message());

@@ -145,8 +145,17 @@ class DBImpl : public DB {
     std::string_view bytes;
     bool verified = false;    // checksum checked when the block was loaded
   };
+  // The last block a sequential reader (compaction) decoded. Such a reader
+  // passes one so that it neither fills the block cache with blocks nobody
+  // will read again nor decodes a block once per record.
+  struct BlockMemo {
+    uint32_t file_number = 0;
+    uint64_t offset = 0;
+    BlockCache::Block block;
+  };
   Status ReadBytes(Component c, std::string_view id, const VersionRef& v,
-                   const std::shared_ptr<DataFile>& file, RecordBytes* out);
+                   const std::shared_ptr<DataFile>& file, RecordBytes* out,
+                   BlockMemo* memo = nullptr);
   // Decodes, checks it is the record the index meant, and its checksum.
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
@@ -155,7 +164,8 @@ class DBImpl : public DB {
                     const std::shared_ptr<DataFile>& file, StorageRecord* record);
   // The record's plaintext encoded bytes (checksum verified).
   Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
-                     const std::shared_ptr<DataFile>& file, std::string* encoded);
+                     const std::shared_ptr<DataFile>& file, std::string* encoded,
+                     BlockMemo* memo);
   std::shared_ptr<DataFile> FindFile(uint32_t number);
   uint64_t SnapshotSeq(const ReadOptions& ro) const;
 

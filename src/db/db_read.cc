@@ -66,7 +66,8 @@ BlockCache::Block DBImpl::DecodeAndCheckBlock(std::string raw) {
 }
 
 Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
-                         const std::shared_ptr<DataFile>& file, RecordBytes* out) {
+                         const std::shared_ptr<DataFile>& file, RecordBytes* out,
+                         BlockMemo* memo) {
   auto where = [&]() {
     return "record '" + std::string(id) + "' in " + ComponentName(c) + " (" +
            (file ? file->rel_path : "file " + std::to_string(v.loc.file_number)) +
@@ -89,13 +90,23 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
     out->verified = false;
     return Status::OK();
   }
-  BlockCache::Block block = cache_.Lookup(v.loc.file_number, v.loc.offset);
+  BlockCache::Block block;
+  if (memo != nullptr && memo->block != nullptr && memo->file_number == v.loc.file_number &&
+      memo->offset == v.loc.offset) {
+    block = memo->block;
+  } else {
+    block = cache_.Lookup(v.loc.file_number, v.loc.offset);
+  }
   if (block == nullptr) {
     std::string raw;
     Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw);
     if (!s.ok()) return s.IsCorruption() ? Status::Corruption(where() + ": " + s.message()) : s;
     block = DecodeAndCheckBlock(std::move(raw));
-    cache_.Insert(v.loc.file_number, v.loc.offset, block);
+    if (memo != nullptr) {
+      *memo = {v.loc.file_number, v.loc.offset, block};
+    } else {
+      cache_.Insert(v.loc.file_number, v.loc.offset, block);
+    }
   }
   if (static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->raw.size()) {
     return Status::Corruption(where() + ": index points outside its block");
@@ -126,10 +137,11 @@ Status DBImpl::CheckRecord(Component c, std::string_view id, const VersionRef& v
 }
 
 Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v,
-                           const std::shared_ptr<DataFile>& file, std::string* encoded) {
+                           const std::shared_ptr<DataFile>& file, std::string* encoded,
+                           BlockMemo* memo) {
   RecordBytes bytes;
   RecordView r;
-  Status s = ReadBytes(c, id, v, file, &bytes);
+  Status s = ReadBytes(c, id, v, file, &bytes, memo);
   if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
   if (s.ok()) encoded->assign(bytes.bytes);
   return s;
