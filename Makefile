@@ -19,7 +19,7 @@ build: deps
 # The main job: a database under ./spirapi-data, records in several
 # components in one transaction, read back, verified, stats printed.
 run: build
-	./scripts/demo.sh $(BUILD)/spirapi ./spirapi-data
+	./scripts/demo.sh $(BUILD) ./spirapi-data
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The main job: create a database, store records in several components in one
-# transaction (load), read them back, verify, and print statistics.
+# transaction (examples/quickstart.cc), load more with the CLI, read them back,
+# verify, and print statistics.
 set -euo pipefail
-cli=${1:?usage: demo.sh SPIRAPI_BINARY DB_DIR}
-db=${2:?usage: demo.sh SPIRAPI_BINARY DB_DIR}
+cli=${1:?usage: demo.sh BUILD_DIR DB_DIR}/spirapi
+quickstart=${1}/quickstart
+db=${2:?usage: demo.sh BUILD_DIR DB_DIR}
 rm -rf "$db"
 "$cli" init "$db" --compression-level 6
+echo "== one transaction across the sequence, schema and metadata components"
+"$quickstart" "$db"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for i in 1 2 3; do
   echo "{\"id\":\"pi-seq-$i\",\"data\":{\"sequence\":\"3.14159265358979323846\",\"precision\":20,\"algorithm\":\"chudnovsky\",\"computation_time\":0.0$i},\"metadata\":{\"run\":$i}}"
 done >"$tmp"
-echo "== load 3 sequences in one transaction"
+echo "== load 3 more sequences in one transaction (CLI)"
 "$cli" load "$db" sequence "$tmp" --batch 1000
 echo "== put a schema and a metadata record"
 "$cli" put "$db" schema user_profile '{"name":"user_profile","zone":"flexible","fields":{"user_id":{"type":"pi_sequence","required":true}}}'
