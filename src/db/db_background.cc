@@ -172,6 +172,15 @@ Status DBImpl::ManifestWriteFailed(const Status& s) {
   return s;
 }
 
+Status DBImpl::InstallFailed(const Status& s) {
+  // The new MANIFEST is in place but a new segment cannot be opened (e.g. no
+  // file descriptors left). The old files still back the index, and a reopen
+  // recovers from what is on disk; until then, accept no writes.
+  std::lock_guard<std::mutex> l(mu_);
+  if (write_error_.ok()) write_error_ = s;
+  return s;
+}
+
 Status DBImpl::FlushOldestJournal() {
   uint32_t number;
   {
@@ -256,7 +265,7 @@ Status DBImpl::FlushOldestJournal() {
   for (Component c : kAllComponents) {
     for (const auto& [file_number, entries] : outputs[static_cast<int>(c)]) {
       s = InstallFile(file_number, false, c, SegmentRelPath(c, file_number));
-      if (!s.ok()) return s;
+      if (!s.ok()) return InstallFailed(s);
       ComponentIndex& idx = index(c);
       std::unique_lock<std::shared_mutex> l(idx.mu);
       for (const SegmentEntry& e : entries) {
@@ -357,7 +366,7 @@ Status DBImpl::CompactComponent(Component c, bool force) {
   }
   for (const auto& [file_number, entries] : outputs) {
     s = InstallFile(file_number, false, c, SegmentRelPath(c, file_number));
-    if (!s.ok()) return s;
+    if (!s.ok()) return InstallFailed(s);
   }
   {
     std::unique_lock<std::shared_mutex> l(idx.mu);

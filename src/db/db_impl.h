@@ -174,6 +174,7 @@ class DBImpl : public DB {
   void MaybeScheduleWork();
   Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
   Status ManifestWriteFailed(const Status& s);  // REQUIRES: mu_ held
+  Status InstallFailed(const Status& s);        // REQUIRES: mu_ not held
   Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
   bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
