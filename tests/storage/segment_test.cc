@@ -243,6 +243,17 @@ class SegmentRoundTripTest : public SegmentTest,
   Cipher cipher_;
 };
 
+// The entries written anywhere but in the block at block_offset: what a walk
+// over a segment with that block damaged must still recover.
+std::vector<SegmentEntry> EntriesOutsideBlock(const std::vector<SegmentEntry>& written,
+                                              uint64_t block_offset) {
+  std::vector<SegmentEntry> kept;
+  for (const SegmentEntry& e : written) {
+    if (e.block_offset != block_offset) kept.push_back(e);
+  }
+  return kept;
+}
+
 TEST_P(SegmentRoundTripTest, FooterAndScanReturnWhatWasAdded) {
   for (bool compressible : {true, false}) {
     SCOPED_TRACE(compressible ? "compressible" : "random");
@@ -468,11 +479,7 @@ TEST_F(SegmentTest, DamagedDataBlockIsReportedAndOtherBlocksRecovered) {
     std::vector<uint64_t> bad;
     std::vector<SegmentEntry> scanned = Scan(damaged, nullptr, &bad);
     EXPECT_EQ(bad, std::vector<uint64_t>{victim});
-    std::vector<SegmentEntry> expected;
-    for (const SegmentEntry& e : written) {
-      if (e.block_offset != victim) expected.push_back(e);
-    }
-    ExpectSameEntries(scanned, expected);
+    ExpectSameEntries(scanned, EntriesOutsideBlock(written, victim));
   }
 }
 
@@ -488,11 +495,7 @@ TEST_F(SegmentTest, DamagedBlockHeaderIsReportedAndTheWalkResynchronizes) {
   std::vector<SegmentEntry> scanned = Scan(damaged, nullptr, &bad);
   ASSERT_FALSE(bad.empty());
   EXPECT_EQ(bad[0], victim);
-  std::vector<SegmentEntry> expected;
-  for (const SegmentEntry& e : written) {
-    if (e.block_offset != victim) expected.push_back(e);
-  }
-  ExpectSameEntries(scanned, expected);
+  ExpectSameEntries(scanned, EntriesOutsideBlock(written, victim));
 }
 
 // A data block whose magic turns into the footer magic ("SPIB" and "SPIF"
@@ -542,11 +545,7 @@ TEST_F(SegmentTest, DamagedStoredLengthDoesNotHideTheNextBlock) {
   std::vector<SegmentEntry> scanned = Scan(damaged, nullptr, &bad);
   ASSERT_FALSE(bad.empty());
   EXPECT_EQ(bad[0], victim);
-  std::vector<SegmentEntry> expected;
-  for (const SegmentEntry& e : written) {
-    if (e.block_offset != victim) expected.push_back(e);
-  }
-  ExpectSameEntries(scanned, expected);
+  ExpectSameEntries(scanned, EntriesOutsideBlock(written, victim));
 }
 
 // Exhaustive single-byte damage of a small segment, in memory. For every
