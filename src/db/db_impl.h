@@ -145,13 +145,13 @@ class DBImpl : public DB {
     std::string_view bytes;
     bool verified = false;    // checksum checked when the block was loaded
   };
-  // The last block a sequential reader (compaction) decoded. Such a reader
-  // passes one so that it neither fills the block cache with blocks nobody
-  // will read again nor decodes a block once per record.
+  // The last block a sequential reader (compaction) decoded in each file. Such
+  // a reader passes one so that it neither fills the block cache with blocks
+  // nobody will read again nor decodes a block once per record. One block per
+  // file: a merge in id order alternates between its input files, and reads
+  // each of them in order.
   struct BlockMemo {
-    uint32_t file_number = 0;
-    uint64_t offset = 0;
-    BlockCache::Block block;
+    std::unordered_map<uint32_t, std::pair<uint64_t, BlockCache::Block>> last_block;
   };
   Status ReadBytes(Component c, std::string_view id, const VersionRef& v,
                    const std::shared_ptr<DataFile>& file, RecordBytes* out,

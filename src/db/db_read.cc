@@ -91,9 +91,11 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
     return Status::OK();
   }
   BlockCache::Block block;
-  if (memo != nullptr && memo->block != nullptr && memo->file_number == v.loc.file_number &&
-      memo->offset == v.loc.offset) {
-    block = memo->block;
+  std::pair<uint64_t, BlockCache::Block>* memo_entry =
+      memo != nullptr ? &memo->last_block[v.loc.file_number] : nullptr;
+  if (memo_entry != nullptr && memo_entry->second != nullptr &&
+      memo_entry->first == v.loc.offset) {
+    block = memo_entry->second;
   } else {
     block = cache_.Lookup(v.loc.file_number, v.loc.offset);
   }
@@ -102,8 +104,8 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
     Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw);
     if (!s.ok()) return s.IsCorruption() ? Status::Corruption(where() + ": " + s.message()) : s;
     block = DecodeAndCheckBlock(std::move(raw));
-    if (memo != nullptr) {
-      *memo = {v.loc.file_number, v.loc.offset, block};
+    if (memo_entry != nullptr) {
+      *memo_entry = {v.loc.offset, block};
     } else {
       cache_.Insert(v.loc.file_number, v.loc.offset, block);
     }

@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <simdjson.h>
+
 #include <cstring>
 
 namespace spirapi {
@@ -66,11 +68,76 @@ class NormalizingHandler {
   bool top_is_object_ = false;
 };
 
+// True if `in` contains no backslash and no white space outside strings. For
+// valid JSON, that is exactly when the slow path's output equals the input:
+// the writer drops only insignificant white space and rewrites only escapes;
+// numbers are kept verbatim and other bytes of strings are copied as they are.
+bool IsCompactWithoutEscapes(std::string_view in) {
+  // Eight bytes at a time, skip words with no byte below 0x23 (white space
+  // and '"' are) and no backslash; bytes >= 0x80 never match the first test.
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  bool in_string = false;
+  size_t i = 0;
+  while (i < in.size()) {
+    if (i + 8 <= in.size()) {
+      uint64_t w;
+      std::memcpy(&w, in.data() + i, 8);
+      uint64_t below = (w - kOnes * 0x23) & ~w & kHigh;
+      uint64_t x = w ^ (kOnes * '\\');
+      uint64_t backslash = (x - kOnes) & ~x & kHigh;
+      if ((below | backslash) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    char ch = in[i++];
+    if (ch == '"') {
+      in_string = !in_string;
+    } else if (ch == '\\') {
+      return false;
+    } else if (!in_string && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Inputs larger than this skip the fast path: its parser's buffers grow with
+// the input and stay allocated per thread.
+constexpr size_t kFastPathMaxBytes = 64 * 1024;
+
+// The common case, machine-written compact JSON without escapes: validate it
+// with simdjson (several times faster than the SAX re-serialisation) and keep
+// it as it is. Returns false when the slow path must decide, which includes
+// every invalid input (so errors are reported one way) and valid JSON that
+// simdjson refuses (numbers beyond double range, deep nesting).
+bool AcceptCompactJson(std::string_view in, JsonKind kind) {
+  if (in.empty() || in.size() > kFastPathMaxBytes) return false;
+  if (kind == JsonKind::kObject && in.front() != '{') return false;
+  if (!IsCompactWithoutEscapes(in)) return false;
+  thread_local simdjson::dom::parser parser;
+  thread_local bool allocated = false;
+  if (!allocated) {
+    // With max_depth 512 simdjson accepts at most 512 nested arrays and 511
+    // nested objects: never more than kMaxJsonDepth.
+    if (parser.allocate(4096, kMaxJsonDepth) != simdjson::SUCCESS) return false;
+    allocated = true;
+  }
+  simdjson::dom::element root;
+  return parser.parse(in.data(), in.size(), /*realloc_if_needed=*/true).get(root) ==
+         simdjson::SUCCESS;
+}
+
 }  // namespace
 
 Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::string* out) {
   // One pass over the bytes with an ASCII fast path is several times faster
   // than RapidJSON's per-character validation inside strings.
+  if (AcceptCompactJson(in, kind)) {
+    out->assign(in);
+    return Status::OK();
+  }
   if (!IsValidUtf8(in)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

@@ -222,6 +222,95 @@ TEST(JsonTest, NestingDepthIsLimited) {
   Rejected("[" + objects + "]");
 }
 
+// Compact JSON without escapes takes a fast path (validated, kept as it is);
+// everything else is re-serialised. Both must give the same bytes: generate
+// random values, and normalize each compact form and a spaced-out form of it.
+class RandomJson {
+ public:
+  explicit RandomJson(uint64_t seed) : state_(seed) {}
+
+  // Appends a value to *compact and the same value with white space to *spaced.
+  void Value(int depth, std::string* compact, std::string* spaced) {
+    switch (depth > 4 ? Next() % 4 : Next() % 6) {
+      case 0: Both(compact, spaced, kNumbers[Next() % std::size(kNumbers)]); break;
+      case 1: Both(compact, spaced, kLiterals[Next() % std::size(kLiterals)]); break;
+      case 2: String(compact, spaced); break;
+      case 3: String(compact, spaced); break;
+      case 4: Container(depth, '[', ']', compact, spaced); break;
+      default: Container(depth, '{', '}', compact, spaced); break;
+    }
+  }
+
+ private:
+  static constexpr const char* kNumbers[] = {
+      "0", "-0", "1", "-17", "3.14159", "1e5", "2.5E-3", "-1e-400", "1.5e308",
+      "123456789012345678901234567890", "0.10000000000000000555"};
+  static constexpr const char* kLiterals[] = {"true", "false", "null"};
+  static constexpr const char* kPieces[] = {"a", "pi", " ", "3.14", "é", "π", "😀", "/", "\x7f",
+                                            "key with spaces", "{", "]", ":", ","};
+
+  uint64_t Next() {
+    state_ ^= state_ << 13;
+    state_ ^= state_ >> 7;
+    state_ ^= state_ << 17;
+    return state_;
+  }
+  static void Both(std::string* compact, std::string* spaced, std::string_view text) {
+    compact->append(text);
+    spaced->append(text);
+  }
+  void String(std::string* compact, std::string* spaced) {
+    std::string s = "\"";
+    for (uint64_t n = Next() % 5; n > 0; --n) s += kPieces[Next() % std::size(kPieces)];
+    s += "\"";
+    Both(compact, spaced, s);
+  }
+  void Container(int depth, char open, char close, std::string* compact, std::string* spaced) {
+    compact->push_back(open);
+    spaced->append({open, '\n', ' '});
+    for (uint64_t n = Next() % 4, i = 0; i < n; ++i) {
+      if (i > 0) {
+        compact->push_back(',');
+        spaced->append(" ,\t");
+      }
+      if (open == '{') {
+        String(compact, spaced);
+        compact->push_back(':');
+        spaced->append(" : ");
+      }
+      Value(depth + 1, compact, spaced);
+    }
+    spaced->append({'\r', '\n', close});
+    compact->push_back(close);
+  }
+
+  uint64_t state_;
+};
+
+TEST(JsonTest, CompactInputAndItsSpacedFormNormalizeAlike) {
+  RandomJson gen(20261124);
+  for (int i = 0; i < 3000; ++i) {
+    std::string compact, spaced;
+    gen.Value(0, &compact, &spaced);
+    EXPECT_EQ(Normalized(compact), compact);
+    EXPECT_EQ(Normalized(spaced), compact) << spaced;
+  }
+}
+
+TEST(JsonTest, EscapesAreRewrittenEvenInOtherwiseCompactInput) {
+  EXPECT_EQ(Normalized(R"({"a":"\u00e9\/"})"), "{\"a\":\"\xc3\xa9/\"}");
+  EXPECT_EQ(Normalized(R"(["\n\"\\"])"), R"(["\n\"\\"])");
+  EXPECT_EQ(Normalized(R"(["\u000A"])"), R"(["\n"])");
+}
+
+TEST(JsonTest, CompactButInvalidInputIsStillRejected) {
+  for (const char* bad : {"{\"a\":1,}", "[1,,2]", "{\"a\"}", "[tru]", "\"abc", "01", "[1.]",
+                          "{\"a\":\"\x01\"}", "{\"a\":1}x"}) {
+    Rejected(bad);
+  }
+  Rejected("\"\xed\xa0\x80\"");  // a surrogate encoded as UTF-8
+}
+
 TEST(JsonTest, IsValidUtf8AcceptsWellFormedText) {
   const std::string_view good[] = {
       "",
