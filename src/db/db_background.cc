@@ -305,7 +305,7 @@ Status DBImpl::CompactComponent(Component c, bool force) {
   ComponentIndex& idx = index(c);
   {
     std::shared_lock<std::shared_mutex> l(idx.mu);
-    for (const auto& [id, chain] : idx.map()) {
+    for (const auto& [id, chain] : idx.ordered()) {
       // Every snapshot that can still be taken is at or after the cutoff, so
       // it sees either a version newer than the cutoff or the newest one at or
       // below it; older versions are kept only for GetVersion, up to max_kept.
@@ -325,7 +325,7 @@ Status DBImpl::CompactComponent(Component c, bool force) {
         }
         if (v.seq <= cutoff) below_cutoff_seen = true;
         if (input_set.count(v.loc.file_number) == 0) continue;
-        (keep_it ? keep : drop).push_back({id, v});
+        (keep_it ? keep : drop).push_back({std::string(id), v});
       }
     }
   }

@@ -302,7 +302,7 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
     v.flags = e.flags & kVersionTombstone;
     v.loc = {number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
     last_seq_ = std::max(last_seq_, e.seq);
-    idx.AddOwned(std::move(e.id), v, options_.max_versions_kept);
+    idx.Add(e.id, v, options_.max_versions_kept);
   }
   return Status::OK();
 }

@@ -253,16 +253,17 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
     {
       ComponentIndex& idx = index(c);
       std::shared_lock<std::shared_mutex> l(idx.mu);
-      auto it = inclusive ? idx.map().lower_bound(cursor) : idx.map().upper_bound(cursor);
-      for (; it != idx.map().end() && chunk.size() < 256; ++it) {
-        const std::string& id = it->first;
+      const ComponentIndex::OrderedView ids = idx.ordered();
+      auto it = inclusive ? ids.lower_bound(cursor) : ids.upper_bound(cursor);
+      for (; it != ids.end() && chunk.size() < 256; ++it) {
+        const auto [id, chain] = *it;
         if (!so.prefix.empty() && id.compare(0, so.prefix.size(), so.prefix) != 0) break;
         if (!so.to.empty() && id >= so.to) break;
-        const VersionRef* v = ComponentIndex::Visible(it->second, snapshot);
+        const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
         if (v == nullptr || v->tombstone()) continue;
-        chunk.push_back({id, *v, FindFile(v->loc.file_number)});
+        chunk.push_back({std::string(id), *v, FindFile(v->loc.file_number)});
       }
-      done = it == idx.map().end() || chunk.size() < 256;
+      done = it == ids.end() || chunk.size() < 256;
       if (!done && !chunk.empty()) {
         cursor = chunk.back().id;
         inclusive = false;
@@ -297,7 +298,7 @@ Status DBImpl::Count(const ReadOptions& ro, Component c, uint64_t* count) {
   }
   uint64_t snapshot = SnapshotSeq(ro);
   uint64_t n = 0;
-  for (const auto& [id, chain] : idx.map()) {
+  for (const auto& [id, chain] : idx.ordered()) {
     const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
     if (v != nullptr && !v->tombstone()) ++n;
   }

@@ -1,6 +1,24 @@
 #include "storage/index.h"
 
+#include <new>
+
 namespace spirapi {
+
+IndexEntry* IndexEntry::New(std::string_view id) {
+  void* mem = ::operator new(sizeof(IndexEntry) + id.size());
+  auto* e = new (mem) IndexEntry(static_cast<uint32_t>(id.size()));
+  std::memcpy(reinterpret_cast<char*>(e + 1), id.data(), id.size());
+  return e;
+}
+
+void IndexEntry::Delete(IndexEntry* e) {
+  e->~IndexEntry();
+  ::operator delete(e);
+}
+
+ComponentIndex::~ComponentIndex() {
+  for (const Slot& s : order_) IndexEntry::Delete(s.entry);
+}
 
 const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t snapshot) {
   for (const VersionRef& v : chain) {
@@ -10,37 +28,34 @@ const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t sn
 }
 
 const VersionChain* ComponentIndex::Find(std::string_view id) const {
-  auto it = hash_.find(id);
-  return it == hash_.end() ? nullptr : it->second;
+  IndexEntry* e = FindMutable(id);
+  return e == nullptr ? nullptr : &e->chain;
 }
 
-VersionChain* ComponentIndex::FindMutable(std::string_view id) {
+IndexEntry* ComponentIndex::FindMutable(std::string_view id) const {
   auto it = hash_.find(id);
-  return it == hash_.end() ? nullptr : it->second;
+  return it == hash_.end() ? nullptr : *it;
 }
 
 void ComponentIndex::Add(std::string_view id, const VersionRef& v, int max_versions_kept) {
-  VersionChain* chain = FindMutable(id);
-  AddTo(chain != nullptr ? chain : Insert(std::string(id)), v, max_versions_kept);
+  IndexEntry* e = FindMutable(id);
+  if (e == nullptr) e = Insert(id);
+  AddTo(&e->chain, v, max_versions_kept);
 }
 
-void ComponentIndex::AddOwned(std::string&& id, const VersionRef& v, int max_versions_kept) {
-  VersionChain* chain = FindMutable(id);
-  AddTo(chain != nullptr ? chain : Insert(std::move(id)), v, max_versions_kept);
-}
-
-VersionChain* ComponentIndex::Insert(std::string&& id) {
-  // The hint is right when ids come in ascending order; otherwise
-  // emplace_hint falls back to an ordinary search. Appending past the largest
-  // id is the common case (a footer): hint end() directly, since
-  // incrementing the rightmost node climbs to the root.
-  auto hint = map_.end();
-  if (last_added_ != map_.end() && !(map_.rbegin()->first < id)) hint = std::next(last_added_);
-  auto it = map_.emplace_hint(hint, std::move(id), VersionChain());
-  last_added_ = it;
-  hash_.emplace(std::string_view(it->first), &it->second);
-  key_bytes_ += it->first.size();
-  return &it->second;
+IndexEntry* ComponentIndex::Insert(std::string_view id) {
+  IndexEntry* e = IndexEntry::New(id);
+  Slot slot{PrefixOf(id), e};
+  // Appending past the largest id (a segment footer, ascending ids) needs no
+  // search from the root.
+  if (!order_.empty() && SlotLess()(*order_.rbegin(), slot)) {
+    order_.insert(order_.end(), slot);
+  } else {
+    order_.insert(slot);
+  }
+  hash_.insert(e);
+  id_bytes_ += id.size();
+  return e;
 }
 
 void ComponentIndex::AddTo(VersionChain* found, const VersionRef& v, int max_versions_kept) {
@@ -65,9 +80,9 @@ void ComponentIndex::AddTo(VersionChain* found, const VersionRef& v, int max_ver
 }
 
 void ComponentIndex::Remove(std::string_view id, uint64_t seq, uint32_t file_number) {
-  auto it = map_.find(id);
-  if (it == map_.end()) return;
-  VersionChain& chain = it->second;
+  IndexEntry* e = FindMutable(id);
+  if (e == nullptr) return;
+  VersionChain& chain = e->chain;
   bool was_live = HeadLive(chain);
   for (auto pos = chain.begin(); pos != chain.end(); ++pos) {
     if (pos->seq == seq && pos->loc.file_number == file_number) {
@@ -80,18 +95,18 @@ void ComponentIndex::Remove(std::string_view id, uint64_t seq, uint32_t file_num
   if (is_live && !was_live) ++live_;
   if (!is_live && was_live) --live_;
   if (chain.empty()) {
-    key_bytes_ -= it->first.size();
-    hash_.erase(std::string_view(it->first));
-    if (it == last_added_) last_added_ = map_.end();
-    map_.erase(it);
+    id_bytes_ -= id.size();
+    hash_.erase(id);
+    order_.erase(Probe{PrefixOf(id), id});
+    IndexEntry::Delete(e);
   }
 }
 
 void ComponentIndex::Relocate(std::string_view id, uint64_t seq, uint32_t old_file,
                               const Location& loc) {
-  auto* chain = FindMutable(id);
-  if (chain == nullptr) return;
-  for (VersionRef& v : *chain) {
+  IndexEntry* e = FindMutable(id);
+  if (e == nullptr) return;
+  for (VersionRef& v : e->chain) {
     if (v.seq == seq && v.loc.file_number == old_file) {
       v.loc = loc;
       return;
@@ -100,14 +115,16 @@ void ComponentIndex::Relocate(std::string_view id, uint64_t seq, uint32_t old_fi
 }
 
 uint64_t ComponentIndex::MemoryBytes() const {
-  // A std::map node: tree links (32), the key string (32, plus a heap buffer
-  // for keys over 15 bytes) and the chain with one version inline; versions
-  // beyond the first live in a heap array. The flat hash table holds a 24-byte
-  // slot and a control byte per id, at up to 7/8 load.
-  const uint64_t node_bytes = 32 + 32 + sizeof(VersionChain) + 16;  // +16: malloc
-  const uint64_t hash_bytes = static_cast<uint64_t>(hash_.capacity()) * (24 + 1);
-  uint64_t extra_versions = versions_ > map_.size() ? versions_ - map_.size() : 0;
-  return map_.size() * node_bytes + hash_bytes + key_bytes_ +
+  // An entry: the chain with one version inline and the id bytes, plus about
+  // 16 bytes of malloc overhead; versions beyond the first live in a heap
+  // array. The B-tree holds a 16-byte slot per id in nodes about 3/4 full;
+  // the hash set an 8-byte slot and a control byte per id, at up to 7/8 load.
+  const uint64_t ids = order_.size();
+  const uint64_t entry_bytes = sizeof(IndexEntry) + 16;
+  const uint64_t order_bytes = ids * sizeof(Slot) * 4 / 3;
+  const uint64_t hash_bytes = static_cast<uint64_t>(hash_.capacity()) * (sizeof(void*) + 1);
+  uint64_t extra_versions = versions_ > ids ? versions_ - ids : 0;
+  return ids * entry_bytes + id_bytes_ + order_bytes + hash_bytes +
          extra_versions * sizeof(VersionRef);
 }
 

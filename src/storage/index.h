@@ -8,13 +8,17 @@
 #define SPIRAPI_STORAGE_INDEX_H_
 
 #include <cstdint>
-#include <map>
+#include <cstring>
+#include <iterator>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/btree_set.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
+#include <absl/hash/hash.h>
 
 namespace spirapi {
 
@@ -44,8 +48,28 @@ struct VersionRef {
 // Newest (highest seq) first. Most ids have one version: keep it inline.
 using VersionChain = absl::InlinedVector<VersionRef, 1>;
 
+// One id and its chain, in one allocation with the id's bytes after it, so a
+// lookup touches one place for the key comparison and the versions.
+class IndexEntry {
+ public:
+  static IndexEntry* New(std::string_view id);
+  static void Delete(IndexEntry* e);
+
+  std::string_view id() const { return {reinterpret_cast<const char*>(this + 1), id_size_}; }
+  VersionChain chain;
+
+ private:
+  explicit IndexEntry(uint32_t id_size) : id_size_(id_size) {}
+  uint32_t id_size_;
+};
+
 class ComponentIndex {
  public:
+  ComponentIndex() = default;
+  ComponentIndex(const ComponentIndex&) = delete;
+  ComponentIndex& operator=(const ComponentIndex&) = delete;
+  ~ComponentIndex();
+
   mutable std::shared_mutex mu;
 
   // The newest version visible at `snapshot`, or nullptr.
@@ -53,10 +77,8 @@ class ComponentIndex {
 
   const VersionChain* Find(std::string_view id) const;
   // Adds a version in seq order (normally at the front). Ids arriving in
-  // ascending order (a segment footer) are inserted in amortized O(1).
+  // ascending order (a segment footer) are appended without a search.
   void Add(std::string_view id, const VersionRef& v, int max_versions_kept);
-  // The same, taking ownership of the id (no copy when it is new).
-  void AddOwned(std::string&& id, const VersionRef& v, int max_versions_kept);
   // Makes room for n more ids without rehashing.
   void Reserve(size_t n) { hash_.reserve(hash_.size() + n); }
   // Removes the version of id with this seq stored in this file; erases the id
@@ -65,8 +87,95 @@ class ComponentIndex {
   // Points the version of id with this seq in old_file at a new location.
   void Relocate(std::string_view id, uint64_t seq, uint32_t old_file, const Location& loc);
 
-  using Map = std::map<std::string, VersionChain, std::less<>>;
-  const Map& map() const { return map_; }
+ private:
+  // The id order is a B-tree of (first 8 id bytes as a big-endian number,
+  // entry): most comparisons end on the number without touching the entry.
+  struct Slot {
+    uint64_t prefix;
+    IndexEntry* entry;
+  };
+  struct Probe {
+    uint64_t prefix;
+    std::string_view id;
+  };
+  static uint64_t PrefixOf(std::string_view id) {
+    unsigned char bytes[8] = {};
+    std::memcpy(bytes, id.data(), id.size() < 8 ? id.size() : 8);
+    uint64_t p = 0;
+    for (unsigned char b : bytes) p = (p << 8) | b;
+    return p;
+  }
+  struct SlotLess {
+    using is_transparent = void;
+    static std::string_view Id(const Slot& s) { return s.entry->id(); }
+    static std::string_view Id(const Probe& p) { return p.id; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return Id(a) < Id(b);
+    }
+  };
+  using Order = absl::btree_set<Slot, SlotLess>;
+
+  // Point lookups go through a flat hash set of entries.
+  struct EntryHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return absl::Hash<std::string_view>()(id); }
+    size_t operator()(const IndexEntry* e) const { return (*this)(e->id()); }
+  };
+  struct EntryEq {
+    using is_transparent = void;
+    static std::string_view Id(std::string_view id) { return id; }
+    static std::string_view Id(const IndexEntry* e) { return e->id(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Id(a) == Id(b);
+    }
+  };
+
+ public:
+  // The ids in bytewise order, each with its chain.
+  class OrderedView {
+   public:
+    class Iterator {
+     public:
+      using iterator_category = std::bidirectional_iterator_tag;
+      using value_type = std::pair<std::string_view, const VersionChain&>;
+      using difference_type = std::ptrdiff_t;
+      Iterator() = default;
+      explicit Iterator(Order::const_iterator it) : it_(it) {}
+      value_type operator*() const { return {it_->entry->id(), it_->entry->chain}; }
+      Iterator& operator++() {
+        ++it_;
+        return *this;
+      }
+      Iterator& operator--() {
+        --it_;
+        return *this;
+      }
+      bool operator==(const Iterator& o) const { return it_ == o.it_; }
+      bool operator!=(const Iterator& o) const { return it_ != o.it_; }
+
+     private:
+      Order::const_iterator it_;
+    };
+
+    explicit OrderedView(const Order* order) : order_(order) {}
+    Iterator begin() const { return Iterator(order_->begin()); }
+    Iterator end() const { return Iterator(order_->end()); }
+    Iterator lower_bound(std::string_view id) const {
+      return Iterator(order_->lower_bound(Probe{PrefixOf(id), id}));
+    }
+    Iterator upper_bound(std::string_view id) const {
+      return Iterator(order_->upper_bound(Probe{PrefixOf(id), id}));
+    }
+    size_t size() const { return order_->size(); }
+    bool empty() const { return order_->empty(); }
+
+   private:
+    const Order* order_;
+  };
+  OrderedView ordered() const { return OrderedView(&order_); }
 
   uint64_t live_records() const { return live_; }
   uint64_t stored_versions() const { return versions_; }
@@ -78,23 +187,19 @@ class ComponentIndex {
   uint64_t MemoryBytes() const;
 
  private:
-  VersionChain* FindMutable(std::string_view id);
-  VersionChain* Insert(std::string&& id);  // REQUIRES: id not present
+  IndexEntry* FindMutable(std::string_view id) const;
+  IndexEntry* Insert(std::string_view id);  // REQUIRES: id not present
   void AddTo(VersionChain* chain, const VersionRef& v, int max_versions_kept);
   static bool HeadLive(const VersionChain& chain) {
     return !chain.empty() && !chain.front().tombstone();
   }
 
-  Map map_;  // ordered, for scans
-  Map::iterator last_added_ = map_.end();  // insertion hint for ascending ids
-  // Point lookups go through a flat hash table into the map's nodes (which
-  // never move): a tree walk over a million ids misses the cache at every
-  // level, and a node-based hash table at three or four places per probe.
-  absl::flat_hash_map<std::string_view, VersionChain*> hash_;
+  Order order_;
+  absl::flat_hash_set<IndexEntry*, EntryHash, EntryEq> hash_;
   uint64_t live_ = 0;
   uint64_t versions_ = 0;
   uint64_t droppable_ = 0;
-  uint64_t key_bytes_ = 0;
+  uint64_t id_bytes_ = 0;
 };
 
 }  // namespace spirapi

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,16 @@ uint64_t VisibleSeq(const ComponentIndex& index, std::string_view id, uint64_t s
   return v == nullptr ? 0 : v->seq;
 }
 
+// True if the ordered view holds id.
+bool InOrder(const ComponentIndex& index, std::string_view id) {
+  auto it = index.ordered().lower_bound(id);
+  return it != index.ordered().end() && (*it).first == id;
+}
+
 TEST(ComponentIndexTest, EmptyIndex) {
   ComponentIndex index;
   EXPECT_EQ(index.Find("a"), nullptr);
-  EXPECT_TRUE(index.map().empty());
+  EXPECT_TRUE(index.ordered().empty());
   EXPECT_EQ(index.live_records(), 0u);
   EXPECT_EQ(index.stored_versions(), 0u);
   EXPECT_EQ(index.droppable_versions(), 0u);
@@ -154,14 +161,14 @@ TEST(ComponentIndexTest, RemoveErasesVersionsAndEmptyChains) {
   // Removing the last version erases the id from both lookups.
   index.Remove("a", 2, 2);
   EXPECT_EQ(index.Find("a"), nullptr);
-  EXPECT_EQ(index.map().count("a"), 0u);
+  EXPECT_FALSE(InOrder(index, "a"));
   EXPECT_EQ(index.live_records(), 1u);
   EXPECT_EQ(index.stored_versions(), 1u);
   EXPECT_LT(index.MemoryBytes(), memory_with_two_ids);
 
   index.Remove("nope", 1, 1);  // unknown ids are ignored
   index.Remove("b", 3, 2);
-  EXPECT_TRUE(index.map().empty());
+  EXPECT_TRUE(index.ordered().empty());
   EXPECT_EQ(index.Find("b"), nullptr);
   EXPECT_EQ(index.live_records(), 0u);
   EXPECT_EQ(index.stored_versions(), 0u);
@@ -248,11 +255,59 @@ TEST(ComponentIndexTest, DroppableVersionsGrowBeyondRetentionAndWithTombstones) 
   EXPECT_EQ(index.droppable_versions(), 1u);
 }
 
+TEST(ComponentIndexTest, OrderIsBytewiseAlsoAcrossSharedPrefixes) {
+  // The order compares the first eight bytes as a number, then whole ids:
+  // check it against std::set through inserts and removals, with ids that
+  // share long prefixes, contain NUL bytes, or are shorter than eight bytes.
+  ComponentIndex index;
+  std::set<std::string> expected;
+  uint64_t state = 7;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string alphabet("a\0\xff" "9", 4);
+  for (int i = 0; i < 20000; ++i) {
+    std::string id = (next() % 2 == 0) ? "sequence-" : "";
+    for (uint64_t n = next() % 6; n > 0; --n) id += alphabet[next() % alphabet.size()];
+    if (id.empty()) id = "x";
+    if (next() % 3 == 0 && expected.count(id) != 0) {
+      index.Remove(id, 1, 1);
+      expected.erase(id);
+    } else if (expected.count(id) == 0) {
+      index.Add(id, Put(1), kKeepMany);
+      expected.insert(id);
+    }
+  }
+  std::vector<std::string> got;
+  for (const auto& [id, chain] : index.ordered()) got.push_back(std::string(id));
+  EXPECT_EQ(got, std::vector<std::string>(expected.begin(), expected.end()));
+  for (const std::string& probe : {std::string("sequence-"), std::string("sequence-a"),
+                                   std::string("a\0", 2), std::string("\xff\xff")}) {
+    auto want = expected.lower_bound(probe);
+    auto it = index.ordered().lower_bound(probe);
+    if (want == expected.end()) {
+      EXPECT_TRUE(it == index.ordered().end());
+    } else {
+      ASSERT_TRUE(it != index.ordered().end());
+      EXPECT_EQ((*it).first, *want);
+    }
+    auto want_upper = expected.upper_bound(probe);
+    auto upper = index.ordered().upper_bound(probe);
+    EXPECT_EQ(upper == index.ordered().end(), want_upper == expected.end());
+    if (want_upper != expected.end() && upper != index.ordered().end()) {
+      EXPECT_EQ((*upper).first, *want_upper);
+    }
+  }
+}
+
 TEST(ComponentIndexTest, MapIsOrderedBytewise) {
   ComponentIndex index;
   for (const char* id : {"b", "a", "\xc3\xa9", "B", "aa", ""}) index.Add(id, Put(1), kKeepMany);
   std::vector<std::string> ids;
-  for (const auto& [id, chain] : index.map()) ids.push_back(id);
+  for (const auto& [id, chain] : index.ordered()) ids.push_back(std::string(id));
   EXPECT_EQ(ids, (std::vector<std::string>{"", "B", "a", "aa", "b", "\xc3\xa9"}));
 }
 
@@ -267,7 +322,7 @@ TEST(ComponentIndexTest, ManyIdsStayFindableThroughGrowthAndRemoval) {
   for (int i = 0; i < n; i += 2) {
     index.Remove("id-" + std::to_string(i), static_cast<uint64_t>(i) + 1, 1);
   }
-  EXPECT_EQ(index.map().size(), static_cast<size_t>(n / 2));
+  EXPECT_EQ(index.ordered().size(), static_cast<size_t>(n / 2));
   EXPECT_EQ(index.live_records(), static_cast<uint64_t>(n / 2));
   for (int i = 0; i < n; ++i) {
     const std::string id = "id-" + std::to_string(i);
@@ -278,7 +333,8 @@ TEST(ComponentIndexTest, ManyIdsStayFindableThroughGrowthAndRemoval) {
       ASSERT_NE(chain, nullptr) << id;
       ASSERT_EQ(chain->size(), 1u);
       EXPECT_EQ(chain->front().seq, static_cast<uint64_t>(i) + 1);
-      EXPECT_EQ(chain, &index.map().find(id)->second) << "both lookups agree";
+      ASSERT_TRUE(InOrder(index, id));
+      EXPECT_EQ(chain, &(*index.ordered().lower_bound(id)).second) << "both lookups agree";
     }
   }
 }
