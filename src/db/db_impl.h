@@ -30,6 +30,8 @@
 
 #include "codec/cipher.h"
 #include "codec/record_codec.h"
+#include <absl/container/flat_hash_map.h>
+
 #include "spirapi/db.h"
 #include "spirapi/file_system.h"
 #include "storage/block_cache.h"
@@ -115,11 +117,15 @@ class DBImpl : public DB {
     uint64_t version;
     bool tombstone;
   };
+  // A write the leader made durable and must add to the index. `id` views
+  // the writer's batch, which outlives the group.
   struct Applied {
     Component component;
-    std::string id;
+    std::string_view id;
     VersionRef ref;
   };
+  // The state an earlier batch of the same group gave each record it wrote.
+  using PendingMap = absl::flat_hash_map<std::pair<Component, std::string_view>, PendingState>;
 
   // Open / recovery (db_open.cc).
   Status Create();
@@ -132,8 +138,10 @@ class DBImpl : public DB {
   Status NewJournal();  // REQUIRES: mu_ held, called by the write leader or at open
 
   // Write path (db_write.cc).
+  // Appends w's batch as a frame to *frames. Its writes are recorded in
+  // *pending only when later batches of the group need to see them.
   Status Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
-                 std::unordered_map<std::string, PendingState>* pending);
+                 PendingMap* pending, bool later_batches);
   void ApplyToIndex(const std::vector<Applied>& applied);
   Status RotateJournal();  // REQUIRES: mu_ held, leader
 
@@ -206,6 +214,7 @@ class DBImpl : public DB {
   std::atomic<uint64_t> visible_seq_{0};     // published after apply
   uint64_t next_file_number_ = 1;            // guarded by mu_
   std::unique_ptr<WritableFile> journal_;    // guarded by mu_ / leader
+  std::string group_frames_;                 // the leader's buffer, reused
   uint32_t journal_number_ = 0;              // guarded by mu_
   uint64_t journal_size_ = 0;                // guarded by mu_ / leader
   bool journal_dirty_ = false;               // unsynced appends

@@ -10,6 +10,7 @@
 #include "db/db_impl.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
+#include "util/coding.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -35,12 +36,6 @@ int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string PendingKey(Component c, std::string_view id) {
-  std::string key(1, static_cast<char>(c));
-  key.append(id);
-  return key;
 }
 
 }  // namespace
@@ -132,20 +127,22 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
     group_bytes += bytes;
   }
 
-  std::string frames;
+  std::string& frames = group_frames_;
+  frames.clear();
   std::vector<Applied> applied;
-  std::unordered_map<std::string, PendingState> pending;
+  PendingMap pending;
   bool sync = false;
   bool rotate = false;
   bool any_write = false;
-  for (Writer* g : group) {
+  for (size_t i = 0; i < group.size(); ++i) {
+    Writer* g = group[i];
     rotate = rotate || g->rotate;
     if (!write_error_.ok()) {
       g->status = write_error_;
       continue;
     }
     if (g->batch == nullptr || g->batch->ops.empty()) continue;
-    g->status = Prepare(g, &frames, &applied, &pending);
+    g->status = Prepare(g, &frames, &applied, &pending, i + 1 < group.size());
     if (g->status.ok()) {
       any_write = true;
       sync = sync || g->sync;
@@ -182,6 +179,8 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
       }
     }
   }
+  // Keep the buffer for the next group unless one huge batch inflated it.
+  if (frames.capacity() > kMaxGroupBytes * 2) std::string().swap(frames);
   if (write_error_.ok() &&
       (journal_size_ >= (static_cast<uint64_t>(manifest_.max_file_size_mb) << 20) ||
        (rotate && journal_size_ > 0))) {
@@ -204,14 +203,15 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
 }
 
 Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
-                       std::unordered_map<std::string, PendingState>* pending) {
+                       PendingMap* pending, bool later_batches) {
   const WriteBatch& batch = *w->batch;
+  // Where each record stands before this batch: an earlier batch of the group
+  // (not yet in the index) or the index.
   std::vector<PendingState> current(batch.ops.size());
   std::vector<bool> present(batch.ops.size(), false);
   for (size_t i = 0; i < batch.ops.size(); ++i) {
     const WriteOp& op = batch.ops[i];
-    std::string key = PendingKey(op.component, op.id);
-    auto it = pending->find(key);
+    auto it = pending->empty() ? pending->end() : pending->find({op.component, op.id});
     if (it != pending->end()) {
       current[i] = it->second;
       present[i] = true;
@@ -234,12 +234,12 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     }
   }
 
-  uint64_t seq = last_seq_ + 1;
-  int64_t now = NowMicros();
-  FrameBuilder frame(seq);
+  const uint64_t seq = last_seq_ + 1;
+  const int64_t now = NowMicros();
+  const size_t frame_start = frames->size();
+  const size_t first_applied = applied->size();
+  FrameBuilder frame(seq, frames);
   std::string encoded, sealed;
-  size_t first_applied = applied->size();
-  std::vector<std::pair<std::string, PendingState>> new_pending;
   for (size_t i = 0; i < batch.ops.size(); ++i) {
     const WriteOp& op = batch.ops[i];
     uint64_t previous = present[i] ? current[i].version : 0;
@@ -252,21 +252,21 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     r.id = op.id;
     r.data = op.data;
     r.metadata = op.metadata;
-    encoded.clear();
-    EncodeRecord(r, &encoded);
-    std::string_view bytes = encoded;
-    if (cipher() != nullptr) {
+    if (cipher() == nullptr) {
+      EncodeRecord(r, frame.BeginRecord());
+      frame.EndRecord();
+    } else {
+      encoded.clear();
+      EncodeRecord(r, &encoded);
       sealed.clear();
       Status s = cipher_.Seal(encoded, &sealed);
       if (!s.ok()) {
-        applied->resize(first_applied);  // nothing of this batch is kept
+        frames->resize(frame_start);  // nothing of this batch is kept
+        applied->resize(first_applied);
         return s;
       }
-      bytes = sealed;
+      frame.AddRecord(sealed);
     }
-    frame.AddRecord(bytes);
-    new_pending.emplace_back(PendingKey(op.component, op.id),
-                             PendingState{seq, r.version, op.is_delete});
     Applied a;
     a.component = op.component;
     a.id = op.id;
@@ -274,16 +274,20 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     a.ref.version = r.version;
     a.ref.flags = r.flags;
     a.ref.loc.file_number = journal_number_;
-    a.ref.loc.length = static_cast<uint32_t>(bytes.size());
-    applied->push_back(std::move(a));
+    applied->push_back(a);
   }
   last_seq_ = seq;
-  for (auto& [key, state] : new_pending) (*pending)[key] = state;
-  uint64_t frame_offset = journal_size_ + frames->size();
   std::vector<uint32_t> offsets;
-  frame.Finish(frames, &offsets);
+  frame.Finish(&offsets);
+  const uint64_t frame_offset = journal_size_ + frame_start;
   for (size_t i = 0; i < offsets.size(); ++i) {
-    (*applied)[first_applied + i].ref.loc.offset = frame_offset + offsets[i];
+    Applied& a = (*applied)[first_applied + i];
+    const uint32_t length = DecodeFixed32(frames->data() + frame_start + offsets[i] - 4);
+    a.ref.loc.offset = frame_offset + offsets[i];
+    a.ref.loc.length = length;
+    if (later_batches) {
+      (*pending)[{a.component, a.id}] = {seq, a.ref.version, a.ref.tombstone()};
+    }
   }
   return Status::OK();
 }

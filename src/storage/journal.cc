@@ -5,29 +5,41 @@
 
 namespace spirapi {
 
-FrameBuilder::FrameBuilder(uint64_t seq) : seq_(seq) {}
+FrameBuilder::FrameBuilder(uint64_t seq, std::string* out)
+    : seq_(seq), out_(out), start_(out->size()) {
+  out->append(kFrameHeaderSize, '\0');
+}
 
 void FrameBuilder::AddRecord(std::string_view bytes) {
-  PutFixed32(&payload_, static_cast<uint32_t>(bytes.size()));
-  offsets_.push_back(static_cast<uint32_t>(payload_.size()));
-  payload_.append(bytes);
+  BeginRecord()->append(bytes);
+  EndRecord();
+}
+
+std::string* FrameBuilder::BeginRecord() {
+  record_start_ = out_->size();
+  out_->append(4, '\0');
+  return out_;
+}
+
+void FrameBuilder::EndRecord() {
+  const size_t length = out_->size() - record_start_ - 4;
+  EncodeFixed32(out_->data() + record_start_, static_cast<uint32_t>(length));
+  offsets_.push_back(static_cast<uint32_t>(record_start_ + 4 - start_));
   ++count_;
 }
 
-void FrameBuilder::Finish(std::string* out, std::vector<uint32_t>* record_offsets) {
-  size_t start = out->size();
-  PutFixed32(out, kFrameMagic);
-  PutFixed32(out, static_cast<uint32_t>(payload_.size()));
-  PutFixed64(out, seq_);
-  PutFixed32(out, count_);
-  uint32_t crc = Crc32(std::string_view(out->data() + start, 20));
-  crc = Crc32(payload_, crc);
-  PutFixed32(out, crc);
-  out->append(payload_);
-  record_offsets->clear();
-  for (uint32_t off : offsets_) {
-    record_offsets->push_back(static_cast<uint32_t>(kFrameHeaderSize) + off);
-  }
+void FrameBuilder::Finish(std::vector<uint32_t>* record_offsets) {
+  char* header = out_->data() + start_;
+  const size_t payload = out_->size() - start_ - kFrameHeaderSize;
+  EncodeFixed32(header, kFrameMagic);
+  EncodeFixed32(header + 4, static_cast<uint32_t>(payload));
+  EncodeFixed64(header + 8, seq_);
+  EncodeFixed32(header + 16, count_);
+  uint32_t crc = Crc32(std::string_view(header, 20));
+  crc = Crc32(std::string_view(header + kFrameHeaderSize, payload), crc);
+  EncodeFixed32(header + 20, crc);
+  record_offsets->swap(offsets_);
+  offsets_.clear();
 }
 
 namespace {

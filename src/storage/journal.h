@@ -24,21 +24,30 @@ inline constexpr uint32_t kFrameMagic = 0x4a495053;  // "SPIJ"
 inline constexpr size_t kFrameHeaderSize = 24;
 inline constexpr size_t kMaxFramePayload = 1u << 30;
 
-// Builds one frame. record_offsets receives each record's offset within the
-// frame (add the frame's file offset to get its location in the file).
+// Builds one frame in place at the end of a buffer (no copy of the payload).
+// record_offsets receives each record's offset within the frame (add the
+// frame's file offset to get its location in the file).
 class FrameBuilder {
  public:
-  explicit FrameBuilder(uint64_t seq);
+  // Starts a frame at the end of *out; nothing else may append to *out until
+  // Finish.
+  FrameBuilder(uint64_t seq, std::string* out);
   void AddRecord(std::string_view bytes);
-  // Appends the finished frame to *out; offsets are relative to its start.
-  void Finish(std::string* out, std::vector<uint32_t>* record_offsets);
-  size_t payload_size() const { return payload_.size(); }
+  // To encode a record straight into the frame: append its bytes to the
+  // string BeginRecord returns, then call EndRecord.
+  std::string* BeginRecord();
+  void EndRecord();
+  // Completes the header; offsets are relative to the frame's start.
+  void Finish(std::vector<uint32_t>* record_offsets);
+  size_t payload_size() const { return out_->size() - start_ - kFrameHeaderSize; }
 
  private:
   uint64_t seq_;
+  std::string* out_;
+  size_t start_;         // frame offset in *out_
+  size_t record_start_;  // of the record being encoded (its length field)
   uint32_t count_ = 0;
-  std::string payload_;
-  std::vector<uint32_t> offsets_;  // within payload
+  std::vector<uint32_t> offsets_;  // within the frame
 };
 
 struct JournalRecord {

@@ -27,9 +27,9 @@ struct BuiltFrame {
 // Appends a frame of `records` under `seq` to *file.
 BuiltFrame AppendFrame(std::string* file, uint64_t seq, const std::vector<std::string>& records) {
   BuiltFrame f{seq, file->size(), 0, records, {}};
-  FrameBuilder builder(seq);
+  FrameBuilder builder(seq, file);
   for (const std::string& r : records) builder.AddRecord(r);
-  builder.Finish(file, &f.record_offsets);
+  builder.Finish(&f.record_offsets);
   f.size = file->size() - f.offset;
   return f;
 }
@@ -102,11 +102,11 @@ TEST(JournalTest, FrameLayout) {
 
 TEST(JournalTest, FinishAppendsAfterExistingBytes) {
   std::string file = "previous frames";
-  FrameBuilder builder(1);
+  FrameBuilder builder(1, &file);
   builder.AddRecord("r");
   EXPECT_EQ(builder.payload_size(), 5u);
   std::vector<uint32_t> offsets = {99, 98};  // stale contents are replaced
-  builder.Finish(&file, &offsets);
+  builder.Finish(&offsets);
   EXPECT_EQ(file.substr(0, 15), "previous frames");
   ASSERT_EQ(offsets.size(), 1u);
   EXPECT_EQ(file.substr(15 + offsets[0], 1), "r");
