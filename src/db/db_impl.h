@@ -142,6 +142,8 @@ class DBImpl : public DB {
   // *pending only when later batches of the group need to see them.
   Status Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
                  PendingMap* pending, bool later_batches);
+  // Lets a new leader wait briefly for the writers of the last group.
+  void GatherWriters(std::unique_lock<std::mutex>* l);  // REQUIRES: mu_ held, leader
   void ApplyToIndex(const std::vector<Applied>& applied);
   Status RotateJournal();  // REQUIRES: mu_ held, leader
 
@@ -215,6 +217,10 @@ class DBImpl : public DB {
   uint64_t next_file_number_ = 1;            // guarded by mu_
   std::unique_ptr<WritableFile> journal_;    // guarded by mu_ / leader
   std::string group_frames_;                 // the leader's buffer, reused
+  std::condition_variable gather_cv_;        // a writer queued (GatherWriters)
+  bool leader_gathering_ = false;            // guarded by mu_
+  size_t last_sync_group_ = 0;               // guarded by mu_: writers in the last fsync
+  int64_t last_sync_micros_ = 0;             // guarded by mu_ / leader
   uint32_t journal_number_ = 0;              // guarded by mu_
   uint64_t journal_size_ = 0;                // guarded by mu_ / leader
   bool journal_dirty_ = false;               // unsynced appends

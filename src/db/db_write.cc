@@ -28,6 +28,8 @@ struct DBImpl::Writer {
 namespace {
 
 constexpr size_t kMaxGroupBytes = 4u << 20;
+// The longest a write leader waits for the rest of its group (GatherWriters).
+constexpr int64_t kMaxGatherMicros = 1000;
 // With kRecordOverheadBytes counted per record, a transaction's frame stays
 // well under kMaxFramePayload (1 GiB), whatever the mix of record sizes.
 constexpr size_t kMaxBatchBytes = 256u << 20;
@@ -114,8 +116,10 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
 
   std::unique_lock<std::mutex> l(mu_);
   writers_.push_back(&w);
+  if (leader_gathering_) gather_cv_.notify_one();
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
   if (w.done) return w.status;
+  GatherWriters(&l);
 
   // This thread leads a group: itself and the writers queued behind it.
   std::vector<Writer*> group;
@@ -156,10 +160,15 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
     l.unlock();
     io = journal_->Append(frames);
     if (io.ok() && sync) {
+      const auto sync_start = std::chrono::steady_clock::now();
       io = journal_->Sync();
       journal_syncs_.fetch_add(1, std::memory_order_relaxed);
+      last_sync_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - sync_start)
+                              .count();
     }
     l.lock();
+    last_sync_group_ = sync ? group.size() : 0;
     if (io.ok()) {
       journal_size_ += frames.size();
       journal_dirty_ = !sync;
@@ -200,6 +209,26 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
   return w.status;
+}
+
+void DBImpl::GatherWriters(std::unique_lock<std::mutex>* l) {
+  // Writers that shared the last fsync go back to their callers when it ends
+  // and commit again a few microseconds later; the writer that queued during
+  // that fsync leads next. Taking the queue at once would give it a group of
+  // one, then a full group, and so on: half the fsyncs carry one commit. So
+  // wait, for a fraction of an fsync at most, until as many writers as last
+  // time are queued. A group that times out is smaller, and so is the next
+  // wait's goal: a writer on its own never waits.
+  if (last_sync_group_ <= 1 || writers_.size() >= last_sync_group_) return;
+  if (!writers_.front()->sync) return;
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::microseconds(std::min<int64_t>(last_sync_micros_ / 2, kMaxGatherMicros));
+  leader_gathering_ = true;
+  while (writers_.size() < last_sync_group_ &&
+         gather_cv_.wait_until(*l, deadline) != std::cv_status::timeout) {
+  }
+  leader_gathering_ = false;
 }
 
 Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
