@@ -75,7 +75,7 @@ void ToStorageRecord(const RecordView& r, StorageRecord* out) {
   out->data.assign(r.data);
   out->metadata.assign(r.metadata);
   out->timestamp = static_cast<double>(r.timestamp_us) / 1e6;
-  out->checksum = ToHex(r.checksum.data(), r.checksum.size());
+  AssignHex(r.checksum.data(), r.checksum.size(), &out->checksum);  // reuses its buffer
   out->version = r.version;
 }
 

@@ -20,11 +20,11 @@ BlockCache::Block BlockCache::Lookup(uint64_t file_number, uint64_t offset) {
     misses_.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
-  if (!it->second.referenced.load(std::memory_order_relaxed)) {
-    it->second.referenced.store(true, std::memory_order_relaxed);
+  if (!it->second->referenced.load(std::memory_order_relaxed)) {
+    it->second->referenced.store(true, std::memory_order_relaxed);
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
-  return it->second.block;
+  return it->second;
 }
 
 void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
@@ -35,7 +35,7 @@ void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
   size_t size = block->raw.size();
   auto [it, inserted] = shard.map.try_emplace(k);
   if (!inserted) return;
-  it->second.block = std::move(block);
+  it->second = std::move(block);
   shard.bytes += size;
   Evict(shard, k);
 }
@@ -45,11 +45,11 @@ void BlockCache::Evict(Shard& shard, const Key& keep) {
   // passes over the shard at most, since the first clears every flag.
   for (int pass = 0; pass < 2 && shard.bytes > shard_capacity_ && shard.map.size() > 1; ++pass) {
     for (auto it = shard.map.begin(); it != shard.map.end() && shard.bytes > shard_capacity_;) {
-      if (it->first == keep || it->second.referenced.exchange(false, std::memory_order_relaxed)) {
+      if (it->first == keep || it->second->referenced.exchange(false, std::memory_order_relaxed)) {
         ++it;
         continue;
       }
-      shard.bytes -= it->second.block->raw.size();
+      shard.bytes -= it->second->raw.size();
       shard.map.erase(it++);
     }
   }
@@ -60,7 +60,7 @@ void BlockCache::EraseFile(uint64_t file_number) {
     std::unique_lock<std::shared_mutex> lock(shard.mu);
     for (auto it = shard.map.begin(); it != shard.map.end();) {
       if (it->first.file == file_number) {
-        shard.bytes -= it->second.block->raw.size();
+        shard.bytes -= it->second->raw.size();
         shard.map.erase(it++);
       } else {
         ++it;

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <absl/container/node_hash_map.h>
+#include <absl/container/flat_hash_map.h>
 
 namespace spirapi {
 
@@ -24,6 +24,9 @@ struct CachedBlock {
   std::string raw;                // the decoded block: records as len u32 | bytes
   bool checked = false;           // records were checked against their SHA-256
   std::vector<uint32_t> damaged;  // inner offsets of records that failed
+  // CLOCK's flag: set on every hit, cleared by a sweep. Kept here, in memory
+  // the hit touches anyway, so the cache's table can be flat.
+  mutable std::atomic<bool> referenced{false};
 
   bool IsDamaged(uint32_t inner_offset) const;
 };
@@ -55,13 +58,9 @@ class BlockCache {
       return std::hash<uint64_t>()(k.file * 0x9E3779B97F4A7C15ull ^ k.offset);
     }
   };
-  struct Entry {
-    Block block;
-    std::atomic<bool> referenced{false};  // set on every hit, cleared by a sweep
-  };
   struct Shard {
     std::shared_mutex mu;
-    absl::node_hash_map<Key, Entry, KeyHash> map;  // nodes never move
+    absl::flat_hash_map<Key, Block, KeyHash> map;
     size_t bytes = 0;
   };
   // Evicts until the shard fits, never `keep` (the block just inserted).

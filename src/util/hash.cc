@@ -53,13 +53,18 @@ uint32_t Crc32(std::string_view data, uint32_t seed) {
 }
 
 std::string ToHex(const uint8_t* data, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
-  }
+  std::string out;
+  AssignHex(data, n, &out);
   return out;
+}
+
+void AssignHex(const uint8_t* data, size_t n, std::string* out) {
+  static const char kDigits[] = "0123456789abcdef";
+  out->resize(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    (*out)[2 * i] = kDigits[data[i] >> 4];
+    (*out)[2 * i + 1] = kDigits[data[i] & 15];
+  }
 }
 
 bool FromHex(std::string_view hex, std::string* out) {

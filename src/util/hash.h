@@ -30,6 +30,8 @@ class Sha256 {
 Sha256Digest Sha256Of(std::string_view data);
 uint32_t Crc32(std::string_view data, uint32_t seed = 0);
 std::string ToHex(const uint8_t* data, size_t n);
+// The same into *out, reusing its buffer.
+void AssignHex(const uint8_t* data, size_t n, std::string* out);
 bool FromHex(std::string_view hex, std::string* out);
 
 }  // namespace spirapi
