@@ -1,7 +1,11 @@
 // Transactions: buffered writes over a registered snapshot, committed through
 // the group-commit write path with a conflict check (snapshot isolation).
 
-#include <map>
+#include <algorithm>
+#include <deque>
+#include <numeric>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "db/db_impl.h"
 
@@ -23,7 +27,7 @@ class TransactionImpl : public Transaction {
     WriteOp op;
     Status s = DBImpl::MakePut(c, id, data_json, metadata_json, &op);
     if (!s.ok()) return s;
-    writes_[Key(c, id)] = std::move(op);
+    Record(std::move(op));
     return Status::OK();
   }
 
@@ -35,7 +39,7 @@ class TransactionImpl : public Transaction {
     if (!exists) {
       return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
     }
-    writes_[Key(c, id)] = WriteOp{c, std::string(id), true, "", ""};
+    Record(WriteOp{c, std::string(id), true, "", ""});
     return Status::OK();
   }
 
@@ -43,25 +47,24 @@ class TransactionImpl : public Transaction {
     if (finished_) return Finished();
     Status s = DBImpl::CheckId(id);
     if (!s.ok()) return s;
-    auto it = writes_.find(Key(c, id));
-    if (it == writes_.end()) return db_->GetAt(snapshot_, c, id, record);
-    if (it->second.is_delete) {
+    const WriteOp* op = Find(c, id);
+    if (op == nullptr) return db_->GetAt(snapshot_, c, id, record);
+    if (op->is_delete) {
       return Status::NotFound("record '" + std::string(id) + "' was deleted in this transaction");
     }
     // Not committed yet: no version, timestamp or checksum until Commit.
     *record = StorageRecord();
     record->id.assign(id);
     record->data_type = c;
-    record->data = it->second.data;
-    record->metadata = it->second.metadata;
+    record->data = op->data;
+    record->metadata = op->metadata;
     return Status::OK();
   }
 
   Status Exists(Component c, std::string_view id, bool* exists) override {
     if (finished_) return Finished();
-    auto it = writes_.find(Key(c, id));
-    if (it != writes_.end()) {
-      *exists = !it->second.is_delete;
+    if (const WriteOp* op = Find(c, id)) {
+      *exists = !op->is_delete;
       return Status::OK();
     }
     Status s = DBImpl::CheckId(id);
@@ -72,11 +75,22 @@ class TransactionImpl : public Transaction {
 
   Status Commit() override {
     if (finished_) return Finished();
+    // Ops grouped by component (one index lock per run), in id order.
+    std::vector<size_t> order(ops_.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [this](size_t a, size_t b) {
+      const WriteOp& x = ops_[a];
+      const WriteOp& y = ops_[b];
+      return x.component != y.component ? x.component < y.component : x.id < y.id;
+    });
     WriteBatch batch;
-    for (auto& [key, op] : writes_) {
+    batch.ops.reserve(ops_.size());
+    for (size_t i : order) {
+      WriteOp& op = ops_[i];
       batch.bytes += kRecordOverheadBytes + op.id.size() + op.data.size() + op.metadata.size();
       batch.ops.push_back(std::move(op));
     }
+    positions_.clear();  // its keys viewed the ids just moved
     DBImpl::Conditions cond;
     cond.check_conflicts = true;
     cond.snapshot = snapshot_;
@@ -92,17 +106,33 @@ class TransactionImpl : public Transaction {
   }
 
  private:
-  static std::string Key(Component c, std::string_view id) {
-    std::string key(1, static_cast<char>(c));
-    key.append(id);
-    return key;
+  const WriteOp* Find(Component c, std::string_view id) const {
+    auto it = positions_.find({c, id});
+    return it == positions_.end() ? nullptr : &ops_[it->second];
+  }
+  // Buffers op; the last op on a (component, id) wins.
+  void Record(WriteOp&& op) {
+    auto it = positions_.find({op.component, std::string_view(op.id)});
+    if (it != positions_.end()) {
+      // Keep the stored id: the position's key views it.
+      WriteOp& slot = ops_[it->second];
+      slot.is_delete = op.is_delete;
+      slot.data = std::move(op.data);
+      slot.metadata = std::move(op.metadata);
+      return;
+    }
+    ops_.push_back(std::move(op));
+    const WriteOp& stored = ops_.back();
+    positions_.emplace(std::make_pair(stored.component, std::string_view(stored.id)),
+                       ops_.size() - 1);
   }
   static Status Finished() {
     return Status::InvalidArgument("the transaction has already been committed or rolled back");
   }
   void Finish() {
     finished_ = true;
-    writes_.clear();
+    positions_.clear();
+    ops_.clear();
     db_->ReleaseSnapshotSeq(snapshot_);
   }
 
@@ -110,7 +140,8 @@ class TransactionImpl : public Transaction {
   const WriteOptions wo_;
   const uint64_t snapshot_;
   bool finished_ = false;
-  std::map<std::string, WriteOp> writes_;  // ordered: ops grouped by component
+  std::deque<WriteOp> ops_;  // in arrival order; a deque so ids never move
+  absl::flat_hash_map<std::pair<Component, std::string_view>, size_t> positions_;
 };
 
 }  // namespace
