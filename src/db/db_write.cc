@@ -10,7 +10,6 @@
 #include "db/db_impl.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
-#include "util/coding.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -281,9 +280,10 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     r.id = op.id;
     r.data = op.data;
     r.metadata = op.metadata;
+    uint32_t length;
     if (cipher() == nullptr) {
       EncodeRecord(r, frame.BeginRecord());
-      frame.EndRecord();
+      length = frame.EndRecord();
     } else {
       encoded.clear();
       EncodeRecord(r, &encoded);
@@ -294,7 +294,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
         applied->resize(first_applied);
         return s;
       }
-      frame.AddRecord(sealed);
+      length = frame.AddRecord(sealed);
     }
     Applied a;
     a.component = op.component;
@@ -303,6 +303,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     a.ref.version = r.version;
     a.ref.flags = r.flags;
     a.ref.loc.file_number = journal_number_;
+    a.ref.loc.length = length;
     applied->push_back(a);
   }
   last_seq_ = seq;
@@ -311,9 +312,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
   const uint64_t frame_offset = journal_size_ + frame_start;
   for (size_t i = 0; i < offsets.size(); ++i) {
     Applied& a = (*applied)[first_applied + i];
-    const uint32_t length = DecodeFixed32(frames->data() + frame_start + offsets[i] - 4);
     a.ref.loc.offset = frame_offset + offsets[i];
-    a.ref.loc.length = length;
     if (later_batches) {
       (*pending)[{a.component, a.id}] = {seq, a.ref.version, a.ref.tombstone()};
     }

@@ -10,9 +10,9 @@ FrameBuilder::FrameBuilder(uint64_t seq, std::string* out)
   out->append(kFrameHeaderSize, '\0');
 }
 
-void FrameBuilder::AddRecord(std::string_view bytes) {
+uint32_t FrameBuilder::AddRecord(std::string_view bytes) {
   BeginRecord()->append(bytes);
-  EndRecord();
+  return EndRecord();
 }
 
 std::string* FrameBuilder::BeginRecord() {
@@ -21,11 +21,12 @@ std::string* FrameBuilder::BeginRecord() {
   return out_;
 }
 
-void FrameBuilder::EndRecord() {
-  const size_t length = out_->size() - record_start_ - 4;
-  EncodeFixed32(out_->data() + record_start_, static_cast<uint32_t>(length));
+uint32_t FrameBuilder::EndRecord() {
+  const auto length = static_cast<uint32_t>(out_->size() - record_start_ - 4);
+  EncodeFixed32(out_->data() + record_start_, length);
   offsets_.push_back(static_cast<uint32_t>(record_start_ + 4 - start_));
   ++count_;
+  return length;
 }
 
 void FrameBuilder::Finish(std::vector<uint32_t>* record_offsets) {

@@ -32,11 +32,12 @@ class FrameBuilder {
   // Starts a frame at the end of *out; nothing else may append to *out until
   // Finish.
   FrameBuilder(uint64_t seq, std::string* out);
-  void AddRecord(std::string_view bytes);
+  // Both return the record's length in bytes.
+  uint32_t AddRecord(std::string_view bytes);
   // To encode a record straight into the frame: append its bytes to the
   // string BeginRecord returns, then call EndRecord.
   std::string* BeginRecord();
-  void EndRecord();
+  uint32_t EndRecord();
   // Completes the header; offsets are relative to the frame's start.
   void Finish(std::vector<uint32_t>* record_offsets);
   size_t payload_size() const { return out_->size() - start_ - kFrameHeaderSize; }

@@ -240,6 +240,17 @@ class SegmentRoundTripTest : public SegmentTest,
   }
   const Cipher* cipher() const { return GetParam().encrypted ? &cipher_ : nullptr; }
 
+  // The footer, and a walk over the blocks, both give back what was written.
+  void ExpectFooterAndScanGive(const std::vector<SegmentEntry>& written) {
+    std::vector<SegmentEntry> from_footer;
+    Status s = ReadFooter(cipher(), &from_footer);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ExpectSameEntries(from_footer, written);
+    std::vector<uint64_t> bad;
+    ExpectSameEntries(Scan(Contents(), cipher(), &bad), written);
+    EXPECT_TRUE(bad.empty());
+  }
+
   Cipher cipher_;
 };
 
@@ -264,14 +275,7 @@ TEST_P(SegmentRoundTripTest, FooterAndScanReturnWhatWasAdded) {
     ASSERT_EQ(BlockOffsets(written).size(), 1u) << "everything fits one 64 KiB block";
     EXPECT_EQ(written[0].block_offset, 0u);
 
-    std::vector<SegmentEntry> from_footer;
-    Status s = ReadFooter(cipher(), &from_footer);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    ExpectSameEntries(from_footer, written);
-
-    std::vector<uint64_t> bad;
-    ExpectSameEntries(Scan(Contents(), cipher(), &bad), written);
-    EXPECT_TRUE(bad.empty());
+    ExpectFooterAndScanGive(written);
   }
 }
 
@@ -302,13 +306,7 @@ TEST_P(SegmentRoundTripTest, SmallBlockSizeMakesSeveralBlocks) {
     EXPECT_EQ(offsets[b + 1], offsets[b] + length[offsets[b]]) << "block " << b;
   }
 
-  std::vector<SegmentEntry> from_footer;
-  Status s = ReadFooter(cipher(), &from_footer);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  ExpectSameEntries(from_footer, written);
-  std::vector<uint64_t> bad;
-  ExpectSameEntries(Scan(Contents(), cipher(), &bad), written);
-  EXPECT_TRUE(bad.empty());
+  ExpectFooterAndScanGive(written);
 }
 
 TEST_P(SegmentRoundTripTest, BlockHeadersCarryTheCodec) {

@@ -176,42 +176,34 @@ FaultInjectionFileSystem::StateForExistingLocked(const std::string& path) {
 
 Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
                                                  std::unique_ptr<WritableFile>* out) {
-  const std::string p = Normalize(path);
-  Status s = Check(Op::kCreate, p, /*mutating=*/true);
-  if (!s.ok()) return s;
-  const bool existed = base_->FileExists(p);
-  std::unique_ptr<WritableFile> file;
-  s = base_->NewWritableFile(path, &file);
-  if (!s.ok()) return s;
-  std::shared_ptr<FileState> st = std::make_shared<FileState>();
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = files_.find(p);
-    // Truncating an existing file keeps its directory entry (and its
-    // durability); the old contents are gone (pessimistically, durably so).
-    st->name_durable = existed && (it == files_.end() || it->second->name_durable);
-    files_[p] = st;
-  }
-  *out = std::make_unique<TestWritableFile>(this, p, st, std::move(file));
-  return Status::OK();
+  return OpenForWrite(path, /*append=*/false, out);
 }
 
 Status FaultInjectionFileSystem::NewAppendableFile(const std::string& path,
                                                    std::unique_ptr<WritableFile>* out) {
+  return OpenForWrite(path, /*append=*/true, out);
+}
+
+Status FaultInjectionFileSystem::OpenForWrite(const std::string& path, bool append,
+                                              std::unique_ptr<WritableFile>* out) {
   const std::string p = Normalize(path);
   Status s = Check(Op::kCreate, p, /*mutating=*/true);
   if (!s.ok()) return s;
   const bool existed = base_->FileExists(p);
   std::unique_ptr<WritableFile> file;
-  s = base_->NewAppendableFile(path, &file);
+  s = append ? base_->NewAppendableFile(path, &file) : base_->NewWritableFile(path, &file);
   if (!s.ok()) return s;
   std::shared_ptr<FileState> st;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (existed) {
-      st = StateForExistingLocked(p);
+    if (append && existed) {
+      st = StateForExistingLocked(p);  // appends continue the file's history
     } else {
       st = std::make_shared<FileState>();
+      // Truncating an existing file keeps its directory entry (and its
+      // durability); the old contents are gone (pessimistically, durably so).
+      auto it = files_.find(p);
+      st->name_durable = existed && (it == files_.end() || it->second->name_durable);
       files_[p] = st;
     }
   }

@@ -192,6 +192,8 @@ class FaultInjectionFileSystem : public FileSystem {
   Status ReadWholeFile(const std::string& path, uint64_t limit, std::string* out);
   Status WriteWholeFile(const std::string& path, const std::string& contents);
   std::shared_ptr<FileState> StateForExistingLocked(const std::string& path);
+  // NewWritableFile (truncating) and NewAppendableFile.
+  Status OpenForWrite(const std::string& path, bool append, std::unique_ptr<WritableFile>* out);
 
   // Called by TestWritableFile.
   Status FileAppend(const std::shared_ptr<FileState>& state, const std::string& path,
