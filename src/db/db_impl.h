@@ -68,6 +68,8 @@ struct DataFile {
   std::unique_ptr<RandomAccessFile> file;
 };
 
+struct JournalReplay;
+
 class DBImpl : public DB {
  public:
   DBImpl(const Options& options, std::string path);
@@ -132,8 +134,26 @@ class DBImpl : public DB {
   Status Recover();
   Status CheckSettings();
   Status RemoveOrphans();
-  Status LoadSegment(Component c, const SegmentMeta& meta);
-  Status ReplayJournal(uint64_t number, bool is_last);
+  // A segment or journal found at open, and its size then.
+  struct RecoveryFile {
+    Component component;  // segments only
+    std::shared_ptr<DataFile> file;
+    uint64_t size;
+  };
+  struct FooterRead {
+    Status status;
+    std::vector<SegmentEntry> entries;
+  };
+  // Opens the segments the manifest lists and sizes the index for them.
+  Status InstallSegments(std::vector<RecoveryFile>* segments);
+  // Opens the journals, oldest first.
+  Status InstallJournals(std::vector<RecoveryFile>* journals);
+  // Adds a segment's versions given its footer (read on another thread).
+  Status LoadSegment(const RecoveryFile& segment, FooterRead* footer);
+
+  // Sizes the index for the journals, estimated from the first one.
+  void ReserveForJournals(const JournalReplay& first, uint64_t journal_bytes);
+  Status ApplyJournal(const JournalReplay& replay, bool is_last);
   Status OpenActiveJournal(uint64_t number, bool append);
   Status NewJournal();  // REQUIRES: mu_ held, called by the write leader or at open
 

@@ -5,6 +5,8 @@
 
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
+#include "db/journal_replay.h"
+#include "util/prefetcher.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/segment.h"
@@ -179,25 +181,45 @@ Status DBImpl::Recover() {
   last_seq_ = manifest_.last_sequence;
   s = RemoveOrphans();
   if (!s.ok()) return s;
-  for (Component c : kAllComponents) {
-    for (const SegmentMeta& meta : manifest_.segments[static_cast<int>(c)]) {
-      s = LoadSegment(c, meta);
-      if (!s.ok()) return s;
-    }
-  }
-  std::vector<std::string> names;
-  s = fs_->GetChildren(Path(kJournalDir), &names);
+  std::vector<RecoveryFile> segments;
+  s = InstallSegments(&segments);
   if (!s.ok()) return s;
-  std::vector<uint64_t> journals;
-  for (const std::string& n : names) {
-    uint64_t number;
-    if (ParseNumberedName(n, "log", &number)) journals.push_back(number);
-  }
-  std::sort(journals.begin(), journals.end());
-  for (size_t i = 0; i < journals.size(); ++i) {
-    s = ReplayJournal(journals[i], i + 1 == journals.size());
+  std::vector<RecoveryFile> journals;
+  s = InstallJournals(&journals);
+  if (!s.ok()) return s;
+
+  // Segment footers and journals are read and decoded on threads of their
+  // own, a bounded number of files ahead, while this thread builds the index
+  // in bulk (ids are sorted into the id order once, at the end).
+  for (ComponentIndex& idx : index_) idx.StartBulkLoad();
+  Prefetcher<FooterRead> footers(
+      segments.size(),
+      [&](size_t i, FooterRead* out) {
+        out->status = ReadSegmentFooter(*segments[i].file->file, segments[i].size, cipher(),
+                                        &out->entries);
+      },
+      /*ahead=*/2);
+  Prefetcher<JournalReplay> replays(
+      journals.size(),
+      [&](size_t i, JournalReplay* out) {
+        ScanJournalFile(*journals[i].file->file, journals[i].file->number, journals[i].size,
+                        cipher(), out);
+      },
+      /*ahead=*/1);
+  for (const RecoveryFile& segment : segments) {
+    std::unique_ptr<FooterRead> footer = footers.Next();
+    s = LoadSegment(segment, footer.get());
     if (!s.ok()) return s;
-    next_file_number_ = std::max(next_file_number_, journals[i] + 1);
+    footers.Recycle(std::move(footer));
+  }
+  uint64_t journal_bytes = 0;
+  for (const RecoveryFile& j : journals) journal_bytes += j.size;
+  for (size_t i = 0; i < journals.size(); ++i) {
+    std::unique_ptr<JournalReplay> replay = replays.Next();
+    if (i == 0) ReserveForJournals(*replay, journal_bytes);
+    s = ApplyJournal(*replay, i + 1 == journals.size());
+    if (!s.ok()) return s;
+    replays.Recycle(std::move(replay));
   }
   // A damaged frame's sequence number may itself be damaged: never let it
   // exceed what intact data shows, or later commits would conflict forever.
@@ -208,19 +230,23 @@ Status DBImpl::Recover() {
     idx.Add(id, v, options_.max_versions_kept);
   }
   damaged_versions_.clear();
+  for (ComponentIndex& idx : index_) {
+    std::unique_lock<std::shared_mutex> il(idx.mu);
+    idx.FinishBulkLoad();
+  }
   visible_seq_.store(last_seq_, std::memory_order_release);
   // Keep appending to the last journal unless it is full; older ones are
   // flushed to segments in the background.
   uint64_t size = 0;
   if (!journals.empty() &&
-      fs_->GetFileSize(Path(JournalRelPath(journals.back())), &size).ok() &&
+      fs_->GetFileSize(Path(journals.back().file->rel_path), &size).ok() &&
       size < static_cast<uint64_t>(manifest_.max_file_size_mb) << 20) {
     for (size_t i = 0; i + 1 < journals.size(); ++i) {
-      sealed_journals_.push_back(static_cast<uint32_t>(journals[i]));
+      sealed_journals_.push_back(journals[i].file->number);
     }
-    return OpenActiveJournal(journals.back(), /*append=*/true);
+    return OpenActiveJournal(journals.back().file->number, /*append=*/true);
   }
-  for (uint64_t j : journals) sealed_journals_.push_back(static_cast<uint32_t>(j));
+  for (const RecoveryFile& j : journals) sealed_journals_.push_back(j.file->number);
   return NewJournal();
 }
 
@@ -267,26 +293,68 @@ Status DBImpl::InstallFile(uint32_t number, bool is_journal, Component c, const 
   return Status::OK();
 }
 
-Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
-  auto number = static_cast<uint32_t>(meta.file_number);
-  std::string rel = SegmentRelPath(c, meta.file_number);
-  if (!fs_->FileExists(Path(rel))) {
-    return Status::Corruption("segment " + rel + " listed in the MANIFEST is missing");
+Status DBImpl::InstallSegments(std::vector<RecoveryFile>* segments) {
+  for (Component c : kAllComponents) {
+    // Size the index once for all segments: their trailers hold the counts.
+    uint64_t records = 0;
+    for (const SegmentMeta& meta : manifest_.segments[static_cast<int>(c)]) {
+      auto number = static_cast<uint32_t>(meta.file_number);
+      std::string rel = SegmentRelPath(c, meta.file_number);
+      if (!fs_->FileExists(Path(rel))) {
+        return Status::Corruption("segment " + rel + " listed in the MANIFEST is missing");
+      }
+      uint64_t size = 0;
+      Status s = fs_->GetFileSize(Path(rel), &size);
+      if (s.ok()) s = InstallFile(number, false, c, rel);
+      if (!s.ok()) return s;
+      segments->push_back({c, FindFile(number), size});
+      SegmentTrailer trailer;
+      // A damaged trailer is reported by LoadSegment.
+      if (ReadSegmentTrailer(*segments->back().file->file, size, &trailer).ok()) {
+        records += trailer.entry_count;
+      }
+    }
+    ComponentIndex& idx = index(c);
+    std::unique_lock<std::shared_mutex> l(idx.mu);
+    idx.Reserve(records);
   }
-  Status s = InstallFile(number, false, c, rel);
+  return Status::OK();
+}
+
+Status DBImpl::InstallJournals(std::vector<RecoveryFile>* journals) {
+  std::vector<std::string> names;
+  Status s = fs_->GetChildren(Path(kJournalDir), &names);
   if (!s.ok()) return s;
-  std::shared_ptr<DataFile> f = FindFile(number);
-  uint64_t size = 0;
-  s = fs_->GetFileSize(Path(rel), &size);
-  if (!s.ok()) return s;
-  std::vector<SegmentEntry> entries;
-  s = ReadSegmentFooter(*f->file, size, cipher(), &entries);
+  std::vector<uint64_t> numbers;
+  for (const std::string& n : names) {
+    uint64_t number;
+    if (ParseNumberedName(n, "log", &number)) numbers.push_back(number);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  for (uint64_t number : numbers) {
+    std::string rel = JournalRelPath(number);
+    uint64_t size = 0;
+    s = fs_->GetFileSize(Path(rel), &size);
+    if (s.ok()) s = InstallFile(static_cast<uint32_t>(number), true, Component::kSequence, rel);
+    if (!s.ok()) return s;
+    journals->push_back({Component::kSequence, FindFile(static_cast<uint32_t>(number)), size});
+    next_file_number_ = std::max(next_file_number_, number + 1);
+  }
+  return Status::OK();
+}
+
+Status DBImpl::LoadSegment(const RecoveryFile& segment, FooterRead* footer) {
+  const Component c = segment.component;
+  const uint32_t number = segment.file->number;
+  const std::string& rel = segment.file->rel_path;
+  std::vector<SegmentEntry>& entries = footer->entries;
+  Status s = footer->status;
   if (!s.ok()) {
     if (!s.IsCorruption()) return s;
     // The footer is damaged: rebuild the entries from the blocks themselves.
-    recovery_damage_.push_back({rel, size, ComponentName(c), "", s.message()});
+    recovery_damage_.push_back({rel, segment.size, ComponentName(c), "", s.message()});
     std::string contents;
-    s = f->file->Read(0, size, &contents);
+    s = segment.file->file->Read(0, segment.size, &contents);
     if (!s.ok()) return s;
     ScanSegmentBlocks(contents, cipher(), &entries, [&](uint64_t off, uint64_t, const Status& bad) {
       recovery_damage_.push_back({rel, off, ComponentName(c), "", bad.message()});
@@ -295,7 +363,9 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
   ComponentIndex& idx = index(c);
   std::unique_lock<std::shared_mutex> l(idx.mu);
   idx.Reserve(entries.size());
-  for (SegmentEntry& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + 8 < entries.size()) idx.Prefetch(entries[i + 8].id);
+    const SegmentEntry& e = entries[i];
     VersionRef v;
     v.seq = e.seq;
     v.version = e.version;
@@ -307,72 +377,56 @@ Status DBImpl::LoadSegment(Component c, const SegmentMeta& meta) {
   return Status::OK();
 }
 
-Status DBImpl::ReplayJournal(uint64_t number, bool is_last) {
-  std::string rel = JournalRelPath(number);
-  uint64_t size = 0;
-  Status s = fs_->GetFileSize(Path(rel), &size);
-  if (!s.ok()) return s;
-  s = InstallFile(static_cast<uint32_t>(number), true, Component::kSequence, rel);
-  if (!s.ok()) return s;
-  std::shared_ptr<DataFile> f = FindFile(static_cast<uint32_t>(number));
-  std::string contents;
-  s = f->file->Read(0, size, &contents);
-  if (!s.ok()) return s;
-
-  auto add = [&](uint64_t seq, const JournalRecord& jr, bool frame_damaged) {
-    std::string plain;
-    std::string_view bytes = jr.bytes;
-    RecordView r;
-    bool opened = cipher() == nullptr || cipher_.Open(bytes, &plain).ok();
-    if (cipher() != nullptr) bytes = plain;
-    bool decoded = opened && DecodeRecord(bytes, &r).ok();
-    bool good = decoded && r.seq == seq && (!frame_damaged || ChecksumMatches(r));
-    if (!good) {
-      // Name the record if its id survived; reads of it then report the
-      // damage instead of silently returning an older version.
-      std::string id = decoded ? std::string(r.id) : "";
-      recovery_damage_.push_back({rel, jr.offset, decoded ? ComponentName(r.component) : "", id,
-                                  "journal record damaged"});
-      if (id.empty()) return;
-      VersionRef v;
-      v.seq = seq;
-      v.flags = kVersionCorrupt;
-      v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0,
-               0};
-      damaged_versions_.push_back({r.component, id, v});
-      return;
-    }
-    VersionRef v;
-    v.seq = seq;
-    v.version = r.version;
-    v.flags = r.flags & kVersionTombstone;
-    v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0, 0};
-    ComponentIndex& idx = index(r.component);
+void DBImpl::ReserveForJournals(const JournalReplay& first, uint64_t journal_bytes) {
+  // Every rehash of a table of a million ids touches every entry, so size the
+  // tables once, assuming all journals hold ids like the first one does.
+  if (first.contents.empty()) return;
+  const double scale = static_cast<double>(journal_bytes) / first.contents.size();
+  for (Component c : kAllComponents) {
+    auto n = std::count_if(first.versions.begin(), first.versions.end(),
+                           [c](const JournalReplay::Version& v) { return v.component == c; });
+    ComponentIndex& idx = index(c);
     std::unique_lock<std::shared_mutex> l(idx.mu);
-    idx.Add(r.id, v, options_.max_versions_kept);
-  };
+    idx.Reserve(static_cast<size_t>(n * scale));
+  }
+}
 
-  JournalScan scan;
-  ScanJournal(
-      contents,
-      [&](uint64_t seq, const std::vector<JournalRecord>& records) {
-        for (const JournalRecord& jr : records) add(seq, jr, false);
-        last_seq_ = std::max(last_seq_, seq);
-      },
-      [&](uint64_t seq, const std::vector<JournalRecord>& records) {
-        for (const JournalRecord& jr : records) add(seq, jr, true);
-      },
-      &scan);
-  for (const JournalDamage& d : scan.damage) {
+Status DBImpl::ApplyJournal(const JournalReplay& replay, bool is_last) {
+  if (!replay.status.ok()) return replay.status;
+  std::string rel = JournalRelPath(replay.number);
+  for (const Damage& d : replay.damage) {
+    recovery_damage_.push_back({rel, d.offset, d.component, d.id, d.what});
+  }
+  // Group by component so that each index lock is taken once.
+  for (Component c : kAllComponents) {
+    ComponentIndex& idx = index(c);
+    std::unique_lock<std::shared_mutex> l(idx.mu);
+    // Two-stage prefetch: the id bytes far ahead, the hash slots of an id
+    // whose bytes are (by then) in cache nearer ahead.
+    const std::vector<JournalReplay::Version>& versions = replay.versions;
+    for (size_t i = 0; i < versions.size(); ++i) {
+      if (i + 16 < versions.size()) __builtin_prefetch(versions[i + 16].id.data());
+      if (i + 8 < versions.size() && versions[i + 8].component == c) idx.Prefetch(versions[i + 8].id);
+      const JournalReplay::Version& v = versions[i];
+      if (v.component != c) continue;
+      if (v.ref.corrupt()) {
+        damaged_versions_.push_back({c, std::string(v.id), v.ref});
+      } else {
+        idx.Add(v.id, v.ref, options_.max_versions_kept);
+      }
+    }
+  }
+  last_seq_ = std::max(last_seq_, replay.last_seq);
+  for (const JournalDamage& d : replay.scan.damage) {
     recovery_damage_.push_back({rel, d.offset, "", "", d.what});
   }
-  if (scan.torn_tail) {
+  if (replay.scan.torn_tail) {
     if (is_last) {
       // An interrupted write: its transaction was never acknowledged.
-      s = fs_->TruncateFile(Path(rel), scan.valid_end);
+      Status s = fs_->TruncateFile(Path(rel), replay.scan.valid_end);
       if (!s.ok()) return s;
     } else {
-      recovery_damage_.push_back({rel, scan.valid_end, "", "",
+      recovery_damage_.push_back({rel, replay.scan.valid_end, "", "",
                                   "journal ends in a damaged frame"});
     }
   }

@@ -1,5 +1,6 @@
 #include "storage/index.h"
 
+#include <algorithm>
 #include <new>
 
 namespace spirapi {
@@ -18,6 +19,7 @@ void IndexEntry::Delete(IndexEntry* e) {
 
 ComponentIndex::~ComponentIndex() {
   for (const Slot& s : order_) IndexEntry::Delete(s.entry);
+  for (const Slot& s : pending_) IndexEntry::Delete(s.entry);
 }
 
 const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t snapshot) {
@@ -38,14 +40,25 @@ IndexEntry* ComponentIndex::FindMutable(std::string_view id) const {
 }
 
 void ComponentIndex::Add(std::string_view id, const VersionRef& v, int max_versions_kept) {
-  IndexEntry* e = FindMutable(id);
-  if (e == nullptr) e = Insert(id);
+  // One probe of the hash table whether the id is new or not.
+  bool inserted = false;
+  auto it = hash_.lazy_emplace(id, [&](const auto& construct) {
+    construct(IndexEntry::New(id));
+    inserted = true;
+  });
+  IndexEntry* e = *it;
+  if (inserted) AddToOrder(e);
   AddTo(&e->chain, v, max_versions_kept);
 }
 
-IndexEntry* ComponentIndex::Insert(std::string_view id) {
-  IndexEntry* e = IndexEntry::New(id);
+void ComponentIndex::AddToOrder(IndexEntry* e) {
+  std::string_view id = e->id();
   Slot slot{PrefixOf(id), e};
+  id_bytes_ += id.size();
+  if (bulk_) {
+    pending_.push_back(slot);
+    return;
+  }
   // Appending past the largest id (a segment footer, ascending ids) needs no
   // search from the root.
   if (!order_.empty() && SlotLess()(*order_.rbegin(), slot)) {
@@ -53,9 +66,27 @@ IndexEntry* ComponentIndex::Insert(std::string_view id) {
   } else {
     order_.insert(slot);
   }
-  hash_.insert(e);
-  id_bytes_ += id.size();
-  return e;
+}
+
+void ComponentIndex::FinishBulkLoad() {
+  bulk_ = false;
+  if (pending_.empty()) return;
+  std::sort(pending_.begin(), pending_.end(), SlotLess());
+  if (order_.empty()) {
+    for (const Slot& s : pending_) order_.insert(order_.end(), s);
+  } else {
+    // One pass over both sorted runs, appending to a fresh tree.
+    Order merged;
+    auto old = order_.begin();
+    for (const Slot& s : pending_) {
+      while (old != order_.end() && SlotLess()(*old, s)) merged.insert(merged.end(), *old++);
+      merged.insert(merged.end(), s);
+    }
+    while (old != order_.end()) merged.insert(merged.end(), *old++);
+    order_ = std::move(merged);
+  }
+  pending_.clear();
+  pending_.shrink_to_fit();
 }
 
 void ComponentIndex::AddTo(VersionChain* found, const VersionRef& v, int max_versions_kept) {

@@ -7,6 +7,7 @@
 #ifndef SPIRAPI_STORAGE_INDEX_H_
 #define SPIRAPI_STORAGE_INDEX_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <absl/container/btree_set.h>
 #include <absl/container/flat_hash_set.h>
@@ -79,8 +81,21 @@ class ComponentIndex {
   // Adds a version in seq order (normally at the front). Ids arriving in
   // ascending order (a segment footer) are appended without a search.
   void Add(std::string_view id, const VersionRef& v, int max_versions_kept);
-  // Makes room for n more ids without rehashing.
-  void Reserve(size_t n) { hash_.reserve(hash_.size() + n); }
+  // Makes room for n more ids without rehashing (at least doubling when it
+  // grows, so that a series of calls stays linear).
+  void Reserve(size_t n) {
+    const size_t want = hash_.size() + n;
+    if (want > hash_.capacity() / 8 * 7) hash_.reserve(std::max(want, 2 * hash_.size()));
+  }
+  // Starts loading the hash slots a Find or Add of id will touch: issued a
+  // few ids ahead, it hides the cache misses of a bulk load in random order.
+  void Prefetch(std::string_view id) const { hash_.prefetch(id); }
+  // Bulk loading (opening a database): between the two calls, Add keeps the
+  // id order aside; FinishBulkLoad sorts the new ids once and merges them in,
+  // instead of a B-tree descent per id in random order. Only Add, Find and
+  // Reserve may be used in between.
+  void StartBulkLoad() { bulk_ = true; }
+  void FinishBulkLoad();
   // Removes the version of id with this seq stored in this file; erases the id
   // when nothing is left.
   void Remove(std::string_view id, uint64_t seq, uint32_t file_number);
@@ -188,13 +203,15 @@ class ComponentIndex {
 
  private:
   IndexEntry* FindMutable(std::string_view id) const;
-  IndexEntry* Insert(std::string_view id);  // REQUIRES: id not present
+  void AddToOrder(IndexEntry* e);  // a new entry, just added to hash_
   void AddTo(VersionChain* chain, const VersionRef& v, int max_versions_kept);
   static bool HeadLive(const VersionChain& chain) {
     return !chain.empty() && !chain.front().tombstone();
   }
 
   Order order_;
+  bool bulk_ = false;
+  std::vector<Slot> pending_;  // ids added during a bulk load, not yet in order_
   absl::flat_hash_set<IndexEntry*, EntryHash, EntryEq> hash_;
   uint64_t live_ = 0;
   uint64_t versions_ = 0;

@@ -151,25 +151,35 @@ Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
   return Status::OK();
 }
 
+Status ReadSegmentTrailer(const RandomAccessFile& file, uint64_t file_size,
+                          SegmentTrailer* trailer) {
+  if (file_size < kSegmentTrailerSize) return Status::Corruption("segment shorter than its trailer");
+  std::string bytes;
+  Status s = file.Read(file_size - kSegmentTrailerSize, kSegmentTrailerSize, &bytes);
+  if (!s.ok()) return s;
+  if (bytes.size() != kSegmentTrailerSize || DecodeFixed64(bytes.data() + 24) != kSegmentMagic ||
+      Crc32(std::string_view(bytes.data(), 16)) != DecodeFixed32(bytes.data() + 16)) {
+    return Status::Corruption("segment trailer damaged");
+  }
+  trailer->footer_offset = DecodeFixed64(bytes.data());
+  trailer->footer_length = DecodeFixed32(bytes.data() + 8);
+  trailer->entry_count = DecodeFixed32(bytes.data() + 12);
+  if (trailer->footer_offset + trailer->footer_length + kSegmentTrailerSize != file_size) {
+    return Status::Corruption("segment trailer points outside the file");
+  }
+  return Status::OK();
+}
+
 Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const Cipher* cipher,
                          std::vector<SegmentEntry>* entries) {
   entries->clear();
-  if (file_size < kSegmentTrailerSize) return Status::Corruption("segment shorter than its trailer");
-  std::string trailer;
-  Status s = file.Read(file_size - kSegmentTrailerSize, kSegmentTrailerSize, &trailer);
+  SegmentTrailer trailer;
+  Status s = ReadSegmentTrailer(file, file_size, &trailer);
   if (!s.ok()) return s;
-  if (trailer.size() != kSegmentTrailerSize || DecodeFixed64(trailer.data() + 24) != kSegmentMagic ||
-      Crc32(std::string_view(trailer.data(), 16)) != DecodeFixed32(trailer.data() + 16)) {
-    return Status::Corruption("segment trailer damaged");
-  }
-  uint64_t footer_offset = DecodeFixed64(trailer.data());
-  uint32_t footer_length = DecodeFixed32(trailer.data() + 8);
-  uint32_t count = DecodeFixed32(trailer.data() + 12);
-  if (footer_offset + footer_length + kSegmentTrailerSize != file_size) {
-    return Status::Corruption("segment trailer points outside the file");
-  }
+  const uint64_t footer_offset = trailer.footer_offset;
+  const uint32_t count = trailer.entry_count;
   std::string raw;
-  s = ReadBlock(file, footer_offset, footer_length, cipher, &raw);
+  s = ReadBlock(file, footer_offset, trailer.footer_length, cipher, &raw);
   if (!s.ok()) return Status::Corruption("segment footer: " + s.message());
   Decoder d(raw);
   entries->reserve(count);

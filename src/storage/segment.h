@@ -82,6 +82,16 @@ Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
 Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
                    std::string* raw);
 
+struct SegmentTrailer {
+  uint64_t footer_offset = 0;
+  uint32_t footer_length = 0;
+  uint32_t entry_count = 0;
+};
+
+// Reads and checks the trailer of a segment of the given size.
+Status ReadSegmentTrailer(const RandomAccessFile& file, uint64_t file_size,
+                          SegmentTrailer* trailer);
+
 // Reads the footer index of a segment of the given size.
 Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const Cipher* cipher,
                          std::vector<SegmentEntry>* entries);

@@ -1,7 +1,7 @@
 #include "util/hash.h"
 
 #include <openssl/evp.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 
 namespace spirapi {
@@ -48,8 +48,7 @@ Sha256Digest Sha256Of(std::string_view data) {
 }
 
 uint32_t Crc32(std::string_view data, uint32_t seed) {
-  return static_cast<uint32_t>(
-      crc32_z(seed, reinterpret_cast<const Bytef*>(data.data()), data.size()));
+  return libdeflate_crc32(seed, data.data(), data.size());
 }
 
 std::string ToHex(const uint8_t* data, size_t n) {

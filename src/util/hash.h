@@ -1,5 +1,6 @@
 // Checksums: SHA-256 (OpenSSL, uses SHA-NI where present) for records and the
-// manifest, CRC-32 (zlib) for journal frames and segment blocks.
+// manifest, CRC-32 (the zlib/gzip CRC, computed by libdeflate with PCLMULQDQ,
+// about 3x zlib's speed) for journal frames and segment blocks.
 
 #ifndef SPIRAPI_UTIL_HASH_H_
 #define SPIRAPI_UTIL_HASH_H_
