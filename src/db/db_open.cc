@@ -177,6 +177,8 @@ Status DBImpl::Recover() {
   if (!s.ok()) return s;
   s = CheckSettings();
   if (!s.ok()) return s;
+  // An older database is upgraded at the next MANIFEST write (manifest.h).
+  manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
   s = RemoveOrphans();

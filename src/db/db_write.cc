@@ -115,7 +115,9 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
 
   std::unique_lock<std::mutex> l(mu_);
   writers_.push_back(&w);
-  if (leader_gathering_) gather_cv_.notify_one();
+  // Wake a gathering leader only when its group is complete: on two cores
+  // every needless wake-up is a context switch in the commit path.
+  if (leader_gathering_ && writers_.size() >= last_sync_group_) gather_cv_.notify_one();
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
   if (w.done) return w.status;
   GatherWriters(&l);

@@ -16,7 +16,10 @@
 
 namespace spirapi {
 
-inline constexpr int kFormatVersion = 1;
+// Version 2 added DEFLATE-compressed segment footers. Older databases open
+// as they are and become version 2 at their next MANIFEST write, after which
+// their new segments may use version 2 features.
+inline constexpr int kFormatVersion = 2;
 
 struct SegmentMeta {
   uint64_t file_number = 0;

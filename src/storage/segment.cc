@@ -1,5 +1,6 @@
 #include "storage/segment.h"
 
+#include "codec/deflate_codec.h"
 #include "codec/lzma_codec.h"
 #include "codec/record_codec.h"
 #include "util/coding.h"
@@ -39,10 +40,13 @@ Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw) {
   uint8_t codec = 0;
   std::string_view payload = raw;
   if (level_ > 0) {
-    Status s = LzmaCompress(level_, raw, &stored);
+    // Footers are read whole at every open: DEFLATE decodes them ~10x faster.
+    const bool footer = magic == kFooterBlockMagic;
+    Status s = footer ? DeflateCompress(kFooterDeflateLevel, raw, &stored)
+                      : LzmaCompress(level_, raw, &stored);
     if (!s.ok()) return s;
     if (stored.size() < raw.size()) {
-      codec |= kCodecLzma;
+      codec |= footer ? kCodecDeflate : kCodecLzma;
       payload = stored;
     }
   }
@@ -118,7 +122,9 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
   uint32_t stored_len = DecodeFixed32(p + 5);
   uint32_t raw_len = DecodeFixed32(p + 9);
   uint32_t crc = DecodeFixed32(p + 13);
-  if ((*magic != kDataBlockMagic && *magic != kFooterBlockMagic) || codec > 3 ||
+  const bool bad_codec = codec > (kCodecLzma | kCodecSealed | kCodecDeflate) ||
+                         ((codec & kCodecLzma) && (codec & kCodecDeflate));
+  if ((*magic != kDataBlockMagic && *magic != kFooterBlockMagic) || bad_codec ||
       stored_len != block.size() - kBlockHeaderSize || raw_len > (1u << 30)) {
     return Status::Corruption("block header damaged");
   }
@@ -134,6 +140,7 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
     stored = opened;
   }
   if (codec & kCodecLzma) return LzmaDecompress(stored, raw_len, raw);
+  if (codec & kCodecDeflate) return DeflateDecompress(stored, raw_len, raw);
   if (stored.size() != raw_len) return Status::Corruption("block has the wrong length");
   raw->assign(stored);
   return Status::OK();

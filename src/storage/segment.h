@@ -2,7 +2,8 @@
 //
 // File: block* | footer block | trailer (32 bytes)
 // Block: magic u32 | codec u8 | stored_len u32 | raw_len u32 | crc u32 | stored bytes
-//   codec bit 0: LZMA2-compressed; bit 1: sealed with the database cipher.
+//   codec bit 0: LZMA2-compressed; bit 1: sealed with the database cipher;
+//   bit 2: DEFLATE-compressed (footers; never together with bit 0).
 //   The raw bytes of a data block are records, each as len u32 | record bytes.
 //   The CRC (zlib CRC-32) covers the stored bytes.
 // Footer block (magic "SPIF"): one entry per record, in file order:
@@ -32,6 +33,8 @@ inline constexpr size_t kBlockHeaderSize = 17;
 inline constexpr size_t kSegmentTrailerSize = 32;
 inline constexpr uint8_t kCodecLzma = 1;
 inline constexpr uint8_t kCodecSealed = 2;
+inline constexpr uint8_t kCodecDeflate = 4;  // footers (format version 2)
+inline constexpr int kFooterDeflateLevel = 6;
 
 struct SegmentEntry {
   std::string id;

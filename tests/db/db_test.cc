@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "storage/manifest.h"
 #include "support/temp_dir.h"
 
 namespace spirapi {
@@ -193,9 +194,10 @@ TEST(DbTest, NewerFormatVersionIsRefused) {
   std::string body, sum;
   std::getline(in, body);
   in.close();
-  size_t at = body.find("\"format_version\":1");
+  const std::string current = "\"format_version\":" + std::to_string(kFormatVersion);
+  size_t at = body.find(current);
   ASSERT_NE(at, std::string::npos);
-  body.replace(at, 18, "\"format_version\":9");
+  body.replace(at, current.size(), "\"format_version\":9");
   ASSERT_EQ(std::system(("printf '%s' '" + body + "' | sha256sum | cut -c1-64 > " + dir.Sub("sum"))
                             .c_str()),
             0);

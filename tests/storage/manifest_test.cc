@@ -73,6 +73,10 @@ class ManifestTest : public ::testing::Test {
 };
 
 // A manifest with every field away from its default.
+std::string CurrentVersionText() {
+  return R"("format_version":)" + std::to_string(kFormatVersion);
+}
+
 Manifest SampleManifest() {
   Manifest m;
   m.compression_level = 9;
@@ -161,7 +165,7 @@ TEST_F(ManifestTest, MatchesTheFormatDocumentExample) {
   m.segments[static_cast<int>(Component::kCache)] = {{6, 171}};
   ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());
   const std::string body =
-      R"({"format":"spirapi","format_version":1,"compression_level":3,"max_file_size_mb":64,)"
+      R"({"format":"spirapi","format_version":2,"compression_level":3,"max_file_size_mb":64,)"
       R"("backup_interval_hours":24,"block_size":65536,"encryption":null,"next_file_number":7,)"
       R"("last_sequence":3004,"journal_floor":2,"segments":{"sequence":[[3,146320]],)"
       R"("schema":[[4,309]],"query":[[5,168]],"metadata":[],"index":[],"cache":[[6,171]]}})";
@@ -228,7 +232,7 @@ TEST_F(ManifestTest, ImplausiblyLargeIsCorruption) {
 }
 
 TEST_F(ManifestTest, NewerFormatVersionIsNotSupported) {
-  WriteEdited(SampleManifest(), R"("format_version":1)",
+  WriteEdited(SampleManifest(), CurrentVersionText(),
               R"("format_version":)" + std::to_string(kFormatVersion + 1));
   Manifest got;
   Status s = Read(&got);
@@ -247,13 +251,13 @@ TEST_F(ManifestTest, NewerFormatIsRefusedEvenIfTheRestIsUnreadable) {
 
 TEST_F(ManifestTest, BadFormatVersionIsCorruption) {
   for (const char* version : {"0", "-1", "1.5", "\"1\"", "null", "4294967296"}) {
-    WriteEdited(SampleManifest(), R"("format_version":1)",
+    WriteEdited(SampleManifest(), CurrentVersionText(),
                 std::string(R"("format_version":)") + version);
     Manifest got;
     Status s = Read(&got);
     EXPECT_TRUE(s.IsCorruption()) << version << ": " << s.ToString();
   }
-  WriteEdited(SampleManifest(), R"("format_version":1,)", "");
+  WriteEdited(SampleManifest(), CurrentVersionText() + ",", "");
   Manifest got;
   EXPECT_TRUE(Read(&got).IsCorruption());
 }

@@ -374,6 +374,19 @@ TEST_F(SegmentTest, TrailerLayout) {
   EXPECT_EQ(DecodeFixed32(contents.data()), kDataBlockMagic);
 }
 
+TEST_F(SegmentTest, CompressedSegmentsHaveLzmaDataAndDeflateFooter) {
+  const std::vector<Input> inputs = MakeInputs(200, true);
+  const std::vector<SegmentEntry> written = Write("codecs.seg", inputs, 3, nullptr, 4096);
+  const std::string contents = Contents();
+  const char* t = contents.data() + contents.size() - kSegmentTrailerSize;
+  const uint64_t footer_offset = DecodeFixed64(t);
+  EXPECT_EQ(contents[footer_offset + 4], kCodecDeflate) << "footer codec byte";
+  EXPECT_EQ(contents[written[0].block_offset + 4], kCodecLzma) << "data block codec byte";
+  std::vector<SegmentEntry> from_footer;
+  ASSERT_TRUE(ReadFooter(nullptr, &from_footer).ok());
+  ExpectSameEntries(from_footer, written);
+}
+
 TEST_F(SegmentTest, EncryptedSegmentNeedsTheRightCipher) {
   Cipher cipher, other;
   ASSERT_TRUE(Cipher::Create("right", FastKdf(), &cipher).ok());
