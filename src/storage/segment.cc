@@ -1,5 +1,7 @@
 #include "storage/segment.h"
 
+#include <system_error>
+
 #include "codec/deflate_codec.h"
 #include "codec/lzma_codec.h"
 #include "codec/record_codec.h"
@@ -35,15 +37,16 @@ Status SegmentWriter::Add(std::string_view id, uint64_t seq, uint64_t version, u
   return Status::OK();
 }
 
-Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw) {
+Status SegmentWriter::EncodeBlock(uint32_t magic, std::string_view raw, int level,
+                                  const Cipher* cipher, std::string* out) {
   std::string stored;
   uint8_t codec = 0;
   std::string_view payload = raw;
-  if (level_ > 0) {
+  if (level > 0) {
     // Footers are read whole at every open: DEFLATE decodes them ~10x faster.
     const bool footer = magic == kFooterBlockMagic;
     Status s = footer ? DeflateCompress(kFooterDeflateLevel, raw, &stored)
-                      : LzmaCompress(level_, raw, &stored);
+                      : LzmaCompress(level, raw, &stored);
     if (!s.ok()) return s;
     if (stored.size() < raw.size()) {
       codec |= footer ? kCodecDeflate : kCodecLzma;
@@ -51,42 +54,78 @@ Status SegmentWriter::WriteBlock(uint32_t magic, std::string_view raw) {
     }
   }
   std::string sealed;
-  if (cipher_ != nullptr && cipher_->enabled()) {
-    Status s = cipher_->Seal(payload, &sealed);
+  if (cipher != nullptr && cipher->enabled()) {
+    Status s = cipher->Seal(payload, &sealed);
     if (!s.ok()) return s;
     codec |= kCodecSealed;
     payload = sealed;
   }
-  std::string header;
-  PutFixed32(&header, magic);
-  header.push_back(static_cast<char>(codec));
-  PutFixed32(&header, static_cast<uint32_t>(payload.size()));
-  PutFixed32(&header, static_cast<uint32_t>(raw.size()));
-  PutFixed32(&header, Crc32(payload));
-  Status s = file_->Append(header);
-  if (s.ok()) s = file_->Append(payload);
-  if (!s.ok()) return s;
-  offset_ += header.size() + payload.size();
+  out->clear();
+  PutFixed32(out, magic);
+  out->push_back(static_cast<char>(codec));
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  PutFixed32(out, static_cast<uint32_t>(raw.size()));
+  PutFixed32(out, Crc32(payload));
+  out->append(payload);
   return Status::OK();
+}
+
+Status SegmentWriter::AppendBlock(const std::string& block, size_t first_entry,
+                                  size_t end_entry) {
+  Status s = file_->Append(block);
+  if (!s.ok()) return s;
+  for (size_t i = first_entry; i < end_entry; ++i) {
+    entries_[i].block_offset = offset_;
+    entries_[i].block_length = static_cast<uint32_t>(block.size());
+  }
+  offset_ += block.size();
+  return Status::OK();
+}
+
+Status SegmentWriter::FinishPending() {
+  if (pending_ == nullptr) return Status::OK();
+  std::unique_ptr<PendingBlock> p = std::move(pending_);
+  Status s = p->encoded.get();
+  if (s.ok()) s = AppendBlock(p->block, p->first_entry, p->end_entry);
+  return s;
 }
 
 Status SegmentWriter::FlushBlock() {
   if (block_.empty()) return Status::OK();
-  uint64_t block_offset = offset_;
-  Status s = WriteBlock(kDataBlockMagic, block_);
-  if (!s.ok()) return s;
-  auto block_length = static_cast<uint32_t>(offset_ - block_offset);
-  for (size_t i = first_pending_entry_; i < entries_.size(); ++i) {
-    entries_[i].block_offset = block_offset;
-    entries_[i].block_length = block_length;
-  }
-  first_pending_entry_ = entries_.size();
+  auto b = std::make_unique<PendingBlock>();
+  b->raw = std::move(block_);
   block_.clear();
-  return Status::OK();
+  b->first_entry = first_pending_entry_;
+  b->end_entry = entries_.size();
+  first_pending_entry_ = entries_.size();
+  if (level_ > 0 && pending_ == nullptr) {
+    // LZMA is the slow part of a flush or compaction: compress this block on
+    // a thread of its own while this one fills the next block and compresses
+    // it, so that two blocks are compressed at a time.
+    PendingBlock* p = b.get();
+    const int level = level_;
+    const Cipher* cipher = cipher_;
+    try {
+      p->encoded = std::async(std::launch::async, [p, level, cipher] {
+        return EncodeBlock(kDataBlockMagic, p->raw, level, cipher, &p->block);
+      });
+      pending_ = std::move(b);
+      return Status::OK();
+    } catch (const std::system_error&) {
+      // No thread to be had: compress here.
+    }
+  }
+  Status s = EncodeBlock(kDataBlockMagic, b->raw, level_, cipher_, &b->block);
+  // Blocks reach the file in order: the one compressed elsewhere first.
+  Status pending = FinishPending();
+  if (!pending.ok()) return pending;
+  if (!s.ok()) return s;
+  return AppendBlock(b->block, b->first_entry, b->end_entry);
 }
 
 Status SegmentWriter::Finish() {
   Status s = FlushBlock();
+  if (s.ok()) s = FinishPending();
   if (!s.ok()) return s;
   std::string footer;
   for (const SegmentEntry& e : entries_) {
@@ -99,7 +138,9 @@ Status SegmentWriter::Finish() {
     PutFixed32(&footer, e.inner_length);
   }
   uint64_t footer_offset = offset_;
-  s = WriteBlock(kFooterBlockMagic, footer);
+  std::string block;
+  s = EncodeBlock(kFooterBlockMagic, footer, level_, cipher_, &block);
+  if (s.ok()) s = AppendBlock(block, 0, 0);
   if (!s.ok()) return s;
   std::string trailer;
   PutFixed64(&trailer, footer_offset);

@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,12 +61,27 @@ class SegmentWriter {
   // Writes the last block, the footer and the trailer. Does not sync.
   Status Finish();
 
+  // Bytes written so far (a block being compressed is not counted yet).
   uint64_t size() const { return offset_; }
   const std::vector<SegmentEntry>& entries() const { return entries_; }
 
  private:
+  // A full data block, compressed on another thread.
+  struct PendingBlock {
+    std::string raw;
+    std::string block;  // header + stored bytes, once encoded
+    std::future<Status> encoded;
+    size_t first_entry = 0;
+    size_t end_entry = 0;  // its records: entries_[first_entry, end_entry)
+  };
+
+  // Compresses and seals raw bytes into a whole block (header included).
+  static Status EncodeBlock(uint32_t magic, std::string_view raw, int level,
+                            const Cipher* cipher, std::string* out);
   Status FlushBlock();
-  Status WriteBlock(uint32_t magic, std::string_view raw);
+  // Waits for the pending block and appends it.
+  Status FinishPending();
+  Status AppendBlock(const std::string& block, size_t first_entry, size_t end_entry);
 
   WritableFile* file_;
   int level_;
@@ -74,6 +91,7 @@ class SegmentWriter {
   std::string block_;
   size_t first_pending_entry_ = 0;
   std::vector<SegmentEntry> entries_;
+  std::unique_ptr<PendingBlock> pending_;
 };
 
 // Reads and decodes the block at [offset, offset+length): checks the CRC,
