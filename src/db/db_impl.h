@@ -231,6 +231,7 @@ class DBImpl : public DB {
   std::condition_variable bg_cv_;
   std::condition_variable bg_done_cv_;
   std::deque<Writer*> writers_;              // guarded by mu_
+  std::condition_variable writers_cv_;       // a writer is done or leads next
   Manifest manifest_;                        // guarded by mu_
   uint64_t last_seq_ = 0;                    // guarded by mu_: assigned
   std::atomic<uint64_t> visible_seq_{0};     // published after apply

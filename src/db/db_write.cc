@@ -21,7 +21,6 @@ struct DBImpl::Writer {
   Conditions cond;
   Status status;
   bool done = false;
-  std::condition_variable cv;
 };
 
 namespace {
@@ -118,7 +117,7 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
   // Wake a gathering leader only when its group is complete: on two cores
   // every needless wake-up is a context switch in the commit path.
   if (leader_gathering_ && writers_.size() >= last_sync_group_) gather_cv_.notify_one();
-  while (!w.done && &w != writers_.front()) w.cv.wait(l);
+  while (!w.done && &w != writers_.front()) writers_cv_.wait(l);
   if (w.done) return w.status;
   GatherWriters(&l);
 
@@ -203,13 +202,15 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
 
   for (Writer* g : group) {
     writers_.pop_front();
-    if (g != &w) {
-      g->done = true;
-      g->cv.notify_one();
-    }
+    if (g != &w) g->done = true;
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  return w.status;
+  Status result = w.status;
+  // Wake the group and the next leader after unlocking, so that they do not
+  // wake only to wait for mu_. The condition variable is the DB's: a woken
+  // follower may return and free its Writer before notify_all runs.
+  l.unlock();
+  writers_cv_.notify_all();
+  return result;
 }
 
 void DBImpl::GatherWriters(std::unique_lock<std::mutex>* l) {
