@@ -190,8 +190,10 @@ class DBImpl : public DB {
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
   BlockCache::Block DecodeAndCheckBlock(std::string raw);
+  // `cached`: the version's block, if the caller found it in the cache.
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                    const std::shared_ptr<DataFile>& file, StorageRecord* record);
+                    const std::shared_ptr<DataFile>& file, StorageRecord* record,
+                    BlockCache::Block cached = nullptr);
   // The record's plaintext encoded bytes (checksum verified).
   Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
                      const std::shared_ptr<DataFile>& file, std::string* encoded,

@@ -74,8 +74,10 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
            " at offset " + std::to_string(v.loc.offset) + ")";
   };
   if (v.corrupt()) return Status::Corruption(where() + " is damaged");
-  if (file == nullptr) return Status::Corruption(where() + ": its file is missing");
-  if (file->is_journal) {
+  if (out->block == nullptr && file == nullptr) {
+    return Status::Corruption(where() + ": its file is missing");
+  }
+  if (out->block == nullptr && file->is_journal) {
     std::string buffer;
     Status s = file->file->Read(v.loc.offset, v.loc.length, &buffer);
     if (!s.ok()) return s;
@@ -90,14 +92,13 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
     out->verified = false;
     return Status::OK();
   }
-  BlockCache::Block block;
+  BlockCache::Block block = std::move(out->block);  // found by the caller, if set
   std::pair<uint64_t, BlockCache::Block>* memo_entry =
       memo != nullptr ? &memo->last_block[v.loc.file_number] : nullptr;
-  if (memo_entry != nullptr && memo_entry->second != nullptr &&
-      memo_entry->first == v.loc.offset) {
-    block = memo_entry->second;
-  } else {
-    block = cache_.Lookup(v.loc.file_number, v.loc.offset);
+  const bool memo_hit = memo_entry != nullptr && memo_entry->second != nullptr &&
+                        memo_entry->first == v.loc.offset;
+  if (block == nullptr) {
+    block = memo_hit ? memo_entry->second : cache_.Lookup(v.loc.file_number, v.loc.offset);
   }
   if (block == nullptr) {
     std::string raw;
@@ -150,8 +151,10 @@ Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v
 }
 
 Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                          const std::shared_ptr<DataFile>& file, StorageRecord* record) {
+                          const std::shared_ptr<DataFile>& file, StorageRecord* record,
+                          BlockCache::Block cached) {
   RecordBytes bytes;
+  bytes.block = std::move(cached);
   RecordView r;
   Status s = ReadBytes(c, id, v, file, &bytes);
   if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
@@ -162,6 +165,7 @@ Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
 Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record) {
   VersionRef v;
   std::shared_ptr<DataFile> file;
+  BlockCache::Block cached;
   {
     ComponentIndex& idx = index(c);
     std::shared_lock<std::shared_mutex> l(idx.mu);
@@ -171,11 +175,15 @@ Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, Storag
       return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
     }
     v = *found;
-    // Resolve the file under the index lock: a flush or compaction removes a
-    // file only after relocating its versions under the exclusive lock.
-    file = FindFile(v.loc.file_number);
+    // Resolve the block or the file under the index lock: a flush or
+    // compaction drops a file (and its cached blocks) only after relocating
+    // its versions under the exclusive lock. A cached block needs no file,
+    // which spares readers a shared count on it. (Journal records, with no
+    // inner length, are never in the block cache.)
+    if (v.loc.inner_length != 0) cached = cache_.Lookup(v.loc.file_number, v.loc.offset);
+    if (cached == nullptr) file = FindFile(v.loc.file_number);
   }
-  return ReadRecord(c, id, v, file, record);
+  return ReadRecord(c, id, v, file, record, std::move(cached));
 }
 
 Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,
