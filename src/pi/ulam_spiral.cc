@@ -34,6 +34,16 @@ bool AppendInterval(uint64_t first, uint64_t last, uint64_t max_position,
   return true;
 }
 
+// Appends the run of one ring side whose cells have their free coordinate v
+// in [lo, hi] (none if lo > hi) and positions base + offset + sign·v.
+bool AppendSideRun(uint64_t base, int64_t offset, int sign, int64_t lo, int64_t hi,
+                   uint64_t max_position, std::vector<PositionInterval>* out) {
+  if (lo > hi) return true;
+  const int64_t a = offset + sign * lo;
+  const int64_t b = offset + sign * hi;
+  return AppendInterval(base + std::min(a, b), base + std::max(a, b), max_position, out);
+}
+
 // The cells inside a shape, column by column or row by row.
 class Window {
  public:
@@ -104,32 +114,27 @@ void CollectIntervals(const Shape& shape, int64_t x0, int64_t x1, int64_t y0, in
   }
   for (int64_t r = std::max<int64_t>(ring_min, 1); r <= ring_max; ++r) {
     const uint64_t base = RingBase(r);
-    // Each side: clip the shape's run to the side, then map its two ends.
-    if (shape.Column(r, &lo, &hi)) {  // right: y = -r+1 .. r, n = base + r + y
-      lo = std::max(lo, -r + 1);
-      hi = std::min(hi, r);
-      if (lo <= hi && !AppendInterval(base + (r + lo), base + (r + hi), max_position, out)) return;
+    // Each side: the shape's run on that line, clipped to the side. Past
+    // max_position, AppendSideRun returns false and the walk ends.
+    // right: y = -r+1 .. r, n = base + r + y
+    if (shape.Column(r, &lo, &hi) &&
+        !AppendSideRun(base, r, +1, std::max(lo, -r + 1), std::min(hi, r), max_position, out)) {
+      return;
     }
-    if (shape.Row(r, &lo, &hi)) {  // top: x = r-1 .. -r, n = base + 3r - x
-      lo = std::max(lo, -r);
-      hi = std::min(hi, r - 1);
-      if (lo <= hi && !AppendInterval(base + (3 * r - hi), base + (3 * r - lo), max_position, out)) {
-        return;
-      }
+    // top: x = r-1 .. -r, n = base + 3r - x
+    if (shape.Row(r, &lo, &hi) &&
+        !AppendSideRun(base, 3 * r, -1, std::max(lo, -r), std::min(hi, r - 1), max_position, out)) {
+      return;
     }
-    if (shape.Column(-r, &lo, &hi)) {  // left: y = r-1 .. -r, n = base + 5r - y
-      lo = std::max(lo, -r);
-      hi = std::min(hi, r - 1);
-      if (lo <= hi && !AppendInterval(base + (5 * r - hi), base + (5 * r - lo), max_position, out)) {
-        return;
-      }
+    // left: y = r-1 .. -r, n = base + 5r - y
+    if (shape.Column(-r, &lo, &hi) &&
+        !AppendSideRun(base, 5 * r, -1, std::max(lo, -r), std::min(hi, r - 1), max_position, out)) {
+      return;
     }
-    if (shape.Row(-r, &lo, &hi)) {  // bottom: x = -r+1 .. r, n = base + 7r + x
-      lo = std::max(lo, -r + 1);
-      hi = std::min(hi, r);
-      if (lo <= hi && !AppendInterval(base + (7 * r + lo), base + (7 * r + hi), max_position, out)) {
-        return;
-      }
+    // bottom: x = -r+1 .. r, n = base + 7r + x
+    if (shape.Row(-r, &lo, &hi) &&
+        !AppendSideRun(base, 7 * r, +1, std::max(lo, -r + 1), std::min(hi, r), max_position, out)) {
+      return;
     }
   }
 }
