@@ -16,6 +16,13 @@ uint32_t PowerOfTen(int k) {
   return p;
 }
 
+// log Γ(a). Not std::lgamma: glibc's writes the global signgam, a data race
+// when two threads compute p-values at once.
+double LogGamma(double a) {
+  int sign;
+  return lgamma_r(a, &sign);
+}
+
 // Q(a, x) for x >= a + 1, by its continued fraction (modified Lentz):
 //   Q = e^-x x^a / Γ(a) · 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...)))
 // which converges quickly there.
@@ -37,7 +44,7 @@ double UpperGammaContinuedFraction(double a, double x) {
     h *= delta;
     if (std::fabs(delta - 1) < 1e-16) break;
   }
-  return std::exp(-x + a * std::log(x) - std::lgamma(a)) * h;
+  return std::exp(-x + a * std::log(x) - LogGamma(a)) * h;
 }
 
 // P(a, x) = 1 - Q(a, x) for x < a + 1, by its power series
@@ -53,7 +60,7 @@ double LowerGammaSeries(double a, double x) {
     sum += term;
     if (std::fabs(term) < std::fabs(sum) * 1e-17) break;
   }
-  return sum * std::exp(-x + a * std::log(x) - std::lgamma(a));
+  return sum * std::exp(-x + a * std::log(x) - LogGamma(a));
 }
 
 void FindLongestRuns(std::string_view digits, std::array<DigitRun, 10>* runs) {
@@ -216,7 +223,7 @@ std::vector<double> SerialCorrelation(std::string_view digits, int max_lag) {
 
 }  // namespace
 
-Status ValidateDigits(std::string_view digits) {
+Status ValidateDecimalDigits(std::string_view digits) {
   // Branch-free over blocks: the common case is a long, valid input.
   constexpr size_t kBlock = 64;
   const auto* d = reinterpret_cast<const uint8_t*>(digits.data());
@@ -251,7 +258,7 @@ double ChiSquareUpperTail(double chi_square, int degrees) {
 }
 
 Status AnalyzeDigitDistribution(std::string_view digits, DigitDistribution* out) {
-  Status s = ValidateDigits(digits);
+  Status s = ValidateDecimalDigits(digits);
   if (!s.ok()) return s;
   *out = DigitDistribution();
   // Four tables, so that runs of one digit do not serialize on one counter.
@@ -293,7 +300,7 @@ Status AnalyzePatterns(std::string_view digits, const PatternOptions& options,
   if (options.max_lag < 0 || options.max_lag > 1000) {
     return Status::InvalidArgument("max_lag must be 0..1000");
   }
-  Status s = ValidateDigits(digits);
+  Status s = ValidateDecimalDigits(digits);
   if (!s.ok()) return s;
   *out = PatternAnalysis();
   FindLongestRuns(digits, &out->longest_runs);
@@ -318,7 +325,7 @@ std::string KgramText(uint32_t kgram, int k) {
 Status ComputeUniquenessScore(std::string_view digits, uint64_t position,
                               UniquenessScore* out) {
   if (digits.empty()) return Status::InvalidArgument("uniqueness score of an empty sequence");
-  Status s = ValidateDigits(digits);
+  Status s = ValidateDecimalDigits(digits);
   if (!s.ok()) return s;
   uint64_t counts[10] = {};
   std::bitset<100> pairs;

@@ -68,24 +68,24 @@ double IntegerUpperGamma(int n, double y) {
   return sum;
 }
 
-TEST(DigitAnalysisTest, ValidateDigitsNamesTheOffset) {
-  EXPECT_TRUE(ValidateDigits("").ok());
-  EXPECT_TRUE(ValidateDigits("0123456789").ok());
-  Status s = ValidateDigits("12a4");
+TEST(DigitAnalysisTest, ValidateDecimalDigitsNamesTheOffset) {
+  EXPECT_TRUE(ValidateDecimalDigits("").ok());
+  EXPECT_TRUE(ValidateDecimalDigits("0123456789").ok());
+  Status s = ValidateDecimalDigits("12a4");
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("offset 2: 'a'"), std::string::npos) << s.ToString();
   // Past the first 64-byte block, and an unprintable byte.
   std::string long_input = RandomDigits(300, 1);
   long_input[200] = '\0';
-  s = ValidateDigits(long_input);
+  s = ValidateDecimalDigits(long_input);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("offset 200: byte 0"), std::string::npos) << s.ToString();
   long_input[200] = '5';
   long_input[299] = static_cast<char>(0xff);
-  EXPECT_NE(ValidateDigits(long_input).message().find("offset 299: byte 255"), std::string::npos);
+  EXPECT_NE(ValidateDecimalDigits(long_input).message().find("offset 299: byte 255"), std::string::npos);
   // '/' and ':' border the digits in ASCII.
-  EXPECT_TRUE(ValidateDigits("/").IsInvalidArgument());
-  EXPECT_TRUE(ValidateDigits(":").IsInvalidArgument());
+  EXPECT_TRUE(ValidateDecimalDigits("/").IsInvalidArgument());
+  EXPECT_TRUE(ValidateDecimalDigits(":").IsInvalidArgument());
 }
 
 TEST(DigitAnalysisTest, EveryEntryPointRejectsNonDigits) {
