@@ -9,7 +9,6 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -485,29 +484,5 @@ TEST(DigitAnalysisTest, JsonHasTheSpecShape) {
 
 // Not a check: run with --gtest_also_run_disabled_tests to print how long the
 // analyses take on 10^7 random digits (the figure quoted in reviews).
-TEST(DigitAnalysisTest, DISABLED_TimeTenMillionDigits) {
-  const std::string digits = RandomDigits(10'000'000, 42);
-  auto seconds_since = [](auto start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  auto start = std::chrono::steady_clock::now();
-  DigitDistribution distribution;
-  ASSERT_TRUE(AnalyzeDigitDistribution(digits, &distribution).ok());
-  std::printf("distribution: %.3f s\n", seconds_since(start));
-  for (int k : {4, 6}) {
-    PatternOptions options;
-    options.max_kgram_length = k;
-    options.max_lag = 10;
-    PatternAnalysis patterns;
-    start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(AnalyzePatterns(digits, options, &patterns).ok());
-    std::printf("patterns, K = %d, L = 10: %.3f s\n", k, seconds_since(start));
-  }
-  UniquenessScore score;
-  start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(ComputeUniquenessScore(digits, 1, &score).ok());
-  std::printf("uniqueness score: %.3f s\n", seconds_since(start));
-}
-
 }  // namespace
 }  // namespace spirapi
