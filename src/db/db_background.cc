@@ -12,6 +12,7 @@
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/segment.h"
+#include "util/thread_priority.h"
 
 namespace spirapi {
 
@@ -35,6 +36,10 @@ void DBImpl::MaybeScheduleWork() {
 }
 
 void DBImpl::BackgroundLoop() {
+  // Flushes and compactions may use every core (SegmentWriter compresses on a
+  // second thread, which inherits this thread's priority), but never at the
+  // expense of the application's own reads and commits.
+  LowerThisThreadsPriority();
   std::unique_lock<std::mutex> l(mu_);
   while (!shutting_down_) {
     bool compaction_due = false;
