@@ -128,12 +128,15 @@ Status SegmentWriter::Finish() {
   if (s.ok()) s = FinishPending();
   if (!s.ok()) return s;
   std::string footer;
+  footer.push_back('\0');  // no version 1 footer starts with 0 (ids are not empty)
+  footer.push_back(static_cast<char>(kFooterLayoutWithBlockLengths));
   for (const SegmentEntry& e : entries_) {
     PutLengthPrefixed(&footer, e.id);
     PutFixed64(&footer, e.seq);
     PutFixed64(&footer, e.version);
     footer.push_back(static_cast<char>(e.flags));
     PutFixed64(&footer, e.block_offset);
+    PutFixed32(&footer, e.block_length);
     PutFixed32(&footer, e.inner_offset);
     PutFixed32(&footer, e.inner_length);
   }
@@ -230,14 +233,26 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
   s = ReadBlock(file, footer_offset, trailer.footer_length, cipher, &raw);
   if (!s.ok()) return Status::Corruption("segment footer: " + s.message());
   Decoder d(raw);
+  // Format version 2 footers start with 0, their layout number, and give each
+  // entry its block's length; version 1 footers do not (read block headers).
+  const bool with_block_lengths = !raw.empty() && raw[0] == '\0';
+  if (with_block_lengths) {
+    uint8_t zero, layout;
+    if (!d.GetByte(&zero) || !d.GetByte(&layout) || layout != kFooterLayoutWithBlockLengths) {
+      return Status::Corruption("segment footer has an unknown layout");
+    }
+  }
   entries->reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     SegmentEntry e;
     std::string_view id;
     uint32_t inner_offset, inner_length;
     if (!d.GetLengthPrefixed(&id) || !d.GetFixed64(&e.seq) || !d.GetFixed64(&e.version) ||
-        !d.GetByte(&e.flags) || !d.GetFixed64(&e.block_offset) || !d.GetFixed32(&inner_offset) ||
-        !d.GetFixed32(&inner_length) || e.block_offset >= footer_offset) {
+        !d.GetByte(&e.flags) || !d.GetFixed64(&e.block_offset) ||
+        (with_block_lengths && !d.GetFixed32(&e.block_length)) || !d.GetFixed32(&inner_offset) ||
+        !d.GetFixed32(&inner_length) || e.block_offset >= footer_offset ||
+        (with_block_lengths && (e.block_length < kBlockHeaderSize ||
+                                e.block_offset + e.block_length > footer_offset))) {
       entries->clear();
       return Status::Corruption("segment footer entry " + std::to_string(i) + " is malformed");
     }
@@ -250,6 +265,7 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
     entries->clear();
     return Status::Corruption("segment footer has trailing bytes");
   }
+  if (with_block_lengths) return Status::OK();
   // Fill in block lengths from the block headers (one small read per block).
   size_t i = 0;
   while (i < entries->size()) {

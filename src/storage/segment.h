@@ -6,9 +6,10 @@
 //   bit 2: DEFLATE-compressed (footers; never together with bit 0).
 //   The raw bytes of a data block are records, each as len u32 | record bytes.
 //   The CRC (zlib CRC-32) covers the stored bytes.
-// Footer block (magic "SPIF"): one entry per record, in file order:
-//   id (varint length + bytes) | seq u64 | version u64 | flags u8 |
-//   block_offset u64 | inner_offset u32 | inner_length u32
+// Footer block (magic "SPIF"): 0x00 0x02, then one entry per record, in file
+// order: id (varint length + bytes) | seq u64 | version u64 | flags u8 |
+//   block_offset u64 | block_length u32 | inner_offset u32 | inner_length u32
+// (format version 1 footers have neither the two leading bytes nor block_length)
 // Trailer: footer_offset u64 | footer_length u32 | entry_count u32 |
 //   crc u32 (of the preceding 16 bytes) | zero u32 | magic u64 "SPIRASEG"
 
@@ -37,6 +38,8 @@ inline constexpr uint8_t kCodecLzma = 1;
 inline constexpr uint8_t kCodecSealed = 2;
 inline constexpr uint8_t kCodecDeflate = 4;  // footers (format version 2)
 inline constexpr int kFooterDeflateLevel = 6;
+// Footers of format version 2 start with the bytes 0, kFooterLayoutWithBlockLengths.
+inline constexpr uint8_t kFooterLayoutWithBlockLengths = 2;
 
 struct SegmentEntry {
   std::string id;

@@ -387,6 +387,66 @@ TEST_F(SegmentTest, CompressedSegmentsHaveLzmaDataAndDeflateFooter) {
   ExpectSameEntries(from_footer, written);
 }
 
+TEST_F(SegmentTest, VersionOneFootersStillRead) {
+  // Rewrite a level-0 segment's footer as format version 1 wrote it: no
+  // layout prefix, no block lengths (readers take them from block headers).
+  const std::vector<Input> inputs = MakeInputs(50, true);
+  const std::vector<SegmentEntry> written = Write("v1.seg", inputs, 0, nullptr, 4096);
+  const std::string v2 = Contents();
+  const uint64_t footer_offset = DecodeFixed64(v2.data() + v2.size() - kSegmentTrailerSize);
+  std::string footer;
+  for (const SegmentEntry& e : written) {
+    PutLengthPrefixed(&footer, e.id);
+    PutFixed64(&footer, e.seq);
+    PutFixed64(&footer, e.version);
+    footer.push_back(static_cast<char>(e.flags));
+    PutFixed64(&footer, e.block_offset);
+    PutFixed32(&footer, e.inner_offset);
+    PutFixed32(&footer, e.inner_length);
+  }
+  std::string v1 = v2.substr(0, footer_offset);
+  PutFixed32(&v1, kFooterBlockMagic);
+  v1.push_back('\0');  // codec: none
+  PutFixed32(&v1, static_cast<uint32_t>(footer.size()));
+  PutFixed32(&v1, static_cast<uint32_t>(footer.size()));
+  PutFixed32(&v1, Crc32(footer));
+  v1 += footer;
+  std::string trailer;
+  PutFixed64(&trailer, footer_offset);
+  PutFixed32(&trailer, static_cast<uint32_t>(v1.size() - footer_offset));
+  PutFixed32(&trailer, static_cast<uint32_t>(written.size()));
+  PutFixed32(&trailer, Crc32(trailer));
+  PutFixed32(&trailer, 0);
+  trailer += v2.substr(v2.size() - 8);  // the magic
+  Overwrite(v1 + trailer);
+  std::vector<SegmentEntry> from_footer;
+  Status s = ReadFooter(nullptr, &from_footer);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ExpectSameEntries(from_footer, written);
+}
+
+TEST_F(SegmentTest, FooterBlockLengthsAreChecked) {
+  // A footer (intact CRC) whose block length runs into the footer is refused.
+  const std::vector<Input> inputs = MakeInputs(3, true);
+  Write("len.seg", inputs, 0, nullptr, 4096);
+  std::string contents = Contents();
+  const uint64_t footer_offset =
+      DecodeFixed64(contents.data() + contents.size() - kSegmentTrailerSize);
+  const size_t raw_start = footer_offset + kBlockHeaderSize;
+  ASSERT_EQ(contents[raw_start], '\0');
+  ASSERT_EQ(contents[raw_start + 1], static_cast<char>(kFooterLayoutWithBlockLengths));
+  // The first entry's block_length: after the prefix, id, seq, version, flags, offset.
+  const size_t id_len = static_cast<unsigned char>(contents[raw_start + 2]);
+  const size_t at = raw_start + 2 + 1 + id_len + 8 + 8 + 1 + 8;
+  EncodeFixed32(contents.data() + at, static_cast<uint32_t>(footer_offset + 1));
+  const std::string_view stored(contents.data() + raw_start,
+                                DecodeFixed32(contents.data() + footer_offset + 5));
+  EncodeFixed32(contents.data() + footer_offset + 13, Crc32(stored));
+  Overwrite(contents);
+  std::vector<SegmentEntry> from_footer;
+  EXPECT_TRUE(ReadFooter(nullptr, &from_footer).IsCorruption());
+}
+
 TEST_F(SegmentTest, EncryptedSegmentNeedsTheRightCipher) {
   Cipher cipher, other;
   ASSERT_TRUE(Cipher::Create("right", FastKdf(), &cipher).ok());
