@@ -38,6 +38,10 @@ namespace {
 
 constexpr char kPassphraseEnv[] = "SPIRAPI_PASSPHRASE";
 constexpr uint64_t kDefaultLoadBatch = 1000;
+// load also commits a batch before it would hold more record bytes than
+// this: half the library's 256 MiB transaction limit, so that its per-record
+// overhead never matters and records with large blobs still load.
+constexpr uint64_t kMaxLoadBatchBytes = 128u << 20;
 
 constexpr char kPassphraseHelp[] =
     "The passphrase of an encrypted database is read from the environment\n"
@@ -331,6 +335,7 @@ int RunLoad(const Args& args) {
   ProgressBar progress("loading");
   std::unique_ptr<Transaction> txn;
   uint64_t in_batch = 0;
+  uint64_t batch_bytes = 0;
   uint64_t committed = 0;
   uint64_t batch_first_line = 0;
   auto fail_batch = [&](const std::string& where, const Status& s) {
@@ -349,6 +354,7 @@ int RunLoad(const Args& args) {
     }
     committed += in_batch;
     in_batch = 0;
+    batch_bytes = 0;
     progress.Update(static_cast<double>(committed) / static_cast<double>(total));
     return static_cast<int>(kExitOk);
   };
@@ -362,6 +368,11 @@ int RunLoad(const Args& args) {
   };
   rc = ForEachLoadLine(args.load_file, c, changed_note, [&](uint64_t line_number,
                                                             const LoadRecord& r) {
+    const uint64_t bytes = r.id.size() + r.data.size() + r.metadata.size() + r.blob.size();
+    if (txn && batch_bytes + bytes > kMaxLoadBatchBytes) {
+      if (int done = commit_batch(last_line); done != kExitOk) return done;
+    }
+    batch_bytes += bytes;
     if (!txn) {
       Status s = db->BeginTransaction(WriteOptions(), &txn);
       if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);

@@ -4,6 +4,7 @@
 // with a single write and a single fdatasync for the group (group commit).
 // Only then are the new versions added to the index and made visible.
 
+#include <algorithm>
 #include <chrono>
 
 #include "codec/record_codec.h"
@@ -246,16 +247,13 @@ void DBImpl::GatherWriters(std::unique_lock<std::mutex>* l) {
 Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
                        PendingMap* pending, bool later_batches) {
   const WriteBatch& batch = *w->batch;
-  if (manifest_outdated_) {
+  if (manifest_outdated_ && std::any_of(batch.ops.begin(), batch.ops.end(),
+                                        [](const WriteOp& op) { return !op.blob.empty(); })) {
     // A blob makes a record of format 2, which a reader of an older
     // format_version would take for damage: upgrade the MANIFEST first, so
     // that such a reader refuses the database instead.
-    for (const WriteOp& op : batch.ops) {
-      if (op.blob.empty()) continue;
-      Status s = InstallManifest(manifest_);
-      if (!s.ok()) return s;
-      break;
-    }
+    Status s = InstallManifest(manifest_);
+    if (!s.ok()) return s;
   }
   // Where each record stands before this batch: an earlier batch of the group
   // (not yet in the index) or the index.
