@@ -1,6 +1,6 @@
 // spirapi: the command-line tool of SpiraPi. One subcommand per operation;
-// see docs/CLI.md for the user guide. Uses only the public API (and the
-// library's base64 helper, so that blobs print as get and ToJson print them).
+// see docs/CLI.md for the user guide. Uses only the public API, and the
+// library's base64 helper for the blobs in dump and load lines.
 //
 // Conventions: records go to stdout as JSON (one object per line for
 // multi-record output), every error is one "spirapi: ..." line on stderr, and
