@@ -381,13 +381,15 @@ TEST_F(ConcurrencyTest, SnapshotIsStableAcrossFlushAndCompact) {
   options.background_work = false;
   options.max_versions_kept = 1;
   ASSERT_TRUE(DB::Open(options, path(), &db_).ok());
-  for (const Slot& s : Slots()) ASSERT_TRUE(db_->Put(WriteOptions(), s.component, s.id, "1").ok());
-  const Snapshot* snap = db_->GetSnapshot();
-  for (int v = 2; v <= 4; ++v) {
+  auto put_slots = [&](const std::string& value) {
     for (const Slot& s : Slots()) {
-      ASSERT_TRUE(db_->Put(WriteOptions(), s.component, s.id, std::to_string(v)).ok());
+      ASSERT_TRUE(
+          db_->PutWithBlob(WriteOptions(), s.component, s.id, value, "{}", BlobFor(value)).ok());
     }
-  }
+  };
+  ASSERT_NO_FATAL_FAILURE(put_slots("1"));
+  const Snapshot* snap = db_->GetSnapshot();
+  for (int v = 2; v <= 4; ++v) ASSERT_NO_FATAL_FAILURE(put_slots(std::to_string(v)));
   ASSERT_TRUE(db_->Delete(WriteOptions(), Component::kIndex, "k1").ok());
   // Compaction keeps what a live snapshot still needs.
   ASSERT_TRUE(db_->Flush().ok());
