@@ -1,6 +1,7 @@
 // Parsing of `spirapi load` input: one JSON object per line,
-// {"id":..,"data":..,"metadata":..,"component":..}. Header-only so that the
-// spirapi_cli target still builds from tools/spirapi.cc alone.
+// {"id":..,"data":..,"metadata":..,"component":..,"blob_base64":..}.
+// Header-only so that the spirapi_cli target still builds from
+// tools/spirapi.cc alone.
 
 #ifndef SPIRAPI_TOOLS_CLI_LOAD_H_
 #define SPIRAPI_TOOLS_CLI_LOAD_H_
@@ -17,6 +18,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "spirapi/record.h"
+#include "util/base64.h"
 
 namespace spirapi::cli {
 
@@ -25,6 +27,7 @@ struct LoadRecord {
   std::string id;
   std::string data;      // compact JSON
   std::string metadata;  // compact JSON object
+  std::string blob;      // decoded bytes; empty: none
 };
 
 inline bool IsBlank(std::string_view line) {
@@ -38,13 +41,13 @@ inline bool IsBlank(std::string_view line) {
 // trip is exact. Returning false stops the parse; `error` then says why.
 class LoadLineHandler {
  public:
-  enum Field { kNone, kId, kData, kMetadata, kComponent, kNumFields };
+  enum Field { kNone, kId, kData, kMetadata, kComponent, kBlob, kNumFields };
 
   LoadLineHandler() : writer_(buffer_) {}
 
   std::string error;
   bool seen[kNumFields] = {};
-  std::string id, component, data, metadata;
+  std::string id, component, data, metadata, blob_base64;
 
   bool StartObject() {
     if (depth_ == 0) {  // the line's own object
@@ -71,23 +74,25 @@ class LoadLineHandler {
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth_ > 1) return writer_.Key(s, n);
     const std::string_view key(s, n);
-    field_ = key == "id"          ? kId
-             : key == "data"      ? kData
-             : key == "metadata"  ? kMetadata
-             : key == "component" ? kComponent
-                                  : kNone;
+    field_ = key == "id"            ? kId
+             : key == "data"        ? kData
+             : key == "metadata"    ? kMetadata
+             : key == "component"   ? kComponent
+             : key == "blob_base64" ? kBlob
+                                    : kNone;
     // Unknown keys are refused so that a misspelt "metadata" is not dropped.
     if (field_ == kNone) {
       return Stop("unknown key " + JsonQuote(key) +
-                  " (expected \"id\", \"data\", \"metadata\", \"component\")");
+                  " (expected \"id\", \"data\", \"metadata\", \"component\", "
+                  "\"blob_base64\")");
     }
     if (seen[field_]) return Stop("duplicate key " + JsonQuote(key));
     seen[field_] = true;
     return true;
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    if (depth_ == 1 && (field_ == kId || field_ == kComponent)) {
-      (field_ == kId ? id : component).assign(s, n);
+    if (depth_ == 1 && (field_ == kId || field_ == kComponent || field_ == kBlob)) {
+      (field_ == kId ? id : field_ == kComponent ? component : blob_base64).assign(s, n);
       return true;
     }
     return BeginValue(false) && writer_.String(s, n) && EndValue();
@@ -117,6 +122,7 @@ class LoadLineHandler {
     if (depth_ > 1) return true;  // inside data or metadata
     if (field_ == kId) return Stop("\"id\" must be a string");
     if (field_ == kComponent) return Stop("\"component\" must be a string");
+    if (field_ == kBlob) return Stop("\"blob_base64\" must be a string");
     if (field_ == kMetadata && !is_object) return Stop("\"metadata\" must be an object");
     buffer_.Clear();
     writer_.Reset(buffer_);
@@ -167,6 +173,12 @@ inline std::string ParseLoadLine(std::string_view line, Component component, Loa
       handler.component != ComponentName(component)) {
     return "record is for component " + JsonQuote(handler.component) + ", not " +
            JsonQuote(ComponentName(component));
+  }
+  if (!DecodeBase64(handler.blob_base64, &out->blob)) {
+    return "\"blob_base64\" is not valid base64 (standard alphabet, with padding)";
+  }
+  if (out->blob.size() > kMaxBlobBytes) {
+    return "blob is larger than " + std::to_string(kMaxBlobBytes >> 20) + " MiB";
   }
   out->id = std::move(handler.id);
   out->data = std::move(handler.data);

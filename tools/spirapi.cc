@@ -1,5 +1,6 @@
 // spirapi: the command-line tool of SpiraPi. One subcommand per operation;
-// see docs/CLI.md for the user guide. Uses only the public API.
+// see docs/CLI.md for the user guide. Uses only the public API, and the
+// library's base64 helper for the blobs in dump and load lines.
 //
 // Conventions: records go to stdout as JSON (one object per line for
 // multi-record output), every error is one "spirapi: ..." line on stderr, and
@@ -30,12 +31,17 @@
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
+#include "util/base64.h"
 
 namespace spirapi::cli {
 namespace {
 
 constexpr char kPassphraseEnv[] = "SPIRAPI_PASSPHRASE";
 constexpr uint64_t kDefaultLoadBatch = 1000;
+// load also commits a batch before it would hold more record bytes than
+// this: half the library's 256 MiB transaction limit, so that its per-record
+// overhead never matters and records with large blobs still load.
+constexpr uint64_t kMaxLoadBatchBytes = 128u << 20;
 
 constexpr char kPassphraseHelp[] =
     "The passphrase of an encrypted database is read from the environment\n"
@@ -66,6 +72,8 @@ struct Args {
   std::string json;
   bool json_given = false;
   std::string metadata = "{}";
+  std::string blob_file;
+  bool blob_file_given = false;
 
   // get
   uint64_t version = 0;
@@ -190,9 +198,37 @@ int RunInit(const Args& args) {
   return kExitOk;
 }
 
+// Reads the whole of `path` (the blob of `put --blob-file`) into *out.
+// Returns an exit code.
+int ReadBlobFile(const std::string& path, std::string* out) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    const int code = errno == ENOENT ? kExitUsage : kExitIoError;
+    return Fail(code, "cannot read blob file '" + path + "': " + std::strerror(errno));
+  }
+  char buffer[1 << 16];
+  size_t n;
+  // Stops at the limit, so that a huge file is not read only to be refused.
+  while (out->size() <= kMaxBlobBytes && (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
+    out->append(buffer, n);
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Fail(kExitIoError, "cannot read blob file '" + path + "'");
+  if (out->size() > kMaxBlobBytes) {
+    return Fail(kExitUsage, "blob file '" + path + "' is larger than the limit of " +
+                                std::to_string(kMaxBlobBytes) + " bytes");
+  }
+  return kExitOk;
+}
+
 int RunPut(const Args& args) {
   Component c;
   if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
+  std::string blob;
+  if (args.blob_file_given) {
+    if (int rc = ReadBlobFile(args.blob_file, &blob); rc != kExitOk) return rc;
+  }
   std::string data = args.json;
   if (!args.json_given) {
     char buffer[1 << 16];
@@ -205,7 +241,7 @@ int RunPut(const Args& args) {
   }
   std::unique_ptr<DB> db;
   if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
-  Status s = db->Put(WriteOptions(), c, args.id, data, args.metadata);
+  Status s = db->PutWithBlob(WriteOptions(), c, args.id, data, args.metadata, blob);
   if (!s.ok()) return FailStatus("put", s);
   return kExitOk;
 }
@@ -299,6 +335,7 @@ int RunLoad(const Args& args) {
   ProgressBar progress("loading");
   std::unique_ptr<Transaction> txn;
   uint64_t in_batch = 0;
+  uint64_t batch_bytes = 0;
   uint64_t committed = 0;
   uint64_t batch_first_line = 0;
   auto fail_batch = [&](const std::string& where, const Status& s) {
@@ -317,6 +354,7 @@ int RunLoad(const Args& args) {
     }
     committed += in_batch;
     in_batch = 0;
+    batch_bytes = 0;
     progress.Update(static_cast<double>(committed) / static_cast<double>(total));
     return static_cast<int>(kExitOk);
   };
@@ -330,12 +368,17 @@ int RunLoad(const Args& args) {
   };
   rc = ForEachLoadLine(args.load_file, c, changed_note, [&](uint64_t line_number,
                                                             const LoadRecord& r) {
+    const uint64_t bytes = r.id.size() + r.data.size() + r.metadata.size() + r.blob.size();
+    if (txn && batch_bytes + bytes > kMaxLoadBatchBytes) {
+      if (int done = commit_batch(last_line); done != kExitOk) return done;
+    }
+    batch_bytes += bytes;
     if (!txn) {
       Status s = db->BeginTransaction(WriteOptions(), &txn);
       if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
       batch_first_line = line_number;
     }
-    Status s = txn->Put(c, r.id, r.data, r.metadata);
+    Status s = txn->PutWithBlob(c, r.id, r.data, r.metadata, r.blob);
     if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
     last_line = line_number;
     if (++in_batch == args.batch) return commit_batch(line_number);
@@ -349,8 +392,9 @@ int RunLoad(const Args& args) {
   return kExitOk;
 }
 
-// One dump line: {"component":..,"id":..,"data":..,"metadata":..}. Data and
-// metadata are already compact JSON, so they are embedded verbatim.
+// One dump line: {"component":..,"id":..,"data":..,"metadata":..}, and
+// "blob_base64" when the record has a blob. Data and metadata are already
+// compact JSON, so they are embedded verbatim.
 std::string DumpLine(Component c, const StorageRecord& r) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -367,6 +411,12 @@ std::string DumpLine(Component c, const StorageRecord& r) {
   writer.RawValue(data.data(), data.size(), rapidjson::kObjectType);
   writer.Key("metadata");
   writer.RawValue(metadata.data(), metadata.size(), rapidjson::kObjectType);
+  if (!r.blob.empty()) {
+    std::string base64;
+    AppendBase64(r.blob, &base64);
+    writer.Key("blob_base64");
+    writer.String(base64.data(), static_cast<rapidjson::SizeType>(base64.size()));
+  }
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -555,6 +605,10 @@ int Main(int argc, char** argv) {
   CLI::Option* json_opt =
       put->add_option("JSON", args.json, "Record data as JSON; read from stdin when omitted");
   put->add_option("--metadata", args.metadata, "Metadata as a JSON object (default {})");
+  CLI::Option* blob_opt =
+      put->add_option("--blob-file", args.blob_file,
+                      "Store this file's bytes as the record's blob (at most 16 MiB)")
+          ->check(CLI::ExistingFile);
 
   CLI::App* get = app.add_subcommand("get", "Print one record as a JSON object");
   add_db(get);
@@ -631,6 +685,7 @@ int Main(int argc, char** argv) {
   args.compression_level_given = level_opt->count() > 0;
   args.max_file_size_given = size_opt->count() > 0;
   args.json_given = json_opt->count() > 0;
+  args.blob_file_given = blob_opt->count() > 0;
   args.version_given = version_opt->count() > 0;
 
   int rc = kExitUsage;

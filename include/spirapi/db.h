@@ -45,17 +45,24 @@ class Transaction {
   virtual ~Transaction() = default;  // rolls back if neither committed nor rolled back
 
   // Buffers a write. InvalidArgument for a bad id or invalid JSON (the
-  // transaction stays usable); metadata must be a JSON object.
+  // transaction stays usable); metadata must be a JSON object. The record
+  // has no blob (replacing one buffered or stored earlier).
   virtual Status Put(Component c, std::string_view id, std::string_view data_json,
                      std::string_view metadata_json = "{}") = 0;
+  // Buffers a write of a record with a binary attachment (empty: none). As
+  // Put, and InvalidArgument for a blob over kMaxBlobBytes. Commit fails with
+  // InvalidArgument if the transaction's ids, JSON and blobs exceed 256 MiB.
+  virtual Status PutWithBlob(Component c, std::string_view id, std::string_view data_json,
+                             std::string_view metadata_json, std::string_view blob) = 0;
   // Buffers a delete. NotFound if the record does not exist in this view.
   virtual Status Delete(Component c, std::string_view id) = 0;
   // NotFound, Corruption.
   virtual Status Get(Component c, std::string_view id, StorageRecord* record) = 0;
   virtual Status Exists(Component c, std::string_view id, bool* exists) = 0;
 
-  // Conflict, IOError. After Commit or Rollback the transaction is finished
-  // and further calls return InvalidArgument.
+  // Conflict, IOError; InvalidArgument if its writes hold more than 256 MiB
+  // (ids, JSON and blobs). After Commit or Rollback the transaction is
+  // finished and further calls return InvalidArgument.
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
 };
@@ -119,11 +126,19 @@ class DB {
   virtual ~DB() = default;  // waits for background work, then closes
 
   // Writes one record in its own transaction. The record's version becomes
-  // the previous version + 1 (1 for a new id).
+  // the previous version + 1 (1 for a new id). It has no blob, even if an
+  // earlier version had one.
   // Errors: InvalidArgument (empty or over-long id, invalid JSON, metadata not
   // an object, record over kMaxValueBytes).
   virtual Status Put(const WriteOptions& wo, Component c, std::string_view id,
                      std::string_view data_json, std::string_view metadata_json = "{}") = 0;
+  // As Put, with `blob` (any bytes; empty: none) stored as the record's
+  // binary attachment, returned by reads in StorageRecord::blob.
+  // Errors: as Put, and InvalidArgument for a blob over kMaxBlobBytes
+  // (nothing is written).
+  virtual Status PutWithBlob(const WriteOptions& wo, Component c, std::string_view id,
+                             std::string_view data_json, std::string_view metadata_json,
+                             std::string_view blob) = 0;
   // Errors: NotFound if the id has no live record.
   virtual Status Delete(const WriteOptions& wo, Component c, std::string_view id) = 0;
 

@@ -39,6 +39,7 @@ Status ParseComponent(std::string_view name, Component* out);
 // InvalidArgument and nothing is written.
 inline constexpr size_t kMaxIdBytes = 512;             // ids are 1..512 bytes of UTF-8
 inline constexpr size_t kMaxValueBytes = 16u << 20;    // data + metadata, compact JSON
+inline constexpr size_t kMaxBlobBytes = 16u << 20;     // the binary attachment (blob)
 
 // One stored record, as returned by reads.
 struct StorageRecord {
@@ -49,9 +50,14 @@ struct StorageRecord {
   double timestamp = 0;    // commit time, seconds since the Unix epoch (µs precision)
   std::string checksum;    // lowercase hex SHA-256, see docs/FORMAT.md "Record checksum"
   uint64_t version = 0;    // 1 on first write, +1 on every overwrite of the id
+  // Optional binary attachment (any bytes; empty = none), for data that JSON
+  // cannot hold densely. Written only by PutWithBlob; covered by the checksum.
+  std::string blob;
 
   // The record as one JSON object with the fields above (data and metadata
-  // embedded as JSON, data_type as its component name).
+  // embedded as JSON, data_type as its component name), followed by
+  // "blob_base64" (standard base64 with padding) only when the blob is not
+  // empty, so that records without a blob print as they always have.
   std::string ToJson() const;
 };
 

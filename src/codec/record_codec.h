@@ -14,7 +14,10 @@
 
 namespace spirapi {
 
+// A record without a blob is written as format 1, bit-identical to the
+// encoding before blobs existed; one with a blob as format 2 (docs/FORMAT.md).
 inline constexpr uint8_t kRecordFormat = 1;
+inline constexpr uint8_t kRecordFormatWithBlob = 2;
 inline constexpr uint8_t kRecordTombstone = 1;  // flags bit: a delete marker
 
 // A decoded record; the string_views point into the buffer it was decoded from.
@@ -27,13 +30,15 @@ struct RecordView {
   std::string_view id;
   std::string_view data;
   std::string_view metadata;
+  std::string_view blob;  // empty: none
   Sha256Digest checksum{};
 
   bool tombstone() const { return (flags & kRecordTombstone) != 0; }
 };
 
-// SHA-256 over the canonical encoding of id, type, data, metadata, timestamp
-// and version (not seq, which is storage bookkeeping).
+// SHA-256 over the canonical encoding of id, type, data, metadata, timestamp,
+// version and, if there is one, the blob (not seq, which is storage
+// bookkeeping).
 Sha256Digest RecordChecksum(const RecordView& r);
 
 // Appends the encoded record to *out, computing its checksum.

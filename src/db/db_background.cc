@@ -177,6 +177,17 @@ Status DBImpl::ManifestWriteFailed(const Status& s) {
   return s;
 }
 
+Status DBImpl::InstallManifest(const Manifest& next) {
+  Manifest m = next;
+  m.next_file_number = next_file_number_;
+  m.last_sequence = visible_seq_.load(std::memory_order_acquire);
+  Status s = WriteManifest(fs_, path_, m);
+  if (!s.ok()) return ManifestWriteFailed(s);
+  manifest_ = std::move(m);
+  manifest_outdated_ = false;
+  return Status::OK();
+}
+
 Status DBImpl::InstallFailed(const Status& s) {
   // The new MANIFEST is in place but a new segment cannot be opened (e.g. no
   // file descriptors left). The old files still back the index, and a reopen
@@ -261,11 +272,8 @@ Status DBImpl::FlushOldestJournal() {
       }
     }
     next.journal_floor = number + 1;
-    next.next_file_number = next_file_number_;
-    next.last_sequence = visible_seq_.load(std::memory_order_acquire);
-    s = WriteManifest(fs_, path_, next);
-    if (!s.ok()) return ManifestWriteFailed(s);
-    manifest_ = next;
+    s = InstallManifest(next);
+    if (!s.ok()) return s;
   }
   for (Component c : kAllComponents) {
     for (const auto& [file_number, entries] : outputs[static_cast<int>(c)]) {
@@ -363,11 +371,8 @@ Status DBImpl::CompactComponent(Component c, bool force) {
                               }),
                list.end());
     list.insert(list.begin(), metas.begin(), metas.end());
-    next.next_file_number = next_file_number_;
-    next.last_sequence = visible_seq_.load(std::memory_order_acquire);
-    s = WriteManifest(fs_, path_, next);
-    if (!s.ok()) return ManifestWriteFailed(s);
-    manifest_ = next;
+    s = InstallManifest(next);
+    if (!s.ok()) return s;
   }
   for (const auto& [file_number, entries] : outputs) {
     s = InstallFile(file_number, false, c, SegmentRelPath(c, file_number));

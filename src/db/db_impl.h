@@ -41,21 +41,27 @@
 
 namespace spirapi {
 
+// Bytes a record adds to a journal frame besides its id, data, metadata and
+// blob (an upper bound: header fields, length prefixes, checksum, seal).
+inline constexpr size_t kRecordOverheadBytes = 128;
+
 struct WriteOp {
   Component component = Component::kSequence;
   std::string id;
   bool is_delete = false;
   std::string data;      // normalized JSON
   std::string metadata;  // normalized JSON object
-};
+  std::string blob;      // binary attachment; empty: none
 
-// Bytes a record adds to a journal frame besides its id, data and metadata
-// (an upper bound: header fields, length prefixes, checksum, seal).
-inline constexpr size_t kRecordOverheadBytes = 128;
+  // What the op counts towards WriteBatch::bytes.
+  size_t bytes() const {
+    return kRecordOverheadBytes + id.size() + data.size() + metadata.size() + blob.size();
+  }
+};
 
 struct WriteBatch {
   std::vector<WriteOp> ops;
-  size_t bytes = 0;  // ids, data, metadata and kRecordOverheadBytes per record
+  size_t bytes = 0;  // the sum of WriteOp::bytes()
 };
 
 // An open journal or segment file. Shared by readers so that a file deleted
@@ -79,6 +85,9 @@ class DBImpl : public DB {
 
   Status Put(const WriteOptions& wo, Component c, std::string_view id, std::string_view data_json,
              std::string_view metadata_json) override;
+  Status PutWithBlob(const WriteOptions& wo, Component c, std::string_view id,
+                     std::string_view data_json, std::string_view metadata_json,
+                     std::string_view blob) override;
   Status Delete(const WriteOptions& wo, Component c, std::string_view id) override;
   Status Get(const ReadOptions& ro, Component c, std::string_view id,
              StorageRecord* record) override;
@@ -109,7 +118,7 @@ class DBImpl : public DB {
   void ReleaseSnapshotSeq(uint64_t seq);
   // Validates and normalizes a put.
   static Status MakePut(Component c, std::string_view id, std::string_view data_json,
-                        std::string_view metadata_json, WriteOp* op);
+                        std::string_view metadata_json, std::string_view blob, WriteOp* op);
   static Status CheckId(std::string_view id);
 
  private:
@@ -206,6 +215,8 @@ class DBImpl : public DB {
   void MaybeScheduleWork();
   Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
   Status ManifestWriteFailed(const Status& s);  // REQUIRES: mu_ held
+  // Writes `next` and makes it manifest_; on failure, ManifestWriteFailed.
+  Status InstallManifest(const Manifest& next);  // REQUIRES: mu_ held
   Status InstallFailed(const Status& s);        // REQUIRES: mu_ not held
   Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
@@ -235,6 +246,10 @@ class DBImpl : public DB {
   std::deque<Writer*> writers_;              // guarded by mu_
   std::condition_variable writers_cv_;       // a writer is done or leads next
   Manifest manifest_;                        // guarded by mu_
+  // The MANIFEST on disk still says an older format_version (manifest_
+  // already says kFormatVersion): rewrite it before the journal gets a
+  // record an older reader would misread.
+  bool manifest_outdated_ = false;           // guarded by mu_
   uint64_t last_seq_ = 0;                    // guarded by mu_: assigned
   std::atomic<uint64_t> visible_seq_{0};     // published after apply
   uint64_t next_file_number_ = 1;            // guarded by mu_

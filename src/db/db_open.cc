@@ -177,7 +177,9 @@ Status DBImpl::Recover() {
   if (!s.ok()) return s;
   s = CheckSettings();
   if (!s.ok()) return s;
-  // An older database is upgraded at the next MANIFEST write (manifest.h).
+  // An older database is upgraded at the next MANIFEST write (manifest.h),
+  // or before its first record with a blob (Prepare).
+  manifest_outdated_ = manifest_.format_version < kFormatVersion;
   manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;

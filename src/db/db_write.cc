@@ -4,6 +4,7 @@
 // with a single write and a single fdatasync for the group (group commit).
 // Only then are the new versions added to the index and made visible.
 
+#include <algorithm>
 #include <chrono>
 
 #include "codec/record_codec.h"
@@ -51,10 +52,14 @@ Status DBImpl::CheckId(std::string_view id) {
 }
 
 Status DBImpl::MakePut(Component c, std::string_view id, std::string_view data_json,
-                       std::string_view metadata_json, WriteOp* op) {
+                       std::string_view metadata_json, std::string_view blob, WriteOp* op) {
   Status s = CheckId(id);
   if (!s.ok()) return s;
   if (static_cast<uint8_t>(c) >= kNumComponents) return Status::InvalidArgument("bad component");
+  if (blob.size() > kMaxBlobBytes) {
+    return Status::InvalidArgument("the blob is " + std::to_string(blob.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxBlobBytes));
+  }
   if (data_json.size() + metadata_json.size() > 2 * kMaxValueBytes) {
     return Status::InvalidArgument("the record is larger than the limit of " +
                                    std::to_string(kMaxValueBytes) + " bytes");
@@ -76,17 +81,23 @@ Status DBImpl::MakePut(Component c, std::string_view id, std::string_view data_j
   op->component = c;
   op->id.assign(id);
   op->is_delete = false;
+  op->blob.assign(blob);
   return Status::OK();
 }
 
 Status DBImpl::Put(const WriteOptions& wo, Component c, std::string_view id,
                    std::string_view data_json, std::string_view metadata_json) {
+  return PutWithBlob(wo, c, id, data_json, metadata_json, {});
+}
+
+Status DBImpl::PutWithBlob(const WriteOptions& wo, Component c, std::string_view id,
+                           std::string_view data_json, std::string_view metadata_json,
+                           std::string_view blob) {
   WriteBatch batch;
   batch.ops.emplace_back();
-  Status s = MakePut(c, id, data_json, metadata_json, &batch.ops.back());
+  Status s = MakePut(c, id, data_json, metadata_json, blob, &batch.ops.back());
   if (!s.ok()) return s;
-  batch.bytes = kRecordOverheadBytes + batch.ops.back().data.size() +
-                batch.ops.back().metadata.size() + id.size();
+  batch.bytes = batch.ops.back().bytes();
   return Write(wo, &batch, Conditions());
 }
 
@@ -94,8 +105,8 @@ Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) 
   Status s = CheckId(id);
   if (!s.ok()) return s;
   WriteBatch batch;
-  batch.ops.push_back({c, std::string(id), true, "", ""});
-  batch.bytes = kRecordOverheadBytes + id.size();
+  batch.ops.push_back({c, std::string(id), true, "", "", ""});
+  batch.bytes = batch.ops.back().bytes();
   Conditions cond;
   cond.require_exists = true;
   return Write(wo, &batch, cond);
@@ -236,6 +247,14 @@ void DBImpl::GatherWriters(std::unique_lock<std::mutex>* l) {
 Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
                        PendingMap* pending, bool later_batches) {
   const WriteBatch& batch = *w->batch;
+  if (manifest_outdated_ && std::any_of(batch.ops.begin(), batch.ops.end(),
+                                        [](const WriteOp& op) { return !op.blob.empty(); })) {
+    // A blob makes a record of format 2, which a reader of an older
+    // format_version would take for damage: upgrade the MANIFEST first, so
+    // that such a reader refuses the database instead.
+    Status s = InstallManifest(manifest_);
+    if (!s.ok()) return s;
+  }
   // Where each record stands before this batch: an earlier batch of the group
   // (not yet in the index) or the index.
   std::vector<PendingState> current(batch.ops.size());
@@ -283,6 +302,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     r.id = op.id;
     r.data = op.data;
     r.metadata = op.metadata;
+    r.blob = op.blob;
     uint32_t length;
     if (cipher() == nullptr) {
       EncodeRecord(r, frame.BeginRecord());

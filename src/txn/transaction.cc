@@ -23,9 +23,14 @@ class TransactionImpl : public Transaction {
 
   Status Put(Component c, std::string_view id, std::string_view data_json,
              std::string_view metadata_json) override {
+    return PutWithBlob(c, id, data_json, metadata_json, {});
+  }
+
+  Status PutWithBlob(Component c, std::string_view id, std::string_view data_json,
+                     std::string_view metadata_json, std::string_view blob) override {
     if (finished_) return Finished();
     WriteOp op;
-    Status s = DBImpl::MakePut(c, id, data_json, metadata_json, &op);
+    Status s = DBImpl::MakePut(c, id, data_json, metadata_json, blob, &op);
     if (!s.ok()) return s;
     Record(std::move(op));
     return Status::OK();
@@ -39,7 +44,7 @@ class TransactionImpl : public Transaction {
     if (!exists) {
       return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
     }
-    Record(WriteOp{c, std::string(id), true, "", ""});
+    Record(WriteOp{c, std::string(id), true, "", "", ""});
     return Status::OK();
   }
 
@@ -58,6 +63,7 @@ class TransactionImpl : public Transaction {
     record->data_type = c;
     record->data = op->data;
     record->metadata = op->metadata;
+    record->blob = op->blob;
     return Status::OK();
   }
 
@@ -87,7 +93,7 @@ class TransactionImpl : public Transaction {
     batch.ops.reserve(ops_.size());
     for (size_t i : order) {
       WriteOp& op = ops_[i];
-      batch.bytes += kRecordOverheadBytes + op.id.size() + op.data.size() + op.metadata.size();
+      batch.bytes += op.bytes();
       batch.ops.push_back(std::move(op));
     }
     positions_.clear();  // its keys viewed the ids just moved
@@ -119,6 +125,7 @@ class TransactionImpl : public Transaction {
       slot.is_delete = op.is_delete;
       slot.data = std::move(op.data);
       slot.metadata = std::move(op.metadata);
+      slot.blob = std::move(op.blob);
       return;
     }
     ops_.push_back(std::move(op));

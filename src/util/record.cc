@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "spirapi/record.h"
+#include "util/base64.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -41,7 +42,13 @@ std::string StorageRecord::ToJson() const {
   std::snprintf(ts, sizeof(ts), "%.6f", timestamp);
   out += ",\"timestamp\":";
   out += ts;
-  out += ",\"checksum\":\"" + checksum + "\",\"version\":" + std::to_string(version) + "}";
+  out += ",\"checksum\":\"" + checksum + "\",\"version\":" + std::to_string(version);
+  if (!blob.empty()) {
+    out += ",\"blob_base64\":\"";
+    AppendBase64(blob, &out);
+    out += '"';
+  }
+  out += '}';
   return out;
 }
 

@@ -29,7 +29,9 @@ TEST(DeflateCodecTest, RoundTripsAndAppends) {
       std::string stored = "prefix";
       ASSERT_TRUE(DeflateCompress(6, raw, &stored).ok());
       ASSERT_EQ(stored.substr(0, 6), "prefix");  // appended, not assigned
-      if (!random && n >= 65536) EXPECT_LT(stored.size() - 6, raw.size() / 3);
+      if (!random && n >= 65536) {
+        EXPECT_LT(stored.size() - 6, raw.size() / 3);
+      }
       std::string back = "junk";
       ASSERT_TRUE(DeflateDecompress(std::string_view(stored).substr(6), raw.size(), &back).ok());
       EXPECT_EQ(back, raw) << n;

@@ -5,7 +5,8 @@
 //
 // The invariant: K records, spread over two components, are always written
 // together by one transaction with one value (the transaction's number), so
-// any consistent view shows K equal values.
+// any consistent view shows K equal values; each with the blob that belongs
+// to its value.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -82,6 +83,15 @@ class ConcurrencyTest : public ::testing::Test {
   std::unique_ptr<DB> db_;
 };
 
+// The blob written with a slot's value: none for every third value, else
+// bytes made from it (NUL included), so that a reader can tell they match.
+std::string BlobFor(const std::string& value) {
+  if (std::stoull(value) % 3 == 0) return "";
+  std::string blob;
+  for (int i = 0; i < 50; ++i) blob += value + '\0';
+  return blob;
+}
+
 // Reads the K slots at `ro` and checks they hold one value; returns it.
 bool ReadSlots(DB* db, const ReadOptions& ro, std::string* value, std::string* problem) {
   std::string first;
@@ -90,6 +100,10 @@ bool ReadSlots(DB* db, const ReadOptions& ro, std::string* value, std::string* p
     Status s = db->Get(ro, Slots()[i].component, Slots()[i].id, &rec);
     if (!s.ok()) {
       *problem = "Get " + Slots()[i].id + ": " + s.ToString();
+      return false;
+    }
+    if (rec.blob != BlobFor(rec.data)) {
+      *problem = "blob of " + Slots()[i].id + " does not belong to value " + rec.data;
       return false;
     }
     if (i == 0) {
@@ -169,7 +183,7 @@ TEST_F(ConcurrencyTest, TransactionsNeverTearUnderContention) {
         std::vector<Slot> order = Slots();
         std::shuffle(order.begin(), order.end(), rng);
         for (const Slot& slot : order) {
-          s = txn->Put(slot.component, slot.id, value);
+          s = txn->PutWithBlob(slot.component, slot.id, value, "{}", BlobFor(value));
           if (!s.ok()) problems.Add("txn Put: " + s.ToString());
         }
         // Widen the window between snapshot and commit so writers overlap.
@@ -367,13 +381,15 @@ TEST_F(ConcurrencyTest, SnapshotIsStableAcrossFlushAndCompact) {
   options.background_work = false;
   options.max_versions_kept = 1;
   ASSERT_TRUE(DB::Open(options, path(), &db_).ok());
-  for (const Slot& s : Slots()) ASSERT_TRUE(db_->Put(WriteOptions(), s.component, s.id, "1").ok());
-  const Snapshot* snap = db_->GetSnapshot();
-  for (int v = 2; v <= 4; ++v) {
+  auto put_slots = [&](const std::string& value) {
     for (const Slot& s : Slots()) {
-      ASSERT_TRUE(db_->Put(WriteOptions(), s.component, s.id, std::to_string(v)).ok());
+      ASSERT_TRUE(
+          db_->PutWithBlob(WriteOptions(), s.component, s.id, value, "{}", BlobFor(value)).ok());
     }
-  }
+  };
+  ASSERT_NO_FATAL_FAILURE(put_slots("1"));
+  const Snapshot* snap = db_->GetSnapshot();
+  for (int v = 2; v <= 4; ++v) ASSERT_NO_FATAL_FAILURE(put_slots(std::to_string(v)));
   ASSERT_TRUE(db_->Delete(WriteOptions(), Component::kIndex, "k1").ok());
   // Compaction keeps what a live snapshot still needs.
   ASSERT_TRUE(db_->Flush().ok());

@@ -16,9 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "spirapi/record.h"
 #include "support/temp_dir.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "util/base64.h"
 
 #ifndef SPIRAPI_CLI_PATH
 #error "SPIRAPI_CLI_PATH must name the built spirapi binary"
@@ -314,6 +316,83 @@ TEST_F(CliTest, LoadWithOneBadLineChangesNothing) {
     CliResult rb = Run({"load", db_, "sequence", file});
     EXPECT_EQ(rb.exit_code, 2) << bad;
     EXPECT_NE(rb.err.find("line 1"), std::string::npos) << rb.err;
+  }
+  EXPECT_EQ(RunOk({"scan", db_, "sequence"}), "");
+}
+
+// The blob of a get/scan/dump JSON object, decoded; "" when it has none.
+std::string BlobOf(const rapidjson::Document& doc) {
+  if (!doc.IsObject() || !doc.HasMember("blob_base64")) return "";
+  std::string blob;
+  EXPECT_TRUE(DecodeBase64(doc["blob_base64"].GetString(), &blob));
+  EXPECT_FALSE(blob.empty()) << "an empty blob is printed as none";
+  return blob;
+}
+
+TEST_F(CliTest, BlobPutGetDumpLoadRoundTrip) {
+  Init();
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes.push_back(static_cast<char>(i * 37 % 256));
+  bytes += std::string("\0\xff", 2);
+  const std::string blob_file = dir_ + "/digits.bin";
+  WriteFile(blob_file, bytes);
+  WriteFile(dir_ + "/empty.bin", "");
+  RunOk({"put", db_, "sequence", "packed", R"({"digits":9000})", "--blob-file", blob_file});
+  RunOk({"put", db_, "sequence", "plain", "1"});
+  RunOk({"put", db_, "sequence", "empty", "2", "--blob-file", dir_ + "/empty.bin"});
+
+  const std::string got = RunOk({"get", db_, "sequence", "packed"});
+  EXPECT_EQ(BlobOf(ParseJson(got)), bytes);
+  EXPECT_LT(got.find("\"version\""), got.find("\"blob_base64\"")) << "printed last: " << got;
+  EXPECT_EQ(RunOk({"get", db_, "sequence", "plain"}).find("blob"), std::string::npos);
+  EXPECT_EQ(RunOk({"get", db_, "sequence", "empty"}).find("blob"), std::string::npos);
+  const std::vector<std::string> scanned = SplitLines(RunOk({"scan", db_, "sequence"}));
+  ASSERT_EQ(scanned.size(), 3u);
+  EXPECT_EQ(BlobOf(ParseJson(scanned[1])), bytes);  // empty, packed, plain
+
+  // dump writes the blob, load reads it back: a second database dumps the same.
+  const std::string dump = RunOk({"dump", db_, "sequence"});
+  const std::vector<std::string> lines = SplitLines(dump);
+  ASSERT_EQ(lines.size(), 3u) << dump;
+  EXPECT_EQ(BlobOf(ParseJson(lines[1])), bytes);
+  EXPECT_EQ(lines[0].find("blob"), std::string::npos);
+  WriteFile(dir_ + "/dump.jsonl", dump);
+  const std::string db2 = dir_ + "/db2";
+  RunOk({"init", db2});
+  RunOk({"load", db2, "sequence", dir_ + "/dump.jsonl"});
+  EXPECT_EQ(RunOk({"dump", db2, "sequence"}), dump);
+  EXPECT_EQ(BlobOf(ParseJson(RunOk({"get", db2, "sequence", "packed"}))), bytes);
+
+  // Overwritten without --blob-file: the new version has none.
+  RunOk({"put", db_, "sequence", "packed", "3"});
+  EXPECT_EQ(RunOk({"get", db_, "sequence", "packed"}).find("blob"), std::string::npos);
+  EXPECT_EQ(BlobOf(ParseJson(RunOk({"get", db_, "sequence", "packed", "--version", "1"}))),
+            bytes);
+
+  // A missing or oversized blob file is refused and writes nothing.
+  CliResult missing = Run({"put", db_, "cache", "x", "1", "--blob-file", dir_ + "/nope.bin"});
+  EXPECT_EQ(missing.exit_code, 2);
+  ExpectOneErrorLine(missing);
+  WriteFile(dir_ + "/big.bin", std::string(kMaxBlobBytes + 1, 'b'));
+  CliResult big = Run({"put", db_, "cache", "x", "1", "--blob-file", dir_ + "/big.bin"});
+  EXPECT_EQ(big.exit_code, 2);
+  ExpectOneErrorLine(big);
+  EXPECT_NE(big.err.find("limit"), std::string::npos) << big.err;
+  EXPECT_EQ(RunOk({"scan", db_, "cache"}), "");
+}
+
+TEST_F(CliTest, LoadWithBadBase64ChangesNothing) {
+  Init();
+  const std::string file = dir_ + "/bad.jsonl";
+  for (const char* bad : {R"("Zm9v!")", R"("Zm9")", R"("Zh==")", R"("Zm9v Zm9v")", "12"}) {
+    WriteFile(file, std::string("{\"id\":\"a\",\"data\":1,\"blob_base64\":\"AP8=\"}\n") +
+                        "{\"id\":\"b\",\"data\":2,\"blob_base64\":" + bad + "}\n");
+    CliResult r = Run({"load", db_, "sequence", file, "--batch", "1"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find("line 2"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("blob_base64"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("nothing was loaded"), std::string::npos) << r.err;
   }
   EXPECT_EQ(RunOk({"scan", db_, "sequence"}), "");
 }
