@@ -1,0 +1,346 @@
+#include "pi/chudnovsky.h"
+
+#include <gmp.h>
+
+#include <new>
+#include <string>
+
+#include "pi/bbp.h"
+#include "pi/progress.h"
+#include "pi/radix.h"
+
+namespace spirapi::pi {
+
+static_assert(sizeof(mp_limb_t) == sizeof(uint64_t), "BinaryPi stores GMP limbs as 64-bit words");
+
+namespace {
+
+// 1/π = 12 Σ (-1)^k (6k)! (A + Bk) / ((3k)! (k!)^3 C^(3k+3/2)), C = 640320.
+// Term k+1 over term k is -p(k)/q(k) with p(k) = (6k-5)(2k-1)(6k-1) and
+// q(k) = k^3 C^3/24, and π = 426880·sqrt(10005)·Q(0,n)/T(0,n).
+constexpr uint64_t kA = 13591409;
+constexpr uint64_t kB = 545140134;
+constexpr uint64_t kC3Over24 = 10939058860032000;
+// log10(C^3 / 1728): each term adds this many digits.
+constexpr double kDigitsPerTerm = 14.181647462725477;
+
+// Decimal digits computed beyond those asked for, so that the last few
+// (which absorb rounding error) can be dropped. 10^19 still fits a uint64_t.
+constexpr uint64_t kGuardDigits = 19;
+
+int ParallelDepth(int threads) {
+  int depth = 0;
+  while ((2 << depth) <= threads) ++depth;
+  return depth;
+}
+
+Status CheckArguments(uint64_t digits, const PiOptions& options) {
+  if (digits == 0) return Status::InvalidArgument("pi: digit count must be at least 1");
+  if (digits > kMaxPiDigits) {
+    return Status::InvalidArgument("pi: digit count " + std::to_string(digits) +
+                                   " is above the limit of " + std::to_string(kMaxPiDigits));
+  }
+  if (options.threads < 1 || options.threads > 256) {
+    return Status::InvalidArgument("pi: threads must be in [1, 256], not " +
+                                   std::to_string(options.threads));
+  }
+  return Status::OK();
+}
+
+Status CancelledStatus() { return Status::Cancelled("pi: cancelled by the progress callback"); }
+
+struct Pqt {
+  Mpz p, q, t;
+};
+
+// Binary splitting over terms [a, b): P = Π p, Q = Π q, T = Σ of the terms
+// scaled by Q. Work units for progress: one per term per tree level.
+class Series {
+ public:
+  explicit Series(Progress* progress) : progress_(progress) {}
+
+  // P is left unspecified when !need_p (the right edge of the tree never
+  // needs it, which saves the largest P product).
+  void Split(uint64_t a, uint64_t b, bool need_p, int depth, Pqt* out) {
+    if (b - a == 1) {
+      Leaf(a, out);
+      progress_->Add(1);
+      return;
+    }
+    if (b - a >= 256 && progress_->cancelled()) return;
+    const uint64_t m = a + (b - a) / 2;
+    Pqt r;
+    RunBoth(
+        depth > 0, [&] { Split(a, m, true, depth - 1, out); },
+        [&] { Split(m, b, need_p, depth - 1, &r); });
+    // T = Tl·Qr + Pl·Tr, Q = Ql·Qr, P = Pl·Pr; in place, two independent
+    // chains so that a parallel node also combines in parallel.
+    RunBoth(
+        depth > 0,
+        [&] {
+          mpz_mul(r.t.get(), r.t.get(), out->p.get());
+          if (need_p) mpz_mul(out->p.get(), out->p.get(), r.p.get());
+        },
+        [&] {
+          mpz_mul(out->t.get(), out->t.get(), r.q.get());
+          mpz_mul(out->q.get(), out->q.get(), r.q.get());
+        });
+    mpz_add(out->t.get(), out->t.get(), r.t.get());
+    progress_->Add(b - a);
+  }
+
+ private:
+  static void Leaf(uint64_t k, Pqt* out) {
+    if (k == 0) {
+      mpz_set_ui(out->p.get(), 1);
+      mpz_set_ui(out->q.get(), 1);
+      mpz_set_ui(out->t.get(), kA);
+      return;
+    }
+    mpz_set_ui(out->p.get(), (6 * k - 5) * (2 * k - 1));
+    mpz_mul_ui(out->p.get(), out->p.get(), 6 * k - 1);
+    mpz_set_ui(out->q.get(), k * k);
+    mpz_mul_ui(out->q.get(), out->q.get(), k);
+    mpz_mul_ui(out->q.get(), out->q.get(), kC3Over24);
+    mpz_mul_ui(out->t.get(), out->p.get(), kA + kB * k);
+    if (k & 1) mpz_neg(out->t.get(), out->t.get());
+  }
+
+  Progress* progress_;
+};
+
+// Keeps the top `bits` bits of x; returns the number of bits dropped (x was
+// x'·2^dropped plus a remainder).
+uint64_t Truncate(mpz_ptr x, uint64_t bits) {
+  const uint64_t size = mpz_sizeinbase(x, 2);
+  if (size <= bits) return 0;
+  mpz_tdiv_q_2exp(x, x, size - bits);
+  return size - bits;
+}
+
+// x·2^ex + y·2^ey as r·2^e, exactly.
+int64_t AddScaled(mpz_ptr x, int64_t ex, mpz_ptr y, int64_t ey, mpz_ptr r) {
+  const int64_t e = ex < ey ? ex : ey;
+  mpz_mul_2exp(x, x, ex - e);
+  mpz_mul_2exp(y, y, ey - e);
+  mpz_add(r, x, y);
+  return e;
+}
+
+uint64_t FracBitsFor(uint64_t digits) {
+  return DecimalConverter::BitsNeeded(digits + kGuardDigits);
+}
+
+// The body of ComputeBinaryPi. `idle_work`, if set, runs on the second
+// thread while the first does the final division.
+Status ComputeBinary(uint64_t digits, const PiOptions& options,
+                     const std::function<void()>& idle_work, Progress* progress,
+                     BinaryPi* out) {
+  const uint64_t k = FracBitsFor(digits);
+  const uint64_t w = k + 64;  // working precision of the final steps
+  // Enough terms for all k bits, guard bits included.
+  const uint64_t n =
+      static_cast<uint64_t>(static_cast<double>(k) * 0.30102999566398120 / kDigitsPerTerm) + 2;
+  const bool parallel = options.threads >= 2;
+  const int depth = ParallelDepth(options.threads) - 1;
+
+  uint64_t levels = 1;
+  while ((uint64_t{1} << levels) < n) ++levels;
+  progress->BeginStage(0, 0.8, n * (levels + 1));
+
+  // The series in two halves, one per thread; the half on the spawned
+  // thread is lighter (smaller terms) and is followed by the square root,
+  // which does not depend on the series.
+  Series series(progress);
+  Pqt left, right;
+  Mpz sqrt_c;  // floor(sqrt(10005)·2^w)
+  const uint64_t m = n / 2;
+  auto square_root = [&] {
+    mpz_set_ui(sqrt_c.get(), 10005);
+    mpz_mul_2exp(sqrt_c.get(), sqrt_c.get(), 2 * w);
+    mpz_sqrt(sqrt_c.get(), sqrt_c.get());
+  };
+  RunBoth(
+      parallel,
+      [&] {
+        series.Split(0, m, true, depth, &left);
+        if (!progress->cancelled()) square_root();
+      },
+      [&] { series.Split(m, n, false, depth, &right); });
+  if (progress->cancelled()) return CancelledStatus();
+
+  // Top-level combine in floating point: only w bits of Q and T matter.
+  // T = Tl·Qr + Pl·Tr where the second term is smaller by about the
+  // magnitude of the first half's terms, so it needs fewer bits.
+  progress->BeginStage(0.8, 0.9, 4);
+  const uint64_t t1_bits = mpz_sizeinbase(left.t.get(), 2) + mpz_sizeinbase(right.q.get(), 2);
+  const uint64_t t2_bits = mpz_sizeinbase(left.p.get(), 2) + mpz_sizeinbase(right.t.get(), 2);
+  uint64_t w2 = w;
+  if (t2_bits + w < t1_bits + 64) {
+    w2 = 64;
+  } else if (t2_bits < t1_bits) {
+    w2 = w - (t1_bits - t2_bits) + 64;
+  }
+  const int64_t e_ql = Truncate(left.q.get(), w), e_qr = Truncate(right.q.get(), w);
+  const int64_t e_tl = Truncate(left.t.get(), w);
+  const int64_t e_pl = Truncate(left.p.get(), w2), e_tr = Truncate(right.t.get(), w2);
+  Mpz num, t, t1, t2;
+  int64_t e_num = 0, e_t = 0;
+  RunBoth(
+      parallel,
+      [&] {
+        // num = 426880·sqrt(10005)·Q, as num·2^e_num with 2^-w from sqrt_c.
+        mpz_mul(num.get(), left.q.get(), right.q.get());
+        left.q.Release();
+        e_num = e_ql + e_qr + Truncate(num.get(), w) - static_cast<int64_t>(w);
+        mpz_mul(num.get(), num.get(), sqrt_c.get());
+        mpz_mul_ui(num.get(), num.get(), 426880);
+        sqrt_c.Release();
+        progress->Add(2);
+      },
+      [&] {
+        mpz_mul(t1.get(), left.t.get(), right.q.get());
+        left.t.Release();
+        mpz_mul(t2.get(), left.p.get(), right.t.get());
+        left.p.Release();
+        right.t.Release();
+        e_t = AddScaled(t1.get(), e_tl + e_qr, t2.get(), e_pl + e_tr, t.get());
+        t1.Release();
+        t2.Release();
+        e_t += Truncate(t.get(), w);
+        progress->Add(2);
+      });
+  right.q.Release();
+  if (progress->cancelled()) return CancelledStatus();
+
+  // X = num·2^(e_num + k) / (t·2^e_t), rounded down.
+  progress->BeginStage(0.9, 1.0, 1);
+  const int64_t shift = e_num + static_cast<int64_t>(k) - e_t;
+  if (shift >= 0) {
+    mpz_mul_2exp(num.get(), num.get(), shift);
+  } else {
+    mpz_tdiv_q_2exp(num.get(), num.get(), -shift);
+  }
+  Mpz x;
+  RunBoth(
+      parallel && idle_work != nullptr, [&] { if (idle_work) idle_work(); },
+      [&] { mpz_tdiv_q(x.get(), num.get(), t.get()); });
+  num.Release();
+  t.Release();
+
+  out->frac_bits = k;
+  out->words.assign(mpz_limbs_read(x.get()), mpz_limbs_read(x.get()) + mpz_size(x.get()));
+  progress->Set(1.0);
+  return progress->cancelled() ? CancelledStatus() : Status::OK();
+}
+
+// BinaryPiToDecimal with a caller-provided converter for digits+kGuardDigits.
+Status ToDecimal(const BinaryPi& pi, uint64_t digits, const PiOptions& options,
+                 DecimalConverter* converter, Progress* progress, std::string* out) {
+  const uint64_t k = pi.frac_bits;
+  if (k < FracBitsFor(digits) || pi.words.size() * 64 < k + 2) {
+    return Status::InvalidArgument("pi: binary value has " + std::to_string(k) +
+                                   " fraction bits, too few for " + std::to_string(digits) +
+                                   " digits");
+  }
+  mpz_t view;
+  mpz_roinit_n(view, reinterpret_cast<const mp_limb_t*>(pi.words.data()),
+               static_cast<mp_size_t>(pi.words.size()));
+  Mpz f;
+  mpz_tdiv_q_2exp(f.get(), view, k);
+  if (mpz_cmp_ui(f.get(), 3) != 0) return Status::Corruption("pi: integer part is not 3");
+  mpz_tdiv_r_2exp(f.get(), view, k);
+
+  std::string text(digits + kGuardDigits, '0');
+  if (!converter->Convert(f.get(), k, options.threads, progress, text.data())) {
+    return CancelledStatus();
+  }
+  // The converted digits are low by at most MaxErrorUnits() and the binary
+  // value is off by under one unit, so the kept digits are right unless the
+  // guard digits sit that close to a multiple of 10^19.
+  uint64_t guard = 0;
+  for (uint64_t i = digits; i < text.size(); ++i) guard = guard * 10 + (text[i] - '0');
+  const uint64_t margin = converter->MaxErrorUnits() + 2;
+  if (guard < margin || guard > 9'999'999'999'999'999'999ull - margin) {
+    return Status::NotSupported("pi: cannot round the digits before position " +
+                                std::to_string(digits + 1) + " with the guard digits used");
+  }
+  text.resize(digits);
+  out->swap(text);
+  progress->Set(1.0);
+  return Status::OK();
+}
+
+// Maps a sub-task's [0, 1] progress into [begin, end] of the caller's.
+std::function<bool(double)> SubRange(const std::function<bool(double)>& callback, double begin,
+                                     double end) {
+  if (!callback) return nullptr;
+  return [&callback, begin, end](double f) { return callback(begin + (end - begin) * f); };
+}
+
+}  // namespace
+
+int BinaryPi::HexDigit(uint64_t position) const {
+  if (position == 0 || 4 * position > frac_bits) return 0;
+  const uint64_t low = frac_bits - 4 * position;  // lowest bit of the digit
+  int digit = 0;
+  for (int i = 3; i >= 0; --i) {
+    const uint64_t bit = low + i;
+    const uint64_t word = bit / 64 < words.size() ? words[bit / 64] : 0;
+    digit = (digit << 1) | static_cast<int>((word >> (bit % 64)) & 1);
+  }
+  return digit;
+}
+
+Status ComputeBinaryPi(uint64_t digits, const PiOptions& options, BinaryPi* out) {
+  Status s = CheckArguments(digits, options);
+  if (!s.ok()) return s;
+  try {
+    Progress progress(options.progress);
+    return ComputeBinary(digits, options, nullptr, &progress, out);
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("pi: out of memory computing " + std::to_string(digits) + " digits");
+  }
+}
+
+Status BinaryPiToDecimal(const BinaryPi& pi, uint64_t digits, const PiOptions& options,
+                         std::string* out) {
+  Status s = CheckArguments(digits, options);
+  if (!s.ok()) return s;
+  try {
+    Progress progress(options.progress);
+    DecimalConverter converter(digits + kGuardDigits);
+    return ToDecimal(pi, digits, options, &converter, &progress, out);
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("pi: out of memory converting " + std::to_string(digits) + " digits");
+  }
+}
+
+Status ComputePiDigits(uint64_t digits, const PiOptions& options, std::string* out) {
+  Status s = CheckArguments(digits, options);
+  if (!s.ok()) return s;
+  try {
+    // Shares of the run time, measured at 10^7 digits.
+    constexpr double kBinaryEnd = 0.6, kVerifyEnd = 0.65;
+    DecimalConverter converter(digits + kGuardDigits);
+    BinaryPi bin;
+    {
+      auto callback = SubRange(options.progress, 0, kBinaryEnd);
+      Progress progress(callback);
+      s = ComputeBinary(digits, options, [&] { converter.PreparePowers(); }, &progress, &bin);
+      if (!s.ok()) return s;
+    }
+    if (options.verify) {
+      s = VerifyBinaryPi(bin, options.threads);
+      if (!s.ok()) return s;
+      if (options.progress && !options.progress(kVerifyEnd)) return CancelledStatus();
+    }
+    auto callback = SubRange(options.progress, kVerifyEnd, 1.0);
+    Progress progress(callback);
+    return ToDecimal(bin, digits, options, &converter, &progress, out);
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("pi: out of memory computing " + std::to_string(digits) + " digits");
+  }
+}
+
+}  // namespace spirapi::pi
