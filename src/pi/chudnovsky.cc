@@ -1,7 +1,11 @@
 #include "pi/chudnovsky.h"
 
 #include <gmp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <cmath>
 #include <new>
 #include <string>
 
@@ -49,6 +53,16 @@ Status CheckArguments(uint64_t digits, const PiOptions& options) {
 
 Status CancelledStatus() { return Status::Cancelled("pi: cancelled by the progress callback"); }
 
+// Hands memory freed by the previous phase back to the system. glibc keeps
+// freed blocks below its mmap threshold (which grows to 32 MiB) in its
+// arenas; without this, a phase's scratch stays resident through the next
+// one and the peak RSS is well above the live data.
+void ReleaseFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 struct Pqt {
   Mpz p, q, t;
 };
@@ -73,19 +87,27 @@ class Series {
     RunBoth(
         depth > 0, [&] { Split(a, m, true, depth - 1, out); },
         [&] { Split(m, b, need_p, depth - 1, &r); });
-    // T = Tl·Qr + Pl·Tr, Q = Ql·Qr, P = Pl·Pr; in place, two independent
-    // chains so that a parallel node also combines in parallel.
+    // T = Tl·Qr + Pl·Tr, Q = Ql·Qr, P = Pl·Pr, as two chains of about equal
+    // work so that a parallel node also combines in parallel. Operands are
+    // released as soon as they are used: near the top of the tree they are
+    // tens of megabytes each.
+    Mpz p;
     RunBoth(
         depth > 0,
         [&] {
           mpz_mul(r.t.get(), r.t.get(), out->p.get());
-          if (need_p) mpz_mul(out->p.get(), out->p.get(), r.p.get());
+          mpz_mul(out->t.get(), out->t.get(), r.q.get());
         },
         [&] {
-          mpz_mul(out->t.get(), out->t.get(), r.q.get());
+          if (need_p) mpz_mul(p.get(), out->p.get(), r.p.get());
+          r.p.Release();
           mpz_mul(out->q.get(), out->q.get(), r.q.get());
         });
+    out->p = std::move(p);  // swaps: p now holds the old Pl
+    p.Release();
+    r.q.Release();
     mpz_add(out->t.get(), out->t.get(), r.t.get());
+    r.t.Release();
     progress_->Add(b - a);
   }
 
@@ -109,12 +131,13 @@ class Series {
   Progress* progress_;
 };
 
-// Keeps the top `bits` bits of x; returns the number of bits dropped (x was
-// x'·2^dropped plus a remainder).
+// Keeps the top `bits` bits of x and frees the rest of its memory; returns
+// the number of bits dropped (x was x'·2^dropped plus a remainder).
 uint64_t Truncate(mpz_ptr x, uint64_t bits) {
   const uint64_t size = mpz_sizeinbase(x, 2);
   if (size <= bits) return 0;
   mpz_tdiv_q_2exp(x, x, size - bits);
+  mpz_realloc2(x, bits);
   return size - bits;
 }
 
@@ -131,8 +154,33 @@ uint64_t FracBitsFor(uint64_t digits) {
   return DecimalConverter::BitsNeeded(digits + kGuardDigits);
 }
 
+// floor(2^p/sqrt(c)) within a few units, by Newton's iteration for
+// y = 1/sqrt(c): y' = y + y·(1 - c·y²)/2, doubling the precision each step.
+// Costs about two multiplications of p/2 bits per step, and far less
+// scratch memory than mpz_sqrt of a 2p-bit number.
+void InverseSqrt(uint64_t c, uint64_t p, mpz_ptr y) {
+  if (p <= 40) {
+    mpz_set_d(y, std::ldexp(1.0L / std::sqrt(static_cast<long double>(c)), static_cast<int>(p)));
+    return;
+  }
+  const uint64_t h = p / 2 + 16;  // the half-precision step, with guard bits
+  InverseSqrt(c, h, y);
+  // With y = Y/2^h: e = 1 - c·y² = E/2^(2h), and Y' = Y·2^(p-h) + Y·E/2^(3h+1-p).
+  Mpz e;
+  mpz_mul(e.get(), y, y);
+  mpz_mul_ui(e.get(), e.get(), c);
+  Mpz one;
+  mpz_setbit(one.get(), 2 * h);
+  mpz_sub(e.get(), one.get(), e.get());
+  one.Release();
+  mpz_mul(e.get(), e.get(), y);
+  mpz_fdiv_q_2exp(e.get(), e.get(), 3 * h + 1 - p);
+  mpz_mul_2exp(y, y, p - h);
+  mpz_add(y, y, e.get());
+}
+
 // The body of ComputeBinaryPi. `idle_work`, if set, runs on the second
-// thread while the first does the final division.
+// thread during the final division.
 Status ComputeBinary(uint64_t digits, const PiOptions& options,
                      const std::function<void()>& idle_work, Progress* progress,
                      BinaryPi* out) {
@@ -142,91 +190,91 @@ Status ComputeBinary(uint64_t digits, const PiOptions& options,
   const uint64_t n =
       static_cast<uint64_t>(static_cast<double>(k) * 0.30102999566398120 / kDigitsPerTerm) + 2;
   const bool parallel = options.threads >= 2;
-  const int depth = ParallelDepth(options.threads) - 1;
+  const int depth = ParallelDepth(options.threads);
 
   uint64_t levels = 1;
   while ((uint64_t{1} << levels) < n) ++levels;
-  progress->BeginStage(0, 0.8, n * (levels + 1));
+  progress->BeginStage(0, 0.85, n * levels);
 
-  // The series in two halves, one per thread; the half on the spawned
-  // thread is lighter (smaller terms) and is followed by the square root,
-  // which does not depend on the series.
+  // The two halves of the series one after the other, each split among the
+  // threads: running them side by side would double the peak memory of
+  // their top merges.
   Series series(progress);
   Pqt left, right;
-  Mpz sqrt_c;  // floor(sqrt(10005)·2^w)
   const uint64_t m = n / 2;
-  auto square_root = [&] {
-    mpz_set_ui(sqrt_c.get(), 10005);
-    mpz_mul_2exp(sqrt_c.get(), sqrt_c.get(), 2 * w);
-    mpz_sqrt(sqrt_c.get(), sqrt_c.get());
-  };
-  RunBoth(
-      parallel,
-      [&] {
-        series.Split(0, m, true, depth, &left);
-        if (!progress->cancelled()) square_root();
-      },
-      [&] { series.Split(m, n, false, depth, &right); });
+  series.Split(0, m, true, depth, &left);
+  ReleaseFreedMemory();
+  series.Split(m, n, false, depth, &right);
+  ReleaseFreedMemory();
   if (progress->cancelled()) return CancelledStatus();
 
-  // Top-level combine in floating point: only w bits of Q and T matter.
-  // T = Tl·Qr + Pl·Tr where the second term is smaller by about the
-  // magnitude of the first half's terms, so it needs fewer bits.
-  progress->BeginStage(0.8, 0.9, 4);
-  const uint64_t t1_bits = mpz_sizeinbase(left.t.get(), 2) + mpz_sizeinbase(right.q.get(), 2);
-  const uint64_t t2_bits = mpz_sizeinbase(left.p.get(), 2) + mpz_sizeinbase(right.t.get(), 2);
+  // The top merge in floating point, where only w bits matter:
+  //   Q/T = Ql·Qr / (Tl·Qr + Pl·Tr) = Ql / (Tl + Pl·(Tr/Qr)).
+  // Pl·Tr/Qr is smaller than Tl by about the first half's terms, so it needs
+  // only w2 bits; this avoids any product of two w-bit numbers here.
+  progress->BeginStage(0.85, 1.0, 4);
+  const uint64_t tl_bits = mpz_sizeinbase(left.t.get(), 2) + mpz_sizeinbase(right.q.get(), 2);
+  const uint64_t tr_bits = mpz_sizeinbase(left.p.get(), 2) + mpz_sizeinbase(right.t.get(), 2);
   uint64_t w2 = w;
-  if (t2_bits + w < t1_bits + 64) {
+  if (tr_bits + w < tl_bits + 64) {
     w2 = 64;
-  } else if (t2_bits < t1_bits) {
-    w2 = w - (t1_bits - t2_bits) + 64;
+  } else if (tr_bits < tl_bits) {
+    w2 = w - (tl_bits - tr_bits) + 64;
   }
-  const int64_t e_ql = Truncate(left.q.get(), w), e_qr = Truncate(right.q.get(), w);
-  const int64_t e_tl = Truncate(left.t.get(), w);
-  const int64_t e_pl = Truncate(left.p.get(), w2), e_tr = Truncate(right.t.get(), w2);
-  Mpz num, t, t1, t2;
-  int64_t e_num = 0, e_t = 0;
+  const int64_t e_ql = Truncate(left.q.get(), w), e_tl = Truncate(left.t.get(), w);
+  const int64_t e_pl = Truncate(left.p.get(), w2);
+  const int64_t e_tr = Truncate(right.t.get(), w2), e_qr = Truncate(right.q.get(), w2);
+  Mpz root;  // sqrt(10005)·2^(w+16)
+  Mpz& t = left.t;
+  int64_t e_t = 0;
   RunBoth(
       parallel,
       [&] {
-        // num = 426880·sqrt(10005)·Q, as num·2^e_num with 2^-w from sqrt_c.
-        mpz_mul(num.get(), left.q.get(), right.q.get());
-        left.q.Release();
-        e_num = e_ql + e_qr + Truncate(num.get(), w) - static_cast<int64_t>(w);
-        mpz_mul(num.get(), num.get(), sqrt_c.get());
-        mpz_mul_ui(num.get(), num.get(), 426880);
-        sqrt_c.Release();
-        progress->Add(2);
+        InverseSqrt(10005, w + 16, root.get());
+        mpz_mul_ui(root.get(), root.get(), 10005);
+        progress->Add(1);
       },
       [&] {
-        mpz_mul(t1.get(), left.t.get(), right.q.get());
-        left.t.Release();
-        mpz_mul(t2.get(), left.p.get(), right.t.get());
+        Mpz& d = right.t;  // Tr/Qr, to w2 bits
+        const int64_t shift = static_cast<int64_t>(w2 + mpz_sizeinbase(right.q.get(), 2)) -
+                              static_cast<int64_t>(mpz_sizeinbase(d.get(), 2));
+        mpz_mul_2exp(d.get(), d.get(), shift);
+        mpz_tdiv_q(d.get(), d.get(), right.q.get());
+        right.q.Release();
+        mpz_mul(d.get(), d.get(), left.p.get());
         left.p.Release();
-        right.t.Release();
-        e_t = AddScaled(t1.get(), e_tl + e_qr, t2.get(), e_pl + e_tr, t.get());
-        t1.Release();
-        t2.Release();
+        e_t = AddScaled(t.get(), e_tl, d.get(), e_pl + e_tr - e_qr - shift, t.get());
+        d.Release();
         e_t += Truncate(t.get(), w);
-        progress->Add(2);
+        progress->Add(1);
       });
-  right.q.Release();
+  ReleaseFreedMemory();
   if (progress->cancelled()) return CancelledStatus();
 
-  // X = num·2^(e_num + k) / (t·2^e_t), rounded down.
-  progress->BeginStage(0.9, 1.0, 1);
-  const int64_t shift = e_num + static_cast<int64_t>(k) - e_t;
-  if (shift >= 0) {
-    mpz_mul_2exp(num.get(), num.get(), shift);
-  } else {
-    mpz_tdiv_q_2exp(num.get(), num.get(), -shift);
-  }
-  Mpz x;
+  // y = Q/T to w+32 bits, then X = 426880·sqrt(10005)·y·2^k.
+  Mpz& y = left.q;
+  const int64_t y_shift = static_cast<int64_t>(w + 32 + mpz_sizeinbase(t.get(), 2)) -
+                          static_cast<int64_t>(mpz_sizeinbase(y.get(), 2));
   RunBoth(
       parallel && idle_work != nullptr, [&] { if (idle_work) idle_work(); },
-      [&] { mpz_tdiv_q(x.get(), num.get(), t.get()); });
-  num.Release();
-  t.Release();
+      [&] {
+        mpz_mul_2exp(y.get(), y.get(), y_shift);
+        mpz_tdiv_q(y.get(), y.get(), t.get());
+        t.Release();
+        progress->Add(1);
+      });
+  ReleaseFreedMemory();
+  Mpz x;
+  mpz_mul(x.get(), y.get(), root.get());
+  y.Release();
+  root.Release();
+  mpz_mul_ui(x.get(), x.get(), 426880);
+  const int64_t shift = e_ql - y_shift - e_t - static_cast<int64_t>(w + 16 - k);
+  if (shift >= 0) {
+    mpz_mul_2exp(x.get(), x.get(), shift);
+  } else {
+    mpz_fdiv_q_2exp(x.get(), x.get(), -shift);
+  }
 
   out->frac_bits = k;
   out->words.assign(mpz_limbs_read(x.get()), mpz_limbs_read(x.get()) + mpz_size(x.get()));
@@ -251,6 +299,7 @@ Status ToDecimal(const BinaryPi& pi, uint64_t digits, const PiOptions& options,
   if (mpz_cmp_ui(f.get(), 3) != 0) return Status::Corruption("pi: integer part is not 3");
   mpz_tdiv_r_2exp(f.get(), view, k);
 
+  ReleaseFreedMemory();
   std::string text(digits + kGuardDigits, '0');
   if (!converter->Convert(f.get(), k, options.threads, progress, text.data())) {
     return CancelledStatus();
