@@ -12,6 +12,7 @@
 #include "pi/bbp.h"
 #include "pi/progress.h"
 #include "pi/radix.h"
+#include "pi/series.h"
 
 namespace spirapi::pi {
 
@@ -19,13 +20,7 @@ static_assert(sizeof(mp_limb_t) == sizeof(uint64_t), "BinaryPi stores GMP limbs 
 
 namespace {
 
-// 1/π = 12 Σ (-1)^k (6k)! (A + Bk) / ((3k)! (k!)^3 C^(3k+3/2)), C = 640320.
-// Term k+1 over term k is -p(k)/q(k) with p(k) = (6k-5)(2k-1)(6k-1) and
-// q(k) = k^3 C^3/24, and π = 426880·sqrt(10005)·Q(0,n)/T(0,n).
-constexpr uint64_t kA = 13591409;
-constexpr uint64_t kB = 545140134;
-constexpr uint64_t kC3Over24 = 10939058860032000;
-// log10(C^3 / 1728): each term adds this many digits.
+// The series (series.h) gains log10(C^3/1728) digits per term, C = 640320.
 constexpr double kDigitsPerTerm = 14.181647462725477;
 
 // Decimal digits computed beyond those asked for, so that the last few
@@ -62,74 +57,6 @@ void ReleaseFreedMemory() {
   malloc_trim(0);
 #endif
 }
-
-struct Pqt {
-  Mpz p, q, t;
-};
-
-// Binary splitting over terms [a, b): P = Π p, Q = Π q, T = Σ of the terms
-// scaled by Q. Work units for progress: one per term per tree level.
-class Series {
- public:
-  explicit Series(Progress* progress) : progress_(progress) {}
-
-  // P is left unspecified when !need_p (the right edge of the tree never
-  // needs it, which saves the largest P product).
-  void Split(uint64_t a, uint64_t b, bool need_p, int depth, Pqt* out) {
-    if (b - a == 1) {
-      Leaf(a, out);
-      progress_->Add(1);
-      return;
-    }
-    if (b - a >= 256 && progress_->cancelled()) return;
-    const uint64_t m = a + (b - a) / 2;
-    Pqt r;
-    RunBoth(
-        depth > 0, [&] { Split(a, m, true, depth - 1, out); },
-        [&] { Split(m, b, need_p, depth - 1, &r); });
-    // T = Tl·Qr + Pl·Tr, Q = Ql·Qr, P = Pl·Pr, as two chains of about equal
-    // work so that a parallel node also combines in parallel. Operands are
-    // released as soon as they are used: near the top of the tree they are
-    // tens of megabytes each.
-    Mpz p;
-    RunBoth(
-        depth > 0,
-        [&] {
-          mpz_mul(r.t.get(), r.t.get(), out->p.get());
-          mpz_mul(out->t.get(), out->t.get(), r.q.get());
-        },
-        [&] {
-          if (need_p) mpz_mul(p.get(), out->p.get(), r.p.get());
-          r.p.Release();
-          mpz_mul(out->q.get(), out->q.get(), r.q.get());
-        });
-    out->p = std::move(p);  // swaps: p now holds the old Pl
-    p.Release();
-    r.q.Release();
-    mpz_add(out->t.get(), out->t.get(), r.t.get());
-    r.t.Release();
-    progress_->Add(b - a);
-  }
-
- private:
-  static void Leaf(uint64_t k, Pqt* out) {
-    if (k == 0) {
-      mpz_set_ui(out->p.get(), 1);
-      mpz_set_ui(out->q.get(), 1);
-      mpz_set_ui(out->t.get(), kA);
-      return;
-    }
-    mpz_set_ui(out->p.get(), (6 * k - 5) * (2 * k - 1));
-    mpz_mul_ui(out->p.get(), out->p.get(), 6 * k - 1);
-    mpz_set_ui(out->q.get(), k * k);
-    mpz_mul_ui(out->q.get(), out->q.get(), k);
-    mpz_mul_ui(out->q.get(), out->q.get(), kC3Over24);
-    mpz_mul_ui(out->t.get(), out->p.get(), kA + kB * k);
-    if (k & 1) mpz_neg(out->t.get(), out->t.get());
-  }
-
-  Progress* progress_;
-};
 
 // Keeps the top `bits` bits of x and frees the rest of its memory; returns
 // the number of bits dropped (x was x'·2^dropped plus a remainder).
@@ -192,14 +119,12 @@ Status ComputeBinary(uint64_t digits, const PiOptions& options,
   const bool parallel = options.threads >= 2;
   const int depth = ParallelDepth(options.threads);
 
-  uint64_t levels = 1;
-  while ((uint64_t{1} << levels) < n) ++levels;
-  progress->BeginStage(0, 0.85, n * levels);
+  progress->BeginStage(0, 0.85, n * ChudnovskySeries::Levels(n));
 
   // The two halves of the series one after the other, each split among the
   // threads: running them side by side would double the peak memory of
   // their top merges.
-  Series series(progress);
+  ChudnovskySeries series(n, progress);
   Pqt left, right;
   const uint64_t m = n / 2;
   series.Split(0, m, true, depth, &left);
