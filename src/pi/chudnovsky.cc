@@ -190,7 +190,7 @@ Status ComputeBinary(uint64_t digits, const PiOptions& options,
       });
   ReleaseFreedMemory();
   Mpz x;
-  mpz_mul(x.get(), y.get(), root.get());
+  MulParallel(x.get(), y.get(), root.get(), parallel);
   y.Release();
   root.Release();
   mpz_mul_ui(x.get(), x.get(), 426880);

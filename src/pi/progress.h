@@ -13,6 +13,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 namespace spirapi::pi {
 
@@ -117,6 +118,26 @@ void RunBoth(bool parallel, A&& a, B&& b) {
   }
   a();
   b();
+}
+
+// out = a·b, as two half products on two threads when `parallel` and the
+// operands are large (GMP multiplies on one thread). out must not alias a
+// or b.
+inline void MulParallel(mpz_ptr out, mpz_srcptr a, mpz_srcptr b, bool parallel) {
+  constexpr size_t kMinLimbs = 20000;  // below this a thread costs more than it saves
+  if (mpz_size(a) < mpz_size(b)) std::swap(a, b);
+  if (!parallel || mpz_size(b) < kMinLimbs) {
+    mpz_mul(out, a, b);
+    return;
+  }
+  const mp_bitcnt_t split = 64 * (mpz_size(a) / 2);
+  Mpz high, low;
+  mpz_tdiv_q_2exp(high.get(), a, split);
+  mpz_tdiv_r_2exp(low.get(), a, split);
+  RunBoth(
+      true, [&] { mpz_mul(high.get(), high.get(), b); }, [&] { mpz_mul(out, low.get(), b); });
+  mpz_mul_2exp(high.get(), high.get(), split);
+  mpz_add(out, out, high.get());
 }
 
 }  // namespace spirapi::pi

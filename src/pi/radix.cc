@@ -99,7 +99,7 @@ void DecimalConverter::Node(mpz_srcptr f, uint64_t p, uint64_t n, int depth,
   Mpz hi, lo;
   {
     Mpz y;
-    mpz_mul(y.get(), f, pow10_.at(h).get());
+    MulParallel(y.get(), f, pow10_.at(h).get(), depth > 0);
     const bool upper_half = mpz_tstbit(y.get(), p - 1);
     mpz_tdiv_q_2exp(hi.get(), f, p - ph);
     if (!upper_half) {

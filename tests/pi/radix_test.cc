@@ -67,5 +67,22 @@ TEST(RadixTest, ExtremeFractions) {
   }
 }
 
+TEST(RadixTest, MulParallelMatchesMpzMul) {
+  gmp_randstate_t state;
+  gmp_randinit_mt(state);
+  gmp_randseed_ui(state, 9);
+  for (auto [abits, bbits] : {std::pair<int, int>{64 * 45000, 64 * 21000}, {64 * 21000, 64 * 45001},
+                              {5000, 7000}}) {
+    Mpz a, b, want, got;
+    mpz_urandomb(a.get(), state, abits);
+    mpz_urandomb(b.get(), state, bbits);
+    mpz_neg(a.get(), a.get());  // the series multiplies negative T values too
+    mpz_mul(want.get(), a.get(), b.get());
+    MulParallel(got.get(), a.get(), b.get(), true);
+    EXPECT_EQ(mpz_cmp(got.get(), want.get()), 0) << abits << " x " << bbits;
+  }
+  gmp_randclear(state);
+}
+
 }  // namespace
 }  // namespace spirapi::pi
