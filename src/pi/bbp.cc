@@ -4,6 +4,8 @@
 #include <thread>
 #include <vector>
 
+#include "pi/bbp_simd.h"
+
 namespace spirapi::pi {
 
 namespace {
@@ -15,10 +17,17 @@ using u128 = unsigned __int128;
 
 // floor(r·2^128/m), for r < m.
 u128 FracOf(uint64_t r, uint64_t m) {
+#if defined(__x86_64__)
+  // Two hardware 128-by-64 divisions; the quotients fit because r < m.
+  uint64_t hi, lo, rem;
+  __asm__("divq %4" : "=a"(hi), "=d"(rem) : "a"(uint64_t{0}), "d"(r), "rm"(m));
+  __asm__("divq %4" : "=a"(lo), "=d"(rem) : "a"(uint64_t{0}), "d"(rem), "rm"(m));
+#else
   const u128 n = static_cast<u128>(r) << 64;
   const uint64_t hi = static_cast<uint64_t>(n / m);
   const uint64_t rem = static_cast<uint64_t>(n % m);
   const uint64_t lo = static_cast<uint64_t>((static_cast<u128>(rem) << 64) / m);
+#endif
   return (static_cast<u128>(hi) << 64) | lo;
 }
 
@@ -29,7 +38,13 @@ struct Mont {
     uint32_t inv = m;  // right to 3 bits for odd m; each step doubles them
     for (int i = 0; i < 4; ++i) inv *= 2 - m * inv;
     minv = inv;
-    two = static_cast<uint32_t>((uint64_t{2} << 32) % m);
+    // 2R mod m from a floating-point quotient, corrected (no division).
+    const uint64_t two_r = uint64_t{2} << 32;
+    int64_t rem = static_cast<int64_t>(two_r) -
+                  static_cast<int64_t>(static_cast<uint64_t>(8589934592.0 / m) * m);
+    while (rem < 0) rem += m;
+    while (rem >= static_cast<int64_t>(m)) rem -= m;
+    two = static_cast<uint32_t>(rem);
   }
   // t·2^-32 mod m, for t < m·2^32. t and u·m agree in their low 32 bits, so
   // (t - u·m)/2^32 is the difference of the high halves.
@@ -39,8 +54,9 @@ struct Mont {
     const uint32_t uh = static_cast<uint32_t>((static_cast<uint64_t>(u) * m) >> 32);
     return th >= uh ? th - uh : th - uh + m;
   }
-  uint32_t Double(uint32_t x) const {
-    const uint64_t y = uint64_t{2} * x;
+  // 2x mod m if bit is 1, else x; branch-free (exponent bits are random).
+  uint32_t DoubleIf(uint32_t x, uint32_t bit) const {
+    const uint64_t y = static_cast<uint64_t>(x) + (x & (0u - bit));
     return static_cast<uint32_t>(y >= m ? y - m : y);
   }
   uint32_t Half(uint32_t x) const {  // x/2 mod m, m odd
@@ -64,16 +80,11 @@ u128 HeadFast(uint64_t d, uint64_t begin, uint64_t end) {
     int bit = 63 - __builtin_clzll(exp);
     uint32_t x1 = m1.two, x4 = m4.two, x5 = m5.two, x6 = m6.two;
     while (--bit >= 0) {
-      x1 = m1.Reduce(static_cast<uint64_t>(x1) * x1);
-      x4 = m4.Reduce(static_cast<uint64_t>(x4) * x4);
-      x5 = m5.Reduce(static_cast<uint64_t>(x5) * x5);
-      x6 = m6.Reduce(static_cast<uint64_t>(x6) * x6);
-      if ((exp >> bit) & 1) {
-        x1 = m1.Double(x1);
-        x4 = m4.Double(x4);
-        x5 = m5.Double(x5);
-        x6 = m6.Double(x6);
-      }
+      const uint32_t b = static_cast<uint32_t>(exp >> bit) & 1;
+      x1 = m1.DoubleIf(m1.Reduce(static_cast<uint64_t>(x1) * x1), b);
+      x4 = m4.DoubleIf(m4.Reduce(static_cast<uint64_t>(x4) * x4), b);
+      x5 = m5.DoubleIf(m5.Reduce(static_cast<uint64_t>(x5) * x5), b);
+      x6 = m6.DoubleIf(m6.Reduce(static_cast<uint64_t>(x6) * x6), b);
     }
     const uint32_t r1 = m1.Reduce(x1), r5 = m5.Reduce(x5);
     const uint32_t r4 = m4.Half(m4.Half(m4.Reduce(x4))), r6 = m6.Half(m6.Reduce(x6));
@@ -109,7 +120,16 @@ u128 Head(uint64_t d, uint64_t begin, uint64_t end) {
   // HeadFast needs 8k+5 < 2^32.
   constexpr uint64_t kFastEnd = ((uint64_t{1} << 32) - 6) / 8;
   u128 sum = 0;
-  if (begin < kFastEnd) sum += HeadFast(d, begin, end < kFastEnd ? end : kFastEnd);
+  if (begin < kFastEnd) {
+    const uint64_t fast_end = end < kFastEnd ? end : kFastEnd;
+    uint64_t k = begin;
+    if (BbpSimdAvailable()) {
+      const uint64_t simd_end = k + (fast_end - k) / 8 * 8;
+      sum += BbpHeadSimd(d, k, simd_end);
+      k = simd_end;
+    }
+    sum += HeadFast(d, k, fast_end);
+  }
   if (end > kFastEnd) sum += HeadSlow(d, begin > kFastEnd ? begin : kFastEnd, end);
   return sum;
 }
@@ -168,8 +188,8 @@ Status BbpHexDigits(uint64_t position, int count, int threads, std::string* hex)
   }
   const uint64_t d = position - 1;
   const u128 x = FracPiTimes16Pow(d, threads);
-  // Each term is rounded down by under one unit, with weights 4+2+1+1.
-  const u128 error = 8 * static_cast<u128>(d + 32) + 8;
+  // Each term errs by under 2^-98 (BbpHeadSimd) or 8·2^-128 (the rest).
+  const u128 error = static_cast<u128>(d + 32) << 32;
   std::string digits = TopHex(x, count);
   if (TopHex(x - error, count) != digits || TopHex(x + error, count) != digits) {
     return Status::NotSupported("bbp: the digits after hex position " + std::to_string(position) +

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 #include <string>
 
+#include "pi/bbp_simd.h"
 #include "pi/chudnovsky.h"
 
 namespace spirapi::pi {
@@ -49,6 +51,38 @@ TEST(BbpTest, AgreesWithChudnovsky) {
     std::string expected;
     for (uint64_t j = 0; j < 10; ++j) expected.push_back("0123456789ABCDEF"[bin.HexDigit(p + j)]);
     EXPECT_EQ(Bbp(p, 10), expected) << p;
+  }
+}
+
+// The SIMD kernel against exact 128-bit fixed-point arithmetic.
+TEST(BbpTest, SimdKernelMatchesExactSums) {
+  if (!BbpSimdAvailable()) GTEST_SKIP() << "no AVX2/FMA";
+  using u128 = unsigned __int128;
+  auto frac = [](uint64_t r, uint64_t m) {  // floor(r·2^128/m)
+    const u128 n = static_cast<u128>(r) << 64;
+    const u128 lo = (static_cast<u128>(static_cast<uint64_t>(n % m)) << 64) / m;
+    return (static_cast<u128>(static_cast<uint64_t>(n / m)) << 64) | lo;
+  };
+  auto pow2 = [](uint64_t e, uint64_t m) {
+    u128 r = 1 % m, b = 2 % m;
+    for (; e > 0; e >>= 1, b = b * b % m) {
+      if (e & 1) r = r * b % m;
+    }
+    return static_cast<uint64_t>(r);
+  };
+  for (auto [d, begin, end] : {std::tuple<uint64_t, uint64_t, uint64_t>{100, 0, 96},
+                               {1000000, 0, 8},
+                               {1000000, 500000, 500800},
+                               {123456789, 123456000, 123456784}}) {
+    u128 want = 0;
+    for (uint64_t k = begin; k < end; ++k) {
+      const uint64_t e = 4 * (d - k);
+      want += 4 * frac(pow2(e, 8 * k + 1), 8 * k + 1) - 2 * frac(pow2(e, 8 * k + 4), 8 * k + 4) -
+              frac(pow2(e, 8 * k + 5), 8 * k + 5) - frac(pow2(e, 8 * k + 6), 8 * k + 6);
+    }
+    const u128 diff = BbpHeadSimd(d, begin, end) - want;
+    const u128 bound = static_cast<u128>(end - begin + 1) << 30;  // 2^-98 per term
+    EXPECT_TRUE(diff <= bound || 0 - diff <= bound) << d << " [" << begin << ", " << end << ")";
   }
 }
 
