@@ -119,7 +119,7 @@ Status ComputeBinary(uint64_t digits, const PiOptions& options,
   const bool parallel = options.threads >= 2;
   const int depth = ParallelDepth(options.threads);
 
-  progress->BeginStage(0, 0.85, n * ChudnovskySeries::Levels(n));
+  progress->BeginStage(0, 0.8, n * ChudnovskySeries::Levels(n));
 
   // The two halves of the series one after the other, each split among the
   // threads: running them side by side would double the peak memory of
@@ -137,7 +137,7 @@ Status ComputeBinary(uint64_t digits, const PiOptions& options,
   //   Q/T = Ql·Qr / (Tl·Qr + Pl·Tr) = Ql / (Tl + Pl·(Tr/Qr)).
   // Pl·Tr/Qr is smaller than Tl by about the first half's terms, so it needs
   // only w2 bits; this avoids any product of two w-bit numbers here.
-  progress->BeginStage(0.85, 1.0, 4);
+  progress->BeginStage(0.8, 1.0, 4);
   const uint64_t tl_bits = mpz_sizeinbase(left.t.get(), 2) + mpz_sizeinbase(right.q.get(), 2);
   const uint64_t tr_bits = mpz_sizeinbase(left.p.get(), 2) + mpz_sizeinbase(right.t.get(), 2);
   uint64_t w2 = w;
@@ -295,7 +295,7 @@ Status ComputePiDigits(uint64_t digits, const PiOptions& options, std::string* o
   if (!s.ok()) return s;
   try {
     // Shares of the run time, measured at 10^7 digits.
-    constexpr double kBinaryEnd = 0.6, kVerifyEnd = 0.65;
+    constexpr double kBinaryEnd = 0.72, kVerifyEnd = 0.8;
     DecimalConverter converter(digits + kGuardDigits);
     BinaryPi bin;
     {
