@@ -33,7 +33,7 @@ class DecimalConverter {
   // guard margin (Convert accepts more).
   static uint64_t BitsNeeded(uint64_t digits);
 
-  // Builds the powers of ten the conversion uses (about a sixth of its cost).
+  // Builds the powers of ten the conversion uses (a minor part of its cost).
   // Convert calls it if nobody did; callers with an idle core call it early.
   void PreparePowers();
 
