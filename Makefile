@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -43,6 +43,13 @@ bench-quick: build
 
 bench: build
 	$(BUILD)/storage_bench
+
+# π: SpiraPi against MPFR and FLINT/Arb (digits, seconds, peak RSS).
+bench-pi-quick: build
+	$(BUILD)/pi_bench --quick
+
+bench-pi: build
+	$(BUILD)/pi_bench
 
 clean:
 	rm -rf $(BUILD) spirapi-data

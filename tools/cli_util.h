@@ -36,7 +36,8 @@ inline int ExitCodeFor(const Status& s) {
     case Status::Code::kCorruption: return kExitCorruption;
     case Status::Code::kIOError:
     case Status::Code::kBusy:
-    case Status::Code::kConflict: return kExitIoError;
+    case Status::Code::kConflict:
+    case Status::Code::kCancelled: return kExitIoError;
   }
   return kExitIoError;
 }

@@ -25,6 +25,7 @@ class Status {
     kConflict = 5,         // a concurrent transaction wrote the same record
     kBusy = 6,             // another process holds the database lock
     kNotSupported = 7,     // e.g. a database of a newer format version
+    kCancelled = 8,        // the caller asked (e.g. through a callback) to stop
   };
 
   Status() = default;
@@ -39,6 +40,7 @@ class Status {
   static Status Conflict(std::string_view msg) { return Status(Code::kConflict, msg); }
   static Status Busy(std::string_view msg) { return Status(Code::kBusy, msg); }
   static Status NotSupported(std::string_view msg) { return Status(Code::kNotSupported, msg); }
+  static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -48,6 +50,7 @@ class Status {
   bool IsConflict() const { return code_ == Code::kConflict; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsNotSupported() const { return code_ == Code::kNotSupported; }
+  bool IsCancelled() const { return code_ == Code::kCancelled; }
 
   Code code() const { return code_; }
   const std::string& message() const { return message_; }

@@ -13,6 +13,7 @@ std::string Status::ToString() const {
     case Code::kConflict: name = "Conflict"; break;
     case Code::kBusy: name = "Busy"; break;
     case Code::kNotSupported: name = "NotSupported"; break;
+    case Code::kCancelled: name = "Cancelled"; break;
   }
   return std::string(name) + ": " + message_;
 }
