@@ -6,10 +6,10 @@
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
 #include "db/journal_replay.h"
-#include "util/prefetcher.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/segment.h"
+#include "util/prefetcher.h"
 
 namespace spirapi {
 

@@ -1,5 +1,7 @@
 #include "db/journal_replay.h"
 
+#include <algorithm>
+
 #include "codec/record_codec.h"
 
 namespace spirapi {
