@@ -101,7 +101,7 @@ uint64_t* FillPositions(uint64_t first, uint64_t last, uint64_t* out) {
   return out;
 }
 
-spirapi::SpiralWindow RandomWindow(Rng* rng, int64_t ring, int side) {
+spirapi::pi::SpiralWindow RandomWindow(Rng* rng, int64_t ring, int side) {
   // Lower-left corners such that the window lies in the square of the
   // outermost ring; windows on that ring are clipped to N by both methods.
   const uint64_t span = static_cast<uint64_t>(2 * ring + 1 - side + 1);
@@ -110,14 +110,14 @@ spirapi::SpiralWindow RandomWindow(Rng* rng, int64_t ring, int side) {
   return {x0, x0 + side - 1, y0, y0 + side - 1};
 }
 
-Box ToBox(const spirapi::SpiralWindow& w) {
+Box ToBox(const spirapi::pi::SpiralWindow& w) {
   return Box(Point(static_cast<int32_t>(w.x0), static_cast<int32_t>(w.y0)),
              Point(static_cast<int32_t>(w.x1), static_cast<int32_t>(w.y1)));
 }
 
-void IntervalsOf(const spirapi::SpiralWindow& w, uint64_t n,
-                 std::vector<spirapi::PositionInterval>* intervals) {
-  spirapi::Status s = spirapi::SpiralWindowIntervals(w, n, intervals);
+void IntervalsOf(const spirapi::pi::SpiralWindow& w, uint64_t n,
+                 std::vector<spirapi::pi::PositionInterval>* intervals) {
+  spirapi::Status s = spirapi::pi::SpiralWindowIntervals(w, n, intervals);
   if (!s.ok()) Fail("SpiralWindowIntervals: " + s.ToString());
 }
 
@@ -127,24 +127,24 @@ enum class Work { kSumDigits, kMaterialise };
 // window can hold, so neither pays for growing a vector.
 // One pass over the queries; returns the digit sum or the position count
 // over all of them.
-uint64_t IntervalPass(const std::vector<spirapi::SpiralWindow>& queries, const std::string& digits,
+uint64_t IntervalPass(const std::vector<spirapi::pi::SpiralWindow>& queries, const std::string& digits,
                       Work work, uint64_t* buffer) {
-  std::vector<spirapi::PositionInterval> intervals;
+  std::vector<spirapi::pi::PositionInterval> intervals;
   uint64_t checksum = 0;
-  for (const spirapi::SpiralWindow& w : queries) {
+  for (const spirapi::pi::SpiralWindow& w : queries) {
     IntervalsOf(w, digits.size(), &intervals);
     if (work == Work::kSumDigits) {
       // Every run's first line is requested before any is summed, so the
       // cache misses overlap.
-      for (const spirapi::PositionInterval& run : intervals) {
+      for (const spirapi::pi::PositionInterval& run : intervals) {
         __builtin_prefetch(digits.data() + run.first - 1);
       }
-      for (const spirapi::PositionInterval& run : intervals) {
+      for (const spirapi::pi::PositionInterval& run : intervals) {
         checksum += SumDigits(digits.data() + run.first - 1, run.last - run.first + 1);
       }
     } else {
       uint64_t* end = buffer;
-      for (const spirapi::PositionInterval& run : intervals) {
+      for (const spirapi::pi::PositionInterval& run : intervals) {
         end = FillPositions(run.first, run.last, end);
       }
       checksum += static_cast<uint64_t>(end - buffer);
@@ -153,10 +153,10 @@ uint64_t IntervalPass(const std::vector<spirapi::SpiralWindow>& queries, const s
   return checksum;
 }
 
-uint64_t RTreePass(const std::vector<spirapi::SpiralWindow>& queries, const std::string& digits,
+uint64_t RTreePass(const std::vector<spirapi::pi::SpiralWindow>& queries, const std::string& digits,
                    const RTree& tree, Work work, uint64_t* buffer) {
   uint64_t checksum = 0;
-  for (const spirapi::SpiralWindow& w : queries) {
+  for (const spirapi::pi::SpiralWindow& w : queries) {
     if (work == Work::kSumDigits) {
       uint64_t sum = 0;
       tree.query(bgi::intersects(ToBox(w)), boost::make_function_output_iterator(
@@ -196,8 +196,8 @@ void MeasureRound(const Pass& pass, size_t queries, double min_seconds, Rate* be
 }
 
 // Both methods' positions for w, sorted, must be equal.
-void Verify(const spirapi::SpiralWindow& w, uint64_t n, const RTree& tree) {
-  std::vector<spirapi::PositionInterval> intervals;
+void Verify(const spirapi::pi::SpiralWindow& w, uint64_t n, const RTree& tree) {
+  std::vector<spirapi::pi::PositionInterval> intervals;
   IntervalsOf(w, n, &intervals);
   std::vector<uint64_t> from_intervals;
   for (const auto& run : intervals) {
@@ -238,7 +238,7 @@ Config ParseArgs(int argc, char** argv) {
 int Main(int argc, char** argv) {
   const Config config = ParseArgs(argc, argv);
   const uint64_t n = config.positions;
-  const int64_t ring = spirapi::SpiralRingOf(n);
+  const int64_t ring = spirapi::pi::SpiralRingOf(n);
   Rng rng(config.seed);
 
   std::fprintf(stderr, "generating %s digits\n", FormatCount(static_cast<double>(n)).c_str());
@@ -254,7 +254,7 @@ int Main(int argc, char** argv) {
   std::vector<Entry> entries;
   entries.reserve(n);
   for (uint64_t p = 1; p <= n; ++p) {
-    const spirapi::SpiralCell c = spirapi::SpiralCellOf(p);
+    const spirapi::pi::SpiralCell c = spirapi::pi::SpiralCellOf(p);
     entries.emplace_back(Point(static_cast<int32_t>(c.x), static_cast<int32_t>(c.y)),
                          static_cast<uint32_t>(p));
   }
@@ -285,11 +285,11 @@ int Main(int argc, char** argv) {
   std::string misses;  // rows under the 20x target
   for (const auto& [side, count] : config.sides_and_queries) {
     std::unique_ptr<uint64_t[]> buffer(new uint64_t[static_cast<size_t>(side) * side]);
-    std::vector<spirapi::SpiralWindow> queries;
+    std::vector<spirapi::pi::SpiralWindow> queries;
     for (int i = 0; i < count; ++i) queries.push_back(RandomWindow(&rng, ring, side));
     std::fprintf(stderr, "side %d: verifying %d queries\n", side, config.verified_queries);
     uint64_t interval_count = 0;
-    std::vector<spirapi::PositionInterval> intervals;
+    std::vector<spirapi::pi::PositionInterval> intervals;
     for (int i = 0; i < count; ++i) {
       if (i < config.verified_queries) Verify(queries[i], n, tree);
       IntervalsOf(queries[i], n, &intervals);

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-namespace spirapi {
+namespace spirapi::pi {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -354,4 +354,4 @@ Status ComputeUniquenessScore(std::string_view digits, uint64_t position,
   return Status::OK();
 }
 
-}  // namespace spirapi
+}  // namespace spirapi::pi

@@ -25,7 +25,7 @@
 
 #include "spirapi/status.h"
 
-namespace spirapi {
+namespace spirapi::pi {
 
 // OK if every character is '0'..'9', else InvalidArgument naming the offset
 // and the character of the first one that is not.
@@ -129,6 +129,6 @@ Status ComputeUniquenessScore(std::string_view digits, uint64_t position,
 std::string MathematicalPropertiesJson(const DigitDistribution& distribution,
                                        const PatternAnalysis& patterns);
 
-}  // namespace spirapi
+}  // namespace spirapi::pi
 
 #endif  // SPIRAPI_PI_DIGIT_ANALYSIS_H_

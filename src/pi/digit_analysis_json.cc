@@ -7,7 +7,7 @@
 
 #include "pi/digit_analysis.h"
 
-namespace spirapi {
+namespace spirapi::pi {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -114,4 +114,4 @@ std::string MathematicalPropertiesJson(const DigitDistribution& distribution,
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-}  // namespace spirapi
+}  // namespace spirapi::pi

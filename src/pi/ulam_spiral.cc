@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-namespace spirapi {
+namespace spirapi::pi {
 namespace {
 
 // The first position of ring r >= 1, less one: the odd square (2r-1)².
@@ -222,4 +222,4 @@ Status SpiralDiscIntervals(SpiralCell centre, int64_t radius, uint64_t max_posit
   return Status::OK();
 }
 
-}  // namespace spirapi
+}  // namespace spirapi::pi

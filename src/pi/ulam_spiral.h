@@ -35,7 +35,7 @@
 
 #include "spirapi/status.h"
 
-namespace spirapi {
+namespace spirapi::pi {
 
 inline constexpr int64_t kMaxSpiralRing = (int64_t{1} << 31) - 1;
 inline constexpr uint64_t kMaxSpiralPosition =
@@ -95,6 +95,6 @@ Status SpiralWindowIntervals(const SpiralWindow& window, uint64_t max_position,
 Status SpiralDiscIntervals(SpiralCell centre, int64_t radius, uint64_t max_position,
                            std::vector<PositionInterval>* out);
 
-}  // namespace spirapi
+}  // namespace spirapi::pi
 
 #endif  // SPIRAPI_PI_ULAM_SPIRAL_H_

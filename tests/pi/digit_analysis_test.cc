@@ -14,7 +14,7 @@
 #include <random>
 #include <string>
 
-namespace spirapi {
+namespace spirapi::pi {
 namespace {
 
 // The first 1,000 decimals of π (after "3.").
@@ -484,4 +484,4 @@ TEST(DigitAnalysisTest, JsonHasTheSpecShape) {
 // Not a check: run with --gtest_also_run_disabled_tests to print how long the
 // analyses take on 10^7 random digits (the figure quoted in reviews).
 }  // namespace
-}  // namespace spirapi
+}  // namespace spirapi::pi

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace spirapi {
+namespace spirapi::pi {
 namespace {
 
 TEST(UlamSpiralTest, FirstTwentyFiveCells) {
@@ -257,4 +257,4 @@ TEST(UlamSpiralTest, DiscEdgeCases) {
 }
 
 }  // namespace
-}  // namespace spirapi
+}  // namespace spirapi::pi
