@@ -179,7 +179,9 @@ class DBImpl : public DB {
   // Reads (db_read.cc).
   // A record's plaintext bytes, either in a cached block or read directly.
   struct RecordBytes {
-    BlockCache::Block block;  // keeps the cached block alive
+    // Keeps the cached block alive. Also an input of ReadBytes: a caller that
+    // already found the block in the cache sets it, saving a second lookup.
+    BlockCache::Block block;
     std::string owned;
     std::string_view bytes;
     bool verified = false;    // checksum checked when the block was loaded

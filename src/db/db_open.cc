@@ -405,12 +405,14 @@ Status DBImpl::ApplyJournal(const JournalReplay& replay, bool is_last) {
   for (Component c : kAllComponents) {
     ComponentIndex& idx = index(c);
     std::unique_lock<std::shared_mutex> l(idx.mu);
-    // Two-stage prefetch: the id bytes far ahead, the hash slots of an id
-    // whose bytes are (by then) in cache nearer ahead.
+    // Two-stage prefetch, for this component's ids only (one pass per
+    // component): the id bytes far ahead, the hash slots of an id whose bytes
+    // are (by then) in cache nearer ahead.
     const std::vector<JournalReplay::Version>& versions = replay.versions;
+    auto ours = [&](size_t i) { return i < versions.size() && versions[i].component == c; };
     for (size_t i = 0; i < versions.size(); ++i) {
-      if (i + 16 < versions.size()) __builtin_prefetch(versions[i + 16].id.data());
-      if (i + 8 < versions.size() && versions[i + 8].component == c) idx.Prefetch(versions[i + 8].id);
+      if (ours(i + 16)) __builtin_prefetch(versions[i + 16].id.data());
+      if (ours(i + 8)) idx.Prefetch(versions[i + 8].id);
       const JournalReplay::Version& v = versions[i];
       if (v.component != c) continue;
       if (v.ref.corrupt()) {
