@@ -347,6 +347,23 @@ TEST_F(SegmentTest, IncompressibleBlockIsStoredPlain) {
   EXPECT_EQ(written[0].block_length, kBlockHeaderSize + 4 + random_record.size());
 }
 
+TEST_F(SegmentTest, LargeBlocksAreSampledBeforeCompression) {
+  // A large block of random bytes is stored as is without compressing it
+  // whole; a large block of text is still compressed.
+  std::string noise(512 * 1024, '\0');
+  std::mt19937 rng(10);
+  for (char& c : noise) c = static_cast<char>(rng());
+  std::string text;
+  while (text.size() < noise.size()) {
+    text += "{\"digits\":\"3.1415926535\",\"n\":" + std::to_string(text.size() % 977) + "}";
+  }
+  std::vector<Input> inputs = {{"noise", 1, 1, 0, noise}, {"text", 2, 1, 0, text}};
+  const std::vector<SegmentEntry> written = Write("sampled.seg", inputs, 6, nullptr, 64 * 1024);
+  EXPECT_EQ(Contents()[written[0].block_offset + 4], 0) << "codec byte";
+  EXPECT_EQ(Contents()[written[1].block_offset + 4], static_cast<char>(kCodecLzma));
+  EXPECT_LT(written[1].block_length, text.size() / 4);
+}
+
 TEST_F(SegmentTest, EmptySegmentHasOnlyFooterAndTrailer) {
   const std::vector<SegmentEntry> written = Write("empty.seg", {}, 1, nullptr, 4096);
   EXPECT_TRUE(written.empty());
