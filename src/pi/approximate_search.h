@@ -16,14 +16,18 @@
 // window comes twice.
 //
 // Crossover. When the lookups and candidates of the best plan would cost
-// more than reading every window (the counts are taken from the index, so
-// a text that is not random is handled too), the digits are scanned instead,
-// comparing 16 or 32 digits at a time (SSE2). The costs, measured on 10^8
-// digits of π on the project's 2-core VM: ~1.2 µs per lookup of a piece
-// longer than the index's bucket prefix (two binary searches), ~0.2 µs for a
-// shorter one, ~0.1 µs per candidate verified, ~0.6 ns per window scanned.
-// The scan therefore wins once candidates pass about N/150, e.g. for
-// patterns of 8 digits or fewer with d = 3 in 10^8 digits.
+// more than reading every window (the candidates are counted in the index
+// before any is verified, so a text that is not random is handled too), the
+// digits are scanned instead, comparing 16 or 32 digits at a time (SSE2).
+// The model's costs, measured on 10^8 digits of π on the project's 2-core
+// VM: ~0.8 µs per lookup of a piece longer than the index's bucket prefix
+// (two binary searches), ~0.2 µs for a shorter one, ~30 ns per candidate
+// verified (prefetched; more when most candidates are matches to sort),
+// ~1.5 ns per window scanned. In 10^8 digits that puts the crossover at
+// about 5 million candidates: with d = 3 the scan is taken for patterns of
+// 5 digits or fewer (every 12th window matches), 6 digits is even (170 ms
+// either way for all 1.6 million matches), and from 7 digits the filter
+// wins (41 ms against 132 ms); with d = 2 the filter wins from 5 digits.
 //
 // Thread safety: pure functions of their inputs.
 

@@ -40,6 +40,7 @@ Status MultiPatternMatcher::Build(const std::vector<std::string>& patterns,
       m.pattern_node_.push_back(node);
     }
     const size_t nodes = m.depth_.size();
+    m.max_depth_ = *std::max_element(m.depth_.begin(), m.depth_.end());
     m.output_.assign(nodes, -1);
     for (uint32_t node : m.pattern_node_) m.output_[node] = static_cast<int32_t>(node);
 
@@ -76,6 +77,10 @@ Status MultiPatternMatcher::Scan(std::string_view digits, const MultiPatternOpti
                                  std::vector<PatternOccurrences>* out) const {
   Status s = ValidateDecimalDigits(digits);
   if (!s.ok()) return Status::InvalidArgument("multi_pattern: " + s.message());
+  if (pattern_node_.empty()) {
+    out->clear();
+    return Status::OK();
+  }
   try {
     // Per state: visits and the end offset of the first visit, side by side
     // so that a step touches one cache line.
@@ -89,20 +94,45 @@ Status MultiPatternMatcher::Scan(std::string_view digits, const MultiPatternOpti
     const auto* d = reinterpret_cast<const unsigned char*>(digits.data());
     const uint32_t* next = next_.data();
     uint32_t state = 0;
-    if (options.max_offsets == 0 || nodes == 1) {
-      for (uint64_t i = 0; i < digits.size(); ++i) {
+    auto visit = [&visits](uint32_t s, uint64_t i) {
+      Visits& v = visits[s];
+      ++v.count;
+      if (i < v.first_end) v.first_end = i;
+    };
+    const uint64_t n = digits.size();
+    if (options.max_offsets == 0) {
+      // Each step of one run waits for the load of the step before; four
+      // runs over the four quarters of the text, interleaved, let the CPU
+      // overlap those loads (about twice as fast). A run starts from the root
+      // max_depth - 1 digits before its quarter without recording: a state
+      // is at most max_depth digits long, so by the quarter's first digit it
+      // is the state a run from the start would be in.
+      constexpr int kLanes = 4;
+      const uint64_t quarter = n / kLanes;
+      uint32_t lane[kLanes] = {};
+      for (int j = 1; j < kLanes; ++j) {
+        const uint64_t begin = j * quarter;
+        for (uint64_t i = begin - std::min<uint64_t>(begin, max_depth_ - 1); i < begin; ++i) {
+          lane[j] = next[10 * size_t{lane[j]} + (d[i] - '0')];
+        }
+      }
+      for (uint64_t t = 0; t < quarter; ++t) {
+        for (int j = 0; j < kLanes; ++j) {
+          const uint64_t i = j * quarter + t;
+          lane[j] = next[10 * size_t{lane[j]} + (d[i] - '0')];
+          visit(lane[j], i);
+        }
+      }
+      state = lane[kLanes - 1];
+      for (uint64_t i = kLanes * quarter; i < n; ++i) {
         state = next[10 * size_t{state} + (d[i] - '0')];
-        Visits& v = visits[state];
-        ++v.count;
-        if (v.first_end == UINT64_MAX) v.first_end = i;
+        visit(state, i);
       }
     } else {
       node_offsets.resize(nodes);
-      for (uint64_t i = 0; i < digits.size(); ++i) {
+      for (uint64_t i = 0; i < n; ++i) {
         state = next[10 * size_t{state} + (d[i] - '0')];
-        Visits& v = visits[state];
-        ++v.count;
-        if (v.first_end == UINT64_MAX) v.first_end = i;
+        visit(state, i);
         for (int32_t p = output_[state]; p >= 0; p = output_link_[p]) {
           std::vector<uint64_t>& list = node_offsets[p];
           if (list.size() < options.max_offsets) list.push_back(i + 1 - depth_[p]);

@@ -76,6 +76,7 @@ class MultiPatternMatcher {
   std::vector<int32_t> output_;
   std::vector<int32_t> output_link_;
   std::vector<uint32_t> depth_;         // digits from the root
+  uint32_t max_depth_ = 0;              // the longest pattern
   std::vector<uint32_t> pattern_node_;  // the node where pattern i ends
 };
 

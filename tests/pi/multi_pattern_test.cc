@@ -91,6 +91,18 @@ TEST(MultiPatternTest, PiDigitsEdges) {
   ExpectMatchesNaive(patterns, pi, 0);
 }
 
+// The pass runs over the quarters of the text interleaved: matches across
+// the quarters' boundaries, at every text length.
+TEST(MultiPatternTest, EveryShortTextLength) {
+  std::mt19937_64 rng(4);
+  for (size_t n = 0; n <= 200; ++n) {
+    const std::string text = RandomDigits(&rng, n, 2);
+    ExpectMatchesNaive({"0", "00", "01", "1101", "0000000", "10101010101"}, text, 0);
+    ExpectMatchesNaive({"0", "00", "01", "1101", "0000000", "10101010101"}, text, 2);
+    ExpectMatchesNaive({std::string(std::min<size_t>(n / 2 + 1, 64), '0')}, std::string(n, '0'), 0);
+  }
+}
+
 TEST(MultiPatternTest, EmptyInputs) {
   ExpectMatchesNaive({}, "123", 5);
   ExpectMatchesNaive({"1", "12"}, "", 5);
