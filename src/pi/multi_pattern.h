@@ -17,9 +17,12 @@
 //
 // Memory: 40 bytes per trie node for the table, 16 more per node during a
 // pass; a trie has at most 1 + the total length of the patterns nodes.
-// Speed: the table of 100 patterns fits the L1/L2 caches and a pass reads a
-// digit in about 1.5 ns; tens of thousands of patterns spill to L3 and slow
-// it by two to three times.
+// Speed (10^8 digits of π, the project's 2-core VM, one thread): with 100
+// patterns the table fits the L1/L2 caches and a pass takes about 1.4 ns a
+// digit, 40 times faster than 100 string_view::find scans; 10,000 patterns
+// (47,000 nodes) spill to L3 and take about 5 ns a digit. Without offsets
+// the pass runs four interleaved automaton runs over the quarters of the
+// text, which doubles its speed.
 //
 // Thread safety: a built matcher is immutable; concurrent Scans are safe.
 

@@ -10,18 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "pi/chudnovsky.h"
+#include "pi/search_test_util.h"
 
 namespace spirapi::pi {
 namespace {
 
 using Method = ApproximateSearchOptions::Method;
-
-std::string RandomDigits(std::mt19937_64* rng, size_t n, int alphabet = 10) {
-  std::string s(n, '0');
-  for (char& c : s) c = static_cast<char>('0' + (*rng)() % alphabet);
-  return s;
-}
 
 std::vector<ApproximateMatch> BruteForce(std::string_view text, std::string_view pattern, int d) {
   std::vector<ApproximateMatch> out;
@@ -101,8 +95,7 @@ TEST(ApproximateSearchTest, SkewedTextWithManyRepeats) {
 }
 
 TEST(ApproximateSearchTest, PiDigits) {
-  std::string pi;
-  ASSERT_TRUE(ComputePiDigits(100'000, PiOptions(), &pi).ok());
+  const std::string& pi = PiDigits100k();
   PatternIndex index;
   ASSERT_TRUE(PatternIndex::Build(pi, &index).ok());
   std::mt19937_64 rng(3);

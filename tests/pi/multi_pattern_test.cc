@@ -10,16 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "pi/chudnovsky.h"
+#include "pi/search_test_util.h"
 
 namespace spirapi::pi {
 namespace {
-
-std::string RandomDigits(std::mt19937_64* rng, size_t n, int alphabet = 10) {
-  std::string s(n, '0');
-  for (char& c : s) c = static_cast<char>('0' + (*rng)() % alphabet);
-  return s;
-}
 
 void ExpectMatchesNaive(const std::vector<std::string>& patterns, std::string_view text,
                         uint64_t max_offsets) {
@@ -32,11 +26,7 @@ void ExpectMatchesNaive(const std::vector<std::string>& patterns, std::string_vi
   ASSERT_TRUE(matcher.Scan(text, options, &got).ok());
   ASSERT_EQ(got.size(), patterns.size());
   for (size_t i = 0; i < patterns.size(); ++i) {
-    std::vector<uint64_t> want;
-    for (size_t pos = text.find(patterns[i]); pos != std::string_view::npos;
-         pos = text.find(patterns[i], pos + 1)) {
-      want.push_back(pos);
-    }
+    std::vector<uint64_t> want = NaiveLocate(text, patterns[i]);
     ASSERT_EQ(got[i].count, want.size()) << patterns[i];
     ASSERT_EQ(got[i].found(), !want.empty());
     if (!want.empty()) {
@@ -81,8 +71,7 @@ TEST(MultiPatternTest, RandomPatternSets) {
 }
 
 TEST(MultiPatternTest, PiDigitsEdges) {
-  std::string pi;
-  ASSERT_TRUE(ComputePiDigits(100'000, PiOptions(), &pi).ok());
+  const std::string& pi = PiDigits100k();
   std::vector<std::string> patterns = {"14159", "999999", pi.substr(0, 1), pi.substr(pi.size() - 1),
                                        pi.substr(pi.size() - 20), pi.substr(0, 64)};
   std::mt19937_64 rng(3);

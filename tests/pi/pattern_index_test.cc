@@ -11,29 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "pi/chudnovsky.h"
+#include "pi/search_test_util.h"
 #include "util/coding.h"
 #include "util/hash.h"
 
 namespace spirapi::pi {
 namespace {
-
-// Digits drawn from '0' .. '0' + alphabet - 1: a small alphabet gives long
-// repeats and many occurrences.
-std::string RandomDigits(std::mt19937_64* rng, size_t n, int alphabet = 10) {
-  std::string s(n, '0');
-  for (char& c : s) c = static_cast<char>('0' + (*rng)() % alphabet);
-  return s;
-}
-
-std::vector<uint64_t> NaiveLocate(std::string_view text, std::string_view pattern) {
-  std::vector<uint64_t> out;
-  for (size_t pos = text.find(pattern); pos != std::string_view::npos;
-       pos = text.find(pattern, pos + 1)) {
-    out.push_back(pos);
-  }
-  return out;
-}
 
 // Checks Count, First, Locate (whole and one page) and Find for `pattern`.
 void ExpectMatchesNaive(const PatternIndex& index, std::string_view text,
@@ -144,8 +127,7 @@ TEST(PatternIndexTest, RandomDigitsAroundTheBucketLength) {
 }
 
 TEST(PatternIndexTest, PiDigits) {
-  std::string pi;
-  ASSERT_TRUE(ComputePiDigits(100'000, PiOptions(), &pi).ok());
+  const std::string& pi = PiDigits100k();
   ASSERT_EQ(pi.substr(0, 10), "1415926535");
   PatternIndex index;
   ASSERT_TRUE(PatternIndex::Build(pi, &index).ok());
