@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -50,6 +50,16 @@ bench-pi-quick: build
 
 bench-pi: build
 	$(BUILD)/pi_bench
+
+# π pattern search: the suffix-array index, approximate and multi-pattern
+# search against plain scans on 10^8 digits of π (10^6 with -quick). The
+# digits are cached in PI_DIGITS_FILE; computing them takes about 70 s.
+PI_DIGITS_FILE ?= /tmp/pi1e8.txt
+bench-pi-search-quick: build
+	$(BUILD)/pi_search_bench --quick
+
+bench-pi-search: build
+	$(BUILD)/pi_search_bench --digits-file $(PI_DIGITS_FILE)
 
 clean:
 	rm -rf $(BUILD) spirapi-data

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev libdeflate-dev
           rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev
+          libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
           libboost-dev libmpfr-dev libflint-dev libflint-arb-dev)  # the last four: bench/ only
 missing=()
 for p in "${packages[@]}"; do
