@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: create a database, store records in several components in one
 # transaction (examples/quickstart.cc), load more with the CLI, read them back,
-# verify, and print statistics.
+# compute and search π, verify, and print statistics.
 set -euo pipefail
 cli=${1:?usage: demo.sh BUILD_DIR DB_DIR}/spirapi
 quickstart=${1}/quickstart
@@ -24,6 +24,12 @@ echo "== read back"
 "$cli" get "$db" sequence pi-seq-2
 "$cli" get "$db" schema user_profile
 "$cli" scan "$db" sequence --prefix pi-seq-
+echo "== π: compute 100,000 digits (BBP-checked), read, search, spiral, ids"
+"$cli" pi compute "$db" --digits 100000 --verify --id pi-1e5
+"$cli" pi get "$db" pi-1e5 --from 91 --count 10
+"$cli" pi search "$db" pi-1e5 999999
+"$cli" pi spiral "$db" pi-1e5 --x 0 --y 0 --radius 3
+"$cli" pi ids "$db" --count 3
 echo "== verify"
 "$cli" verify "$db"
 echo "== stats"

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "CLI/CLI.hpp"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "spirapi/status.h"
@@ -146,6 +147,23 @@ class ProgressBar {
   int last_percent_ = -1;
   bool drawn_ = false;
 };
+
+// CLI11 converts integers with strtoull(s, 0), which reads "010" as octal and
+// "-1" as 2^64-1. This transform accepts decimal digits only and strips
+// leading zeros before the conversion.
+inline CLI::Validator DecimalNumber() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        if (input.empty() || input.find_first_not_of("0123456789") != std::string::npos) {
+          return "expected a non-negative decimal integer, got '" + input + "'";
+        }
+        const size_t first_nonzero = input.find_first_not_of('0');
+        input = first_nonzero == std::string::npos ? "0" : input.substr(first_nonzero);
+        if (input.size() > 18) return "number too large: " + input;
+        return std::string();
+      },
+      "", "DecimalNumber");
+}
 
 }  // namespace spirapi::cli
 

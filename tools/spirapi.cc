@@ -24,6 +24,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_load.h"
+#include "cli_pi.h"
 #include "cli_util.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -544,22 +545,6 @@ int RunCompact(const Args& args) {
 // ---------------------------------------------------------------------------
 // Command line
 
-// CLI11 converts integers with strtoull(s, 0), which reads "010" as octal and
-// "-1" as 2^64-1. This transform accepts decimal digits only and strips
-// leading zeros before the conversion.
-CLI::Validator DecimalNumber() {
-  return CLI::Validator(
-      [](std::string& input) -> std::string {
-        if (input.empty() || input.find_first_not_of("0123456789") != std::string::npos) {
-          return "expected a non-negative decimal integer, got '" + input + "'";
-        }
-        const size_t first_nonzero = input.find_first_not_of('0');
-        input = first_nonzero == std::string::npos ? "0" : input.substr(first_nonzero);
-        if (input.size() > 18) return "number too large: " + input;
-        return std::string();
-      },
-      "", "DecimalNumber");
-}
 
 int Main(int argc, char** argv) {
   Args args;
@@ -654,6 +639,9 @@ int Main(int argc, char** argv) {
   CLI::App* compact = app.add_subcommand("compact", "Rewrite segments without dead records");
   add_db(compact);
 
+  PiCommands pi;
+  pi.Add(&app, add_db);
+
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
              "\n\nRun 'spirapi COMMAND --help' for the options of one command.");
@@ -679,9 +667,13 @@ int Main(int argc, char** argv) {
   }
 
   args.passphrase_file_given = false;
-  for (CLI::App* cmd : app.get_subcommands()) {
-    if (cmd->get_option("--passphrase-file")->count() > 0) args.passphrase_file_given = true;
-  }
+  // Commands are one or two levels deep ("pi compute").
+  const std::function<void(CLI::App*)> note_passphrase_file = [&](CLI::App* cmd) {
+    const CLI::Option* opt = cmd->get_option_no_throw("--passphrase-file");
+    if (opt != nullptr && opt->count() > 0) args.passphrase_file_given = true;
+    for (CLI::App* sub : cmd->get_subcommands()) note_passphrase_file(sub);
+  };
+  for (CLI::App* cmd : app.get_subcommands()) note_passphrase_file(cmd);
   args.compression_level_given = level_opt->count() > 0;
   args.max_file_size_given = size_opt->count() > 0;
   args.json_given = json_opt->count() > 0;
@@ -699,6 +691,7 @@ int Main(int argc, char** argv) {
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);
   else if (compact->parsed()) rc = RunCompact(args);
+  else if (pi.parsed()) rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
 
   // Output is buffered: a full disk or closed pipe shows up only here.
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

@@ -537,5 +537,77 @@ TEST_F(CliTest, Encryption) {
   EXPECT_EQ(Run({"stats", plain}, "", {pass_env}).exit_code, 2);
 }
 
+TEST_F(CliTest, PiComputeGetSearchStats) {
+  Init();
+  const std::string out =
+      RunOk({"pi", "compute", db_, "--digits", "2000", "--verify", "--id", "p"});
+  EXPECT_NE(out.find("stored 'p': 2000 digits"), std::string::npos) << out;
+  EXPECT_NE(out.find("verified"), std::string::npos) << out;
+  EXPECT_EQ(RunOk({"pi", "get", db_, "p", "--from", "91", "--count", "10"}), "3421170679\n");
+  rapidjson::Document found = ParseJson(RunOk({"pi", "search", db_, "p", "3421170679"}));
+  EXPECT_EQ(found["count"].GetUint64(), 1u);
+  EXPECT_EQ(found["first"].GetUint64(), 91u);
+  // "14" occurs several times; --all lists every position after the summary.
+  std::vector<std::string> lines = SplitLines(RunOk({"pi", "search", db_, "p", "14", "--all"}));
+  rapidjson::Document summary = ParseJson(lines.at(0));
+  EXPECT_EQ(lines.size(), summary["count"].GetUint64() + 1);
+  EXPECT_EQ(lines.at(1), "1");
+  lines = SplitLines(RunOk({"pi", "search", db_, "p", "3421170670", "--max-mismatches", "1",
+                            "--all"}));
+  EXPECT_EQ(lines.at(1), "91\t1");
+  rapidjson::Document stats = ParseJson(RunOk({"pi", "stats", db_, "p", "--json"}));
+  EXPECT_EQ(stats["precision"].GetUint64(), 2000u);
+  EXPECT_STREQ(stats["algorithm"].GetString(), "chudnovsky");
+  EXPECT_TRUE(stats["mathematical_properties"]["digit_distribution"].IsObject());
+  EXPECT_NE(RunOk({"pi", "stats", db_, "p"}).find("uniqueness score"), std::string::npos);
+  EXPECT_NE(RunOk({"pi", "list", db_, "--algorithm", "chudnovsky"}).find("\"id\":\"p\""),
+            std::string::npos);
+  EXPECT_EQ(RunOk({"pi", "spiral", db_, "p", "--x", "1", "--y", "0"}),
+            "(1, 0) position 2 digit 4\n");
+  // The disc of radius 1 around the origin: positions 1 (centre), 2 (right),
+  // 4 (up), 6 (left) and 8 (down) of 3.141592653...
+  EXPECT_EQ(RunOk({"pi", "spiral", db_, "p", "--x", "0", "--y", "0", "--radius", "1"}),
+            "  5\n2 1 4\n  5\n");
+}
+
+TEST_F(CliTest, PiIds) {
+  Init();
+  std::vector<std::string> ids = SplitLines(RunOk({"pi", "ids", db_, "--count", "3"}));
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[0], "141592653589-1");
+  std::vector<std::string> more = SplitLines(RunOk({"pi", "ids", db_, "--count", "2"}));
+  ASSERT_EQ(more.size(), 2u);
+  EXPECT_EQ(std::find(ids.begin(), ids.end(), more[0]), ids.end());  // a new position
+  rapidjson::Document resolved = ParseJson(RunOk({"pi", "resolve", db_, ids[2]}));
+  EXPECT_EQ(resolved["position"].GetUint64(), 3u);
+  EXPECT_EQ(resolved["x"].GetInt64(), 1);
+  EXPECT_EQ(resolved["y"].GetInt64(), 1);
+}
+
+TEST_F(CliTest, PiBadInputExitsTwo) {
+  Init();
+  RunOk({"pi", "compute", db_, "--digits", "100", "--id", "p"});
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"pi", "search", db_, "p", "12a"},
+           {"pi", "search", db_, "p", "1234", "--max-mismatches", "4"},
+           {"pi", "search", db_, "nope", "12"},
+           {"pi", "get", db_, "nope"},
+           {"pi", "get", db_, "p", "--from", "95", "--count", "10"},
+           {"pi", "compute", db_, "--digits", "0"},
+           {"pi", "compute", db_, "--digits", "-5"},
+           {"pi", "compute", db_, "--digits", "10", "--id", "bad/id"},
+           {"pi", "stats", db_, "nope"},
+           {"pi", "spiral", db_, "p", "--x", "50", "--y", "50"},
+           {"pi", "ids", db_, "--count", "0"},
+           {"pi", "resolve", db_, "1234-5"},
+       }) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_EQ(r.out, "") << Join(args);
+  }
+  EXPECT_EQ(RunOk({"pi", "get", db_, "p", "--from", "91", "--count", "10"}), "3421170679\n");
+}
+
 }  // namespace
 }  // namespace spirapi
