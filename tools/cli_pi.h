@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,7 +54,10 @@ class PiCommands {
     search_ = pi_->add_subcommand("search", "Find a digit string in a stored sequence");
     add_db(search_);
     search_->add_option("ID", id_, "Sequence id")->required();
-    search_->add_option("PATTERN", pattern_, "1..64 digits")->required();
+    search_->add_option("PATTERN", pattern_, "1..64 digits");
+    search_->add_option("--patterns-file", patterns_file_,
+                        "Many patterns, one per line, in one pass: one JSON line each")
+        ->check(CLI::ExistingFile);
     search_->add_flag("--all", all_, "Print every match's position, one per line");
     search_->add_option("--max-mismatches", mismatches_,
                         "Also windows differing in up to D digits (0..3)")
@@ -149,6 +153,8 @@ class PiCommands {
   }
 
   int Search(PiStore* store) {
+    if (!patterns_file_.empty()) return SearchMany(store);
+    if (pattern_.empty()) return Fail(kExitUsage, "give a PATTERN or --patterns-file");
     PatternQuery query;
     query.max_mismatches = static_cast<int>(std::min<uint64_t>(mismatches_, 1000));
     query.limit = all_ ? kPage : 1;
@@ -174,6 +180,31 @@ class PiCommands {
       s = store->FindPattern(id_, pattern_, query, &result);
       if (!s.ok()) return Failed("pi search", s);
     }
+  }
+
+  int SearchMany(PiStore* store) {
+    if (!pattern_.empty() || all_ || mismatches_ > 0) {
+      return Fail(kExitUsage, "--patterns-file takes no PATTERN, --all or --max-mismatches");
+    }
+    std::ifstream in(patterns_file_);
+    std::vector<std::string> patterns;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) patterns.push_back(line);
+    }
+    if (in.bad()) return Fail(kExitIoError, "cannot read '" + patterns_file_ + "'");
+    std::vector<PatternResult> results;
+    Status s = store->FindPatterns(id_, patterns, 1, &results);
+    if (!s.ok()) return Failed("pi search", s);
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      const PatternResult& r = results[i];
+      const std::string line =
+          "{\"pattern\":" + JsonQuote(patterns[i]) + ",\"count\":" + std::to_string(r.total) +
+          ",\"first\":" +
+          (r.matches.empty() ? std::string("null") : std::to_string(r.matches[0].position)) + "}";
+      if (!WriteLine(line)) return kExitIoError;
+    }
+    return kExitOk;
   }
 
   int Stats(PiStore* store) {
@@ -286,6 +317,7 @@ class PiCommands {
 
   std::string id_;
   std::string pattern_;
+  std::string patterns_file_;
   uint64_t digits_ = 0;
   uint64_t from_ = 1;
   uint64_t count_ = 100;

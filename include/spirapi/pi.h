@@ -191,6 +191,14 @@ class PiStore {
   virtual Status FindPattern(std::string_view id, std::string_view pattern,
                              const PatternQuery& query, PatternResult* result) = 0;
 
+  // Many exact patterns in one pass over the sequence's digits (no index
+  // needed): (*results)[i] is patterns[i]'s total and its first
+  // `max_positions` matches (at least the first is always returned when there
+  // is one). Errors: NotFound, InvalidArgument (no patterns, more than
+  // 100,000, or a bad one, named by its index).
+  virtual Status FindPatterns(std::string_view id, const std::vector<std::string>& patterns,
+                              uint64_t max_positions, std::vector<PatternResult>* results) = 0;
+
   // Appends `count` new identifiers to *ids, each the `digits_per_id` digits
   // of π starting at a position taken from a persisted counter, followed by
   // '-' and that position: "14159265358-1", "41592653589-2", ... A position

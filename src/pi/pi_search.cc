@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "pi/approximate_search.h"
+#include "pi/multi_pattern.h"
 #include "pi/pi_store_impl.h"
 #include "pi/ulam_spiral.h"
 
@@ -220,6 +221,47 @@ Status PiStoreImpl::FindPattern(std::string_view id, std::string_view pattern,
   if (!s.ok()) return s;
   for (size_t i = query.skip; i < matches.size(); ++i) {
     result->matches.push_back(PatternMatch{matches[i].offset + 1, matches[i].mismatches});
+  }
+  return Status::OK();
+}
+
+Status PiStoreImpl::FindPatterns(std::string_view id, const std::vector<std::string>& patterns,
+                                 uint64_t max_positions, std::vector<PatternResult>* results) {
+  results->clear();
+  if (patterns.empty()) return Status::InvalidArgument("no patterns given");
+  MultiPatternMatcher matcher;
+  Status s = MultiPatternMatcher::Build(patterns, &matcher);
+  if (!s.ok()) return s;
+  // The digits of the sequence searched last are in memory already.
+  std::shared_ptr<const LoadedSequence> loaded;
+  SequenceRecord record;
+  s = ReadRecord(id, &record);
+  if (!s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> lock(loaded_mu_);
+    if (loaded_ != nullptr && loaded_->id == id &&
+        loaded_->digits_sha256 == record.info.digits_sha256) {
+      loaded = loaded_;
+    }
+  }
+  std::string read;
+  if (loaded == nullptr) {
+    s = ReadRecordDigits(record, 1, record.info.precision, &read);
+    if (!s.ok()) return s;
+  }
+  MultiPatternOptions options;
+  options.max_offsets = max_positions;
+  std::vector<PatternOccurrences> found;
+  s = matcher.Scan(loaded != nullptr ? std::string_view(loaded->digits) : read, options, &found);
+  if (!s.ok()) return s;
+  results->resize(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    PatternResult& r = (*results)[i];
+    r.total = found[i].count;
+    if (found[i].offsets.empty() && found[i].found()) {
+      r.matches.push_back(PatternMatch{found[i].first + 1, 0});
+    }
+    for (uint64_t offset : found[i].offsets) r.matches.push_back(PatternMatch{offset + 1, 0});
   }
   return Status::OK();
 }

@@ -42,6 +42,8 @@ class PiStoreImpl : public PiStore {
   Status BuildPatternIndex(std::string_view id) override;
   Status FindPattern(std::string_view id, std::string_view pattern, const PatternQuery& query,
                      PatternResult* result) override;
+  Status FindPatterns(std::string_view id, const std::vector<std::string>& patterns,
+                      uint64_t max_positions, std::vector<PatternResult>* results) override;
   Status NewIds(uint64_t count, int digits_per_id, std::vector<std::string>* ids) override;
   Status ResolveId(std::string_view id, PiIdInfo* info) override;
 

@@ -336,6 +336,34 @@ TEST_F(PiStoreTest, PatternSearchAgreesWithAScan) {
   EXPECT_TRUE(store_->FindPattern("nope", "1", PatternQuery(), &result).IsNotFound());
 }
 
+TEST_F(PiStoreTest, ManyPatternsInOnePass) {
+  const std::string digits = RandomDigits(100000, 12);
+  SequenceInfo info;
+  ASSERT_TRUE(store_->StoreSequence("mp", digits, StoreOptions(), &info).ok());
+  std::vector<std::string> patterns = {"1", "12", "123", "1234", "999", "99", "0000000000"};
+  std::mt19937_64 rng(13);
+  for (int i = 0; i < 50; ++i) patterns.push_back(digits.substr(rng() % 99990, 1 + rng() % 8));
+  for (int pass = 0; pass < 2; ++pass) {  // read from the chunks, then from memory
+    std::vector<PatternResult> results;
+    ASSERT_TRUE(store_->FindPatterns("mp", patterns, 5, &results).ok());
+    ASSERT_EQ(results.size(), patterns.size());
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      const std::vector<uint64_t> expected = NaiveMatches(digits, patterns[i], 0);
+      ASSERT_EQ(results[i].total, expected.size()) << patterns[i];
+      ASSERT_EQ(results[i].matches.size(), std::min<size_t>(5, expected.size()));
+      for (size_t k = 0; k < results[i].matches.size(); ++k) {
+        EXPECT_EQ(results[i].matches[k].position, expected[k]);
+      }
+    }
+    PatternResult warm;
+    ASSERT_TRUE(store_->FindPattern("mp", "1", PatternQuery(), &warm).ok());
+  }
+  std::vector<PatternResult> results;
+  EXPECT_TRUE(store_->FindPatterns("mp", {}, 1, &results).IsInvalidArgument());
+  EXPECT_TRUE(store_->FindPatterns("mp", {"12", "1x"}, 1, &results).IsInvalidArgument());
+  EXPECT_TRUE(store_->FindPatterns("none", {"12"}, 1, &results).IsNotFound());
+}
+
 TEST_F(PiStoreTest, StoringAgainMakesTheIndexFollow) {
   SequenceInfo info;
   ASSERT_TRUE(store_->StoreSequence("f", "1234512345", StoreOptions(), &info).ok());

@@ -555,6 +555,11 @@ TEST_F(CliTest, PiComputeGetSearchStats) {
   lines = SplitLines(RunOk({"pi", "search", db_, "p", "3421170670", "--max-mismatches", "1",
                             "--all"}));
   EXPECT_EQ(lines.at(1), "91\t1");
+  WriteFile(dir_ + "/patterns", "3421170679\n14\n00000000\n");
+  lines = SplitLines(RunOk({"pi", "search", db_, "p", "--patterns-file", dir_ + "/patterns"}));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], R"({"pattern":"3421170679","count":1,"first":91})");
+  EXPECT_EQ(lines[2], R"({"pattern":"00000000","count":0,"first":null})");
   rapidjson::Document stats = ParseJson(RunOk({"pi", "stats", db_, "p", "--json"}));
   EXPECT_EQ(stats["precision"].GetUint64(), 2000u);
   EXPECT_STREQ(stats["algorithm"].GetString(), "chudnovsky");
@@ -589,6 +594,7 @@ TEST_F(CliTest, PiBadInputExitsTwo) {
   RunOk({"pi", "compute", db_, "--digits", "100", "--id", "p"});
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"pi", "search", db_, "p", "12a"},
+           {"pi", "search", db_, "p"},
            {"pi", "search", db_, "p", "1234", "--max-mismatches", "4"},
            {"pi", "search", db_, "nope", "12"},
            {"pi", "get", db_, "nope"},
