@@ -121,6 +121,33 @@ int main(int argc, char** argv) {
   Row("ReadDigits, 100 digits at random, median / p99",
       FormatLatency(Percentile(&samples, 0.5)) + " / " + FormatLatency(Percentile(&samples, 0.99)));
 
+  // Pattern search through the store: build and store the index, then load
+  // it as a new process would (a fresh PiStore), then query.
+  Stopwatch build;
+  Check(store->BuildPatternIndex("pi"), "BuildPatternIndex");
+  Row("BuildPatternIndex (build + store, durable)", FormatFixed(build.Seconds(), 3) + " s");
+  Check(db->Flush(), "Flush");
+  Check(db->GetStats(&stats), "GetStats");
+  const uint64_t index_bytes = stats.components[static_cast<int>(Component::kIndex)].segment_bytes;
+  Row("INDEX component on disk", FormatBytes(static_cast<double>(index_bytes)) + " = " +
+                                     FormatFixed(static_cast<double>(index_bytes) / digits, 3) +
+                                     " bytes/digit");
+  Check(PiStore::Open(db.get(), &store), "PiStore::Open");
+  PatternResult found;
+  Stopwatch load;
+  Check(store->FindPattern("pi", "999999", PatternQuery(), &found), "FindPattern");
+  Row("first FindPattern of a fresh PiStore (loads digits + index)",
+      FormatFixed(load.Seconds(), 3) + " s");
+  samples.clear();
+  for (int i = 0; i < 20000; ++i) {
+    const std::string pattern = std::to_string(rng.Uniform(1'000'000'000));
+    const uint64_t t0 = NowNanos();
+    Check(store->FindPattern("pi", pattern, PatternQuery(), &found), "FindPattern");
+    samples.push_back(NowNanos() - t0);
+  }
+  Row("FindPattern, exact, up to 9 digits, median / p99",
+      FormatLatency(Percentile(&samples, 0.5)) + " / " + FormatLatency(Percentile(&samples, 0.99)));
+
   // Identifiers: the first call computes the source digits; measure after it.
   std::vector<std::string> ids;
   Check(store->NewIds(1, 12, &ids), "NewIds");

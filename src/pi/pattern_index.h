@@ -11,12 +11,12 @@
 //   ...
 //   s = PatternIndex::Open(std::move(bytes), digits, &index);  // no copy
 //
-// Serialized layout (bytes()): little-endian throughout, 4-byte aligned.
+// Serialized layout (bytes()): little-endian throughout.
 //
 //   offset  size  field
 //   0       8     magic "SPPIDX\r\n" (53 50 50 49 44 58 0d 0a)
 //   8       4     format version, 1
-//   12      4     bytes per suffix-array entry, 4
+//   12      4     w, bits per suffix-array entry: max(1, bit_width(N - 1))
 //   16      8     N, the number of digits indexed
 //   24      4     k, the digits of the bucket prefixes, 1..kMaxBucketDigits
 //   28      4     CRC-32 (gzip polynomial) of the N digit characters
@@ -25,13 +25,17 @@
 //   40      4(10^k + 1)  bucket table: entry v (0 <= v < 10^k) is the number
 //                 of suffixes lexicographically smaller than the k-digit
 //                 string of v (leading zeros kept); entry 10^k is N
-//   then    4N    suffix array: entry i is the 0-based offset of the i-th
-//                 smallest suffix of the digits
+//   then    ceil(N·w / 8)  suffix array, one little-endian bit stream: entry
+//                 i, the 0-based offset of the i-th smallest suffix of the
+//                 digits, is bits [i·w, (i+1)·w)
+//   then    8     zero bytes, so that any entry is one 8-byte load
 //
 // A suffix shorter than k digits (the last k - 1) sorts before every string
-// it is a prefix of, as usual. Size: 40 + 4(10^k + 1) + 4N bytes; k is
-// chosen so that the table is at most 1/16 of the suffix array (k = 6 at
-// 10^8 digits: 4.04 bytes per digit).
+// it is a prefix of, as usual. Size: 48 + 4(10^k + 1) + ceil(N·w / 8)
+// bytes; k is chosen so that the table is at most 1/16 of N 4-byte entries
+// (10^8 digits: k = 6, w = 27, 3.42 bytes per digit). Packing the entries
+// to w bits leaves nothing for a general-purpose compressor to find, so the
+// database stores the index without spending LZMA time on it.
 //
 // Patterns are 1..kMaxPatternDigits characters '0'..'9'. A query with a
 // pattern that ValidatePattern rejects matches nothing (Count 0, First
@@ -81,7 +85,7 @@ class PatternIndex {
   PatternIndex() = default;
   PatternIndex(PatternIndex&&) = default;
   PatternIndex& operator=(PatternIndex&&) = default;
-  // Copying would duplicate 4 bytes per digit; move instead.
+  // Copying would duplicate the whole suffix array; move instead.
   PatternIndex(const PatternIndex&) = delete;
   PatternIndex& operator=(const PatternIndex&) = delete;
 
@@ -137,13 +141,15 @@ class PatternIndex {
   // Compares the suffix at `offset` with `pattern`: < 0, 0 if the pattern is
   // a prefix of the suffix, > 0.
   int CompareSuffix(uint64_t offset, std::string_view pattern) const;
-  void InitLayout(int k);  // sets k_ and the offsets that follow from it
+  void InitLayout(int k, uint64_t n);  // sets k_, sa_bits_ and the offsets
 
   std::string bytes_;
   std::string_view digits_;
   int k_ = 1;
   uint64_t buckets_offset_ = 0;  // byte offset of the bucket table in bytes_
   uint64_t sa_offset_ = 0;       // byte offset of the suffix array in bytes_
+  uint32_t sa_bits_ = 1;         // w
+  uint64_t sa_mask_ = 1;         // 2^w - 1
 };
 
 }  // namespace spirapi::pi

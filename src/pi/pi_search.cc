@@ -135,26 +135,36 @@ Status PiStoreImpl::StoreIndex(const LoadedSequence& loaded) {
   return txn->Commit();
 }
 
+std::shared_ptr<const LoadedSequence> PiStoreImpl::Loaded(std::string_view id,
+                                                          const StorageRecord& stored) {
+  std::lock_guard<std::mutex> lock(loaded_mu_);
+  if (loaded_ != nullptr && loaded_->id == id && loaded_->description_checksum == stored.checksum) {
+    return loaded_;
+  }
+  return nullptr;
+}
+
 Status PiStoreImpl::Load(std::string_view id, bool rebuild,
                          std::shared_ptr<const LoadedSequence>* out) {
-  SequenceRecord record;
-  Status s = ReadRecord(id, &record);
+  // Comparing the description's checksum, not decoding it, keeps a search of
+  // the sequence in memory at a few microseconds.
+  StorageRecord stored;
+  Status s = GetDescription(id, &stored);
   if (!s.ok()) return s;
   if (!rebuild) {
-    std::lock_guard<std::mutex> lock(loaded_mu_);
-    if (loaded_ != nullptr && loaded_->id == id &&
-        loaded_->digits_sha256 == record.info.digits_sha256) {
-      *out = loaded_;
-      return Status::OK();
-    }
+    *out = Loaded(id, stored);
+    if (*out != nullptr) return Status::OK();
   }
+  SequenceRecord record;
+  s = DecodeDescription(stored, id, &record);
+  if (!s.ok()) return s;
   auto loaded = std::make_shared<LoadedSequence>();
   loaded->id = std::string(id);
   loaded->digits_sha256 = record.info.digits_sha256;
+  loaded->description_checksum = stored.checksum;
   s = ReadRecordDigits(record, 1, record.info.precision, &loaded->digits);
   if (!s.ok()) return s;
 
-  StorageRecord stored;
   IndexDescription description;
   s = db_->Get(ReadOptions(), Component::kIndex, PatternIndexKey(id), &stored);
   if (s.ok()) s = DecodeIndexDescription(stored.data, &description);
@@ -233,20 +243,15 @@ Status PiStoreImpl::FindPatterns(std::string_view id, const std::vector<std::str
   Status s = MultiPatternMatcher::Build(patterns, &matcher);
   if (!s.ok()) return s;
   // The digits of the sequence searched last are in memory already.
-  std::shared_ptr<const LoadedSequence> loaded;
-  SequenceRecord record;
-  s = ReadRecord(id, &record);
+  StorageRecord stored;
+  s = GetDescription(id, &stored);
   if (!s.ok()) return s;
-  {
-    std::lock_guard<std::mutex> lock(loaded_mu_);
-    if (loaded_ != nullptr && loaded_->id == id &&
-        loaded_->digits_sha256 == record.info.digits_sha256) {
-      loaded = loaded_;
-    }
-  }
+  std::shared_ptr<const LoadedSequence> loaded = Loaded(id, stored);
   std::string read;
   if (loaded == nullptr) {
-    s = ReadRecordDigits(record, 1, record.info.precision, &read);
+    SequenceRecord record;
+    s = DecodeDescription(stored, id, &record);
+    if (s.ok()) s = ReadRecordDigits(record, 1, record.info.precision, &read);
     if (!s.ok()) return s;
   }
   MultiPatternOptions options;

@@ -166,18 +166,27 @@ Status PiStoreImpl::StoreSequence(std::string_view id, std::string_view digits,
   return RetrieveSequence(id, info);
 }
 
-Status PiStoreImpl::ReadRecord(std::string_view id, SequenceRecord* record) {
+Status PiStoreImpl::GetDescription(std::string_view id, StorageRecord* stored) {
   Status s = ValidateSequenceId(id);
   if (!s.ok()) return s;
-  StorageRecord stored;
-  s = db_->Get(ReadOptions(), Component::kSequence, SequenceKey(id), &stored);
+  s = db_->Get(ReadOptions(), Component::kSequence, SequenceKey(id), stored);
   if (s.IsNotFound()) return Status::NotFound("no sequence '" + std::string(id) + "'");
-  if (!s.ok()) return s;
-  s = DecodeSequenceRecord(stored.data, record);
+  return s;
+}
+
+Status PiStoreImpl::DecodeDescription(const StorageRecord& stored, std::string_view id,
+                                      SequenceRecord* record) {
+  Status s = DecodeSequenceRecord(stored.data, record);
   if (!s.ok()) return Status::Corruption("sequence '" + std::string(id) + "': " + s.message());
   record->info.id = std::string(id);
   record->info.stored_at = stored.timestamp;
   return Status::OK();
+}
+
+Status PiStoreImpl::ReadRecord(std::string_view id, SequenceRecord* record) {
+  StorageRecord stored;
+  Status s = GetDescription(id, &stored);
+  return s.ok() ? DecodeDescription(stored, id, record) : s;
 }
 
 Status PiStoreImpl::RetrieveSequence(std::string_view id, SequenceInfo* info) {

@@ -19,7 +19,8 @@ namespace spirapi::pi {
 // A sequence's digits and pattern index, held in memory between searches.
 struct LoadedSequence {
   std::string id;
-  std::string digits_sha256;  // which stored version the digits are
+  std::string digits_sha256;
+  std::string description_checksum;  // of the description record loaded
   std::string digits;
   PatternIndex index;
 };
@@ -48,8 +49,16 @@ class PiStoreImpl : public PiStore {
   Status ResolveId(std::string_view id, PiIdInfo* info) override;
 
  private:
-  // The description record of id, with its commit time in info.stored_at.
+  // The description record of id, with its commit time in info.stored_at:
+  // GetDescription reads it (NotFound naming the id), DecodeDescription
+  // decodes it, ReadRecord does both.
+  Status GetDescription(std::string_view id, StorageRecord* stored);
+  static Status DecodeDescription(const StorageRecord& stored, std::string_view id,
+                                  SequenceRecord* record);
   Status ReadRecord(std::string_view id, SequenceRecord* record);
+  // The sequence in memory if `stored` is the description it was loaded
+  // from, else null.
+  std::shared_ptr<const LoadedSequence> Loaded(std::string_view id, const StorageRecord& stored);
   // Digits [first, first + count) of a sequence whose description is known.
   Status ReadRecordDigits(const SequenceRecord& record, uint64_t first, uint64_t count,
                           std::string* digits);

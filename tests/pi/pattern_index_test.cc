@@ -238,19 +238,37 @@ TEST(PatternIndexTest, SerializedLayoutAndRoundTrip) {
   PatternIndex index;
   ASSERT_TRUE(PatternIndex::Build(text, options, &index).ok());
   const std::string& b = index.bytes();
-  ASSERT_EQ(b.size(), 40 + 4 * 1001 + 4 * text.size());
+  // 20,000 offsets need w = 15 bits; then 8 zero bytes of padding.
+  const size_t sa_offset = 40 + 4 * 1001;
+  ASSERT_EQ(b.size(), sa_offset + (15 * text.size() + 7) / 8 + 8);
   EXPECT_EQ(b.substr(0, 8), "SPPIDX\r\n");
   EXPECT_EQ(DecodeFixed32(b.data() + 8), 1u);
-  EXPECT_EQ(DecodeFixed32(b.data() + 12), 4u);
+  EXPECT_EQ(DecodeFixed32(b.data() + 12), 15u);
   EXPECT_EQ(DecodeFixed64(b.data() + 16), text.size());
   EXPECT_EQ(DecodeFixed32(b.data() + 24), 3u);
   EXPECT_EQ(DecodeFixed32(b.data() + 28), Crc32(text));
   EXPECT_EQ(DecodeFixed32(b.data() + 40 + 4 * 1000), text.size());
-  // Suffix-array entries are the sorted suffixes.
-  for (uint64_t i = 1; i < text.size(); i += 97) {
-    const uint32_t a = DecodeFixed32(b.data() + 40 + 4 * 1001 + 4 * (i - 1));
-    const uint32_t c = DecodeFixed32(b.data() + 40 + 4 * 1001 + 4 * i);
-    ASSERT_LT(std::string_view(text).substr(a), std::string_view(text).substr(c));
+  EXPECT_EQ(b.substr(b.size() - 8), std::string(8, '\0'));
+  // Entry i is bits [15i, 15i + 15) of the stream; they are the sorted suffixes.
+  const auto entry = [&](uint64_t i) {
+    uint64_t value = 0;
+    for (int bit = 0; bit < 15; ++bit) {
+      const uint64_t at = 15 * i + bit;
+      value |= static_cast<uint64_t>((static_cast<uint8_t>(b[sa_offset + at / 8]) >> (at % 8)) & 1)
+               << bit;
+    }
+    return value;
+  };
+  std::vector<bool> seen(text.size());
+  for (uint64_t i = 0; i < text.size(); ++i) {
+    const uint64_t offset = entry(i);
+    ASSERT_LT(offset, text.size());
+    ASSERT_FALSE(seen[offset]);
+    seen[offset] = true;
+    ASSERT_EQ(index.SuffixAt(i), offset);
+    if (i > 0) {
+      ASSERT_LT(std::string_view(text).substr(entry(i - 1)), std::string_view(text).substr(offset));
+    }
   }
 
   PatternIndex opened;
@@ -307,8 +325,11 @@ TEST(PatternIndexTest, OpenRejectsDamage) {
     EncodeFixed32(b->data() + 32, Crc32(std::string_view(*b).substr(40)));
     EncodeFixed32(b->data() + 36, Crc32(std::string_view(*b).substr(0, 36)));
   };
+  // The text has 60 digits: w = 6 bits, 45 bytes of entries, the last byte
+  // holding the top bits of entry 58 and all of entry 59, which 0xff makes 63.
+  ASSERT_EQ(text.size(), 60u);
   std::string forged = good;
-  EncodeFixed32(forged.data() + forged.size() - 4, 1000);
+  forged[forged.size() - 9] = '\xff';
   reseal(&forged);
   Status s = PatternIndex::Open(forged, text, &out);
   EXPECT_TRUE(s.IsCorruption());
@@ -319,6 +340,12 @@ TEST(PatternIndexTest, OpenRejectsDamage) {
   reseal(&forged);
   s = PatternIndex::Open(forged, text, &out);
   EXPECT_NE(s.message().find("bucket table entry 1 is 61"), std::string::npos) << s.ToString();
+  // And nonzero padding, which no writer produces.
+  forged = good;
+  forged[forged.size() - 1] = 1;
+  reseal(&forged);
+  s = PatternIndex::Open(forged, text, &out);
+  EXPECT_NE(s.message().find("padding"), std::string::npos) << s.ToString();
   // The failed opens left `out` as it was (empty).
   EXPECT_EQ(out.size(), 0u);
 }
