@@ -179,6 +179,11 @@ class PiStore {
   virtual Status DigitsInDisc(std::string_view id, int64_t x, int64_t y, int64_t radius,
                               std::vector<SpiralDigit>* out) = 0;
 
+  // The same for the rectangle x0 <= x <= x1, y0 <= y <= y1. Errors:
+  // NotFound, InvalidArgument (x0 > x1, y0 > y1, or more than 10^7 cells).
+  virtual Status DigitsInWindow(std::string_view id, int64_t x0, int64_t y0, int64_t x1,
+                                int64_t y1, std::vector<SpiralDigit>* out) = 0;
+
   // Builds (or rebuilds) the pattern index of sequence id (a suffix array,
   // 3.4 bytes per digit at 10^8 digits) and stores it in the INDEX
   // component. FindPattern builds it on first use; call this to pay the cost
@@ -205,8 +210,13 @@ class PiStore {
   // '-' and that position: "14159265358-1", "41592653589-2", ... A position
   // is never handed out twice, also across crashes: blocks of positions are
   // reserved with a durable write before any id from them is returned (a
-  // crash skips the rest of a block). Errors: InvalidArgument (count 0 or
-  // over 10^7, digits_per_id outside 4..32).
+  // crash skips the rest of a block). The digits come from the stored
+  // sequence "pi-ids", computed when the counter first needs it and
+  // recomputed twice as long whenever the counter passes its end: a call
+  // that triggers this waits for the computation (seconds at 10^7 digits).
+  // Compute "pi-ids" ahead (ComputeSequence with that id) to avoid the pauses.
+  // Errors: InvalidArgument (count 0 or over 10^7, digits_per_id outside
+  // 4..32); NotSupported once 2^31 positions are used.
   virtual Status NewIds(uint64_t count, int digits_per_id, std::vector<std::string>* ids) = 0;
 
   // Decodes an identifier made by NewIds and checks its digits against π.

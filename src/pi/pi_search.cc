@@ -19,7 +19,7 @@
 namespace spirapi::pi {
 namespace {
 
-constexpr int64_t kMaxDiscCells = 10'000'000;
+constexpr int64_t kMaxDiscCells = 10'000'000;  // also the most a window may hold
 // Pieces per transaction: 8 x 16 MiB stays well under the 256 MiB limit.
 constexpr uint64_t kPiecesPerTransaction = 8;
 
@@ -95,9 +95,36 @@ Status PiStoreImpl::DigitsInDisc(std::string_view id, int64_t x, int64_t y, int6
   std::vector<PositionInterval> intervals;
   s = SpiralDiscIntervals(SpiralCell{x, y}, radius, record.info.precision, &intervals);
   if (!s.ok()) return s;
+  return ReadIntervals(record, intervals, out);
+}
+
+Status PiStoreImpl::DigitsInWindow(std::string_view id, int64_t x0, int64_t y0, int64_t x1,
+                                   int64_t y1, std::vector<SpiralDigit>* out) {
+  out->clear();
+  Status s = CheckCell(SpiralCell{x0, y0});
+  if (s.ok()) s = CheckCell(SpiralCell{x1, y1});
+  if (!s.ok()) return s;
+  if (x0 > x1 || y0 > y1) return Status::InvalidArgument("window needs x0 <= x1 and y0 <= y1");
+  if (static_cast<double>(x1 - x0 + 1) * static_cast<double>(y1 - y0 + 1) > kMaxDiscCells) {
+    return Status::InvalidArgument("window holds more than " + std::to_string(kMaxDiscCells) +
+                                   " cells");
+  }
+  SequenceRecord record;
+  s = ReadRecord(id, &record);
+  if (!s.ok()) return s;
+  std::vector<PositionInterval> intervals;
+  s = SpiralWindowIntervals(SpiralWindow{x0, x1, y0, y1}, record.info.precision, &intervals);
+  if (!s.ok()) return s;
+  return ReadIntervals(record, intervals, out);
+}
+
+Status PiStoreImpl::ReadIntervals(const SequenceRecord& record,
+                                  const std::vector<PositionInterval>& intervals,
+                                  std::vector<SpiralDigit>* out) {
   std::string digits;
   for (const PositionInterval& interval : intervals) {
-    s = ReadRecordDigits(record, interval.first, interval.last - interval.first + 1, &digits);
+    Status s =
+        ReadRecordDigits(record, interval.first, interval.last - interval.first + 1, &digits);
     if (!s.ok()) return s;
     for (uint64_t p = interval.first; p <= interval.last; ++p) {
       out->push_back(CellDigit(p, digits[p - interval.first]));

@@ -12,6 +12,7 @@
 
 #include "pi/pattern_index.h"
 #include "pi/sequence_record.h"
+#include "pi/ulam_spiral.h"
 #include "spirapi/pi.h"
 
 namespace spirapi::pi {
@@ -40,6 +41,8 @@ class PiStoreImpl : public PiStore {
   Status DigitAt(std::string_view id, int64_t x, int64_t y, SpiralDigit* out) override;
   Status DigitsInDisc(std::string_view id, int64_t x, int64_t y, int64_t radius,
                       std::vector<SpiralDigit>* out) override;
+  Status DigitsInWindow(std::string_view id, int64_t x0, int64_t y0, int64_t x1, int64_t y1,
+                        std::vector<SpiralDigit>* out) override;
   Status BuildPatternIndex(std::string_view id) override;
   Status FindPattern(std::string_view id, std::string_view pattern, const PatternQuery& query,
                      PatternResult* result) override;
@@ -62,6 +65,10 @@ class PiStoreImpl : public PiStore {
   // Digits [first, first + count) of a sequence whose description is known.
   Status ReadRecordDigits(const SequenceRecord& record, uint64_t first, uint64_t count,
                           std::string* digits);
+  // The digits of the positions in `intervals` (sorted, within precision).
+  Status ReadIntervals(const SequenceRecord& record,
+                       const std::vector<PositionInterval>& intervals,
+                       std::vector<SpiralDigit>* out);
   // Adds deletes of the pattern index of id (if any) to txn.
   Status DeletePatternIndex(Transaction* txn, std::string_view id);
   // The digits and index of id in memory, loading or building (and storing)

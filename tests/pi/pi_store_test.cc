@@ -276,6 +276,20 @@ TEST_F(PiStoreTest, SpiralCellsReadTheirDigits) {
     EXPECT_EQ(c.digit, digits[c.position - 1]);
     EXPECT_LE((c.x - cx) * (c.x - cx) + (c.y - cy) * (c.y - cy), r * r);
   }
+  ASSERT_TRUE(store_->DigitsInWindow("sp", -60, -20, 10, 70, &cells).ok());
+  expected = 0;
+  for (int64_t x = -60; x <= 10; ++x) {
+    for (int64_t y = -20; y <= 70; ++y) {
+      if (pi::SpiralPositionOf(pi::SpiralCell{x, y}) <= digits.size()) ++expected;
+    }
+  }
+  EXPECT_EQ(cells.size(), expected);
+  for (const SpiralDigit& c : cells) {
+    EXPECT_TRUE(c.x >= -60 && c.x <= 10 && c.y >= -20 && c.y <= 70);
+    EXPECT_EQ(c.digit, digits[c.position - 1]);
+  }
+  EXPECT_TRUE(store_->DigitsInWindow("sp", 1, 0, 0, 0, &cells).IsInvalidArgument());
+  EXPECT_TRUE(store_->DigitsInWindow("sp", 0, 0, 10000, 10000, &cells).IsInvalidArgument());
   EXPECT_TRUE(store_->DigitsInDisc("sp", 0, 0, -1, &cells).IsInvalidArgument());
   EXPECT_TRUE(store_->DigitsInDisc("sp", 0, 0, 5000, &cells).IsInvalidArgument());
 }
