@@ -253,8 +253,10 @@ Status PiStoreImpl::FindPattern(std::string_view id, std::string_view pattern,
     return Status::OK();
   }
   std::vector<ApproximateMatch> matches;
-  s = FindApproximate(loaded->index, loaded->digits, pattern, query.max_mismatches,
-                      query.skip + query.limit, &matches, &result->total);
+  const uint64_t wanted = query.limit > UINT64_MAX - query.skip ? UINT64_MAX
+                                                                 : query.skip + query.limit;
+  s = FindApproximate(loaded->index, loaded->digits, pattern, query.max_mismatches, wanted,
+                      &matches, &result->total);
   if (!s.ok()) return s;
   for (size_t i = query.skip; i < matches.size(); ++i) {
     result->matches.push_back(PatternMatch{matches[i].offset + 1, matches[i].mismatches});
