@@ -96,6 +96,36 @@ Status PiStoreImpl::IdDigits(uint64_t first, uint64_t span, std::string* out) {
   return Status::OK();
 }
 
+Status PiStoreImpl::ReserveIdPositions(uint64_t count) {
+  // A read-modify-write in a transaction: another PiStore on the same
+  // database (or process, before a crash) may have reserved past our block;
+  // then ours starts at its end. Two reserving at once conflict, and the
+  // loser reads again.
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Transaction> txn;
+    WriteOptions durable;
+    durable.sync = true;
+    Status s = db_->BeginTransaction(durable, &txn);
+    if (!s.ok()) return s;
+    StorageRecord counter;
+    uint64_t stored = 1;
+    s = txn->Get(Component::kMetadata, kCounterKey, &counter);
+    if (s.ok()) s = ParseCounter(counter.data, &stored);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    const uint64_t start = std::max(next_position_, stored);
+    const uint64_t end = start + std::max(count, reserve_block_);
+    s = txn->Put(Component::kMetadata, kCounterKey,
+                 "{\"next_position\":" + std::to_string(end) + "}");
+    if (s.ok()) s = txn->Commit();
+    if (s.IsConflict() && attempt < 100) continue;
+    if (!s.ok()) return s;
+    next_position_ = start;
+    reserved_end_ = end;
+    reserve_block_ = std::min(2 * reserve_block_, kMaxReserveBlock);
+    return Status::OK();
+  }
+}
+
 Status PiStoreImpl::NewIds(uint64_t count, int digits_per_id, std::vector<std::string>* ids) {
   if (count == 0 || count > kMaxIdsPerCall) {
     return Status::InvalidArgument("count must be 1.." + std::to_string(kMaxIdsPerCall));
@@ -107,27 +137,9 @@ Status PiStoreImpl::NewIds(uint64_t count, int digits_per_id, std::vector<std::s
   uint64_t first = 0;
   {
     std::lock_guard<std::mutex> lock(ids_mu_);
-    if (!ids_started_) {
-      StorageRecord counter;
-      Status s = db_->Get(ReadOptions(), Component::kMetadata, kCounterKey, &counter);
-      if (s.ok()) {
-        s = ParseCounter(counter.data, &next_position_);
-        if (!s.ok()) return s;
-      } else if (!s.IsNotFound()) {
-        return s;
-      }
-      reserved_end_ = next_position_;
-      ids_started_ = true;
-    }
     if (next_position_ + count > reserved_end_) {
-      const uint64_t end = next_position_ + std::max(count, reserve_block_);
-      WriteOptions durable;
-      durable.sync = true;
-      Status s = db_->Put(durable, Component::kMetadata, kCounterKey,
-                          "{\"next_position\":" + std::to_string(end) + "}");
+      Status s = ReserveIdPositions(count);
       if (!s.ok()) return s;
-      reserved_end_ = end;
-      reserve_block_ = std::min(2 * reserve_block_, kMaxReserveBlock);
     }
     first = next_position_;
     next_position_ += count;

@@ -75,6 +75,8 @@ class PiStoreImpl : public PiStore {
   // the index first; `rebuild` builds it even if a stored one is usable.
   Status Load(std::string_view id, bool rebuild, std::shared_ptr<const LoadedSequence>* out);
   Status StoreIndex(const LoadedSequence& loaded);
+  // Reserves at least `count` positions durably. Requires ids_mu_.
+  Status ReserveIdPositions(uint64_t count);
   // Makes sure the identifier source sequence holds position `last`.
   Status EnsureIdSource(uint64_t last);
   // Digits [first, first + span) of the identifier source, from memory when
@@ -87,9 +89,8 @@ class PiStoreImpl : public PiStore {
   std::shared_ptr<const LoadedSequence> loaded_;  // guarded by loaded_mu_
 
   std::mutex ids_mu_;  // serializes position reservations
-  bool ids_started_ = false;         // guarded by ids_mu_
   uint64_t next_position_ = 1;       // guarded by ids_mu_
-  uint64_t reserved_end_ = 1;        // guarded by ids_mu_: persisted counter value
+  uint64_t reserved_end_ = 1;        // guarded by ids_mu_: ours are [next, end)
   uint64_t reserve_block_ = 1024;    // guarded by ids_mu_; doubles per reservation
 
   // Digits of the identifier source from position `first` on.

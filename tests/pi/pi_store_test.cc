@@ -431,6 +431,24 @@ TEST_F(PiStoreTest, IdsAreUniqueAndResolve) {
   }
 }
 
+TEST_F(PiStoreTest, TwoStoresOnOneDatabaseShareTheCounter) {
+  std::unique_ptr<PiStore> other;
+  ASSERT_TRUE(PiStore::Open(db_.get(), &other).ok());
+  std::set<std::string> seen;
+  std::vector<std::thread> threads;
+  std::vector<std::string> a, b;
+  threads.emplace_back([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(store_->NewIds(37, 6, &a).ok());
+  });
+  threads.emplace_back([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(other->NewIds(41, 6, &b).ok());
+  });
+  for (auto& t : threads) t.join();
+  seen.insert(a.begin(), a.end());
+  seen.insert(b.begin(), b.end());
+  EXPECT_EQ(seen.size(), a.size() + b.size());
+}
+
 // A child process makes ids and writes them to a pipe until it is killed.
 [[noreturn]] void IdChild(const std::string& path, int fd) {
   std::unique_ptr<DB> db;
