@@ -1,0 +1,124 @@
+// Dynamic schemas: named sets of typed fields with rules that validate the
+// records written under them, and that change with the data according to
+// their zone. Schemas and their records are ordinary records of the SCHEMA
+// component (layout in docs/SCHEMA.md), written in one transaction with
+// whatever a write causes (a new field, a widened type, a unique key).
+//
+// Thread safety: all methods may be called from several threads at once.
+// Uniqueness holds across threads and SchemaManagers on the same database:
+// two inserts of one unique value write the same INDEX record, so the second
+// to commit conflicts, retries, and is then refused.
+//
+// Errors: besides those listed, anything the DB returns. InvalidArgument
+// always means nothing was changed.
+
+#ifndef SPIRAPI_SCHEMA_H_
+#define SPIRAPI_SCHEMA_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "spirapi/db.h"
+#include "spirapi/status.h"
+
+namespace spirapi {
+
+// How a schema treats data it does not declare (docs/SCHEMA.md, "Zones").
+enum class SchemaZone : uint8_t {
+  kStructured,  // unknown fields are rejected; changes only by Evolve
+  kFlexible,    // unknown fields are accepted and added with an inferred type
+  kEmergent,    // as flexible, and types widen as the data varies
+};
+
+const char* SchemaZoneName(SchemaZone zone);  // "structured", "flexible", "emergent"
+Status ParseSchemaZone(std::string_view name, SchemaZone* out);
+
+// One entry of a schema's evolution history, and the argument of Evolve.
+struct SchemaChange {
+  std::string action;          // "add", "drop", "alter", "rename", "widen"
+  std::string field;
+  std::string new_name;        // rename only
+  std::string old_definition;  // compact JSON of the field before; empty for add
+  std::string new_definition;  // after; empty for drop and rename
+  uint64_t version = 0;        // the schema version the change made
+  double timestamp = 0;        // seconds since the Unix epoch
+  std::string reason;          // why: given by the caller, or the record that caused it
+};
+
+struct SchemaInfo {
+  std::string name;
+  SchemaZone zone = SchemaZone::kFlexible;
+  uint64_t version = 0;
+  // The whole definition as stored: {"name","zone","version","fields",
+  // "validation_rules","evolution_history"}.
+  std::string json;
+};
+
+// A record of a schema as read back.
+struct SchemaRecord {
+  std::string id;
+  std::string json;             // the record's fields, a JSON object
+  uint64_t schema_version = 0;  // the version it was written under
+};
+
+class SchemaManager {
+ public:
+  // Errors: InvalidArgument if db is null.
+  static Status Open(DB* db, std::unique_ptr<SchemaManager>* out);
+
+  SchemaManager() = default;
+  SchemaManager(const SchemaManager&) = delete;
+  SchemaManager& operator=(const SchemaManager&) = delete;
+  virtual ~SchemaManager() = default;
+
+  // Creates schema `name` at version 1. fields_json: {"field": {"type": T,
+  // "required": bool, "unique": bool, "default": value, "min_length": n,
+  // "max_length": n, "min_value": x, "max_value": x, "pattern": regex,
+  // "enum": [values]}, ...}; types: string, integer, float, boolean,
+  // datetime, json, blob, pi_sequence, spiral_coordinate.
+  // Errors: InvalidArgument (bad name, unknown type or rule, contradictory
+  // rules, invalid pattern, a default breaking its rules — all listed),
+  // Conflict if the schema exists.
+  virtual Status CreateSchema(std::string_view name, SchemaZone zone,
+                              std::string_view fields_json, SchemaInfo* out) = 0;
+  // Errors: NotFound.
+  virtual Status GetSchema(std::string_view name, SchemaInfo* out) = 0;
+  virtual Status ListSchemas(std::vector<SchemaInfo>* out) = 0;
+
+  // Applies one change ("add" with new_definition, "drop", "alter" with
+  // new_definition, "rename" with new_name; reason optional) as a new
+  // version, recorded in the history. Existing records are not rewritten:
+  // they are presented under the new version when read (renamed fields
+  // mapped, dropped ones left out, defaults filled in).
+  // Errors: NotFound, InvalidArgument (unknown action or field, a name taken,
+  // a bad definition; adding a required field without a default to a schema
+  // that has records).
+  virtual Status Evolve(std::string_view name, const SchemaChange& change, SchemaInfo* out) = 0;
+
+  // Validates `record_json` (a JSON object) against the schema, applies what
+  // its zone does with it, and stores it under a new π identifier (*id).
+  // Errors: NotFound (schema), InvalidArgument listing every violated field
+  // and rule ("age: 17 is below min_value 18; email: required; id: 7 is
+  // already used by record ..."). Concurrent writers conflicting on the
+  // schema or a unique value are retried inside.
+  virtual Status Insert(std::string_view schema, std::string_view record_json,
+                        std::string* id) = 0;
+
+  // A record presented under the current schema. Errors: NotFound.
+  virtual Status Get(std::string_view schema, std::string_view id, SchemaRecord* out) = 0;
+
+  // Records whose fields equal the given JSON values (all must match), in id
+  // order, presented under the current schema. Errors: NotFound (schema),
+  // InvalidArgument (a value that is not JSON, an unknown field).
+  virtual Status Find(std::string_view schema,
+                      const std::vector<std::pair<std::string, std::string>>& where,
+                      std::vector<SchemaRecord>* out) = 0;
+};
+
+}  // namespace spirapi
+
+#endif  // SPIRAPI_SCHEMA_H_

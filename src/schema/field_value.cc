@@ -1,0 +1,194 @@
+#include "schema/field_value.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "util/base64.h"
+
+namespace spirapi::schema {
+namespace {
+
+std::string Show(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  v.Accept(w);
+  std::string text(buffer.GetString(), buffer.GetSize());
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+std::string Number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.17g", v);
+  return text;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM.
+bool IsIsoDatetime(std::string_view s) {
+  auto digits = [&](size_t at, size_t n) {
+    if (at + n > s.size()) return false;
+    for (size_t i = at; i < at + n; ++i) {
+      if (!IsDigit(s[i])) return false;
+    }
+    return true;
+  };
+  auto value = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
+  if (!digits(0, 4) || s.size() < 10 || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
+      !digits(8, 2)) {
+    return false;
+  }
+  const int month = value(5, 2), day = value(8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  if (s.size() == 10) return true;
+  if ((s[10] != 'T' && s[10] != ' ') || !digits(11, 2) || s.size() < 16 || s[13] != ':' ||
+      !digits(14, 2)) {
+    return false;
+  }
+  if (value(11, 2) > 23 || value(14, 2) > 59) return false;
+  size_t at = 16;
+  if (at < s.size() && s[at] == ':') {
+    if (!digits(at + 1, 2) || value(at + 1, 2) > 60) return false;
+    at += 3;
+    if (at < s.size() && s[at] == '.') {
+      ++at;
+      const size_t start = at;
+      while (at < s.size() && IsDigit(s[at])) ++at;
+      if (at == start) return false;
+    }
+  }
+  if (at == s.size()) return true;
+  if (s[at] == 'Z') return at + 1 == s.size();
+  if (s[at] != '+' && s[at] != '-') return false;
+  return at + 6 == s.size() && digits(at + 1, 2) && s[at + 3] == ':' && digits(at + 4, 2);
+}
+
+bool IsPiSequence(std::string_view s) {
+  if (s.starts_with("3.")) s.remove_prefix(2);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// Characters, not bytes, for length rules on text.
+uint64_t Utf8Length(std::string_view s) {
+  uint64_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string CheckType(FieldType type, const rapidjson::Value& v) {
+  const char* want = FieldTypeName(type);
+  switch (type) {
+    case FieldType::kString:
+      return v.IsString() ? "" : Show(v) + " is not a string";
+    case FieldType::kInteger:
+      if (v.IsInt64() || v.IsUint64()) return "";
+      return Show(v) + " is not an integer";
+    case FieldType::kFloat:
+      return v.IsNumber() ? "" : Show(v) + " is not a number";
+    case FieldType::kBoolean:
+      return v.IsBool() ? "" : Show(v) + " is not a boolean";
+    case FieldType::kDatetime:
+      if (v.IsString() && IsIsoDatetime(std::string_view(v.GetString(), v.GetStringLength()))) {
+        return "";
+      }
+      return Show(v) + " is not an ISO 8601 date or datetime";
+    case FieldType::kJson:
+      return "";
+    case FieldType::kBlob: {
+      std::string bytes;
+      if (v.IsString() &&
+          DecodeBase64(std::string_view(v.GetString(), v.GetStringLength()), &bytes)) {
+        return "";
+      }
+      return Show(v) + " is not base64";
+    }
+    case FieldType::kPiSequence:
+      if (v.IsString() && IsPiSequence(std::string_view(v.GetString(), v.GetStringLength()))) {
+        return "";
+      }
+      return Show(v) + " is not a string of decimal digits";
+    case FieldType::kSpiralCoordinate:
+      if (v.IsArray() && v.Size() == 2 && v[0].IsNumber() && v[1].IsNumber()) return "";
+      return Show(v) + " is not an [x, y] pair of numbers";
+  }
+  return std::string("not a ") + want;
+}
+
+}  // namespace
+
+std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool check_enum) {
+  if (value.IsNull()) return "";
+  std::string why = CheckType(def.type, value);
+  if (!why.empty()) return why;
+  if (value.IsString()) {
+    const std::string_view text(value.GetString(), value.GetStringLength());
+    const uint64_t length = Utf8Length(text);
+    if (def.min_length && length < *def.min_length) {
+      return Show(value) + " is shorter than min_length " + std::to_string(*def.min_length);
+    }
+    if (def.max_length && length > *def.max_length) {
+      return Show(value) + " is longer than max_length " + std::to_string(*def.max_length);
+    }
+    if (def.compiled_pattern &&
+        !std::regex_match(text.begin(), text.end(), *def.compiled_pattern)) {
+      return Show(value) + " does not match pattern " + def.pattern;
+    }
+  } else if (value.IsArray()) {
+    if (def.min_length && value.Size() < *def.min_length) {
+      return "array shorter than min_length " + std::to_string(*def.min_length);
+    }
+    if (def.max_length && value.Size() > *def.max_length) {
+      return "array longer than max_length " + std::to_string(*def.max_length);
+    }
+  }
+  if (value.IsNumber()) {
+    const double x = value.GetDouble();
+    if (def.min_value && x < *def.min_value) {
+      return Show(value) + " is below min_value " + Number(*def.min_value);
+    }
+    if (def.max_value && x > *def.max_value) {
+      return Show(value) + " is above max_value " + Number(*def.max_value);
+    }
+  }
+  if (check_enum && !def.enum_json.empty()) {
+    rapidjson::Document allowed;
+    allowed.Parse(def.enum_json.c_str());
+    for (const auto& a : allowed.GetArray()) {
+      if (a == value) return "";
+    }
+    return Show(value) + " is not one of " + def.enum_json;
+  }
+  return "";
+}
+
+FieldType InferType(const rapidjson::Value& value) {
+  if (value.IsBool()) return FieldType::kBoolean;
+  if (value.IsInt64() || value.IsUint64()) return FieldType::kInteger;
+  if (value.IsNumber()) return FieldType::kFloat;
+  if (value.IsString()) return FieldType::kString;
+  return FieldType::kJson;
+}
+
+FieldType WidenType(FieldType current, FieldType seen) {
+  if (current == seen) return current;
+  auto numeric = [](FieldType t) { return t == FieldType::kInteger || t == FieldType::kFloat; };
+  auto textual = [](FieldType t) {
+    return t == FieldType::kString || t == FieldType::kDatetime || t == FieldType::kBlob ||
+           t == FieldType::kPiSequence;
+  };
+  if (numeric(current) && numeric(seen)) return FieldType::kFloat;
+  if ((numeric(current) || textual(current)) && (numeric(seen) || textual(seen))) {
+    return FieldType::kString;
+  }
+  return FieldType::kJson;
+}
+
+}  // namespace spirapi::schema

@@ -1,0 +1,33 @@
+// Values of a field: checking one against its definition, inferring the type
+// of an undeclared one, and widening a type to admit another.
+
+#ifndef SPIRAPI_SCHEMA_FIELD_VALUE_H_
+#define SPIRAPI_SCHEMA_FIELD_VALUE_H_
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "schema/schema_model.h"
+
+namespace spirapi::schema {
+
+// Empty if `value` satisfies the field's type and rules (enum only when
+// check_enum); otherwise what is wrong, e.g. "17 is below min_value 18".
+// null is accepted here; whether a field may be absent or null is the
+// caller's concern (required).
+std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool check_enum);
+
+// The type a flexible schema gives an undeclared field: booleans are
+// boolean, integral numbers integer, other numbers float, strings string
+// (never reinterpreted), arrays and objects json.
+FieldType InferType(const rapidjson::Value& value);
+
+// The narrowest type admitting values of both `current` and `seen`, as an
+// emergent schema widens: integer -> float -> string; string-like types
+// (datetime, pi_sequence, blob) -> string; anything else -> json.
+FieldType WidenType(FieldType current, FieldType seen);
+
+}  // namespace spirapi::schema
+
+#endif  // SPIRAPI_SCHEMA_FIELD_VALUE_H_

@@ -1,0 +1,487 @@
+// SchemaManager: schemas and their records on the engine.
+
+#include "schema/schema_manager.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+#include "schema/field_value.h"
+#include "util/hash.h"
+
+namespace spirapi {
+
+Status SchemaManager::Open(DB* db, std::unique_ptr<SchemaManager>* out) {
+  if (db == nullptr) return Status::InvalidArgument("SchemaManager::Open: db is null");
+  std::unique_ptr<PiStore> ids;
+  Status s = PiStore::Open(db, &ids);
+  if (!s.ok()) return s;
+  out->reset(new schema::SchemaManagerImpl(db, std::move(ids)));
+  return Status::OK();
+}
+
+namespace schema {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr int kMaxAttempts = 50;   // conflicting writers retried this often
+constexpr int kIdDigits = 12;
+
+std::string Compact(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  v.Accept(w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Append(std::string* problems, const std::string& problem) {
+  if (!problems->empty()) *problems += "; ";
+  *problems += problem;
+}
+
+SchemaInfo InfoOf(const Schema& schema) {
+  return SchemaInfo{schema.name, schema.zone, schema.version, SchemaJson(schema)};
+}
+
+Status ParseObject(std::string_view json, const char* what, rapidjson::Document* doc) {
+  doc->Parse(json.data(), json.size());
+  if (doc->HasParseError() || !doc->IsObject()) {
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object");
+  }
+  return Status::OK();
+}
+
+uint64_t VersionOf(std::string_view metadata) {
+  rapidjson::Document doc;
+  doc.Parse(metadata.data(), metadata.size());
+  if (doc.IsObject() && doc.HasMember("schema_version") && doc["schema_version"].IsUint64()) {
+    return doc["schema_version"].GetUint64();
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string SchemaKey(std::string_view name) { return "def/" + std::string(name); }
+std::string RecordPrefix(std::string_view name) { return "rec/" + std::string(name) + "/"; }
+std::string UniqueKey(std::string_view name, std::string_view field, std::string_view value_json) {
+  const Sha256Digest digest = Sha256Of(value_json);
+  return "unique/" + std::string(name) + "/" + std::string(field) + "/" +
+         ToHex(digest.data(), digest.size());
+}
+
+Status SchemaManagerImpl::LoadSchema(Transaction* txn, std::string_view name,
+                                     std::shared_ptr<const Schema>* out) {
+  Status s = ValidateSchemaName(name);
+  if (!s.ok()) return s;
+  StorageRecord stored;
+  s = txn != nullptr ? txn->Get(Component::kSchema, SchemaKey(name), &stored)
+                     : db_->Get(ReadOptions(), Component::kSchema, SchemaKey(name), &stored);
+  if (s.IsNotFound()) return Status::NotFound("no schema '" + std::string(name) + "'");
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = cache_.find(name);
+  if (it != cache_.end() && it->second.first == stored.checksum) {
+    *out = it->second.second;
+    return Status::OK();
+  }
+  auto schema = std::make_shared<Schema>();
+  s = ParseSchemaJson(stored.data, schema.get());
+  if (!s.ok()) return Status::Corruption("schema '" + std::string(name) + "': " + s.message());
+  cache_[std::string(name)] = {stored.checksum, schema};
+  *out = std::move(schema);
+  return Status::OK();
+}
+
+Status SchemaManagerImpl::CreateSchema(std::string_view name, SchemaZone zone,
+                                       std::string_view fields_json, SchemaInfo* out) {
+  Status s = ValidateSchemaName(name);
+  if (!s.ok()) return s;
+  Schema schema;
+  schema.name = std::string(name);
+  schema.zone = zone;
+  s = ParseFieldDefs(fields_json, &schema.fields);
+  if (!s.ok()) return s;
+  std::unique_ptr<Transaction> txn;
+  s = db_->BeginTransaction(WriteOptions(), &txn);
+  if (!s.ok()) return s;
+  bool exists = false;
+  s = txn->Exists(Component::kSchema, SchemaKey(name), &exists);
+  if (!s.ok()) return s;
+  if (exists) return Status::Conflict("schema '" + std::string(name) + "' already exists");
+  s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(schema));
+  if (s.ok()) s = txn->Commit();
+  if (s.ok()) *out = InfoOf(schema);
+  return s;
+}
+
+Status SchemaManagerImpl::GetSchema(std::string_view name, SchemaInfo* out) {
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (s.ok()) *out = InfoOf(*schema);
+  return s;
+}
+
+Status SchemaManagerImpl::ListSchemas(std::vector<SchemaInfo>* out) {
+  out->clear();
+  ScanOptions so;
+  so.prefix = "def/";
+  Status problem;
+  Status s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
+    Schema schema;
+    problem = ParseSchemaJson(r.data, &schema);
+    if (!problem.ok()) {
+      problem = Status::Corruption("record " + r.id + ": " + problem.message());
+      return false;
+    }
+    out->push_back(InfoOf(schema));
+    return true;
+  });
+  return s.ok() ? problem : s;
+}
+
+Status SchemaManagerImpl::ApplyChange(const SchemaChange& change, Schema* schema) {
+  const std::string& field = change.field;
+  auto it = schema->fields.find(field);
+  SchemaChange entry = change;
+  if (change.action == "add") {
+    if (it != schema->fields.end()) {
+      return Status::InvalidArgument("field '" + field + "' already exists");
+    }
+    FieldDef def;
+    Status s = ParseFieldDef(field, change.new_definition, &def);
+    if (!s.ok()) return s;
+    entry.new_definition = FieldDefJson(def);
+    entry.old_definition.clear();
+    schema->fields.emplace(field, std::move(def));
+  } else if (change.action == "drop" || change.action == "alter" || change.action == "rename") {
+    if (it == schema->fields.end()) {
+      return Status::InvalidArgument("schema '" + schema->name + "' has no field '" + field + "'");
+    }
+    entry.old_definition = FieldDefJson(it->second);
+    entry.new_definition.clear();
+    if (change.action == "drop") {
+      schema->fields.erase(it);
+    } else if (change.action == "alter") {
+      FieldDef def;
+      Status s = ParseFieldDef(field, change.new_definition, &def);
+      if (!s.ok()) return s;
+      entry.new_definition = FieldDefJson(def);
+      it->second = std::move(def);
+    } else {
+      Status s = ValidateFieldName(change.new_name);
+      if (!s.ok()) return s;
+      if (schema->fields.count(change.new_name) > 0) {
+        return Status::InvalidArgument("field '" + change.new_name + "' already exists");
+      }
+      FieldDef def = std::move(it->second);
+      schema->fields.erase(it);
+      schema->fields.emplace(change.new_name, std::move(def));
+    }
+  } else {
+    return Status::InvalidArgument("unknown schema change '" + change.action +
+                                   "' (add, drop, alter or rename)");
+  }
+  schema->version += 1;
+  entry.version = schema->version;
+  entry.timestamp = Now();
+  schema->history.push_back(std::move(entry));
+  return Status::OK();
+}
+
+Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& change,
+                                 SchemaInfo* out) {
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Transaction> txn;
+    Status s = db_->BeginTransaction(WriteOptions(), &txn);
+    if (!s.ok()) return s;
+    std::shared_ptr<const Schema> current;
+    s = LoadSchema(txn.get(), name, &current);
+    if (!s.ok()) return s;
+    Schema next = *current;
+    s = ApplyChange(change, &next);
+    if (!s.ok()) return s;
+    if (change.action == "add") {
+      const FieldDef& def = next.fields.at(change.field);
+      if (def.required && def.default_json.empty()) {
+        bool has_records = false;
+        ScanOptions so;
+        so.prefix = RecordPrefix(name);
+        so.limit = 1;
+        s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord&) {
+          has_records = true;
+          return false;
+        });
+        if (!s.ok()) return s;
+        if (has_records) {
+          return Status::InvalidArgument("field '" + change.field +
+                                         "' is required without a default, but schema '" +
+                                         std::string(name) + "' has records");
+        }
+      }
+    }
+    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(next));
+    if (s.ok()) s = txn->Commit();
+    if (s.IsConflict() && attempt < kMaxAttempts) continue;
+    if (s.ok()) *out = InfoOf(next);
+    return s;
+  }
+}
+
+Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_json,
+                                 std::string* id) {
+  rapidjson::Document record;
+  Status s = ParseObject(record_json, "a record", &record);
+  if (!s.ok()) return s;
+  std::shared_ptr<const Schema> schema;
+  s = LoadSchema(nullptr, name, &schema);  // NotFound before taking an id
+  if (!s.ok()) return s;
+  std::vector<std::string> ids;
+  s = ids_->NewIds(1, kIdDigits, &ids);
+  if (!s.ok()) return s;
+  const std::string compact = Compact(record);
+  for (int attempt = 0;; ++attempt) {
+    s = InsertOnce(name, compact, ids[0]);
+    if (s.IsConflict() && attempt < kMaxAttempts) continue;
+    if (s.ok()) *id = ids[0];
+    return s;
+  }
+}
+
+Status SchemaManagerImpl::InsertOnce(std::string_view name, const std::string& record_json,
+                                     const std::string& id) {
+  std::unique_ptr<Transaction> txn;
+  Status s = db_->BeginTransaction(WriteOptions(), &txn);
+  if (!s.ok()) return s;
+  std::shared_ptr<const Schema> current;
+  s = LoadSchema(txn.get(), name, &current);
+  if (!s.ok()) return s;
+  rapidjson::Document record;
+  record.Parse(record_json.data(), record_json.size());
+  auto& alloc = record.GetAllocator();
+
+  std::string problems;
+  std::unique_ptr<Schema> changed;  // a copy, once the record changes the schema
+  auto mutable_schema = [&]() -> Schema& {
+    if (changed == nullptr) changed = std::make_unique<Schema>(*current);
+    return *changed;
+  };
+  auto note = [&](const std::string& action, const std::string& field, const std::string& old_def,
+                  const std::string& new_def) {
+    Schema& next = mutable_schema();
+    SchemaChange c;
+    c.action = action;
+    c.field = field;
+    c.old_definition = old_def;
+    c.new_definition = new_def;
+    c.timestamp = Now();
+    auto value = record.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(),
+                                                                         field.size())));
+    c.reason = "record " + id + " has " + field + " = " + Compact(value->value);
+    next.history.push_back(std::move(c));
+  };
+
+  // Undeclared fields: rejected, or added with the type their value shows.
+  for (auto& m : record.GetObject()) {
+    const std::string field(m.name.GetString(), m.name.GetStringLength());
+    if (current->fields.count(field) > 0) continue;
+    if (current->zone == SchemaZone::kStructured) {
+      Append(&problems, field + ": not in schema '" + current->name + "' (structured zone)");
+      continue;
+    }
+    s = ValidateFieldName(field);
+    if (!s.ok()) {
+      Append(&problems, field + ": " + s.message());
+      continue;
+    }
+    FieldDef def;
+    def.type = InferType(m.value);
+    note("add", field, "", FieldDefJson(def));
+    mutable_schema().fields.emplace(field, std::move(def));
+  }
+  // Declared fields: defaults, required, type and rules.
+  std::vector<std::pair<std::string, std::string>> unique_values;  // field, value JSON
+  for (const auto& [field, declared] : current->fields) {
+    const rapidjson::Value key(rapidjson::StringRef(field.data(), field.size()));
+    auto it = record.FindMember(key);
+    if (it == record.MemberEnd() || it->value.IsNull()) {
+      if (!declared.default_json.empty()) {
+        rapidjson::Document value(&alloc);
+        value.Parse(declared.default_json.c_str());
+        if (it == record.MemberEnd()) {
+          record.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
+        } else {
+          it->value.CopyFrom(value, alloc);
+        }
+      } else if (declared.required) {
+        Append(&problems, field + ": required");
+      }
+      continue;
+    }
+    std::string why = CheckValue(declared, it->value, /*check_enum=*/true);
+    if (!why.empty() && current->zone == SchemaZone::kEmergent) {
+      const FieldType seen = InferType(it->value);
+      FieldDef widened = declared;
+      widened.type = WidenType(declared.type, seen);
+      // Rules that do not fit the wider type go; the history keeps them.
+      if (widened.type != FieldType::kInteger && widened.type != FieldType::kFloat) {
+        widened.min_value.reset();
+        widened.max_value.reset();
+      }
+      if (widened.type == FieldType::kJson) {
+        widened.pattern.clear();
+        widened.compiled_pattern.reset();
+      }
+      if (widened.type != declared.type &&
+          CheckValue(widened, it->value, /*check_enum=*/true).empty()) {
+        note("widen", field, FieldDefJson(declared), FieldDefJson(widened));
+        mutable_schema().fields[field] = std::move(widened);
+        why.clear();
+      }
+    }
+    if (!why.empty()) {
+      Append(&problems, field + ": " + why);
+      continue;
+    }
+    if (declared.unique) unique_values.emplace_back(field, Compact(it->value));
+  }
+  for (const auto& [field, value] : unique_values) {
+    const std::string key = UniqueKey(name, field, value);
+    StorageRecord taken;
+    s = txn->Get(Component::kIndex, key, &taken);
+    if (s.ok()) {
+      Append(&problems, field + ": " + value + " is already used by another record");
+      continue;
+    }
+    if (!s.IsNotFound()) return s;
+    s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
+    if (!s.ok()) return s;
+  }
+  if (!problems.empty()) {
+    return Status::InvalidArgument("record rejected by schema '" + std::string(name) +
+                                   "': " + problems);
+  }
+  uint64_t version = current->version;
+  if (changed != nullptr) {
+    changed->version += 1;
+    version = changed->version;
+    for (size_t i = current->history.size(); i < changed->history.size(); ++i) {
+      changed->history[i].version = version;
+    }
+    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(*changed));
+    if (!s.ok()) return s;
+  }
+  s = txn->Put(Component::kSchema, RecordPrefix(name) + id, Compact(record),
+               "{\"schema_version\":" + std::to_string(version) + "}");
+  if (!s.ok()) return s;
+  return txn->Commit();
+}
+
+std::string SchemaManagerImpl::Present(const Schema& schema, std::string_view json,
+                                       uint64_t version) {
+  rapidjson::Document stored;
+  stored.Parse(json.data(), json.size());
+  if (!stored.IsObject()) return std::string(json);
+  // Renames made after the record was written, oldest first.
+  std::map<std::string, std::string> renamed;  // stored name -> current name
+  for (const SchemaChange& c : schema.history) {
+    if (c.version <= version || c.action != "rename") continue;
+    bool chained = false;
+    for (auto& [from, to] : renamed) {
+      if (to == c.field) {
+        to = c.new_name;
+        chained = true;
+      }
+    }
+    if (!chained) renamed[c.field] = c.new_name;
+  }
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& alloc = out.GetAllocator();
+  for (auto& m : stored.GetObject()) {
+    std::string field(m.name.GetString(), m.name.GetStringLength());
+    if (auto r = renamed.find(field); r != renamed.end()) field = r->second;
+    auto def = schema.fields.find(field);
+    if (def == schema.fields.end()) continue;  // dropped since
+    rapidjson::Value value(m.value, alloc);
+    // A type widened to string since: the old value as text.
+    if (def->second.type == FieldType::kString && !value.IsString() && !value.IsNull()) {
+      const std::string text = Compact(m.value);
+      value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
+    }
+    out.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
+  }
+  for (const auto& [field, def] : schema.fields) {
+    if (def.default_json.empty() || out.HasMember(field.c_str())) continue;
+    rapidjson::Document value(&alloc);
+    value.Parse(def.default_json.c_str());
+    out.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
+  }
+  return Compact(out);
+}
+
+Status SchemaManagerImpl::Get(std::string_view name, std::string_view id, SchemaRecord* out) {
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok()) return s;
+  StorageRecord stored;
+  s = db_->Get(ReadOptions(), Component::kSchema, RecordPrefix(name) + std::string(id), &stored);
+  if (s.IsNotFound()) {
+    return Status::NotFound("schema '" + std::string(name) + "' has no record '" +
+                            std::string(id) + "'");
+  }
+  if (!s.ok()) return s;
+  out->id = std::string(id);
+  out->schema_version = VersionOf(stored.metadata);
+  out->json = Present(*schema, stored.data, out->schema_version);
+  return Status::OK();
+}
+
+Status SchemaManagerImpl::Find(std::string_view name,
+                               const std::vector<std::pair<std::string, std::string>>& where,
+                               std::vector<SchemaRecord>* out) {
+  out->clear();
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok()) return s;
+  std::vector<std::pair<std::string, rapidjson::Document>> wanted;
+  for (const auto& [field, value] : where) {
+    if (schema->fields.count(field) == 0) {
+      return Status::InvalidArgument("schema '" + std::string(name) + "' has no field '" +
+                                     field + "'");
+    }
+    rapidjson::Document doc;
+    doc.Parse(value.data(), value.size());
+    if (doc.HasParseError()) {
+      return Status::InvalidArgument("the value for " + field + " is not JSON: " + value);
+    }
+    wanted.emplace_back(field, std::move(doc));
+  }
+  const std::string prefix = RecordPrefix(name);
+  ScanOptions so;
+  so.prefix = prefix;
+  return db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
+    SchemaRecord record;
+    record.id = r.id.substr(prefix.size());
+    record.schema_version = VersionOf(r.metadata);
+    record.json = Present(*schema, r.data, record.schema_version);
+    rapidjson::Document doc;
+    doc.Parse(record.json.c_str());
+    for (const auto& [field, value] : wanted) {
+      auto it = doc.FindMember(field.c_str());
+      if (it == doc.MemberEnd() || !(it->value == value)) return true;
+    }
+    out->push_back(std::move(record));
+    return true;
+  });
+}
+
+}  // namespace schema
+}  // namespace spirapi

@@ -1,0 +1,255 @@
+// SchemaManager: schemas created and checked, records validated against every
+// type and rule, zones (structured, flexible, emergent), uniqueness under
+// concurrent inserts, evolution with lazy presentation of older records.
+
+#include "spirapi/schema.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace spirapi {
+namespace {
+
+class SchemaTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void TearDown() override {
+    schemas_.reset();
+    db_.reset();
+  }
+  void Reopen() {
+    schemas_.reset();
+    db_.reset();
+    Options o;
+    o.background_work = false;
+    ASSERT_TRUE(DB::Open(o, dir_.Sub("db"), &db_).ok());
+    ASSERT_TRUE(SchemaManager::Open(db_.get(), &schemas_).ok());
+  }
+  void Create(const std::string& name, SchemaZone zone, const std::string& fields) {
+    SchemaInfo info;
+    Status s = schemas_->CreateSchema(name, zone, fields, &info);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::string Insert(const std::string& schema, const std::string& json) {
+    std::string id;
+    Status s = schemas_->Insert(schema, json, &id);
+    EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
+    return id;
+  }
+  // The error of an insert that must fail, with nothing written.
+  std::string Rejected(const std::string& schema, const std::string& json) {
+    std::vector<SchemaRecord> before, after;
+    EXPECT_TRUE(schemas_->Find(schema, {}, &before).ok());
+    SchemaInfo info_before, info_after;
+    EXPECT_TRUE(schemas_->GetSchema(schema, &info_before).ok());
+    std::string id;
+    Status s = schemas_->Insert(schema, json, &id);
+    EXPECT_TRUE(s.IsInvalidArgument()) << json << ": " << s.ToString();
+    EXPECT_TRUE(schemas_->Find(schema, {}, &after).ok());
+    EXPECT_EQ(before.size(), after.size());
+    EXPECT_TRUE(schemas_->GetSchema(schema, &info_after).ok());
+    EXPECT_EQ(info_before.json, info_after.json);
+    return s.message();
+  }
+  rapidjson::Document Fields(const std::string& schema) {
+    SchemaInfo info;
+    EXPECT_TRUE(schemas_->GetSchema(schema, &info).ok());
+    rapidjson::Document doc;
+    doc.Parse(info.json.c_str());
+    return doc;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<DB> db_;
+  std::unique_ptr<SchemaManager> schemas_;
+};
+
+TEST_F(SchemaTest, BadSchemasAreRefusedWithEveryProblem) {
+  SchemaInfo info;
+  Status s = schemas_->CreateSchema(
+      "bad", SchemaZone::kFlexible,
+      R"({"a":{"type":"text"},"b":{"type":"integer","min_value":5,"max_value":1},)"
+      R"("c":{"type":"string","pattern":"(unclosed"},"d":{"type":"string","colour":"red"},)"
+      R"("e":{"type":"boolean","max_length":3},"f":{"type":"integer","default":"x"}})",
+      &info);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  for (const char* part : {"unknown type 'text'", "min_value exceeds max_value",
+                           "not a valid regular expression", "unknown rule 'colour'",
+                           "do not apply to type boolean", "default \"x\""}) {
+    EXPECT_NE(s.message().find(part), std::string::npos) << part << " in " << s.message();
+  }
+  EXPECT_TRUE(schemas_->GetSchema("bad", &info).IsNotFound());
+  EXPECT_TRUE(schemas_->CreateSchema("b/ad", SchemaZone::kFlexible, "{}", &info)
+                  .IsInvalidArgument());
+  EXPECT_TRUE(schemas_->CreateSchema("x", SchemaZone::kFlexible, "[1]", &info)
+                  .IsInvalidArgument());
+  Create("once", SchemaZone::kFlexible, "{}");
+  EXPECT_TRUE(schemas_->CreateSchema("once", SchemaZone::kFlexible, "{}", &info).IsConflict());
+}
+
+TEST_F(SchemaTest, EveryTypeAndRule) {
+  Create("all", SchemaZone::kStructured, R"({
+    "name": {"type": "string", "required": true, "min_length": 2, "max_length": 5,
+             "pattern": "[a-z]+"},
+    "age": {"type": "integer", "min_value": 18, "max_value": 130},
+    "score": {"type": "float"},
+    "ok": {"type": "boolean", "default": true},
+    "born": {"type": "datetime"},
+    "extra": {"type": "json"},
+    "photo": {"type": "blob"},
+    "pid": {"type": "pi_sequence"},
+    "at": {"type": "spiral_coordinate"},
+    "tier": {"type": "string", "enum": ["gold", "silver"]}})");
+  const std::string id = Insert("all",
+      R"({"name":"ada","age":36,"score":1.5,"born":"1815-12-10T08:00:00Z","extra":{"k":[1]},)"
+      R"("photo":"aGVsbG8=","pid":"3.14159","at":[2,-1],"tier":"gold"})");
+  SchemaRecord rec;
+  ASSERT_TRUE(schemas_->Get("all", id, &rec).ok());
+  EXPECT_NE(rec.json.find("\"ok\":true"), std::string::npos) << rec.json;  // default filled
+  EXPECT_EQ(rec.schema_version, 1u);
+
+  const std::string message = Rejected("all",
+      R"({"name":"A","age":17,"score":"high","ok":1,"born":"24/11/2026","photo":"***",)"
+      R"("pid":"3.14x","at":[1],"tier":"bronze","nick":"x"})");
+  for (const char* part :
+       {"name: \"A\" is shorter than min_length 2", "age: 17 is below min_value 18",
+        "score: \"high\" is not a number", "ok: 1 is not a boolean",
+        "born: \"24/11/2026\" is not an ISO 8601", "photo: \"***\" is not base64",
+        "pid: \"3.14x\" is not a string of decimal digits", "at: [1] is not an [x, y]",
+        "tier: \"bronze\" is not one of", "nick: not in schema"}) {
+    EXPECT_NE(message.find(part), std::string::npos) << part << " in " << message;
+  }
+  EXPECT_NE(Rejected("all", R"({"age":20})").find("name: required"), std::string::npos);
+  EXPECT_NE(Rejected("all", R"({"name":"abc1"})").find("does not match pattern"),
+            std::string::npos);
+  EXPECT_NE(Rejected("all", R"({"name":"abcdef"})").find("longer than max_length"),
+            std::string::npos);
+  EXPECT_NE(Rejected("all", R"({"name":"ab","age":200})").find("above max_value"),
+            std::string::npos);
+  std::string unused;
+  EXPECT_TRUE(schemas_->Insert("all", "[1,2]", &unused).IsInvalidArgument());
+  EXPECT_TRUE(schemas_->Insert("all", "{bad", &unused).IsInvalidArgument());
+  EXPECT_TRUE(schemas_->Insert("nope", "{}", &unused).IsNotFound());
+}
+
+TEST_F(SchemaTest, FlexibleZoneAddsFieldsWithInferredTypes) {
+  Create("flex", SchemaZone::kFlexible, R"({"name":{"type":"string"}})");
+  Insert("flex", R"({"name":"a","active":true,"count":3,"ratio":0.5,"code":"123","tags":[1]})");
+  rapidjson::Document doc = Fields("flex");
+  EXPECT_EQ(doc["version"].GetUint64(), 2u);
+  EXPECT_STREQ(doc["fields"]["active"]["type"].GetString(), "boolean");
+  EXPECT_STREQ(doc["fields"]["count"]["type"].GetString(), "integer");
+  EXPECT_STREQ(doc["fields"]["ratio"]["type"].GetString(), "float");
+  EXPECT_STREQ(doc["fields"]["code"]["type"].GetString(), "string");  // "123" stays a string
+  EXPECT_STREQ(doc["fields"]["tags"]["type"].GetString(), "json");
+  ASSERT_EQ(doc["evolution_history"].Size(), 5u);
+  EXPECT_STREQ(doc["evolution_history"][0]["action"].GetString(), "add");
+  EXPECT_NE(std::string(doc["evolution_history"][0]["reason"].GetString()).find("record "),
+            std::string::npos);
+  // The inferred type now holds: a string for count is refused.
+  EXPECT_NE(Rejected("flex", R"({"count":"three"})").find("count: \"three\" is not an integer"),
+            std::string::npos);
+}
+
+TEST_F(SchemaTest, EmergentZoneWidensTypes) {
+  Create("em", SchemaZone::kEmergent, R"({"n":{"type":"integer","min_value":0}})");
+  const std::string first = Insert("em", R"({"n":5})");
+  Insert("em", R"({"n":2.5})");
+  rapidjson::Document doc = Fields("em");
+  EXPECT_STREQ(doc["fields"]["n"]["type"].GetString(), "float");
+  Insert("em", R"({"n":"many"})");
+  doc = Fields("em");
+  EXPECT_STREQ(doc["fields"]["n"]["type"].GetString(), "string");
+  EXPECT_FALSE(doc["fields"]["n"].HasMember("min_value"));  // no longer applies
+  const auto& history = doc["evolution_history"];
+  ASSERT_EQ(history.Size(), 2u);
+  EXPECT_STREQ(history[1]["action"].GetString(), "widen");
+  EXPECT_NE(std::string(history[1]["reason"].GetString()).find("\"many\""), std::string::npos);
+  // The first record reads back under the string type.
+  SchemaRecord rec;
+  ASSERT_TRUE(schemas_->Get("em", first, &rec).ok());
+  EXPECT_EQ(rec.json, R"({"n":"5"})");
+  EXPECT_EQ(rec.schema_version, 1u);
+  // A rule violation is still refused: a boolean does not widen a string.
+  Create("em2", SchemaZone::kEmergent, R"({"s":{"type":"string","max_length":2}})");
+  EXPECT_NE(Rejected("em2", R"({"s":"long"})").find("longer than max_length"), std::string::npos);
+}
+
+TEST_F(SchemaTest, UniqueUnderConcurrentInserts) {
+  Create("u", SchemaZone::kStructured, R"({"email":{"type":"string","unique":true}})");
+  std::atomic<int> accepted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        std::string id;
+        Status s = schemas_->Insert("u", R"({"email":"e)" + std::to_string(i) + R"("})", &id);
+        if (s.ok()) {
+          ++accepted;
+        } else {
+          EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+          EXPECT_NE(s.message().find("already used"), std::string::npos);
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 25);
+  EXPECT_EQ(refused.load(), 75);
+  std::vector<SchemaRecord> all;
+  ASSERT_TRUE(schemas_->Find("u", {}, &all).ok());
+  EXPECT_EQ(all.size(), 25u);
+  Reopen();
+  EXPECT_NE(Rejected("u", R"({"email":"e7"})").find("already used"), std::string::npos);
+}
+
+TEST_F(SchemaTest, EvolutionPresentsOldRecordsUnderTheNewVersion) {
+  Create("ev", SchemaZone::kStructured, R"({"first":{"type":"string"},"old":{"type":"integer"}})");
+  const std::string id = Insert("ev", R"({"first":"Ada","old":1})");
+  SchemaInfo info;
+  SchemaChange rename{"rename", "first", "given_name", "", "", 0, 0, "clearer"};
+  ASSERT_TRUE(schemas_->Evolve("ev", rename, &info).ok());
+  EXPECT_EQ(info.version, 2u);
+  SchemaChange add{"add", "country", "", "", R"({"type":"string","default":"UK"})", 0, 0, ""};
+  ASSERT_TRUE(schemas_->Evolve("ev", add, &info).ok());
+  SchemaChange drop{"drop", "old", "", "", "", 0, 0, "unused"};
+  ASSERT_TRUE(schemas_->Evolve("ev", drop, &info).ok());
+  EXPECT_EQ(info.version, 4u);
+  Reopen();
+  SchemaRecord rec;
+  ASSERT_TRUE(schemas_->Get("ev", id, &rec).ok());
+  EXPECT_EQ(rec.json, R"({"given_name":"Ada","country":"UK"})");
+  EXPECT_EQ(rec.schema_version, 1u);  // not rewritten
+  std::vector<SchemaRecord> found;
+  ASSERT_TRUE(schemas_->Find("ev", {{"given_name", "\"Ada\""}}, &found).ok());
+  EXPECT_EQ(found.size(), 1u);
+  ASSERT_TRUE(schemas_->Find("ev", {{"country", "\"FR\""}}, &found).ok());
+  EXPECT_EQ(found.size(), 0u);
+  EXPECT_TRUE(schemas_->Find("ev", {{"nope", "1"}}, &found).IsInvalidArgument());
+  EXPECT_TRUE(schemas_->Find("ev", {{"country", "UK"}}, &found).IsInvalidArgument());
+
+  rapidjson::Document doc = Fields("ev");
+  ASSERT_EQ(doc["evolution_history"].Size(), 3u);
+  EXPECT_STREQ(doc["evolution_history"][0]["reason"].GetString(), "clearer");
+  // Bad changes change nothing.
+  SchemaChange bad_add{"add", "x", "", "", R"({"type":"integer","required":true})", 0, 0, ""};
+  EXPECT_TRUE(schemas_->Evolve("ev", bad_add, &info).IsInvalidArgument());  // has records
+  SchemaChange bad_action{"merge", "x", "", "", "", 0, 0, ""};
+  EXPECT_TRUE(schemas_->Evolve("ev", bad_action, &info).IsInvalidArgument());
+  SchemaChange taken{"rename", "given_name", "country", "", "", 0, 0, ""};
+  EXPECT_TRUE(schemas_->Evolve("ev", taken, &info).IsInvalidArgument());
+  ASSERT_TRUE(schemas_->GetSchema("ev", &info).ok());
+  EXPECT_EQ(info.version, 4u);
+}
+
+}  // namespace
+}  // namespace spirapi
