@@ -197,6 +197,72 @@ Status SchemaManagerImpl::ApplyChange(const SchemaChange& change, Schema* schema
   return Status::OK();
 }
 
+Status SchemaManagerImpl::UniqueKeysOf(std::string_view name, std::string_view field,
+                                       std::vector<StorageRecord>* keys) {
+  const std::string prefix = "unique/" + std::string(name) + "/" + std::string(field) + "/";
+  ScanOptions so;
+  so.prefix = prefix;
+  keys->clear();
+  return db_->Scan(ReadOptions(), Component::kIndex, so, [&](const StorageRecord& r) {
+    // A longer field name ("a/b" under prefix ".../a/") has more before the hash.
+    if (r.id.size() == prefix.size() + 64) keys->push_back(r);
+    return true;
+  });
+}
+
+Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& before,
+                                           const Schema& after, const SchemaChange& change) {
+  const std::string& name = after.name;
+  auto was = before.fields.find(change.field);
+  const bool was_unique = was != before.fields.end() && was->second.unique;
+  const std::string& now_name = change.action == "rename" ? change.new_name : change.field;
+  auto now = after.fields.find(now_name);
+  const bool now_unique = now != after.fields.end() && now->second.unique;
+  std::vector<StorageRecord> keys;
+  if (was_unique && (!now_unique || change.action == "rename")) {
+    Status s = UniqueKeysOf(name, change.field, &keys);
+    if (!s.ok()) return s;
+    const size_t hash_at = keys.empty() ? 0 : keys[0].id.size() - 64;
+    for (const StorageRecord& key : keys) {
+      s = txn->Delete(Component::kIndex, key.id);
+      if (s.ok() && now_unique) {
+        s = txn->Put(Component::kIndex,
+                     "unique/" + name + "/" + now_name + "/" + key.id.substr(hash_at), key.data);
+      }
+      if (!s.ok() && !s.IsNotFound()) return s;
+    }
+    return Status::OK();
+  }
+  if (was_unique || !now_unique) return Status::OK();
+  // Newly unique: every existing record's value, which must not repeat.
+  const std::string prefix = RecordPrefix(name);
+  ScanOptions so;
+  so.prefix = prefix;
+  std::map<std::string, std::string> owner;  // key -> record id
+  std::string problems;
+  Status s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
+    rapidjson::Document doc;
+    const std::string json = Present(after, r.data, VersionOf(r.metadata));
+    doc.Parse(json.c_str());
+    auto it = doc.FindMember(now_name.c_str());
+    if (it == doc.MemberEnd() || it->value.IsNull()) return true;
+    const std::string value = Compact(it->value);
+    const std::string id = r.id.substr(prefix.size());
+    auto [at, fresh] = owner.emplace(UniqueKey(name, now_name, value), id);
+    if (!fresh) Append(&problems, value + " is in records " + at->second + " and " + id);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!problems.empty()) {
+    return Status::InvalidArgument("field '" + now_name + "' cannot become unique: " + problems);
+  }
+  for (const auto& [key, id] : owner) {
+    s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& change,
                                  SchemaInfo* out) {
   for (int attempt = 0;; ++attempt) {
@@ -228,6 +294,8 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
         }
       }
     }
+    s = UpdateUniqueKeys(txn.get(), *current, next, change);
+    if (!s.ok()) return s;
     s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(next));
     if (s.ok()) s = txn->Commit();
     if (s.IsConflict() && attempt < kMaxAttempts) continue;
@@ -390,24 +458,25 @@ std::string SchemaManagerImpl::Present(const Schema& schema, std::string_view js
   rapidjson::Document stored;
   stored.Parse(json.data(), json.size());
   if (!stored.IsObject()) return std::string(json);
-  // Renames made after the record was written, oldest first.
-  std::map<std::string, std::string> renamed;  // stored name -> current name
+  // Where each stored field went through the renames and drops made after
+  // the record was written, oldest first ("" once dropped: a field added
+  // later under the same name is another field).
+  std::map<std::string, std::string> current_name;
+  for (auto& m : stored.GetObject()) {
+    const std::string field(m.name.GetString(), m.name.GetStringLength());
+    current_name[field] = field;
+  }
   for (const SchemaChange& c : schema.history) {
-    if (c.version <= version || c.action != "rename") continue;
-    bool chained = false;
-    for (auto& [from, to] : renamed) {
-      if (to == c.field) {
-        to = c.new_name;
-        chained = true;
-      }
+    if (c.version <= version || (c.action != "rename" && c.action != "drop")) continue;
+    for (auto& [from, to] : current_name) {
+      if (to == c.field) to = c.action == "rename" ? c.new_name : "";
     }
-    if (!chained) renamed[c.field] = c.new_name;
   }
   rapidjson::Document out(rapidjson::kObjectType);
   auto& alloc = out.GetAllocator();
   for (auto& m : stored.GetObject()) {
-    std::string field(m.name.GetString(), m.name.GetStringLength());
-    if (auto r = renamed.find(field); r != renamed.end()) field = r->second;
+    const std::string& field =
+        current_name[std::string(m.name.GetString(), m.name.GetStringLength())];
     auto def = schema.fields.find(field);
     if (def == schema.fields.end()) continue;  // dropped since
     rapidjson::Value value(m.value, alloc);

@@ -45,6 +45,14 @@ class SchemaManagerImpl : public SchemaManager {
                     std::shared_ptr<const Schema>* out);
   Status InsertOnce(std::string_view name, const std::string& record_json,
                     const std::string& id);
+  // The INDEX records of unique values of `field`.
+  Status UniqueKeysOf(std::string_view name, std::string_view field,
+                      std::vector<StorageRecord>* keys);
+  // Adds to txn the unique-value records a change implies: dropped with a
+  // dropped or no longer unique field, moved with a renamed one, built (and
+  // checked for repeats) for a field that becomes unique.
+  Status UpdateUniqueKeys(Transaction* txn, const Schema& before, const Schema& after,
+                          const SchemaChange& change);
   // Applies change to schema (a copy), checking it. Does not store it.
   Status ApplyChange(const SchemaChange& change, Schema* schema);
   // The stored record `json` (written under `version`) as the current

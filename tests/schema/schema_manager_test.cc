@@ -212,6 +212,35 @@ TEST_F(SchemaTest, UniqueUnderConcurrentInserts) {
   EXPECT_NE(Rejected("u", R"({"email":"e7"})").find("already used"), std::string::npos);
 }
 
+TEST_F(SchemaTest, UniquenessFollowsEvolution) {
+  Create("ue", SchemaZone::kFlexible, R"({"a":{"type":"integer","unique":true},"b":{"type":"integer"}})");
+  Insert("ue", R"({"a":1,"b":7})");
+  Insert("ue", R"({"a":2,"b":7})");
+  SchemaInfo info;
+  // b repeats: it cannot become unique, and nothing changes.
+  SchemaChange make_unique{"alter", "b", "", "", R"({"type":"integer","unique":true})", 0, 0, ""};
+  Status s = schemas_->Evolve("ue", make_unique, &info);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("7 is in records"), std::string::npos) << s.message();
+  Insert("ue", R"({"a":3,"b":8})");
+  // Renamed, the unique values go with the field.
+  SchemaChange rename{"rename", "a", "key", "", "", 0, 0, ""};
+  ASSERT_TRUE(schemas_->Evolve("ue", rename, &info).ok());
+  EXPECT_NE(Rejected("ue", R"({"key":2})").find("already used"), std::string::npos);
+  Insert("ue", R"({"key":4,"b":9})");
+  // No longer unique: repeats are accepted.
+  SchemaChange relax{"alter", "key", "", "", R"({"type":"integer"})", 0, 0, ""};
+  ASSERT_TRUE(schemas_->Evolve("ue", relax, &info).ok());
+  Insert("ue", R"({"key":4})");
+  // Dropped and added again as unique: only values from now on count.
+  SchemaChange drop{"drop", "key", "", "", "", 0, 0, ""};
+  ASSERT_TRUE(schemas_->Evolve("ue", drop, &info).ok());
+  SchemaChange add{"add", "key", "", "", R"({"type":"integer","unique":true})", 0, 0, ""};
+  ASSERT_TRUE(schemas_->Evolve("ue", add, &info).ok());
+  Insert("ue", R"({"key":1})");
+  EXPECT_NE(Rejected("ue", R"({"key":1})").find("already used"), std::string::npos);
+}
+
 TEST_F(SchemaTest, EvolutionPresentsOldRecordsUnderTheNewVersion) {
   Create("ev", SchemaZone::kStructured, R"({"first":{"type":"string"},"old":{"type":"integer"}})");
   const std::string id = Insert("ev", R"({"first":"Ada","old":1})");
