@@ -25,6 +25,7 @@
 #include "CLI/CLI.hpp"
 #include "cli_load.h"
 #include "cli_pi.h"
+#include "cli_schema.h"
 #include "cli_util.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -641,6 +642,8 @@ int Main(int argc, char** argv) {
 
   PiCommands pi;
   pi.Add(&app, add_db);
+  SchemaCommands schema;
+  schema.Add(&app, add_db);
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -692,6 +695,9 @@ int Main(int argc, char** argv) {
   else if (verify->parsed()) rc = RunVerify(args);
   else if (compact->parsed()) rc = RunCompact(args);
   else if (pi.parsed()) rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
+  else if (schema.parsed()) {
+    rc = schema.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
+  }
 
   // Output is buffered: a full disk or closed pipe shows up only here.
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

@@ -55,6 +55,15 @@ bool IsTextType(FieldType t) {
 }
 bool IsNumberType(FieldType t) { return t == FieldType::kInteger || t == FieldType::kFloat; }
 
+// Whole numbers print as integers ("min_value":0, not 0.0).
+void WriteNumber(JsonWriter* w, double x) {
+  if (std::floor(x) == x && std::fabs(x) < 9007199254740992.0) {
+    w->Int64(static_cast<int64_t>(x));
+  } else {
+    w->Double(x);
+  }
+}
+
 void Append(std::string* problems, const std::string& problem) {
   if (!problems->empty()) *problems += "; ";
   *problems += problem;
@@ -286,11 +295,11 @@ std::string FieldDefJson(const FieldDef& def) {
   }
   if (def.min_value) {
     w.Key("min_value");
-    w.Double(*def.min_value);
+    WriteNumber(&w, *def.min_value);
   }
   if (def.max_value) {
     w.Key("max_value");
-    w.Double(*def.max_value);
+    WriteNumber(&w, *def.max_value);
   }
   if (!def.pattern.empty()) {
     w.Key("pattern");

@@ -615,5 +615,45 @@ TEST_F(CliTest, PiBadInputExitsTwo) {
   EXPECT_EQ(RunOk({"pi", "get", db_, "p", "--from", "91", "--count", "10"}), "3421170679\n");
 }
 
+TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
+  Init();
+  rapidjson::Document created = ParseJson(RunOk(
+      {"schema", "create", db_, "users", "--zone", "structured", "--fields",
+       R"({"email":{"type":"string","unique":true,"required":true},"age":{"type":"integer","min_value":0}})"}));
+  EXPECT_EQ(created["version"].GetUint64(), 1u);
+  const std::string id = SplitLines(RunOk({"insert", db_, "users", R"({"email":"a@b.c","age":30})"})).at(0);
+  EXPECT_EQ(id.find('-') != std::string::npos, true) << id;
+  CliResult bad = Run({"insert", db_, "users", R"({"email":"a@b.c","age":-1,"x":1})"});
+  EXPECT_EQ(bad.exit_code, 2);
+  ExpectOneErrorLine(bad);
+  for (const char* part : {"x: not in schema", "age: -1 is below min_value 0", "already used"}) {
+    EXPECT_NE(bad.err.find(part), std::string::npos) << part << " in " << bad.err;
+  }
+  RunOk({"schema", "evolve", db_, "users", "--rename", "age", "years", "--reason", "clearer"});
+  EXPECT_EQ(RunOk({"find", db_, "users", "--where", "email=a@b.c"}),
+            "{\"id\":\"" + id + "\",\"schema_version\":1,\"record\":{\"email\":\"a@b.c\",\"years\":30}}\n");
+  EXPECT_EQ(RunOk({"find", db_, "users", "--where", "years=31"}), "");
+  rapidjson::Document change = ParseJson(RunOk({"schema", "show", db_, "users", "--history"}));
+  EXPECT_STREQ(change["action"].GetString(), "rename");
+  EXPECT_STREQ(change["reason"].GetString(), "clearer");
+  EXPECT_EQ(RunOk({"schema", "list", db_}), "{\"name\":\"users\",\"zone\":\"structured\",\"version\":2}\n");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"schema", "create", db_, "users", "--fields", "{}"},
+           {"schema", "create", db_, "t", "--zone", "liquid", "--fields", "{}"},
+           {"schema", "create", db_, "t", "--fields", R"({"a":{"type":"nope"}})"},
+           {"schema", "show", db_, "nope"},
+           {"schema", "evolve", db_, "users"},
+           {"schema", "evolve", db_, "users", "--drop", "nope"},
+           {"insert", db_, "nope", "{}"},
+           {"insert", db_, "users", "not json"},
+           {"find", db_, "users", "--where", "nofield=1"},
+           {"find", db_, "users", "--where", "=1"},
+       }) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+  }
+}
+
 }  // namespace
 }  // namespace spirapi

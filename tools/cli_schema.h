@@ -1,0 +1,218 @@
+// The schema commands: `spirapi schema create|show|list|evolve`, and the
+// record commands `spirapi insert` and `spirapi find`. Included by
+// spirapi.cc only. An unknown schema is bad input here (exit code 2).
+
+#ifndef SPIRAPI_TOOLS_CLI_SCHEMA_H_
+#define SPIRAPI_TOOLS_CLI_SCHEMA_H_
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cli_util.h"
+#include "spirapi/db.h"
+#include "spirapi/schema.h"
+
+namespace spirapi::cli {
+
+class SchemaCommands {
+ public:
+  using OpenFn = std::function<int(std::unique_ptr<DB>*)>;
+  using AddDbFn = std::function<void(CLI::App*)>;
+
+  void Add(CLI::App* app, const AddDbFn& add_db) {
+    schema_ = app->add_subcommand("schema", "Dynamic schemas: create, show, list, evolve");
+    schema_->require_subcommand(1);
+
+    create_ = schema_->add_subcommand("create", "Create a schema");
+    add_db(create_);
+    create_->add_option("NAME", name_, "Schema name")->required();
+    create_->add_option("--zone", zone_, "structured, flexible (default) or emergent");
+    create_->add_option("--fields", json_, "Field definitions as a JSON object")->required();
+
+    show_ = schema_->add_subcommand("show", "Print a schema as JSON");
+    add_db(show_);
+    show_->add_option("NAME", name_, "Schema name")->required();
+    show_->add_flag("--history", history_, "Print the evolution history only, one change a line");
+
+    list_ = schema_->add_subcommand("list", "List schemas: name, zone, version");
+    add_db(list_);
+
+    evolve_ = schema_->add_subcommand("evolve", "Change a schema (one change, a new version)");
+    add_db(evolve_);
+    evolve_->add_option("NAME", name_, "Schema name")->required();
+    auto* add = evolve_->add_option("--add", add_, "FIELD JSON: add a field")->expected(2);
+    auto* drop = evolve_->add_option("--drop", drop_, "FIELD: drop a field");
+    auto* alter = evolve_->add_option("--alter", alter_, "FIELD JSON: redefine a field")
+                      ->expected(2);
+    auto* rename = evolve_->add_option("--rename", rename_, "OLD NEW: rename a field")
+                       ->expected(2);
+    add->excludes(drop)->excludes(alter)->excludes(rename);
+    drop->excludes(alter)->excludes(rename);
+    alter->excludes(rename);
+    evolve_->add_option("--reason", reason_, "Why, kept in the history");
+
+    insert_ = app->add_subcommand("insert", "Validate a record against a schema and store it");
+    add_db(insert_);
+    insert_->add_option("SCHEMA", name_, "Schema name")->required();
+    insert_->add_option("JSON", json_, "The record, a JSON object")->required();
+
+    find_ = app->add_subcommand("find", "Print a schema's records, one JSON object a line");
+    add_db(find_);
+    find_->add_option("SCHEMA", name_, "Schema name")->required();
+    find_->add_option("--where", where_, "FIELD=VALUE (VALUE as JSON; plain text is a string)");
+  }
+
+  bool parsed() const {
+    return (schema_ != nullptr && schema_->parsed()) || (insert_ != nullptr && insert_->parsed()) ||
+           (find_ != nullptr && find_->parsed());
+  }
+
+  int Run(const OpenFn& open) {
+    std::unique_ptr<DB> db;
+    if (int rc = open(&db); rc != kExitOk) return rc;
+    std::unique_ptr<SchemaManager> schemas;
+    Status s = SchemaManager::Open(db.get(), &schemas);
+    if (!s.ok()) return Failed("schema", s);
+    if (create_->parsed()) return Create(schemas.get());
+    if (show_->parsed()) return Show(schemas.get());
+    if (list_->parsed()) return List(schemas.get());
+    if (evolve_->parsed()) return Evolve(schemas.get());
+    if (insert_->parsed()) return Insert(schemas.get());
+    return Find(schemas.get());
+  }
+
+ private:
+  static int Failed(std::string_view context, const Status& s) {
+    if (s.IsNotFound() || s.IsConflict()) {
+      return Fail(kExitUsage, std::string(context) + ": " + s.message());
+    }
+    return FailStatus(context, s);
+  }
+
+  int Create(SchemaManager* schemas) {
+    SchemaZone zone = SchemaZone::kFlexible;
+    Status s = zone_.empty() ? Status::OK() : ParseSchemaZone(zone_, &zone);
+    SchemaInfo info;
+    if (s.ok()) s = schemas->CreateSchema(name_, zone, json_, &info);
+    if (!s.ok()) return Failed("schema create", s);
+    return WriteLine(info.json) ? kExitOk : kExitIoError;
+  }
+
+  int Show(SchemaManager* schemas) {
+    SchemaInfo info;
+    Status s = schemas->GetSchema(name_, &info);
+    if (!s.ok()) return Failed("schema show", s);
+    rapidjson::Document doc;
+    doc.Parse(info.json.c_str());
+    if (history_) {
+      for (const auto& change : doc["evolution_history"].GetArray()) {
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+        change.Accept(w);
+        if (!WriteLine(buffer.GetString())) return kExitIoError;
+      }
+      return kExitOk;
+    }
+    rapidjson::StringBuffer buffer;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    w.SetIndent(' ', 2);
+    doc.Accept(w);
+    return WriteLine(buffer.GetString()) ? kExitOk : kExitIoError;
+  }
+
+  int List(SchemaManager* schemas) {
+    std::vector<SchemaInfo> all;
+    Status s = schemas->ListSchemas(&all);
+    if (!s.ok()) return Failed("schema list", s);
+    for (const SchemaInfo& info : all) {
+      const std::string line = "{\"name\":" + JsonQuote(info.name) + ",\"zone\":\"" +
+                               SchemaZoneName(info.zone) +
+                               "\",\"version\":" + std::to_string(info.version) + "}";
+      if (!WriteLine(line)) return kExitIoError;
+    }
+    return kExitOk;
+  }
+
+  int Evolve(SchemaManager* schemas) {
+    SchemaChange change;
+    change.reason = reason_;
+    if (add_.size() == 2) {
+      change = {"add", add_[0], "", "", add_[1], 0, 0, reason_};
+    } else if (!drop_.empty()) {
+      change = {"drop", drop_, "", "", "", 0, 0, reason_};
+    } else if (alter_.size() == 2) {
+      change = {"alter", alter_[0], "", "", alter_[1], 0, 0, reason_};
+    } else if (rename_.size() == 2) {
+      change = {"rename", rename_[0], rename_[1], "", "", 0, 0, reason_};
+    } else {
+      return Fail(kExitUsage, "schema evolve needs one of --add, --drop, --alter, --rename");
+    }
+    SchemaInfo info;
+    Status s = schemas->Evolve(name_, change, &info);
+    if (!s.ok()) return Failed("schema evolve", s);
+    std::printf("schema '%s' is at version %llu\n", info.name.c_str(),
+                static_cast<unsigned long long>(info.version));
+    return kExitOk;
+  }
+
+  int Insert(SchemaManager* schemas) {
+    std::string id;
+    Status s = schemas->Insert(name_, json_, &id);
+    if (!s.ok()) return Failed("insert", s);
+    return WriteLine(id) ? kExitOk : kExitIoError;
+  }
+
+  int Find(SchemaManager* schemas) {
+    std::vector<std::pair<std::string, std::string>> where;
+    for (const std::string& w : where_) {
+      const size_t eq = w.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Fail(kExitUsage, "--where takes FIELD=VALUE, got '" + w + "'");
+      }
+      std::string value = w.substr(eq + 1);
+      rapidjson::Document probe;
+      probe.Parse(value.c_str(), value.size());
+      if (probe.HasParseError()) value = JsonQuote(value);  // plain text: a string
+      where.emplace_back(w.substr(0, eq), value);
+    }
+    std::vector<SchemaRecord> records;
+    Status s = schemas->Find(name_, where, &records);
+    if (!s.ok()) return Failed("find", s);
+    for (const SchemaRecord& r : records) {
+      const std::string line = "{\"id\":" + JsonQuote(r.id) +
+                               ",\"schema_version\":" + std::to_string(r.schema_version) +
+                               ",\"record\":" + r.json + "}";
+      if (!WriteLine(line)) return kExitIoError;
+    }
+    return kExitOk;
+  }
+
+  CLI::App* schema_ = nullptr;
+  CLI::App* create_ = nullptr;
+  CLI::App* show_ = nullptr;
+  CLI::App* list_ = nullptr;
+  CLI::App* evolve_ = nullptr;
+  CLI::App* insert_ = nullptr;
+  CLI::App* find_ = nullptr;
+
+  std::string name_;
+  std::string zone_;
+  std::string json_;
+  bool history_ = false;
+  std::vector<std::string> add_;
+  std::string drop_;
+  std::vector<std::string> alter_;
+  std::vector<std::string> rename_;
+  std::string reason_;
+  std::vector<std::string> where_;
+};
+
+}  // namespace spirapi::cli
+
+#endif  // SPIRAPI_TOOLS_CLI_SCHEMA_H_
