@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: create a database, store records in several components in one
 # transaction (examples/quickstart.cc), load more with the CLI, read them back,
-# compute and search π, verify, and print statistics.
+# compute and search π, validate records against a schema, verify, and print
+# statistics.
 set -euo pipefail
 cli=${1:?usage: demo.sh BUILD_DIR DB_DIR}/spirapi
 quickstart=${1}/quickstart
@@ -30,6 +31,11 @@ echo "== π: compute 100,000 digits (BBP-checked), read, search, spiral, ids"
 "$cli" pi search "$db" pi-1e5 999999
 "$cli" pi spiral "$db" pi-1e5 --x 0 --y 0 --radius 3
 "$cli" pi ids "$db" --count 3
+echo "== a structured schema: a valid record, a refused one, find"
+"$cli" schema create "$db" user_profile --zone structured --fields '{"user_id":{"type":"pi_sequence","required":true},"name":{"type":"string","max_length":100},"age":{"type":"integer","min_value":0}}'
+"$cli" insert "$db" user_profile '{"user_id":"3.14159","name":"Ada","age":36}'
+"$cli" insert "$db" user_profile '{"name":"Bob","age":-4,"email":"b@x"}' || echo "(refused, as it should be: exit code $?)"
+"$cli" find "$db" user_profile --where name=Ada
 echo "== verify"
 "$cli" verify "$db"
 echo "== stats"
