@@ -1,4 +1,4 @@
-// The schema commands: `spirapi schema create|show|list|evolve`, and the
+// The schema commands: `spirapi schema create|show|list|evolve|export|import`, and the
 // record commands `spirapi insert` and `spirapi find`. Included by
 // spirapi.cc only. An unknown schema is bad input here (exit code 2).
 
@@ -8,7 +8,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +59,18 @@ class SchemaCommands {
     alter->excludes(rename);
     evolve_->add_option("--reason", reason_, "Why, kept in the history");
 
+    export_ = schema_->add_subcommand("export", "Print a schema as JSON Schema or SQL DDL");
+    add_db(export_);
+    export_->add_option("NAME", name_, "Schema name")->required();
+    export_->add_option("--format", format_, "json-schema or sql (SQLite dialect)")->required();
+
+    import_ = schema_->add_subcommand("import", "Create a schema from a JSON Schema file");
+    add_db(import_);
+    import_->add_option("NAME", name_, "Schema name")->required();
+    import_->add_option("FILE", file_, "JSON Schema (draft 2020-12) document")
+        ->required()
+        ->check(CLI::ExistingFile);
+
     insert_ = app->add_subcommand("insert", "Validate a record against a schema and store it");
     add_db(insert_);
     insert_->add_option("SCHEMA", name_, "Schema name")->required();
@@ -83,6 +97,8 @@ class SchemaCommands {
     if (show_->parsed()) return Show(schemas.get());
     if (list_->parsed()) return List(schemas.get());
     if (evolve_->parsed()) return Evolve(schemas.get());
+    if (export_->parsed()) return Export(schemas.get());
+    if (import_->parsed()) return Import(schemas.get());
     if (insert_->parsed()) return Insert(schemas.get());
     return Find(schemas.get());
   }
@@ -161,6 +177,32 @@ class SchemaCommands {
     return kExitOk;
   }
 
+  int Export(SchemaManager* schemas) {
+    SchemaFormat format;
+    if (format_ == "json-schema") {
+      format = SchemaFormat::kJsonSchema;
+    } else if (format_ == "sql") {
+      format = SchemaFormat::kSqlDdl;
+    } else {
+      return Fail(kExitUsage, "--format must be json-schema or sql, not '" + format_ + "'");
+    }
+    std::string out;
+    Status s = schemas->ExportSchema(name_, format, &out);
+    if (!s.ok()) return Failed("schema export", s);
+    if (!out.empty() && out.back() == '\n') out.pop_back();
+    return WriteLine(out) ? kExitOk : kExitIoError;
+  }
+
+  int Import(SchemaManager* schemas) {
+    std::ifstream in(file_, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return Fail(kExitIoError, "cannot read '" + file_ + "'");
+    SchemaInfo info;
+    Status s = schemas->ImportSchema(name_, text, &info);
+    if (!s.ok()) return Failed("schema import", s);
+    return WriteLine(info.json) ? kExitOk : kExitIoError;
+  }
+
   int Insert(SchemaManager* schemas) {
     std::string id;
     Status s = schemas->Insert(name_, json_, &id);
@@ -198,6 +240,8 @@ class SchemaCommands {
   CLI::App* show_ = nullptr;
   CLI::App* list_ = nullptr;
   CLI::App* evolve_ = nullptr;
+  CLI::App* export_ = nullptr;
+  CLI::App* import_ = nullptr;
   CLI::App* insert_ = nullptr;
   CLI::App* find_ = nullptr;
 
@@ -210,6 +254,8 @@ class SchemaCommands {
   std::vector<std::string> alter_;
   std::vector<std::string> rename_;
   std::string reason_;
+  std::string format_;
+  std::string file_;
   std::vector<std::string> where_;
 };
 

@@ -58,6 +58,11 @@ struct SchemaInfo {
   std::string json;
 };
 
+enum class SchemaFormat : uint8_t {
+  kJsonSchema,  // JSON Schema, draft 2020-12
+  kSqlDdl,      // CREATE TABLE, SQLite dialect
+};
+
 // A record of a schema as read back.
 struct SchemaRecord {
   std::string id;
@@ -98,6 +103,18 @@ class SchemaManager {
   // a bad definition; adding a required field without a default to a schema
   // that has records).
   virtual Status Evolve(std::string_view name, const SchemaChange& change, SchemaInfo* out) = 0;
+
+  // The current version of a schema in another format (docs/SCHEMA.md,
+  // "Export and import"). Errors: NotFound.
+  virtual Status ExportSchema(std::string_view name, SchemaFormat format, std::string* out) = 0;
+
+  // Creates schema `name` from a JSON Schema document (an object schema with
+  // properties; the zone from "x-spirapi-zone", else structured when
+  // additionalProperties is false, else flexible). Errors: InvalidArgument
+  // listing every keyword or property it cannot represent, Conflict if the
+  // schema exists.
+  virtual Status ImportSchema(std::string_view name, std::string_view json_schema,
+                              SchemaInfo* out) = 0;
 
   // Validates `record_json` (a JSON object) against the schema, applies what
   // its zone does with it, and stores it under a new π identifier (*id).

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "schema/field_value.h"
+#include "schema/schema_export.h"
 #include "util/hash.h"
 
 namespace spirapi {
@@ -103,24 +104,46 @@ Status SchemaManagerImpl::LoadSchema(Transaction* txn, std::string_view name,
 
 Status SchemaManagerImpl::CreateSchema(std::string_view name, SchemaZone zone,
                                        std::string_view fields_json, SchemaInfo* out) {
-  Status s = ValidateSchemaName(name);
-  if (!s.ok()) return s;
   Schema schema;
-  schema.name = std::string(name);
   schema.zone = zone;
-  s = ParseFieldDefs(fields_json, &schema.fields);
+  Status s = ParseFieldDefs(fields_json, &schema.fields);
+  if (!s.ok()) return s;
+  schema.name = std::string(name);
+  return CreateFrom(std::move(schema), out);
+}
+
+Status SchemaManagerImpl::ImportSchema(std::string_view name, std::string_view json_schema,
+                                       SchemaInfo* out) {
+  Schema schema;
+  Status s = ImportJsonSchema(json_schema, &schema.zone, &schema.fields);
+  if (!s.ok()) return s;
+  schema.name = std::string(name);
+  return CreateFrom(std::move(schema), out);
+}
+
+Status SchemaManagerImpl::CreateFrom(Schema schema, SchemaInfo* out) {
+  Status s = ValidateSchemaName(schema.name);
   if (!s.ok()) return s;
   std::unique_ptr<Transaction> txn;
   s = db_->BeginTransaction(WriteOptions(), &txn);
   if (!s.ok()) return s;
   bool exists = false;
-  s = txn->Exists(Component::kSchema, SchemaKey(name), &exists);
+  s = txn->Exists(Component::kSchema, SchemaKey(schema.name), &exists);
   if (!s.ok()) return s;
-  if (exists) return Status::Conflict("schema '" + std::string(name) + "' already exists");
-  s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(schema));
+  if (exists) return Status::Conflict("schema '" + schema.name + "' already exists");
+  s = txn->Put(Component::kSchema, SchemaKey(schema.name), SchemaJson(schema));
   if (s.ok()) s = txn->Commit();
   if (s.ok()) *out = InfoOf(schema);
   return s;
+}
+
+Status SchemaManagerImpl::ExportSchema(std::string_view name, SchemaFormat format,
+                                       std::string* out) {
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok()) return s;
+  *out = format == SchemaFormat::kJsonSchema ? ExportJsonSchema(*schema) : ExportSqlDdl(*schema);
+  return Status::OK();
 }
 
 Status SchemaManagerImpl::GetSchema(std::string_view name, SchemaInfo* out) {

@@ -32,6 +32,9 @@ class SchemaManagerImpl : public SchemaManager {
   Status GetSchema(std::string_view name, SchemaInfo* out) override;
   Status ListSchemas(std::vector<SchemaInfo>* out) override;
   Status Evolve(std::string_view name, const SchemaChange& change, SchemaInfo* out) override;
+  Status ExportSchema(std::string_view name, SchemaFormat format, std::string* out) override;
+  Status ImportSchema(std::string_view name, std::string_view json_schema,
+                      SchemaInfo* out) override;
   Status Insert(std::string_view schema, std::string_view record_json, std::string* id) override;
   Status Get(std::string_view schema, std::string_view id, SchemaRecord* out) override;
   Status Find(std::string_view schema,
@@ -53,6 +56,8 @@ class SchemaManagerImpl : public SchemaManager {
   // checked for repeats) for a field that becomes unique.
   Status UpdateUniqueKeys(Transaction* txn, const Schema& before, const Schema& after,
                           const SchemaChange& change);
+  // Stores a new schema at version 1. Conflict if the name is taken.
+  Status CreateFrom(Schema schema, SchemaInfo* out);
   // Applies change to schema (a copy), checking it. Does not store it.
   Status ApplyChange(const SchemaChange& change, Schema* schema);
   // The stored record `json` (written under `version`) as the current

@@ -637,6 +637,14 @@ TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
   EXPECT_STREQ(change["action"].GetString(), "rename");
   EXPECT_STREQ(change["reason"].GetString(), "clearer");
   EXPECT_EQ(RunOk({"schema", "list", db_}), "{\"name\":\"users\",\"zone\":\"structured\",\"version\":2}\n");
+  const std::string json_schema = RunOk({"schema", "export", db_, "users", "--format", "json-schema"});
+  EXPECT_NE(json_schema.find("\"x-spirapi-unique\":true"), std::string::npos) << json_schema;
+  EXPECT_EQ(RunOk({"schema", "export", db_, "users", "--format", "sql"}).rfind("CREATE TABLE \"users\"", 0),
+            0u);
+  WriteFile(dir_ + "/users.json", json_schema);
+  rapidjson::Document copy = ParseJson(RunOk({"schema", "import", db_, "copy", dir_ + "/users.json"}));
+  EXPECT_STREQ(copy["zone"].GetString(), "structured");
+  EXPECT_TRUE(copy["fields"]["years"].IsObject());
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"schema", "create", db_, "users", "--fields", "{}"},
            {"schema", "create", db_, "t", "--zone", "liquid", "--fields", "{}"},
@@ -648,6 +656,8 @@ TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
            {"insert", db_, "users", "not json"},
            {"find", db_, "users", "--where", "nofield=1"},
            {"find", db_, "users", "--where", "=1"},
+           {"schema", "export", db_, "users", "--format", "xml"},
+           {"schema", "import", db_, "copy", dir_ + "/users.json"},
        }) {
     CliResult r = Run(args);
     EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;

@@ -1,0 +1,146 @@
+// Export to JSON Schema and SQL DDL, and import from JSON Schema: a round
+// trip keeps every field and rule; the DDL runs in SQLite and enforces the
+// rules SQLite can express; what an import cannot represent is refused.
+
+#include "schema/schema_export.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <sqlite3.h>
+
+#include <string>
+
+namespace spirapi::schema {
+namespace {
+
+constexpr char kFields[] = R"({
+  "email": {"type": "string", "required": true, "unique": true, "max_length": 64,
+            "pattern": "[a-z]+@[a-z]+\\.org"},
+  "age": {"type": "integer", "min_value": 0, "max_value": 150, "default": 18},
+  "score": {"type": "float", "min_value": 0.5},
+  "active": {"type": "boolean", "default": true},
+  "joined": {"type": "datetime"},
+  "extra": {"type": "json", "max_length": 3},
+  "photo": {"type": "blob"},
+  "user_id": {"type": "pi_sequence"},
+  "home": {"type": "spiral_coordinate"},
+  "tier": {"type": "string", "enum": ["gold", "it's"]}})";
+
+Schema MakeSchema(SchemaZone zone) {
+  Schema schema;
+  schema.name = "users";
+  schema.zone = zone;
+  schema.version = 3;
+  Status s = ParseFieldDefs(kFields, &schema.fields);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return schema;
+}
+
+TEST(SchemaExport, JsonSchemaRoundTrip) {
+  for (SchemaZone zone : {SchemaZone::kStructured, SchemaZone::kFlexible, SchemaZone::kEmergent}) {
+    const Schema schema = MakeSchema(zone);
+    const std::string exported = ExportJsonSchema(schema);
+    rapidjson::Document doc;
+    doc.Parse(exported.c_str());
+    ASSERT_TRUE(doc.IsObject()) << exported;
+    EXPECT_STREQ(doc["$schema"].GetString(), "https://json-schema.org/draft/2020-12/schema");
+    EXPECT_STREQ(doc["properties"]["email"]["pattern"].GetString(),
+                 "^(?:[a-z]+@[a-z]+\\.org)$");
+    EXPECT_STREQ(doc["properties"]["joined"]["format"].GetString(), "date-time");
+    EXPECT_EQ(doc["additionalProperties"].GetBool(), zone != SchemaZone::kStructured);
+    ASSERT_EQ(doc["required"].Size(), 1u);
+
+    SchemaZone imported_zone;
+    std::map<std::string, FieldDef> fields;
+    Status s = ImportJsonSchema(exported, &imported_zone, &fields);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(imported_zone, zone);
+    ASSERT_EQ(fields.size(), schema.fields.size());
+    for (const auto& [name, def] : schema.fields) {
+      EXPECT_EQ(FieldDefJson(fields.at(name)), FieldDefJson(def)) << name;
+    }
+  }
+}
+
+TEST(SchemaExport, ForeignJsonSchemaImport) {
+  SchemaZone zone;
+  std::map<std::string, FieldDef> fields;
+  Status s = ImportJsonSchema(
+      R"({"type":"object","additionalProperties":false,"required":["n"],)"
+      R"("properties":{"n":{"type":"integer","minimum":1},"when":{"type":"string","format":"date-time"},)"
+      R"("code":{"type":"string","pattern":"[0-9]{3}"},"any":{}}})",
+      &zone, &fields);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(zone, SchemaZone::kStructured);
+  EXPECT_EQ(FieldDefJson(fields.at("n")), R"({"type":"integer","required":true,"min_value":1})");
+  EXPECT_EQ(fields.at("when").type, FieldType::kDatetime);
+  EXPECT_EQ(fields.at("any").type, FieldType::kJson);
+  // An unanchored JSON Schema pattern matches anywhere in the value.
+  EXPECT_TRUE(std::regex_match("ab123cd", *fields.at("code").compiled_pattern));
+
+  s = ImportJsonSchema(
+      R"({"type":"object","oneOf":[],"required":["ghost"],)"
+      R"("properties":{"o":{"type":"object","properties":{}},"x":{"type":"integer","multipleOf":2}}})",
+      &zone, &fields);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  for (const char* part : {"unsupported keyword 'oneOf'", "o: unsupported keyword 'properties'",
+                           "x: unsupported keyword 'multipleOf'", "'ghost' has no property"}) {
+    EXPECT_NE(s.message().find(part), std::string::npos) << part << " in " << s.message();
+  }
+  EXPECT_TRUE(ImportJsonSchema("[]", &zone, &fields).IsInvalidArgument());
+  EXPECT_TRUE(ImportJsonSchema(R"({"type":"array"})", &zone, &fields).IsInvalidArgument());
+}
+
+class SqliteDb {
+ public:
+  SqliteDb() { sqlite3_open(":memory:", &db_); }
+  ~SqliteDb() { sqlite3_close(db_); }
+  bool Exec(const std::string& sql, std::string* error = nullptr) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    if (message != nullptr) {
+      if (error != nullptr) *error = message;
+      sqlite3_free(message);
+    }
+    return rc == SQLITE_OK;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(SchemaExport, SqlDdlRunsInSqliteAndEnforcesRules) {
+  const std::string ddl = ExportSqlDdl(MakeSchema(SchemaZone::kStructured));
+  SqliteDb db;
+  std::string error;
+  ASSERT_TRUE(db.Exec(ddl, &error)) << error << "\n" << ddl;
+  EXPECT_NE(ddl.find("/* pattern"), std::string::npos);
+  const std::string ok =
+      R"(INSERT INTO "users" ("id","email","age","score","active","joined","extra","photo","user_id","home","tier") )"
+      R"(VALUES ('a','x@y.org',30,0.75,1,'2026-11-24T10:00:00Z','[1,2]','aGk=','3.14159','[1,-2]','it''s'))";
+  ASSERT_TRUE(db.Exec(ok, &error)) << error;
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "users" ("id","email","user_id") VALUES ('m','m@y.org','3'))",
+                      &error))
+      << error;
+  // Defaults apply; every rule SQLite can express refuses a bad row.
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "users" ("id","email") VALUES ('b','z@y.org'))", &error))
+      << error;
+  for (const char* bad : {
+           R"(INSERT INTO "users" ("id","email") VALUES ('c','x@y.org'))",            // unique
+           R"(INSERT INTO "users" ("id") VALUES ('d'))",                              // required
+           R"(INSERT INTO "users" ("id","email","age") VALUES ('e','e@y.org',151))",  // max
+           R"(INSERT INTO "users" ("id","email","score") VALUES ('f','f@y.org',0.25))",
+           R"(INSERT INTO "users" ("id","email","active") VALUES ('g','g@y.org',2))",
+           R"(INSERT INTO "users" ("id","email","extra") VALUES ('h','h@y.org','{bad'))",
+           R"(INSERT INTO "users" ("id","email","extra") VALUES ('i','i@y.org','[1,2,3,4]'))",
+           R"(INSERT INTO "users" ("id","email","user_id") VALUES ('j','j@y.org','3.14x'))",
+           R"(INSERT INTO "users" ("id","email","user_id") VALUES ('j','j@y.org','3..1'))",
+           R"(INSERT INTO "users" ("id","email","home") VALUES ('k','k@y.org','[1]'))",
+           R"(INSERT INTO "users" ("id","email","tier") VALUES ('l','l@y.org','bronze'))",
+       }) {
+    EXPECT_FALSE(db.Exec(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace spirapi::schema
