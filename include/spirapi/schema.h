@@ -63,6 +63,11 @@ enum class SchemaFormat : uint8_t {
   kSqlDdl,      // CREATE TABLE, SQLite dialect
 };
 
+struct MigrationReport {
+  uint64_t rewritten = 0;  // records rewritten under the current version
+  uint64_t current = 0;    // records already at it
+};
+
 // A record of a schema as read back.
 struct SchemaRecord {
   std::string id;
@@ -124,6 +129,14 @@ class SchemaManager {
   // schema or a unique value are retried inside.
   virtual Status Insert(std::string_view schema, std::string_view record_json,
                         std::string* id) = 0;
+
+  // Rewrites the schema's records written under older versions as the
+  // current version presents them, in batches of 256, each one transaction
+  // together with a cursor (METADATA schema-migrate/<name>), so after a crash
+  // or a failure it resumes where it stopped. Inserts may run meanwhile (on
+  // other threads); a record they change conflicts with the batch, which is
+  // retried. Errors: NotFound.
+  virtual Status Migrate(std::string_view name, MigrationReport* report) = 0;
 
   // A record presented under the current schema. Errors: NotFound.
   virtual Status Get(std::string_view schema, std::string_view id, SchemaRecord* out) = 0;

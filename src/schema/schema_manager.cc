@@ -30,6 +30,7 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr int kMaxAttempts = 50;   // conflicting writers retried this often
 constexpr int kIdDigits = 12;
+constexpr size_t kMigrateBatch = 256;
 
 std::string Compact(const rapidjson::Value& v) {
   rapidjson::StringBuffer buffer;
@@ -58,6 +59,13 @@ Status ParseObject(std::string_view json, const char* what, rapidjson::Document*
     return Status::InvalidArgument(std::string(what) + " must be a JSON object");
   }
   return Status::OK();
+}
+
+std::string JsonString(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 uint64_t VersionOf(std::string_view metadata) {
@@ -476,8 +484,107 @@ Status SchemaManagerImpl::InsertOnce(std::string_view name, const std::string& r
   return txn->Commit();
 }
 
+Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report) {
+  *report = MigrationReport();
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok()) return s;
+  // The cursor of an interrupted run, if it migrated towards this version.
+  const std::string cursor_key = "schema-migrate/" + std::string(name);
+  std::string after;
+  StorageRecord cursor;
+  s = db_->Get(ReadOptions(), Component::kMetadata, cursor_key, &cursor);
+  if (s.ok()) {
+    rapidjson::Document doc;
+    doc.Parse(cursor.data.c_str());
+    if (doc.IsObject() && doc.HasMember("version") && doc["version"].IsUint64() &&
+        doc["version"].GetUint64() == schema->version && doc.HasMember("after") &&
+        doc["after"].IsString()) {
+      after = doc["after"].GetString();
+    }
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  for (bool done = false; !done;) {
+    s = MigrateBatch(name, &after, &done, report);
+    if (!s.ok()) return s;
+  }
+  s = db_->Delete(WriteOptions(), Component::kMetadata, cursor_key);
+  return s.IsNotFound() ? Status::OK() : s;
+}
+
+Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after, bool* done,
+                                       MigrationReport* report) {
+  const std::string prefix = RecordPrefix(name);
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Transaction> txn;
+    Status s = db_->BeginTransaction(WriteOptions(), &txn);
+    if (!s.ok()) return s;
+    std::shared_ptr<const Schema> schema;
+    s = LoadSchema(txn.get(), name, &schema);
+    if (!s.ok()) return s;
+    // The next ids, read outside the transaction; each is read again inside
+    // it, so a concurrent insert or migration shows up as a conflict.
+    std::vector<std::string> ids;
+    ScanOptions so;
+    so.prefix = prefix;
+    so.from = prefix + *after + std::string(1, '\0');
+    so.limit = kMigrateBatch;
+    s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
+      ids.push_back(r.id);
+      return true;
+    });
+    if (!s.ok()) return s;
+    MigrationReport batch;
+    for (const std::string& key : ids) {
+      StorageRecord stored;
+      s = txn->Get(Component::kSchema, key, &stored);
+      if (s.IsNotFound()) continue;  // deleted meanwhile
+      if (!s.ok()) return s;
+      const uint64_t version = VersionOf(stored.metadata);
+      if (version >= schema->version) {
+        ++batch.current;
+        continue;
+      }
+      const std::string presented = Present(*schema, stored.data, version);
+      // A unique value whose form changed (a number widened to text) moves.
+      rapidjson::Document before, now;
+      before.Parse(Present(*schema, stored.data, version, /*convert_types=*/false).c_str());
+      now.Parse(presented.c_str());
+      for (const auto& [field, def] : schema->fields) {
+        if (!def.unique) continue;
+        auto b = before.FindMember(field.c_str());
+        auto n = now.FindMember(field.c_str());
+        if (b == before.MemberEnd() || n == now.MemberEnd() || b->value == n->value) continue;
+        s = txn->Delete(Component::kIndex, UniqueKey(name, field, Compact(b->value)));
+        if (s.ok() || s.IsNotFound()) {
+          s = txn->Put(Component::kIndex, UniqueKey(name, field, Compact(n->value)),
+                       "{\"id\":\"" + key.substr(prefix.size()) + "\"}");
+        }
+        if (!s.ok()) return s;
+      }
+      s = txn->Put(Component::kSchema, key, presented,
+                   "{\"schema_version\":" + std::to_string(schema->version) + "}");
+      if (!s.ok()) return s;
+      ++batch.rewritten;
+    }
+    const std::string next = ids.empty() ? *after : ids.back().substr(prefix.size());
+    s = txn->Put(Component::kMetadata, "schema-migrate/" + std::string(name),
+                 "{\"version\":" + std::to_string(schema->version) +
+                     ",\"after\":" + JsonString(next) + "}");
+    if (s.ok()) s = txn->Commit();
+    if (s.IsConflict() && attempt < kMaxAttempts) continue;
+    if (!s.ok()) return s;
+    report->rewritten += batch.rewritten;
+    report->current += batch.current;
+    *after = next;
+    *done = ids.size() < kMigrateBatch;
+    return Status::OK();
+  }
+}
+
 std::string SchemaManagerImpl::Present(const Schema& schema, std::string_view json,
-                                       uint64_t version) {
+                                       uint64_t version, bool convert_types) {
   rapidjson::Document stored;
   stored.Parse(json.data(), json.size());
   if (!stored.IsObject()) return std::string(json);
@@ -504,7 +611,8 @@ std::string SchemaManagerImpl::Present(const Schema& schema, std::string_view js
     if (def == schema.fields.end()) continue;  // dropped since
     rapidjson::Value value(m.value, alloc);
     // A type widened to string since: the old value as text.
-    if (def->second.type == FieldType::kString && !value.IsString() && !value.IsNull()) {
+    if (convert_types && def->second.type == FieldType::kString && !value.IsString() &&
+        !value.IsNull()) {
       const std::string text = Compact(m.value);
       value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
     }

@@ -36,6 +36,7 @@ class SchemaManagerImpl : public SchemaManager {
   Status ImportSchema(std::string_view name, std::string_view json_schema,
                       SchemaInfo* out) override;
   Status Insert(std::string_view schema, std::string_view record_json, std::string* id) override;
+  Status Migrate(std::string_view name, MigrationReport* report) override;
   Status Get(std::string_view schema, std::string_view id, SchemaRecord* out) override;
   Status Find(std::string_view schema,
               const std::vector<std::pair<std::string, std::string>>& where,
@@ -56,13 +57,18 @@ class SchemaManagerImpl : public SchemaManager {
   // checked for repeats) for a field that becomes unique.
   Status UpdateUniqueKeys(Transaction* txn, const Schema& before, const Schema& after,
                           const SchemaChange& change);
+  // One batch of Migrate: up to kMigrateBatch records after `*after`.
+  // Sets *done when no record is left.
+  Status MigrateBatch(std::string_view name, std::string* after, bool* done,
+                      MigrationReport* report);
   // Stores a new schema at version 1. Conflict if the name is taken.
   Status CreateFrom(Schema schema, SchemaInfo* out);
   // Applies change to schema (a copy), checking it. Does not store it.
   Status ApplyChange(const SchemaChange& change, Schema* schema);
   // The stored record `json` (written under `version`) as the current
-  // schema presents it.
-  std::string Present(const Schema& schema, std::string_view json, uint64_t version);
+  // schema presents it; without convert_types, values keep their stored form.
+  std::string Present(const Schema& schema, std::string_view json, uint64_t version,
+                      bool convert_types = true);
 
   DB* const db_;
   const std::unique_ptr<PiStore> ids_;

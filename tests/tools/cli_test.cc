@@ -633,6 +633,10 @@ TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
   EXPECT_EQ(RunOk({"find", db_, "users", "--where", "email=a@b.c"}),
             "{\"id\":\"" + id + "\",\"schema_version\":1,\"record\":{\"email\":\"a@b.c\",\"years\":30}}\n");
   EXPECT_EQ(RunOk({"find", db_, "users", "--where", "years=31"}), "");
+  EXPECT_EQ(RunOk({"migrate", db_, "users"}),
+            "migrated schema 'users': 1 records rewritten, 0 already current\n");
+  EXPECT_EQ(RunOk({"find", db_, "users"}),
+            "{\"id\":\"" + id + "\",\"schema_version\":2,\"record\":{\"email\":\"a@b.c\",\"years\":30}}\n");
   rapidjson::Document change = ParseJson(RunOk({"schema", "show", db_, "users", "--history"}));
   EXPECT_STREQ(change["action"].GetString(), "rename");
   EXPECT_STREQ(change["reason"].GetString(), "clearer");
@@ -657,6 +661,7 @@ TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
            {"find", db_, "users", "--where", "nofield=1"},
            {"find", db_, "users", "--where", "=1"},
            {"schema", "export", db_, "users", "--format", "xml"},
+           {"migrate", db_, "nope"},
            {"schema", "import", db_, "copy", dir_ + "/users.json"},
        }) {
     CliResult r = Run(args);
