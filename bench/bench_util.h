@@ -208,6 +208,17 @@ inline std::string FormatLatency(double nanos) {
   return buffer;
 }
 
+// "a,b,c" -> {"a", "b", "c"}, for options that take lists.
+inline std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
+    parts.push_back(s.substr(start, comma - start));
+  }
+  parts.push_back(s.substr(start));
+  return parts;
+}
+
 // Appends s as a JSON string literal.
 inline void AppendJsonQuoted(std::string* out, std::string_view s) {
   out->push_back('"');

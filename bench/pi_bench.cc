@@ -19,22 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "pi_peers.h"
 
 namespace {
 
 using spirapi_bench::PiResult;
 using spirapi_bench::RunPiInChild;
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
-    parts.push_back(s.substr(start, comma - start));
-  }
-  parts.push_back(s.substr(start));
-  return parts;
-}
+using spirapi_bench::SplitList;
 
 }  // namespace
 
@@ -53,9 +45,9 @@ int main(int argc, char** argv) {
       huge = true;
     } else if (arg == "--digits" && has_value) {
       sizes.clear();
-      for (const auto& s : Split(argv[++i])) sizes.push_back(std::stoull(s));
+      for (const auto& s : SplitList(argv[++i])) sizes.push_back(std::stoull(s));
     } else if (arg == "--engines" && has_value) {
-      engines = Split(argv[++i]);
+      engines = SplitList(argv[++i]);
     } else if (arg == "--threads" && has_value) {
       threads = std::atoi(argv[++i]);
     } else if (arg == "--repeat" && has_value) {

@@ -123,16 +123,6 @@ struct Config {
   std::string command_line;
 };
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
-    parts.push_back(s.substr(start, comma - start));
-  }
-  parts.push_back(s.substr(start));
-  return parts;
-}
-
 [[noreturn]] void Usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "spirapi_bench: %s\n\n", error.c_str());
   std::fprintf(stderr,
@@ -1287,7 +1277,12 @@ std::string RatioToBestPeer(const SizeResults& size, const std::vector<EngineSpe
     }
   }
   if (std::isnan(mine) || std::isnan(best)) return "—";
-  return FormatFixed(mine / best, 2) + "× " + best_label;
+  // Two decimals, or two significant digits below 0.1, so that a ratio of
+  // 0.0044 does not print as 0.00.
+  const double ratio = mine / best;
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), ratio >= 0.1 ? "%.2f" : "%.2g", ratio);
+  return std::string(buffer) + "× " + best_label;
 }
 
 void PrintMarkdown(const Config& config, const std::vector<EngineSpec>& engines,
