@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -50,6 +50,17 @@ bench-pi-quick: build
 
 bench-pi: build
 	$(BUILD)/pi_bench
+
+# SpiraPi beside SQLite, LMDB, RocksDB and LevelDB on db_bench-like workloads
+# (and π beside MPFR and Arb). The full run takes about 20 minutes and writes
+# its Markdown to PEERS_MD and its figures to PEERS_JSON.
+PEERS_MD ?= bench-peers.md
+PEERS_JSON ?= bench-peers.json
+bench-peers-quick: build
+	$(BUILD)/spirapi_bench --quick
+
+bench-peers: build
+	$(BUILD)/spirapi_bench --json $(PEERS_JSON) | tee $(PEERS_MD)
 
 # π pattern search: the suffix-array index, approximate and multi-pattern
 # search against plain scans on 10^8 digits of π (10^6 with -quick). The

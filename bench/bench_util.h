@@ -17,8 +17,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <errno.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -36,12 +39,12 @@ namespace spirapi_bench {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Prints "storage_bench: FATAL: <message>" and ends the process at once.
+// Prints "<program>: FATAL: <message>" and ends the process at once.
 // _Exit rather than exit: a worker thread may call this while others still
 // run, and static destructors must not race with them.
 [[noreturn]] inline void Fatal(const std::string& message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "storage_bench: FATAL: %s\n", message.c_str());
+  std::fprintf(stderr, "%s: FATAL: %s\n", program_invocation_short_name, message.c_str());
   std::fflush(stderr);
   std::_Exit(2);
 }
@@ -130,6 +133,23 @@ inline double Median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// Progress goes to stderr, prefixed with the time since start, so stdout
+// stays a clean Markdown report.
+inline const Stopwatch& ProgramClock() {
+  static const Stopwatch clock;
+  return clock;
+}
+
+inline void Log(const char* format, ...) __attribute__((format(printf, 1, 2)));
+inline void Log(const char* format, ...) {
+  std::fprintf(stderr, "[%7.1fs] ", ProgramClock().Seconds());
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  std::fputc('\n', stderr);
+}
+
 // ---------------------------------------------------------------------------
 // Formatting.
 
@@ -186,6 +206,17 @@ inline std::string FormatLatency(double nanos) {
     std::snprintf(buffer, sizeof(buffer), "%.2f s", nanos / 1e9);
   }
   return buffer;
+}
+
+// "a,b,c" -> {"a", "b", "c"}, for options that take lists.
+inline std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
+    parts.push_back(s.substr(start, comma - start));
+  }
+  parts.push_back(s.substr(start));
+  return parts;
 }
 
 // Appends s as a JSON string literal.
@@ -399,6 +430,35 @@ inline void EvictFromPageCache(const std::string& dir) {
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
   }
+}
+
+// Empties `dir` for a run. Refuses to delete a non-empty directory that the
+// tool did not create (no file named `marker` in it), so a mistyped --dir
+// cannot wipe data.
+inline void PrepareBenchDir(const std::string& dir, const char* marker) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) Fatal("--dir " + dir + " exists and is not a directory");
+    bool empty = fs::is_empty(dir, ec);
+    if (!empty && !fs::exists(fs::path(dir) / marker, ec)) {
+      Fatal("--dir " + dir + " is not empty and was not made by " +
+            program_invocation_short_name +
+            "; refusing to delete it (choose another --dir or empty it yourself)");
+    }
+    fs::remove_all(dir, ec);
+    if (ec) Fatal("cannot remove " + dir + ": " + ec.message());
+  }
+  fs::create_directories(dir, ec);
+  if (ec) Fatal("cannot create " + dir + ": " + ec.message());
+  std::FILE* f = std::fopen((fs::path(dir) / marker).c_str(), "w");
+  if (f == nullptr || std::fclose(f) != 0) Fatal("cannot write a marker file in " + dir);
+}
+
+inline void RemoveBenchDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) Fatal("cannot remove " + dir + ": " + ec.message());
 }
 
 struct SyncProbe {

@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev libdeflate-dev
           rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
           libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
-          libboost-dev libmpfr-dev libflint-dev libflint-arb-dev)  # the last four: bench/ only
+          libboost-dev libmpfr-dev libflint-dev libflint-arb-dev  # these four: bench/ only
+          liblmdb-dev librocksdb-dev libleveldb-dev)  # these three: bench/ only (spirapi_bench)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
