@@ -40,6 +40,17 @@ Status ParseCounter(std::string_view json, uint64_t* next) {
 
 Status PiStoreImpl::EnsureIdSource(uint64_t last) {
   std::lock_guard<std::mutex> lock(source_mu_);
+  // Another PiStore storing the source at the same time makes ours conflict;
+  // then its sequence is read back instead.
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    s = EnsureIdSourceLocked(last);
+    if (!s.IsConflict()) break;
+  }
+  return s;
+}
+
+Status PiStoreImpl::EnsureIdSourceLocked(uint64_t last) {
   if (last <= source_precision_) return Status::OK();
   SequenceInfo info;
   Status s = RetrieveSequence(kIdSourceId, &info);

@@ -79,6 +79,7 @@ class PiStoreImpl : public PiStore {
   Status ReserveIdPositions(uint64_t count);
   // Makes sure the identifier source sequence holds position `last`.
   Status EnsureIdSource(uint64_t last);
+  Status EnsureIdSourceLocked(uint64_t last);  // requires source_mu_
   // Digits [first, first + span) of the identifier source, from memory when
   // the window read last time holds them.
   Status IdDigits(uint64_t first, uint64_t span, std::string* out);
