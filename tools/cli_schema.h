@@ -1,5 +1,5 @@
-// The schema commands: `spirapi schema create|show|list|evolve|export|import`, and the
-// record commands `spirapi insert` and `spirapi find`. Included by
+// The schema commands: `spirapi schema create|show|list|evolve|rollback|export|import`,
+// and the record commands `spirapi insert|update|delete|find|history|migrate`. Included by
 // spirapi.cc only. An unknown schema is bad input here (exit code 2).
 
 #ifndef SPIRAPI_TOOLS_CLI_SCHEMA_H_
@@ -18,6 +18,7 @@
 #include "CLI/CLI.hpp"
 #include "cli_util.h"
 #include "spirapi/db.h"
+#include "schema/field_value.h"  // ParseIsoDatetime
 #include "spirapi/schema.h"
 
 namespace spirapi::cli {
@@ -34,7 +35,7 @@ class SchemaCommands {
     create_ = schema_->add_subcommand("create", "Create a schema");
     add_db(create_);
     create_->add_option("NAME", name_, "Schema name")->required();
-    create_->add_option("--zone", zone_, "structured, flexible (default) or emergent");
+    create_->add_option("--zone", zone_, "structured, flexible (default), emergent, temporal or relational");
     create_->add_option("--fields", json_, "Field definitions as a JSON object")->required();
 
     show_ = schema_->add_subcommand("show", "Print a schema as JSON");
@@ -59,6 +60,14 @@ class SchemaCommands {
     alter->excludes(rename);
     evolve_->add_option("--reason", reason_, "Why, kept in the history");
 
+    rollback_ = schema_->add_subcommand("rollback", "Make an earlier version's fields current");
+    add_db(rollback_);
+    rollback_->add_option("NAME", name_, "Schema name")->required();
+    rollback_->add_option("--to-version", to_version_, "The version to return to")->required();
+    rollback_->add_flag("--force", force_,
+                        "Rewrite records written since that violate it (their old form is kept "
+                        "in METADATA schema-rollback/...)");
+
     export_ = schema_->add_subcommand("export", "Print a schema as JSON Schema or SQL DDL");
     add_db(export_);
     export_->add_option("NAME", name_, "Schema name")->required();
@@ -76,6 +85,24 @@ class SchemaCommands {
     insert_->add_option("SCHEMA", name_, "Schema name")->required();
     insert_->add_option("JSON", json_, "The record, a JSON object")->required();
 
+    update_ = app->add_subcommand("update", "Replace a record of a schema (validated)");
+    add_db(update_);
+    update_->add_option("SCHEMA", name_, "Schema name")->required();
+    update_->add_option("ID", id_, "Record id")->required();
+    update_->add_option("JSON", json_, "The record's new fields, a JSON object")->required();
+
+    delete_ = app->add_subcommand("delete", "Delete a record of a schema (references restrict "
+                                            "or cascade); prints every record deleted");
+    add_db(delete_);
+    delete_->add_option("SCHEMA", name_, "Schema name")->required();
+    delete_->add_option("ID", id_, "Record id")->required();
+
+    history_cmd_ = app->add_subcommand("history", "Every version of a record of a temporal "
+                                                  "schema, one JSON object a line");
+    add_db(history_cmd_);
+    history_cmd_->add_option("SCHEMA", name_, "Schema name")->required();
+    history_cmd_->add_option("ID", id_, "Record id")->required();
+
     migrate_ = app->add_subcommand("migrate", "Rewrite a schema's older records as its current "
                                               "version presents them (resumes if interrupted)");
     add_db(migrate_);
@@ -85,11 +112,17 @@ class SchemaCommands {
     add_db(find_);
     find_->add_option("SCHEMA", name_, "Schema name")->required();
     find_->add_option("--where", where_, "FIELD=VALUE (VALUE as JSON; plain text is a string)");
+    find_->add_option("--as-of", as_of_,
+                      "Temporal schemas: the records as they were at TIME (ISO 8601, UTC "
+                      "unless it says otherwise, or seconds since the Unix epoch)");
   }
 
   bool parsed() const {
-    return (schema_ != nullptr && schema_->parsed()) || (insert_ != nullptr && insert_->parsed()) ||
-           (find_ != nullptr && find_->parsed()) || (migrate_ != nullptr && migrate_->parsed());
+    for (const CLI::App* command : {schema_, insert_, update_, delete_, history_cmd_, find_,
+                                    migrate_}) {
+      if (command != nullptr && command->parsed()) return true;
+    }
+    return false;
   }
 
   int Run(const OpenFn& open) {
@@ -102,6 +135,10 @@ class SchemaCommands {
     if (show_->parsed()) return Show(schemas.get());
     if (list_->parsed()) return List(schemas.get());
     if (evolve_->parsed()) return Evolve(schemas.get());
+    if (rollback_->parsed()) return Rollback(schemas.get());
+    if (update_->parsed()) return Update(schemas.get());
+    if (delete_->parsed()) return Delete(schemas.get());
+    if (history_cmd_->parsed()) return History(schemas.get());
     if (export_->parsed()) return Export(schemas.get());
     if (import_->parsed()) return Import(schemas.get());
     if (insert_->parsed()) return Insert(schemas.get());
@@ -165,13 +202,20 @@ class SchemaCommands {
     SchemaChange change;
     change.reason = reason_;
     if (add_.size() == 2) {
-      change = {"add", add_[0], "", "", add_[1], 0, 0, reason_};
+      change.action = "add";
+      change.field = add_[0];
+      change.new_definition = add_[1];
     } else if (!drop_.empty()) {
-      change = {"drop", drop_, "", "", "", 0, 0, reason_};
+      change.action = "drop";
+      change.field = drop_;
     } else if (alter_.size() == 2) {
-      change = {"alter", alter_[0], "", "", alter_[1], 0, 0, reason_};
+      change.action = "alter";
+      change.field = alter_[0];
+      change.new_definition = alter_[1];
     } else if (rename_.size() == 2) {
-      change = {"rename", rename_[0], rename_[1], "", "", 0, 0, reason_};
+      change.action = "rename";
+      change.field = rename_[0];
+      change.new_name = rename_[1];
     } else {
       return Fail(kExitUsage, "schema evolve needs one of --add, --drop, --alter, --rename");
     }
@@ -181,6 +225,64 @@ class SchemaCommands {
     std::printf("schema '%s' is at version %llu\n", info.name.c_str(),
                 static_cast<unsigned long long>(info.version));
     return kExitOk;
+  }
+
+  int Rollback(SchemaManager* schemas) {
+    RollbackReport report;
+    SchemaInfo info;
+    Status s = schemas->Rollback(name_, to_version_, force_, &report, &info);
+    if (!s.ok()) return Failed("schema rollback", s);
+    std::printf("schema '%s' is at version %llu with the fields of version %llu; "
+                "%llu records written since checked, %llu rewritten\n",
+                info.name.c_str(), static_cast<unsigned long long>(info.version),
+                static_cast<unsigned long long>(to_version_),
+                static_cast<unsigned long long>(report.checked),
+                static_cast<unsigned long long>(report.rewritten));
+    return kExitOk;
+  }
+
+  int Update(SchemaManager* schemas) {
+    Status s = schemas->Update(name_, id_, json_);
+    return s.ok() ? kExitOk : Failed("update", s);
+  }
+
+  int Delete(SchemaManager* schemas) {
+    DeleteReport report;
+    Status s = schemas->Delete(name_, id_, &report);
+    if (!s.ok()) return Failed("delete", s);
+    for (const std::string& deleted : report.deleted) {
+      if (!WriteLine(deleted)) return kExitIoError;
+    }
+    return kExitOk;
+  }
+
+  int History(SchemaManager* schemas) {
+    std::vector<SchemaRecord> versions;
+    Status s = schemas->History(name_, id_, &versions);
+    if (!s.ok()) return Failed("history", s);
+    for (const SchemaRecord& r : versions) {
+      if (!WriteLine(RecordLine(r))) return kExitIoError;
+    }
+    return kExitOk;
+  }
+
+  // A record as one line of JSON; with validity times when it has them.
+  static std::string RecordLine(const SchemaRecord& r) {
+    std::string line = "{\"id\":" + JsonQuote(r.id) +
+                       ",\"schema_version\":" + std::to_string(r.schema_version);
+    if (r.valid_from > 0) {
+      char times[96];
+      std::snprintf(times, sizeof(times), ",\"valid_from\":%.6f,\"valid_to\":", r.valid_from);
+      line += times;
+      if (r.valid_to > 0) {
+        std::snprintf(times, sizeof(times), "%.6f", r.valid_to);
+        line += times;
+      } else {
+        line += "null";
+      }
+      if (r.deleted) line += ",\"deleted\":true";
+    }
+    return line + ",\"record\":" + r.json + "}";
   }
 
   int Export(SchemaManager* schemas) {
@@ -240,13 +342,23 @@ class SchemaCommands {
       where.emplace_back(w.substr(0, eq), value);
     }
     std::vector<SchemaRecord> records;
-    Status s = schemas->Find(name_, where, &records);
+    Status s;
+    if (as_of_.empty()) {
+      s = schemas->Find(name_, where, &records);
+    } else {
+      double at = 0;
+      char* end = nullptr;
+      at = std::strtod(as_of_.c_str(), &end);
+      const bool number = end != as_of_.c_str() && *end == '\0';
+      if (!number && !schema::ParseIsoDatetime(as_of_, &at)) {
+        return Fail(kExitUsage, "--as-of takes an ISO 8601 time or seconds since the epoch, "
+                                "not '" + as_of_ + "'");
+      }
+      s = schemas->FindAsOf(name_, where, at, &records);
+    }
     if (!s.ok()) return Failed("find", s);
     for (const SchemaRecord& r : records) {
-      const std::string line = "{\"id\":" + JsonQuote(r.id) +
-                               ",\"schema_version\":" + std::to_string(r.schema_version) +
-                               ",\"record\":" + r.json + "}";
-      if (!WriteLine(line)) return kExitIoError;
+      if (!WriteLine(RecordLine(r))) return kExitIoError;
     }
     return kExitOk;
   }
@@ -261,6 +373,10 @@ class SchemaCommands {
   CLI::App* insert_ = nullptr;
   CLI::App* find_ = nullptr;
   CLI::App* migrate_ = nullptr;
+  CLI::App* rollback_ = nullptr;
+  CLI::App* update_ = nullptr;
+  CLI::App* delete_ = nullptr;
+  CLI::App* history_cmd_ = nullptr;
 
   std::string name_;
   std::string zone_;
@@ -274,6 +390,10 @@ class SchemaCommands {
   std::string format_;
   std::string file_;
   std::vector<std::string> where_;
+  std::string as_of_;
+  std::string id_;
+  uint64_t to_version_ = 0;
+  bool force_ = false;
 };
 
 }  // namespace spirapi::cli

@@ -32,21 +32,26 @@ enum class SchemaZone : uint8_t {
   kStructured,  // unknown fields are rejected; changes only by Evolve
   kFlexible,    // unknown fields are accepted and added with an inferred type
   kEmergent,    // as flexible, and types widen as the data varies
+  kTemporal,    // as structured, and every record keeps its whole history
+  kRelational,  // as structured, and fields may reference other records
 };
 
-const char* SchemaZoneName(SchemaZone zone);  // "structured", "flexible", "emergent"
+const char* SchemaZoneName(SchemaZone zone);  // "structured", "flexible", ...
 Status ParseSchemaZone(std::string_view name, SchemaZone* out);
 
 // One entry of a schema's evolution history, and the argument of Evolve.
 struct SchemaChange {
-  std::string action;          // "add", "drop", "alter", "rename", "widen"
-  std::string field;
+  std::string action;          // "add", "drop", "alter", "rename", "widen", "rollback"
+  std::string field;           // empty for rollback
   std::string new_name;        // rename only
-  std::string old_definition;  // compact JSON of the field before; empty for add
+  // Compact JSON of the field before; empty for add. For rollback, the
+  // whole "fields" object before (and after, in new_definition).
+  std::string old_definition;
   std::string new_definition;  // after; empty for drop and rename
   uint64_t version = 0;        // the schema version the change made
   double timestamp = 0;        // seconds since the Unix epoch
   std::string reason;          // why: given by the caller, or the record that caused it
+  uint64_t to_version = 0;     // rollback only: the version whose fields came back
 };
 
 struct SchemaInfo {
@@ -63,6 +68,20 @@ enum class SchemaFormat : uint8_t {
   kSqlDdl,      // CREATE TABLE, SQLite dialect
 };
 
+struct RollbackReport {
+  uint64_t checked = 0;   // records written under a version after the target
+  uint64_t violating = 0; // of those, records the target version rejects
+  uint64_t rewritten = 0; // records rewritten under the restored fields (force)
+  // Up to 20 lines "<id>: <what is wrong>", for the records that violate.
+  std::vector<std::string> problems;
+};
+
+struct DeleteReport {
+  // Every record deleted, "<schema>/<id>", the one asked for first; more
+  // than one when references cascade.
+  std::vector<std::string> deleted;
+};
+
 struct MigrationReport {
   uint64_t rewritten = 0;  // records rewritten under the current version
   uint64_t current = 0;    // records already at it
@@ -73,6 +92,11 @@ struct SchemaRecord {
   std::string id;
   std::string json;             // the record's fields, a JSON object
   uint64_t schema_version = 0;  // the version it was written under
+  // Temporal schemas: when this version of the record began and stopped
+  // being current (seconds since the Unix epoch; valid_to 0 while it is).
+  double valid_from = 0;
+  double valid_to = 0;
+  bool deleted = false;  // History only: the record was deleted at valid_from
 };
 
 class SchemaManager {
@@ -89,9 +113,12 @@ class SchemaManager {
   // "required": bool, "unique": bool, "default": value, "min_length": n,
   // "max_length": n, "min_value": x, "max_value": x, "pattern": regex,
   // "enum": [values]}, ...}; types: string, integer, float, boolean,
-  // datetime, json, blob, pi_sequence, spiral_coordinate.
+  // datetime, json, blob, pi_sequence, spiral_coordinate, and in relational
+  // schemas reference ({"type": "reference", "references": "<schema>",
+  // "on_delete": "restrict" (default) or "cascade"}).
   // Errors: InvalidArgument (bad name, unknown type or rule, contradictory
-  // rules, invalid pattern, a default breaking its rules — all listed),
+  // rules, invalid pattern, a default breaking its rules, a reference outside
+  // the relational zone or to a schema that does not exist — all listed),
   // Conflict if the schema exists.
   virtual Status CreateSchema(std::string_view name, SchemaZone zone,
                               std::string_view fields_json, SchemaInfo* out) = 0;
@@ -104,10 +131,27 @@ class SchemaManager {
   // version, recorded in the history. Existing records are not rewritten:
   // they are presented under the new version when read (renamed fields
   // mapped, dropped ones left out, defaults filled in).
+  // An alter is checked against every record as the new version would
+  // present it, and refused if any would violate it.
   // Errors: NotFound, InvalidArgument (unknown action or field, a name taken,
   // a bad definition; adding a required field without a default to a schema
-  // that has records).
+  // that has records; an alter that records violate, the first listed).
   virtual Status Evolve(std::string_view name, const SchemaChange& change, SchemaInfo* out) = 0;
+
+  // Makes the fields of `to_version` current again, as a new version whose
+  // history entry is a "rollback". Records written under versions after
+  // to_version are checked against the restored fields (undeclared fields,
+  // required, types, rules, uniqueness, references). If any violate, nothing
+  // changes and InvalidArgument lists them (report->problems), unless
+  // `force`: then every such record is rewritten to fit (undeclared and
+  // invalid values removed, defaults filled in) and its previous form kept in
+  // METADATA schema-rollback/<name>/<version>/<id>. Records written at or
+  // before to_version are untouched: they are presented as before. All in one
+  // transaction. Errors: NotFound, InvalidArgument (no such earlier version;
+  // records violate and !force; with force, a record that cannot be made to
+  // fit: a required field without a default, a repeated unique value).
+  virtual Status Rollback(std::string_view name, uint64_t to_version, bool force,
+                          RollbackReport* report, SchemaInfo* out) = 0;
 
   // The current version of a schema in another format (docs/SCHEMA.md,
   // "Export and import"). Errors: NotFound.
@@ -130,6 +174,21 @@ class SchemaManager {
   virtual Status Insert(std::string_view schema, std::string_view record_json,
                         std::string* id) = 0;
 
+  // Replaces the fields of record `id` by `record_json`, validated exactly as
+  // Insert validates (with the zone's effect on the schema). In a temporal
+  // schema the version replaced stays in the record's history.
+  // Errors: NotFound (schema or record), InvalidArgument as Insert.
+  virtual Status Update(std::string_view schema, std::string_view id,
+                        std::string_view record_json) = 0;
+
+  // Deletes record `id`, its unique values and its references. Records that
+  // reference it: with on_delete restrict the delete is refused; with
+  // cascade they are deleted too (recursively), in the same transaction.
+  // A temporal schema keeps the deleted record's history.
+  // Errors: NotFound, InvalidArgument (restricted: the referencing records
+  // are listed). `report` may be null.
+  virtual Status Delete(std::string_view schema, std::string_view id, DeleteReport* report) = 0;
+
   // Rewrites the schema's records written under older versions as the
   // current version presents them, in batches of 256, each one transaction
   // together with a cursor (METADATA schema-migrate/<name>), so after a crash
@@ -147,6 +206,20 @@ class SchemaManager {
   virtual Status Find(std::string_view schema,
                       const std::vector<std::pair<std::string, std::string>>& where,
                       std::vector<SchemaRecord>* out) = 0;
+
+  // Temporal schemas only. As Get and Find, but the records as they were at
+  // `as_of` (seconds since the Unix epoch), presented under the current
+  // schema, with their validity times. Errors: NotFound (schema; the record
+  // did not exist then), InvalidArgument (not a temporal schema; as Find).
+  virtual Status GetAsOf(std::string_view schema, std::string_view id, double as_of,
+                         SchemaRecord* out) = 0;
+  virtual Status FindAsOf(std::string_view schema,
+                          const std::vector<std::pair<std::string, std::string>>& where,
+                          double as_of, std::vector<SchemaRecord>* out) = 0;
+  // Every version of a record of a temporal schema, oldest first, deletions
+  // included. Errors: NotFound, InvalidArgument (not a temporal schema).
+  virtual Status History(std::string_view schema, std::string_view id,
+                         std::vector<SchemaRecord>* out) = 0;
 };
 
 }  // namespace spirapi

@@ -6,16 +6,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "schema/schema_json.h"
 #include "util/base64.h"
 
 namespace spirapi::schema {
 namespace {
 
 std::string Show(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  v.Accept(w);
-  std::string text(buffer.GetString(), buffer.GetSize());
+  std::string text = CompactJson(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
 }
@@ -28,43 +26,19 @@ std::string Number(double v) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// YYYY-MM-DD, optionally followed by THH:MM[:SS[.fff]] and Z or ±HH:MM.
+// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
 bool IsIsoDatetime(std::string_view s) {
-  auto digits = [&](size_t at, size_t n) {
-    if (at + n > s.size()) return false;
-    for (size_t i = at; i < at + n; ++i) {
-      if (!IsDigit(s[i])) return false;
-    }
-    return true;
-  };
-  auto value = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
-  if (!digits(0, 4) || s.size() < 10 || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
-      !digits(8, 2)) {
-    return false;
-  }
-  const int month = value(5, 2), day = value(8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
-  if (s.size() == 10) return true;
-  if ((s[10] != 'T' && s[10] != ' ') || !digits(11, 2) || s.size() < 16 || s[13] != ':' ||
-      !digits(14, 2)) {
-    return false;
-  }
-  if (value(11, 2) > 23 || value(14, 2) > 59) return false;
-  size_t at = 16;
-  if (at < s.size() && s[at] == ':') {
-    if (!digits(at + 1, 2) || value(at + 1, 2) > 60) return false;
-    at += 3;
-    if (at < s.size() && s[at] == '.') {
-      ++at;
-      const size_t start = at;
-      while (at < s.size() && IsDigit(s[at])) ++at;
-      if (at == start) return false;
-    }
-  }
-  if (at == s.size()) return true;
-  if (s[at] == 'Z') return at + 1 == s.size();
-  if (s[at] != '+' && s[at] != '-') return false;
-  return at + 6 == s.size() && digits(at + 1, 2) && s[at + 3] == ':' && digits(at + 4, 2);
+  double ignored;
+  return ParseIsoDatetime(s, &ignored);
 }
 
 bool IsPiSequence(std::string_view s) {
@@ -118,11 +92,69 @@ std::string CheckType(FieldType type, const rapidjson::Value& v) {
     case FieldType::kSpiralCoordinate:
       if (v.IsArray() && v.Size() == 2 && v[0].IsNumber() && v[1].IsNumber()) return "";
       return Show(v) + " is not an [x, y] pair of numbers";
+    case FieldType::kReference:
+      // Record ids never hold '/' (keys are "rec/<schema>/<id>").
+      if (v.IsString() && v.GetStringLength() > 0 && v.GetStringLength() <= 128 &&
+          std::string_view(v.GetString(), v.GetStringLength()).find('/') ==
+              std::string_view::npos) {
+        return "";
+      }
+      return Show(v) + " is not a record id";
   }
   return std::string("not a ") + want;
 }
 
 }  // namespace
+
+bool ParseIsoDatetime(std::string_view s, double* seconds) {
+  auto digits = [&](size_t at, size_t n) {
+    if (at + n > s.size()) return false;
+    for (size_t i = at; i < at + n; ++i) {
+      if (!IsDigit(s[i])) return false;
+    }
+    return true;
+  };
+  auto value = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
+  if (!digits(0, 4) || s.size() < 10 || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
+      !digits(8, 2)) {
+    return false;
+  }
+  const int month = value(5, 2), day = value(8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  const double midnight = 86400.0 * static_cast<double>(DaysFromCivil(value(0, 4), month, day));
+  *seconds = midnight;
+  if (s.size() == 10) return true;
+  if ((s[10] != 'T' && s[10] != ' ') || !digits(11, 2) || s.size() < 16 || s[13] != ':' ||
+      !digits(14, 2)) {
+    return false;
+  }
+  if (value(11, 2) > 23 || value(14, 2) > 59) return false;
+  *seconds = midnight + 3600.0 * value(11, 2) + 60.0 * value(14, 2);
+  size_t at = 16;
+  if (at < s.size() && s[at] == ':') {
+    if (!digits(at + 1, 2) || value(at + 1, 2) > 60) return false;
+    *seconds += value(at + 1, 2);
+    at += 3;
+    if (at < s.size() && s[at] == '.') {
+      ++at;
+      const size_t start = at;
+      while (at < s.size() && IsDigit(s[at])) ++at;
+      if (at == start) return false;
+      *seconds += std::stod("0." + std::string(s.substr(start, at - start)));
+    }
+  }
+  if (at == s.size()) return true;  // no zone: UTC
+  if (s[at] == 'Z') return at + 1 == s.size();
+  if (s[at] != '+' && s[at] != '-') return false;
+  if (at + 6 != s.size() || !digits(at + 1, 2) || s[at + 3] != ':' || !digits(at + 4, 2)) {
+    return false;
+  }
+  const double offset = 3600.0 * value(at + 1, 2) + 60.0 * value(at + 4, 2);
+  *seconds += s[at] == '+' ? -offset : offset;
+  return true;
+}
+
+
 
 std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool check_enum) {
   if (value.IsNull()) return "";

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <string_view>
 
 #include "schema/schema_model.h"
 
@@ -17,6 +18,11 @@ namespace spirapi::schema {
 // null is accepted here; whether a field may be absent or null is the
 // caller's concern (required).
 std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool check_enum);
+
+// An ISO 8601 date (YYYY-MM-DD) or datetime (THH:MM[:SS[.fff]], then Z,
+// ±HH:MM or nothing for UTC) as seconds since the Unix epoch. False if the
+// text is not one.
+bool ParseIsoDatetime(std::string_view text, double* seconds);
 
 // The type a flexible schema gives an undeclared field: booleans are
 // boolean, integral numbers integer, other numbers float, strings string

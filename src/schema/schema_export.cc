@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <set>
 
+#include "schema/schema_json.h"
+
 namespace spirapi::schema {
 namespace {
 
@@ -15,13 +17,6 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr char kDraft[] = "https://json-schema.org/draft/2020-12/schema";
 constexpr char kPiPattern[] = "^(3\\.)?[0-9]+$";
-
-std::string Compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  v.Accept(w);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 void Raw(JsonWriter* w, const std::string& json) {
   w->RawValue(json.data(), json.size(), rapidjson::kObjectType);
@@ -67,10 +62,10 @@ std::string SqlLiteral(const rapidjson::Value& v) {
     return out + "'";
   }
   if (v.IsBool()) return v.GetBool() ? "1" : "0";
-  if (v.IsNumber()) return Compact(v);
+  if (v.IsNumber()) return CompactJson(v);
   if (v.IsNull()) return "NULL";
   rapidjson::Value text;
-  const std::string json = Compact(v);
+  const std::string json = CompactJson(v);
   text.SetString(rapidjson::StringRef(json.data(), json.size()));
   return SqlLiteral(text);
 }
@@ -132,6 +127,12 @@ std::string ExportJsonSchema(const Schema& schema) {
         w.EndArray();
         w.Key("minItems"); w.Uint(2);
         w.Key("maxItems"); w.Uint(2);
+        break;
+      case FieldType::kReference:
+        w.Key("type"); w.String("string");
+        w.Key("x-spirapi-references"); w.String(def.references.c_str());
+        w.Key("x-spirapi-on-delete");
+        w.String(def.on_delete == OnDelete::kCascade ? "cascade" : "restrict");
         break;
     }
     w.Key("x-spirapi-type");
@@ -215,6 +216,10 @@ std::string ExportSqlDdl(const Schema& schema) {
       case FieldType::kSpiralCoordinate:
         type = "TEXT";  // the [x, y] pair as JSON
         checks.push_back("json_array_length(" + column + ") = 2");
+        break;
+      case FieldType::kReference:
+        type = "TEXT REFERENCES " + SqlName(def.references) + " (\"id\") ON DELETE " +
+               (def.on_delete == OnDelete::kCascade ? "CASCADE" : "RESTRICT");
         break;
     }
     std::string line = ",\n  " + column + " " + type;
@@ -300,7 +305,7 @@ Status ImportJsonSchema(std::string_view json, SchemaZone* zone,
   static const std::set<std::string> kProperty = {
       "type", "format", "contentEncoding", "minLength", "maxLength", "minItems", "maxItems",
       "minimum", "maximum", "pattern", "enum", "default", "prefixItems", "x-spirapi-type",
-      "x-spirapi-unique", "title", "description", "$comment"};
+      "x-spirapi-unique", "x-spirapi-references", "x-spirapi-on-delete", "title", "description", "$comment"};
   std::map<std::string, FieldDef> imported;
   if (!doc.HasMember("properties") || !doc["properties"].IsObject()) {
     problem("the schema must have \"properties\"");
@@ -360,6 +365,8 @@ Status ImportJsonSchema(std::string_view json, SchemaZone* zone,
       };
       copy("minLength", "min_length");
       copy("maxLength", "max_length");
+      copy("x-spirapi-references", "references");
+      copy("x-spirapi-on-delete", "on_delete");
       if (type == "json") {
         copy("minItems", "min_length");
         copy("maxItems", "max_length");

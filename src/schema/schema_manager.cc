@@ -7,9 +7,12 @@
 #include <rapidjson/writer.h>
 
 #include <chrono>
+#include <shared_mutex>
 
 #include "schema/field_value.h"
 #include "schema/schema_export.h"
+#include "schema/schema_history.h"
+#include "schema/schema_json.h"
 #include "util/hash.h"
 
 namespace spirapi {
@@ -26,23 +29,9 @@ Status SchemaManager::Open(DB* db, std::unique_ptr<SchemaManager>* out) {
 namespace schema {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
 constexpr int kMaxAttempts = 50;   // conflicting writers retried this often
-constexpr int kIdDigits = 12;
 constexpr size_t kMigrateBatch = 256;
 
-std::string Compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  v.Accept(w);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void Append(std::string* problems, const std::string& problem) {
   if (!problems->empty()) *problems += "; ";
@@ -53,20 +42,7 @@ SchemaInfo InfoOf(const Schema& schema) {
   return SchemaInfo{schema.name, schema.zone, schema.version, SchemaJson(schema)};
 }
 
-Status ParseObject(std::string_view json, const char* what, rapidjson::Document* doc) {
-  doc->Parse(json.data(), json.size());
-  if (doc->HasParseError() || !doc->IsObject()) {
-    return Status::InvalidArgument(std::string(what) + " must be a JSON object");
-  }
-  return Status::OK();
-}
-
-std::string JsonString(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
+}  // namespace
 
 uint64_t VersionOf(std::string_view metadata) {
   rapidjson::Document doc;
@@ -77,7 +53,25 @@ uint64_t VersionOf(std::string_view metadata) {
   return 0;
 }
 
-}  // namespace
+uint64_t ValidFromOf(std::string_view metadata) {
+  rapidjson::Document doc;
+  doc.Parse(metadata.data(), metadata.size());
+  if (doc.IsObject() && doc.HasMember("valid_from_us") && doc["valid_from_us"].IsUint64()) {
+    return doc["valid_from_us"].GetUint64();
+  }
+  return 0;
+}
+
+std::string RecordMetadata(uint64_t version, uint64_t valid_from_us) {
+  std::string metadata = "{\"schema_version\":" + std::to_string(version);
+  if (valid_from_us != 0) metadata += ",\"valid_from_us\":" + std::to_string(valid_from_us);
+  return metadata + "}";
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string SchemaKey(std::string_view name) { return "def/" + std::string(name); }
 std::string RecordPrefix(std::string_view name) { return "rec/" + std::string(name) + "/"; }
@@ -129,8 +123,29 @@ Status SchemaManagerImpl::ImportSchema(std::string_view name, std::string_view j
   return CreateFrom(std::move(schema), out);
 }
 
+Status SchemaManagerImpl::CheckReferenceFields(const Schema& schema) {
+  std::string problems;
+  for (const auto& [field, def] : schema.fields) {
+    if (def.type != FieldType::kReference) continue;
+    if (schema.zone != SchemaZone::kRelational) {
+      Append(&problems, "field '" + field + "': a reference needs the relational zone");
+      continue;
+    }
+    if (def.references == schema.name) continue;
+    bool exists = false;
+    Status s = db_->Exists(ReadOptions(), Component::kSchema, SchemaKey(def.references), &exists);
+    if (!s.ok()) return s;
+    if (!exists) {
+      Append(&problems, "field '" + field + "': there is no schema '" + def.references + "'");
+    }
+  }
+  return problems.empty() ? Status::OK() : Status::InvalidArgument(problems);
+}
+
 Status SchemaManagerImpl::CreateFrom(Schema schema, SchemaInfo* out) {
   Status s = ValidateSchemaName(schema.name);
+  if (!s.ok()) return s;
+  s = CheckReferenceFields(schema);
   if (!s.ok()) return s;
   std::unique_ptr<Transaction> txn;
   s = db_->BeginTransaction(WriteOptions(), &txn);
@@ -223,7 +238,7 @@ Status SchemaManagerImpl::ApplyChange(const SchemaChange& change, Schema* schema
   }
   schema->version += 1;
   entry.version = schema->version;
-  entry.timestamp = Now();
+  entry.timestamp = NowSeconds();
   schema->history.push_back(std::move(entry));
   return Status::OK();
 }
@@ -277,7 +292,7 @@ Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& befor
     doc.Parse(json.c_str());
     auto it = doc.FindMember(now_name.c_str());
     if (it == doc.MemberEnd() || it->value.IsNull()) return true;
-    const std::string value = Compact(it->value);
+    const std::string value = CompactJson(it->value);
     const std::string id = r.id.substr(prefix.size());
     auto [at, fresh] = owner.emplace(UniqueKey(name, now_name, value), id);
     if (!fresh) Append(&problems, value + " is in records " + at->second + " and " + id);
@@ -294,11 +309,40 @@ Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& befor
   return Status::OK();
 }
 
+Status SchemaManagerImpl::CheckRecordsAgainst(const Schema& next, const std::string& field) {
+  const FieldDef& def = next.fields.at(field);
+  std::string problems;
+  uint64_t violating = 0;
+  Status s = ScanRecords(next.name, [&](const std::string& id, const StorageRecord& r) {
+    rapidjson::Document doc;
+    doc.Parse(Present(next, r.data, VersionOf(r.metadata)).c_str());
+    auto it = doc.FindMember(field.c_str());
+    std::string why;
+    if (it == doc.MemberEnd() || it->value.IsNull()) {
+      if (def.required) why = "required";
+    } else {
+      why = CheckValue(def, it->value, /*check_enum=*/true);
+    }
+    if (!why.empty() && ++violating <= 10) Append(&problems, "record " + id + ": " + why);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (violating == 0) return Status::OK();
+  return Status::InvalidArgument("field '" + field + "' cannot be altered: " +
+                                 std::to_string(violating) + " record(s) violate it (" +
+                                 problems + (violating > 10 ? "; ..." : "") + ")");
+}
+
 Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& change,
                                  SchemaInfo* out) {
+  Status s = ValidateSchemaName(name);
+  if (!s.ok()) return s;
+  // Exclusive: the checks below read every record, which writes must not
+  // change meanwhile (schema_locks.h).
+  std::unique_lock<std::shared_mutex> lock(locks_->Of(name));
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Transaction> txn;
-    Status s = db_->BeginTransaction(WriteOptions(), &txn);
+    s = db_->BeginTransaction(WriteOptions(), &txn);
     if (!s.ok()) return s;
     std::shared_ptr<const Schema> current;
     s = LoadSchema(txn.get(), name, &current);
@@ -306,6 +350,34 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
     Schema next = *current;
     s = ApplyChange(change, &next);
     if (!s.ok()) return s;
+    s = CheckReferenceFields(next);
+    if (!s.ok()) return s;
+    if (change.action == "alter") {
+      s = CheckRecordsAgainst(next, change.field);
+      if (!s.ok()) return s;
+    }
+    auto is_reference = [](const Schema& schema, const std::string& field) {
+      auto it = schema.fields.find(field);
+      return it != schema.fields.end() && it->second.type == FieldType::kReference;
+    };
+    if (is_reference(*current, change.field) || is_reference(next, change.field)) {
+      // A reference dropped or redefined: the records' references follow.
+      std::string problems;
+      Status sync;
+      s = ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
+        const uint64_t version = VersionOf(r.metadata);
+        sync = SyncReferences(txn.get(), std::string(name), id,
+                              ReferencesOf(*current, Present(*current, r.data, version)),
+                              ReferencesOf(next, Present(next, r.data, version)), &problems);
+        return sync.ok();
+      });
+      if (s.ok()) s = sync;
+      if (!s.ok()) return s;
+      if (!problems.empty()) {
+        return Status::InvalidArgument("field '" + change.field + "' cannot change: " +
+                                       problems);
+      }
+    }
     if (change.action == "add") {
       const FieldDef& def = next.fields.at(change.field);
       if (def.required && def.default_json.empty()) {
@@ -333,155 +405,6 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
     if (s.ok()) *out = InfoOf(next);
     return s;
   }
-}
-
-Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_json,
-                                 std::string* id) {
-  rapidjson::Document record;
-  Status s = ParseObject(record_json, "a record", &record);
-  if (!s.ok()) return s;
-  std::shared_ptr<const Schema> schema;
-  s = LoadSchema(nullptr, name, &schema);  // NotFound before taking an id
-  if (!s.ok()) return s;
-  std::vector<std::string> ids;
-  s = ids_->NewIds(1, kIdDigits, &ids);
-  if (!s.ok()) return s;
-  const std::string compact = Compact(record);
-  for (int attempt = 0;; ++attempt) {
-    s = InsertOnce(name, compact, ids[0]);
-    if (s.IsConflict() && attempt < kMaxAttempts) continue;
-    if (s.ok()) *id = ids[0];
-    return s;
-  }
-}
-
-Status SchemaManagerImpl::InsertOnce(std::string_view name, const std::string& record_json,
-                                     const std::string& id) {
-  std::unique_ptr<Transaction> txn;
-  Status s = db_->BeginTransaction(WriteOptions(), &txn);
-  if (!s.ok()) return s;
-  std::shared_ptr<const Schema> current;
-  s = LoadSchema(txn.get(), name, &current);
-  if (!s.ok()) return s;
-  rapidjson::Document record;
-  record.Parse(record_json.data(), record_json.size());
-  auto& alloc = record.GetAllocator();
-
-  std::string problems;
-  std::unique_ptr<Schema> changed;  // a copy, once the record changes the schema
-  auto mutable_schema = [&]() -> Schema& {
-    if (changed == nullptr) changed = std::make_unique<Schema>(*current);
-    return *changed;
-  };
-  auto note = [&](const std::string& action, const std::string& field, const std::string& old_def,
-                  const std::string& new_def) {
-    Schema& next = mutable_schema();
-    SchemaChange c;
-    c.action = action;
-    c.field = field;
-    c.old_definition = old_def;
-    c.new_definition = new_def;
-    c.timestamp = Now();
-    auto value = record.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(),
-                                                                         field.size())));
-    c.reason = "record " + id + " has " + field + " = " + Compact(value->value);
-    next.history.push_back(std::move(c));
-  };
-
-  // Undeclared fields: rejected, or added with the type their value shows.
-  for (auto& m : record.GetObject()) {
-    const std::string field(m.name.GetString(), m.name.GetStringLength());
-    if (current->fields.count(field) > 0) continue;
-    if (current->zone == SchemaZone::kStructured) {
-      Append(&problems, field + ": not in schema '" + current->name + "' (structured zone)");
-      continue;
-    }
-    s = ValidateFieldName(field);
-    if (!s.ok()) {
-      Append(&problems, field + ": " + s.message());
-      continue;
-    }
-    FieldDef def;
-    def.type = InferType(m.value);
-    note("add", field, "", FieldDefJson(def));
-    mutable_schema().fields.emplace(field, std::move(def));
-  }
-  // Declared fields: defaults, required, type and rules.
-  std::vector<std::pair<std::string, std::string>> unique_values;  // field, value JSON
-  for (const auto& [field, declared] : current->fields) {
-    const rapidjson::Value key(rapidjson::StringRef(field.data(), field.size()));
-    auto it = record.FindMember(key);
-    if (it == record.MemberEnd() || it->value.IsNull()) {
-      if (!declared.default_json.empty()) {
-        rapidjson::Document value(&alloc);
-        value.Parse(declared.default_json.c_str());
-        if (it == record.MemberEnd()) {
-          record.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
-        } else {
-          it->value.CopyFrom(value, alloc);
-        }
-      } else if (declared.required) {
-        Append(&problems, field + ": required");
-      }
-      continue;
-    }
-    std::string why = CheckValue(declared, it->value, /*check_enum=*/true);
-    if (!why.empty() && current->zone == SchemaZone::kEmergent) {
-      const FieldType seen = InferType(it->value);
-      FieldDef widened = declared;
-      widened.type = WidenType(declared.type, seen);
-      // Rules that do not fit the wider type go; the history keeps them.
-      if (widened.type != FieldType::kInteger && widened.type != FieldType::kFloat) {
-        widened.min_value.reset();
-        widened.max_value.reset();
-      }
-      if (widened.type == FieldType::kJson) {
-        widened.pattern.clear();
-        widened.compiled_pattern.reset();
-      }
-      if (widened.type != declared.type &&
-          CheckValue(widened, it->value, /*check_enum=*/true).empty()) {
-        note("widen", field, FieldDefJson(declared), FieldDefJson(widened));
-        mutable_schema().fields[field] = std::move(widened);
-        why.clear();
-      }
-    }
-    if (!why.empty()) {
-      Append(&problems, field + ": " + why);
-      continue;
-    }
-    if (declared.unique) unique_values.emplace_back(field, Compact(it->value));
-  }
-  for (const auto& [field, value] : unique_values) {
-    const std::string key = UniqueKey(name, field, value);
-    StorageRecord taken;
-    s = txn->Get(Component::kIndex, key, &taken);
-    if (s.ok()) {
-      Append(&problems, field + ": " + value + " is already used by another record");
-      continue;
-    }
-    if (!s.IsNotFound()) return s;
-    s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
-    if (!s.ok()) return s;
-  }
-  if (!problems.empty()) {
-    return Status::InvalidArgument("record rejected by schema '" + std::string(name) +
-                                   "': " + problems);
-  }
-  uint64_t version = current->version;
-  if (changed != nullptr) {
-    changed->version += 1;
-    version = changed->version;
-    for (size_t i = current->history.size(); i < changed->history.size(); ++i) {
-      changed->history[i].version = version;
-    }
-    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(*changed));
-    if (!s.ok()) return s;
-  }
-  s = txn->Put(Component::kSchema, RecordPrefix(name) + id, Compact(record),
-               "{\"schema_version\":" + std::to_string(version) + "}");
-  if (!s.ok()) return s;
-  return txn->Commit();
 }
 
 Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report) {
@@ -516,6 +439,7 @@ Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report
 Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after, bool* done,
                                        MigrationReport* report) {
   const std::string prefix = RecordPrefix(name);
+  std::shared_lock<std::shared_mutex> lock(locks_->Of(name));
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Transaction> txn;
     Status s = db_->BeginTransaction(WriteOptions(), &txn);
@@ -556,22 +480,22 @@ Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after
         auto b = before.FindMember(field.c_str());
         auto n = now.FindMember(field.c_str());
         if (b == before.MemberEnd() || n == now.MemberEnd() || b->value == n->value) continue;
-        s = txn->Delete(Component::kIndex, UniqueKey(name, field, Compact(b->value)));
+        s = txn->Delete(Component::kIndex, UniqueKey(name, field, CompactJson(b->value)));
         if (s.ok() || s.IsNotFound()) {
-          s = txn->Put(Component::kIndex, UniqueKey(name, field, Compact(n->value)),
+          s = txn->Put(Component::kIndex, UniqueKey(name, field, CompactJson(n->value)),
                        "{\"id\":\"" + key.substr(prefix.size()) + "\"}");
         }
         if (!s.ok()) return s;
       }
       s = txn->Put(Component::kSchema, key, presented,
-                   "{\"schema_version\":" + std::to_string(schema->version) + "}");
+                   RecordMetadata(schema->version, ValidFromOf(stored.metadata)));
       if (!s.ok()) return s;
       ++batch.rewritten;
     }
     const std::string next = ids.empty() ? *after : ids.back().substr(prefix.size());
     s = txn->Put(Component::kMetadata, "schema-migrate/" + std::string(name),
                  "{\"version\":" + std::to_string(schema->version) +
-                     ",\"after\":" + JsonString(next) + "}");
+                     ",\"after\":" + JsonQuote(next) + "}");
     if (s.ok()) s = txn->Commit();
     if (s.IsConflict() && attempt < kMaxAttempts) continue;
     if (!s.ok()) return s;
@@ -581,50 +505,6 @@ Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after
     *done = ids.size() < kMigrateBatch;
     return Status::OK();
   }
-}
-
-std::string SchemaManagerImpl::Present(const Schema& schema, std::string_view json,
-                                       uint64_t version, bool convert_types) {
-  rapidjson::Document stored;
-  stored.Parse(json.data(), json.size());
-  if (!stored.IsObject()) return std::string(json);
-  // Where each stored field went through the renames and drops made after
-  // the record was written, oldest first ("" once dropped: a field added
-  // later under the same name is another field).
-  std::map<std::string, std::string> current_name;
-  for (auto& m : stored.GetObject()) {
-    const std::string field(m.name.GetString(), m.name.GetStringLength());
-    current_name[field] = field;
-  }
-  for (const SchemaChange& c : schema.history) {
-    if (c.version <= version || (c.action != "rename" && c.action != "drop")) continue;
-    for (auto& [from, to] : current_name) {
-      if (to == c.field) to = c.action == "rename" ? c.new_name : "";
-    }
-  }
-  rapidjson::Document out(rapidjson::kObjectType);
-  auto& alloc = out.GetAllocator();
-  for (auto& m : stored.GetObject()) {
-    const std::string& field =
-        current_name[std::string(m.name.GetString(), m.name.GetStringLength())];
-    auto def = schema.fields.find(field);
-    if (def == schema.fields.end()) continue;  // dropped since
-    rapidjson::Value value(m.value, alloc);
-    // A type widened to string since: the old value as text.
-    if (convert_types && def->second.type == FieldType::kString && !value.IsString() &&
-        !value.IsNull()) {
-      const std::string text = Compact(m.value);
-      value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
-    }
-    out.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
-  }
-  for (const auto& [field, def] : schema.fields) {
-    if (def.default_json.empty() || out.HasMember(field.c_str())) continue;
-    rapidjson::Document value(&alloc);
-    value.Parse(def.default_json.c_str());
-    out.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
-  }
-  return Compact(out);
 }
 
 Status SchemaManagerImpl::Get(std::string_view name, std::string_view id, SchemaRecord* out) {
@@ -651,36 +531,56 @@ Status SchemaManagerImpl::Find(std::string_view name,
   std::shared_ptr<const Schema> schema;
   Status s = LoadSchema(nullptr, name, &schema);
   if (!s.ok()) return s;
-  std::vector<std::pair<std::string, rapidjson::Document>> wanted;
+  RecordFilter filter;
+  s = RecordFilter::Parse(*schema, where, &filter);
+  if (!s.ok()) return s;
+  return ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
+    SchemaRecord record;
+    record.id = id;
+    record.schema_version = VersionOf(r.metadata);
+    record.json = Present(*schema, r.data, record.schema_version);
+    if (filter.Matches(record.json)) out->push_back(std::move(record));
+    return true;
+  });
+}
+
+Status SchemaManagerImpl::ScanRecords(
+    std::string_view name,
+    const std::function<bool(const std::string& id, const StorageRecord&)>& fn) {
+  const std::string prefix = RecordPrefix(name);
+  ScanOptions so;
+  so.prefix = prefix;
+  return db_->Scan(ReadOptions(), Component::kSchema, so,
+                   [&](const StorageRecord& r) { return fn(r.id.substr(prefix.size()), r); });
+}
+
+Status RecordFilter::Parse(const Schema& schema,
+                           const std::vector<std::pair<std::string, std::string>>& where,
+                           RecordFilter* out) {
+  out->wanted_.clear();
   for (const auto& [field, value] : where) {
-    if (schema->fields.count(field) == 0) {
-      return Status::InvalidArgument("schema '" + std::string(name) + "' has no field '" +
-                                     field + "'");
+    if (schema.fields.count(field) == 0) {
+      return Status::InvalidArgument("schema '" + schema.name + "' has no field '" + field + "'");
     }
     rapidjson::Document doc;
     doc.Parse(value.data(), value.size());
     if (doc.HasParseError()) {
       return Status::InvalidArgument("the value for " + field + " is not JSON: " + value);
     }
-    wanted.emplace_back(field, std::move(doc));
+    out->wanted_.emplace_back(field, std::move(doc));
   }
-  const std::string prefix = RecordPrefix(name);
-  ScanOptions so;
-  so.prefix = prefix;
-  return db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
-    SchemaRecord record;
-    record.id = r.id.substr(prefix.size());
-    record.schema_version = VersionOf(r.metadata);
-    record.json = Present(*schema, r.data, record.schema_version);
-    rapidjson::Document doc;
-    doc.Parse(record.json.c_str());
-    for (const auto& [field, value] : wanted) {
-      auto it = doc.FindMember(field.c_str());
-      if (it == doc.MemberEnd() || !(it->value == value)) return true;
-    }
-    out->push_back(std::move(record));
-    return true;
-  });
+  return Status::OK();
+}
+
+bool RecordFilter::Matches(const std::string& presented_json) const {
+  if (wanted_.empty()) return true;
+  rapidjson::Document doc;
+  doc.Parse(presented_json.c_str());
+  for (const auto& [field, value] : wanted_) {
+    auto it = doc.FindMember(field.c_str());
+    if (it == doc.MemberEnd() || !(it->value == value)) return false;
+  }
+  return true;
 }
 
 }  // namespace schema

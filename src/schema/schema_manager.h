@@ -2,17 +2,32 @@
 // Record layout (docs/SCHEMA.md):
 //   SCHEMA  def/<schema>                 the schema (SchemaJson)
 //   SCHEMA  rec/<schema>/<id>            a record; metadata {"schema_version":V}
+//                                        (temporal: and "valid_from_us")
+//   SCHEMA  hist/<schema>/<id>/<t>       temporal: the version of the record
+//                                        valid from t (20-digit microseconds
+//                                        since the epoch); metadata
+//                                        {"schema_version":V} (+"deleted":true)
 //   INDEX   unique/<schema>/<field>/<h>  {"id": record id}; h = hex SHA-256 of
 //                                        the value's compact JSON (64 digits)
+//   INDEX   ref/<target>/<tid>/<schema>/<id>  record <schema>/<id> refers to
+//                                        <target>/<tid>
+//   INDEX   refs/<target>/<tid>          {"count": n}: how many records refer
+//                                        to it; every write of a reference and
+//                                        every delete of <tid> writes it, so
+//                                        they conflict
 
 #ifndef SPIRAPI_SCHEMA_SCHEMA_MANAGER_H_
 #define SPIRAPI_SCHEMA_SCHEMA_MANAGER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include <rapidjson/document.h>
+
+#include "schema/schema_locks.h"
 #include "schema/schema_model.h"
 #include "spirapi/pi.h"
 #include "spirapi/schema.h"
@@ -22,10 +37,41 @@ namespace spirapi::schema {
 std::string SchemaKey(std::string_view name);
 std::string RecordPrefix(std::string_view name);
 std::string UniqueKey(std::string_view name, std::string_view field, std::string_view value_json);
+uint64_t VersionOf(std::string_view metadata);  // "schema_version" of record metadata; 0 if none
+uint64_t ValidFromOf(std::string_view metadata);  // "valid_from_us" (temporal); 0 if none
+std::string RecordMetadata(uint64_t version, uint64_t valid_from_us);  // the two above
+// Temporal history: hist/<schema>/<id>/ and one version's key.
+std::string HistoryPrefix(std::string_view name, std::string_view id);
+std::string HistoryKey(std::string_view name, std::string_view id, uint64_t valid_from_us);
+// Stores one version of a temporal record, valid from the later of now and
+// just after the version it replaces (clocks may step back); *from_us gets
+// that time.
+Status PutHistory(Transaction* txn, std::string_view name, std::string_view id,
+                  uint64_t previous_from_us, const std::string& json, uint64_t version,
+                  bool deleted, uint64_t* from_us);
+// What a record refers to: (schema, id) -> the (first) field holding it.
+using References = std::map<std::pair<std::string, std::string>, std::string>;
+// The references of a record presented under `schema`.
+References ReferencesOf(const Schema& schema, std::string_view presented_json);
+double NowSeconds();
+
+// The `where` of Find: fields equal to JSON values (all must match).
+class RecordFilter {
+ public:
+  // InvalidArgument for an unknown field or a value that is not JSON.
+  static Status Parse(const Schema& schema,
+                      const std::vector<std::pair<std::string, std::string>>& where,
+                      RecordFilter* out);
+  bool Matches(const std::string& presented_json) const;
+
+ private:
+  std::vector<std::pair<std::string, rapidjson::Document>> wanted_;
+};
 
 class SchemaManagerImpl : public SchemaManager {
  public:
-  SchemaManagerImpl(DB* db, std::unique_ptr<PiStore> ids) : db_(db), ids_(std::move(ids)) {}
+  SchemaManagerImpl(DB* db, std::unique_ptr<PiStore> ids)
+      : db_(db), ids_(std::move(ids)), locks_(SchemaLocks::For(db)) {}
 
   Status CreateSchema(std::string_view name, SchemaZone zone, std::string_view fields_json,
                       SchemaInfo* out) override;
@@ -36,19 +82,54 @@ class SchemaManagerImpl : public SchemaManager {
   Status ImportSchema(std::string_view name, std::string_view json_schema,
                       SchemaInfo* out) override;
   Status Insert(std::string_view schema, std::string_view record_json, std::string* id) override;
+  Status Rollback(std::string_view name, uint64_t to_version, bool force, RollbackReport* report,
+                  SchemaInfo* out) override;
+  Status Update(std::string_view schema, std::string_view id,
+                std::string_view record_json) override;
+  Status Delete(std::string_view schema, std::string_view id, DeleteReport* report) override;
   Status Migrate(std::string_view name, MigrationReport* report) override;
   Status Get(std::string_view schema, std::string_view id, SchemaRecord* out) override;
   Status Find(std::string_view schema,
               const std::vector<std::pair<std::string, std::string>>& where,
               std::vector<SchemaRecord>* out) override;
+  Status GetAsOf(std::string_view schema, std::string_view id, double as_of,
+                 SchemaRecord* out) override;
+  Status FindAsOf(std::string_view schema,
+                  const std::vector<std::pair<std::string, std::string>>& where, double as_of,
+                  std::vector<SchemaRecord>* out) override;
+  Status History(std::string_view schema, std::string_view id,
+                 std::vector<SchemaRecord>* out) override;
 
  private:
+  enum class WriteMode { kInsert, kUpdate };
   // The schema as `txn` sees it (or the latest, with txn null), parsed once
   // per stored version: parsing compiles its patterns.
   Status LoadSchema(Transaction* txn, std::string_view name,
                     std::shared_ptr<const Schema>* out);
-  Status InsertOnce(std::string_view name, const std::string& record_json,
-                    const std::string& id);
+  // Validates and stores record `id` in one transaction (record_writer.cc).
+  // Conflict when a concurrent writer won: the caller retries.
+  Status WriteOnce(std::string_view name, const std::string& record_json, const std::string& id,
+                   WriteMode mode);
+  // Retries WriteOnce while it conflicts, holding the schema's lock shared.
+  Status Write(std::string_view name, const std::string& record_json, const std::string& id,
+               WriteMode mode);
+  // Adds to txn the deletion of <name>/<id> and of what cascades from it;
+  // restricted references go to *problems. `deleted` holds "<schema>/<id>"
+  // of the records this transaction deletes.
+  Status DeleteInTxn(Transaction* txn, const std::string& name, const std::string& id,
+                     std::vector<std::string>* deleted, std::string* problems);
+  // Validates a write: NotFound for a reference to a missing record goes to
+  // *problems. Puts or removes the ref/ and refs/ records so that the
+  // record refers to exactly `after` (pairs of schema and id).
+  Status SyncReferences(Transaction* txn, const std::string& name, const std::string& id,
+                        const References& before, const References& after,
+                        std::string* problems);
+  // Every record of `name` with its stored JSON and version, committed state.
+  Status ScanRecords(std::string_view name,
+                     const std::function<bool(const std::string& id, const StorageRecord&)>& fn);
+  // For an alter: InvalidArgument naming the records (up to 10) that the
+  // schema `next` rejects, presented under it.
+  Status CheckRecordsAgainst(const Schema& next, const std::string& field);
   // The INDEX records of unique values of `field`.
   Status UniqueKeysOf(std::string_view name, std::string_view field,
                       std::vector<StorageRecord>* keys);
@@ -61,17 +142,17 @@ class SchemaManagerImpl : public SchemaManager {
   // Sets *done when no record is left.
   Status MigrateBatch(std::string_view name, std::string* after, bool* done,
                       MigrationReport* report);
+  // Checks the reference fields of `schema`: only in relational schemas, to
+  // schemas that exist (or to itself).
+  Status CheckReferenceFields(const Schema& schema);
   // Stores a new schema at version 1. Conflict if the name is taken.
   Status CreateFrom(Schema schema, SchemaInfo* out);
   // Applies change to schema (a copy), checking it. Does not store it.
   Status ApplyChange(const SchemaChange& change, Schema* schema);
-  // The stored record `json` (written under `version`) as the current
-  // schema presents it; without convert_types, values keep their stored form.
-  std::string Present(const Schema& schema, std::string_view json, uint64_t version,
-                      bool convert_types = true);
 
   DB* const db_;
   const std::unique_ptr<PiStore> ids_;
+  const std::shared_ptr<SchemaLocks> locks_;
 
   std::mutex cache_mu_;
   // name -> (checksum of the stored definition, parsed schema)

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "schema/field_value.h"
+#include "schema/schema_json.h"
 
 namespace spirapi {
 
@@ -17,19 +18,22 @@ const char* SchemaZoneName(SchemaZone zone) {
     case SchemaZone::kStructured: return "structured";
     case SchemaZone::kFlexible: return "flexible";
     case SchemaZone::kEmergent: return "emergent";
+    case SchemaZone::kTemporal: return "temporal";
+    case SchemaZone::kRelational: return "relational";
   }
   return "flexible";
 }
 
 Status ParseSchemaZone(std::string_view name, SchemaZone* out) {
-  for (SchemaZone z : {SchemaZone::kStructured, SchemaZone::kFlexible, SchemaZone::kEmergent}) {
+  for (SchemaZone z : {SchemaZone::kStructured, SchemaZone::kFlexible, SchemaZone::kEmergent,
+                       SchemaZone::kTemporal, SchemaZone::kRelational}) {
     if (name == SchemaZoneName(z)) {
       *out = z;
       return Status::OK();
     }
   }
   return Status::InvalidArgument("unknown zone '" + std::string(name) +
-                                 "' (structured, flexible or emergent)");
+                                 "' (structured, flexible, emergent, temporal or relational)");
 }
 
 namespace schema {
@@ -40,14 +44,8 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 constexpr FieldType kAllTypes[] = {
     FieldType::kString, FieldType::kInteger, FieldType::kFloat,
     FieldType::kBoolean, FieldType::kDatetime, FieldType::kJson,
-    FieldType::kBlob, FieldType::kPiSequence, FieldType::kSpiralCoordinate};
-
-std::string Compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  v.Accept(w);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
+    FieldType::kBlob, FieldType::kPiSequence, FieldType::kSpiralCoordinate,
+    FieldType::kReference};
 
 bool IsTextType(FieldType t) {
   return t == FieldType::kString || t == FieldType::kDatetime || t == FieldType::kBlob ||
@@ -71,6 +69,10 @@ void Append(std::string* problems, const std::string& problem) {
 
 }  // namespace
 
+bool AcceptsUnknownFields(SchemaZone zone) {
+  return zone == SchemaZone::kFlexible || zone == SchemaZone::kEmergent;
+}
+
 const char* FieldTypeName(FieldType type) {
   switch (type) {
     case FieldType::kString: return "string";
@@ -82,6 +84,7 @@ const char* FieldTypeName(FieldType type) {
     case FieldType::kBlob: return "blob";
     case FieldType::kPiSequence: return "pi_sequence";
     case FieldType::kSpiralCoordinate: return "spiral_coordinate";
+    case FieldType::kReference: return "reference";
   }
   return "json";
 }
@@ -95,7 +98,7 @@ Status ParseFieldType(std::string_view name, FieldType* out) {
   }
   return Status::InvalidArgument("unknown type '" + std::string(name) +
                                  "' (string, integer, float, boolean, datetime, json, blob, "
-                                 "pi_sequence, spiral_coordinate)");
+                                 "pi_sequence, spiral_coordinate, reference)");
 }
 
 Status ValidateSchemaName(std::string_view name) {
@@ -137,6 +140,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
   Status s = ValidateFieldName(field);
   if (!s.ok()) Append(&problems, s.message());
   bool have_type = false;
+  bool have_on_delete = false;
   for (auto& m : doc.GetObject()) {
     const std::string key(m.name.GetString(), m.name.GetStringLength());
     const rapidjson::Value& v = m.value;
@@ -165,7 +169,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
     } else if (key == "unique") {
       want_bool(&def.unique);
     } else if (key == "default") {
-      def.default_json = Compact(v);
+      def.default_json = CompactJson(v);
     } else if (key == "min_length") {
       want_uint(&def.min_length);
     } else if (key == "max_length") {
@@ -187,11 +191,27 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
         Append(&problems, "pattern '" + def.pattern + "' is not a valid regular expression (" +
                               e.what() + ")");
       }
+    } else if (key == "references") {
+      if (!v.IsString() || !ValidateSchemaName(v.GetString()).ok()) {
+        Append(&problems, "references must be a schema name");
+      } else {
+        def.references = v.GetString();
+      }
+    } else if (key == "on_delete") {
+      const std::string policy = v.IsString() ? v.GetString() : "";
+      if (policy == "restrict") {
+        def.on_delete = OnDelete::kRestrict;
+      } else if (policy == "cascade") {
+        def.on_delete = OnDelete::kCascade;
+      } else {
+        Append(&problems, "on_delete must be \"restrict\" or \"cascade\"");
+      }
+      have_on_delete = true;
     } else if (key == "enum") {
       if (!v.IsArray() || v.Empty()) {
         Append(&problems, "enum must be a non-empty array");
       } else {
-        def.enum_json = Compact(v);
+        def.enum_json = CompactJson(v);
       }
     } else {
       Append(&problems, "unknown rule '" + key + "'");
@@ -213,6 +233,16 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
     if (!def.pattern.empty() && !IsTextType(def.type)) {
       Append(&problems, std::string("pattern does not apply to type ") + FieldTypeName(def.type));
     }
+    const bool reference = def.type == FieldType::kReference;
+    if (reference && def.references.empty() && problems.find("references") == std::string::npos) {
+      Append(&problems, "a reference needs \"references\": the schema it refers to");
+    }
+    if (!reference && (!def.references.empty() || have_on_delete)) {
+      Append(&problems, "references/on_delete apply to type reference only");
+    }
+    if (reference && !def.default_json.empty()) {
+      Append(&problems, "a reference cannot have a default");
+    }
   }
   if (def.min_length && def.max_length && *def.min_length > *def.max_length) {
     Append(&problems, "min_length " + std::to_string(*def.min_length) + " exceeds max_length " +
@@ -229,7 +259,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
     values.Parse(def.enum_json.c_str());
     for (const auto& e : values.GetArray()) {
       std::string why = CheckValue(def, e, /*check_enum=*/false);
-      if (!why.empty()) Append(&problems, "enum value " + Compact(e) + ": " + why);
+      if (!why.empty()) Append(&problems, "enum value " + CompactJson(e) + ": " + why);
     }
   }
   if (problems.empty() && !def.default_json.empty()) {
@@ -256,7 +286,7 @@ Status ParseFieldDefs(std::string_view json, std::map<std::string, FieldDef>* ou
   for (auto& m : doc.GetObject()) {
     const std::string name(m.name.GetString(), m.name.GetStringLength());
     FieldDef def;
-    Status s = ParseFieldDef(name, Compact(m.value), &def);
+    Status s = ParseFieldDef(name, CompactJson(m.value), &def);
     if (!s.ok()) Append(&problems, s.message());
     if (!fields.emplace(name, std::move(def)).second) {
       Append(&problems, "field '" + name + "' is defined twice");
@@ -309,6 +339,25 @@ std::string FieldDefJson(const FieldDef& def) {
     w.Key("enum");
     w.RawValue(def.enum_json.data(), def.enum_json.size(), rapidjson::kArrayType);
   }
+  if (def.type == FieldType::kReference) {
+    w.Key("references");
+    w.String(def.references.data(), static_cast<rapidjson::SizeType>(def.references.size()));
+    w.Key("on_delete");
+    w.String(def.on_delete == OnDelete::kCascade ? "cascade" : "restrict");
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string FieldDefsJson(const std::map<std::string, FieldDef>& fields) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  for (const auto& [name, def] : fields) {
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    const std::string json = FieldDefJson(def);
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -326,13 +375,8 @@ std::string SchemaJson(const Schema& schema) {
   w.Key("version");
   w.Uint64(schema.version);
   w.Key("fields");
-  w.StartObject();
-  for (const auto& [name, def] : schema.fields) {
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    const std::string json = FieldDefJson(def);
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
+  const std::string fields = FieldDefsJson(schema.fields);
+  w.RawValue(fields.data(), fields.size(), rapidjson::kObjectType);
   w.Key("validation_rules");
   w.RawValue(schema.validation_rules.data(), schema.validation_rules.size(),
              rapidjson::kObjectType);
@@ -343,6 +387,10 @@ std::string SchemaJson(const Schema& schema) {
     string("action", c.action);
     string("field", c.field);
     if (!c.new_name.empty()) string("new_name", c.new_name);
+    if (c.action == "rollback") {
+      w.Key("to_version");
+      w.Uint64(c.to_version);
+    }
     w.Key("old_definition");
     if (c.old_definition.empty()) {
       w.Null();
@@ -384,10 +432,10 @@ Status ParseSchemaJson(std::string_view json, Schema* out) {
   if (!doc.HasMember("version") || !doc["version"].IsUint64()) return bad("no version");
   schema.version = doc["version"].GetUint64();
   if (!doc.HasMember("fields") || !doc["fields"].IsObject()) return bad("no fields");
-  Status s = ParseFieldDefs(Compact(doc["fields"]), &schema.fields);
+  Status s = ParseFieldDefs(CompactJson(doc["fields"]), &schema.fields);
   if (!s.ok()) return bad(s.message());
   if (doc.HasMember("validation_rules") && doc["validation_rules"].IsObject()) {
-    schema.validation_rules = Compact(doc["validation_rules"]);
+    schema.validation_rules = CompactJson(doc["validation_rules"]);
   }
   if (!doc.HasMember("evolution_history") || !doc["evolution_history"].IsArray()) {
     return bad("no evolution_history");
@@ -402,11 +450,14 @@ Status ParseSchemaJson(std::string_view json, Schema* out) {
     c.action = e["action"].GetString();
     c.field = e["field"].GetString();
     if (e.HasMember("new_name") && e["new_name"].IsString()) c.new_name = e["new_name"].GetString();
+    if (e.HasMember("to_version") && e["to_version"].IsUint64()) {
+      c.to_version = e["to_version"].GetUint64();
+    }
     if (e.HasMember("old_definition") && e["old_definition"].IsObject()) {
-      c.old_definition = Compact(e["old_definition"]);
+      c.old_definition = CompactJson(e["old_definition"]);
     }
     if (e.HasMember("new_definition") && e["new_definition"].IsObject()) {
-      c.new_definition = Compact(e["new_definition"]);
+      c.new_definition = CompactJson(e["new_definition"]);
     }
     c.version = e["version"].GetUint64();
     if (e.HasMember("timestamp") && e["timestamp"].IsNumber()) {

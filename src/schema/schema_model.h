@@ -29,7 +29,11 @@ enum class FieldType {
   kBlob,              // standard base64 text
   kPiSequence,        // decimal digits, optionally after a leading "3."
   kSpiralCoordinate,  // [x, y], two numbers
+  kReference,         // the id of a record of another schema (relational zone)
 };
+
+// What deleting a referenced record does to the records that reference it.
+enum class OnDelete { kRestrict, kCascade };
 
 const char* FieldTypeName(FieldType type);
 // InvalidArgument naming the valid types for anything else.
@@ -47,6 +51,8 @@ struct FieldDef {
   std::string pattern;                 // ECMAScript regex a string must match (whole)
   std::string enum_json;               // compact JSON array of allowed values; empty: any
   std::shared_ptr<const std::regex> compiled_pattern;  // from `pattern`
+  std::string references;              // reference: the schema referred to
+  OnDelete on_delete = OnDelete::kRestrict;  // reference only
 };
 
 struct Schema {
@@ -66,10 +72,14 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
 // {"name": {...}, ...}: every field, every problem.
 Status ParseFieldDefs(std::string_view json, std::map<std::string, FieldDef>* out);
 std::string FieldDefJson(const FieldDef& def);
+std::string FieldDefsJson(const std::map<std::string, FieldDef>& fields);  // {"name": {...}}
 
 // The whole stored schema JSON, and back (Corruption when it is malformed).
 std::string SchemaJson(const Schema& schema);
 Status ParseSchemaJson(std::string_view json, Schema* out);
+
+// Whether records of the zone may carry fields the schema does not declare.
+bool AcceptsUnknownFields(SchemaZone zone);
 
 // InvalidArgument unless name is 1..128 characters of [A-Za-z0-9_-].
 Status ValidateSchemaName(std::string_view name);

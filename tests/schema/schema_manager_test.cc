@@ -20,64 +20,13 @@
 #include <chrono>
 #include <random>
 
+#include "schema/schema_test_util.h"
 #include "support/temp_dir.h"
 
 namespace spirapi {
 namespace {
 
-class SchemaTest : public ::testing::Test {
- protected:
-  void SetUp() override { Reopen(); }
-  void TearDown() override {
-    schemas_.reset();
-    db_.reset();
-  }
-  void Reopen() {
-    schemas_.reset();
-    db_.reset();
-    Options o;
-    o.background_work = false;
-    ASSERT_TRUE(DB::Open(o, dir_.Sub("db"), &db_).ok());
-    ASSERT_TRUE(SchemaManager::Open(db_.get(), &schemas_).ok());
-  }
-  void Create(const std::string& name, SchemaZone zone, const std::string& fields) {
-    SchemaInfo info;
-    Status s = schemas_->CreateSchema(name, zone, fields, &info);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  std::string Insert(const std::string& schema, const std::string& json) {
-    std::string id;
-    Status s = schemas_->Insert(schema, json, &id);
-    EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
-    return id;
-  }
-  // The error of an insert that must fail, with nothing written.
-  std::string Rejected(const std::string& schema, const std::string& json) {
-    std::vector<SchemaRecord> before, after;
-    EXPECT_TRUE(schemas_->Find(schema, {}, &before).ok());
-    SchemaInfo info_before, info_after;
-    EXPECT_TRUE(schemas_->GetSchema(schema, &info_before).ok());
-    std::string id;
-    Status s = schemas_->Insert(schema, json, &id);
-    EXPECT_TRUE(s.IsInvalidArgument()) << json << ": " << s.ToString();
-    EXPECT_TRUE(schemas_->Find(schema, {}, &after).ok());
-    EXPECT_EQ(before.size(), after.size());
-    EXPECT_TRUE(schemas_->GetSchema(schema, &info_after).ok());
-    EXPECT_EQ(info_before.json, info_after.json);
-    return s.message();
-  }
-  rapidjson::Document Fields(const std::string& schema) {
-    SchemaInfo info;
-    EXPECT_TRUE(schemas_->GetSchema(schema, &info).ok());
-    rapidjson::Document doc;
-    doc.Parse(info.json.c_str());
-    return doc;
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<DB> db_;
-  std::unique_ptr<SchemaManager> schemas_;
-};
+using test::SchemaTest;
 
 TEST_F(SchemaTest, BadSchemasAreRefusedWithEveryProblem) {
   SchemaInfo info;

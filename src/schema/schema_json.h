@@ -1,0 +1,33 @@
+// Small JSON helpers shared by the schema code.
+
+#ifndef SPIRAPI_SCHEMA_SCHEMA_JSON_H_
+#define SPIRAPI_SCHEMA_SCHEMA_JSON_H_
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <string>
+#include <string_view>
+
+namespace spirapi::schema {
+
+// The compact JSON text of a value.
+inline std::string CompactJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  v.Accept(w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// `text` as a JSON string literal.
+inline std::string JsonQuote(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace spirapi::schema
+
+#endif  // SPIRAPI_SCHEMA_SCHEMA_JSON_H_
