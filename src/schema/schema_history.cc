@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
+
 #include "schema/schema_json.h"
 
 namespace spirapi::schema {
@@ -76,9 +78,28 @@ Status FieldsAt(const Schema& schema, uint64_t version, std::map<std::string, Fi
 std::map<std::string, std::string> NamesAt(const Schema& schema, uint64_t version) {
   std::map<std::string, std::string> names;
   for (const auto& [name, def] : schema.fields) names[name] = name;
+  uint64_t skip_above = UINT64_MAX;  // entries undone by a rollback passed on the way
   for (auto it = schema.history.rbegin(); it != schema.history.rend(); ++it) {
     const SchemaChange& c = *it;
-    if (c.version <= version || c.action == "rollback") break;  // no way through a rollback
+    if (c.version <= version) break;
+    if (c.version > skip_above) continue;
+    if (c.action == "rollback") {
+      // Names here are those of to_version: go on back from there, or
+      // forward to `version` if it lies between.
+      if (c.to_version <= version) {
+        std::map<std::string, std::string> forward;  // name at to_version -> at version
+        for (const auto& [now, then] : names) {
+          if (!then.empty()) forward[then] = then;
+        }
+        Advance(schema, c.to_version, version, &forward);
+        for (auto& [now, then] : names) {
+          if (!then.empty()) then = forward[then];
+        }
+        break;
+      }
+      skip_above = c.to_version;
+      continue;
+    }
     for (auto& [now, then] : names) {
       if (c.action == "rename" && then == c.new_name) then = c.field;
       if (c.action == "add" && then == c.field) then.clear();
