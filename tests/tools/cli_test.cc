@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -663,6 +665,49 @@ TEST_F(CliTest, SchemaCreateInsertFindEvolve) {
            {"schema", "export", db_, "users", "--format", "xml"},
            {"migrate", db_, "nope"},
            {"schema", "import", db_, "copy", dir_ + "/users.json"},
+       }) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+  }
+}
+
+TEST_F(CliTest, SchemaRollbackUpdateDeleteHistory) {
+  Init();
+  RunOk({"schema", "create", db_, "items", "--zone", "temporal", "--fields",
+         R"({"name":{"type":"string"}})"});
+  RunOk({"schema", "evolve", db_, "items", "--add", "size", R"({"type":"integer"})"});
+  const std::string id = SplitLines(RunOk({"insert", db_, "items", R"({"name":"a","size":2})"})).at(0);
+  CliResult refused = Run({"schema", "rollback", db_, "items", "--to-version", "1"});
+  EXPECT_EQ(refused.exit_code, 2);
+  ExpectOneErrorLine(refused);
+  EXPECT_NE(refused.err.find(id + ": size: not in version 1"), std::string::npos) << refused.err;
+  const double before_update = std::chrono::duration<double>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  RunOk({"update", db_, "items", id, R"({"name":"b","size":3})"});
+  EXPECT_EQ(RunOk({"schema", "rollback", db_, "items", "--to-version", "1", "--force"}),
+            "schema 'items' is at version 3 with the fields of version 1; 1 records written "
+            "since checked, 1 rewritten\n");
+  const std::vector<std::string> history = SplitLines(RunOk({"history", db_, "items", id}));
+  ASSERT_EQ(history.size(), 3u);  // inserted, updated, rewritten by the forced rollback
+  EXPECT_NE(history[0].find("\"record\":{\"name\":\"a\"}"), std::string::npos) << history[0];
+  EXPECT_NE(history[2].find("\"valid_to\":null"), std::string::npos) << history[2];
+  char as_of[32];
+  std::snprintf(as_of, sizeof(as_of), "%.6f", before_update);
+  const std::string then = RunOk({"find", db_, "items", "--as-of", as_of});
+  EXPECT_NE(then.find("\"record\":{\"name\":\"a\"}"), std::string::npos) << then;
+  EXPECT_EQ(RunOk({"find", db_, "items", "--as-of", "2000-01-01T00:00:00Z"}), "");
+  EXPECT_EQ(RunOk({"delete", db_, "items", id}), "items/" + id + "\n");
+  EXPECT_EQ(RunOk({"find", db_, "items"}), "");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"schema", "rollback", db_, "items", "--to-version", "9"},
+           {"schema", "rollback", db_, "nope", "--to-version", "1"},
+           {"update", db_, "items", id, R"({"name":"c"})"},
+           {"update", db_, "items", "x-1", "not json"},
+           {"delete", db_, "items", id},
+           {"history", db_, "items", "x-1"},
+           {"find", db_, "items", "--as-of", "yesterday"},
        }) {
     CliResult r = Run(args);
     EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
