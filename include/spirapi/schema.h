@@ -41,7 +41,9 @@ Status ParseSchemaZone(std::string_view name, SchemaZone* out);
 
 // One entry of a schema's evolution history, and the argument of Evolve.
 struct SchemaChange {
-  std::string action;          // "add", "drop", "alter", "rename", "widen", "rollback"
+  // "add", "drop", "alter", "rename", "rollback"; made by the zones: "add"
+  // (flexible, emergent), "widen" and "relax" (emergent).
+  std::string action;
   std::string field;           // empty for rollback
   std::string new_name;        // rename only
   // Compact JSON of the field before; empty for add. For rollback, the

@@ -193,7 +193,9 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     c.timestamp = NowSeconds();
     auto value = record.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(),
                                                                          field.size())));
-    c.reason = "record " + id + " has " + field + " = " + CompactJson(value->value);
+    c.reason = value == record.MemberEnd()
+                   ? "record " + id + " has no " + field
+                   : "record " + id + " has " + field + " = " + CompactJson(value->value);
     next.history.push_back(std::move(c));
   };
 
@@ -230,6 +232,12 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
         } else {
           it->value.CopyFrom(value, alloc);
         }
+      } else if (declared.required && current->zone == SchemaZone::kEmergent) {
+        // A field some records lack is optional in an emergent schema.
+        FieldDef relaxed = declared;
+        relaxed.required = false;
+        note("relax", field, FieldDefJson(declared), FieldDefJson(relaxed));
+        mutable_schema().fields[field] = std::move(relaxed);
       } else if (declared.required) {
         Append(&problems, field + ": required");
       }

@@ -57,7 +57,8 @@ Status FieldsAt(const Schema& schema, uint64_t version, std::map<std::string, Fi
     Status s;
     if (c.action == "add") {
       fields.erase(c.field);
-    } else if (c.action == "drop" || c.action == "alter" || c.action == "widen") {
+    } else if (c.action == "drop" || c.action == "alter" || c.action == "widen" ||
+               c.action == "relax") {
       FieldDef def;
       s = ParseFieldDef(c.field, c.old_definition, &def);
       if (s.ok()) fields[c.field] = std::move(def);

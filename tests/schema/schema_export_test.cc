@@ -142,5 +142,42 @@ TEST(SchemaExport, SqlDdlRunsInSqliteAndEnforcesRules) {
   }
 }
 
+TEST(SchemaExport, ReferencesRoundTripAndBecomeForeignKeys) {
+  Schema authors;
+  authors.name = "authors";
+  authors.zone = SchemaZone::kStructured;
+  ASSERT_TRUE(ParseFieldDefs(R"({"name": {"type": "string"}})", &authors.fields).ok());
+  Schema posts;
+  posts.name = "posts";
+  posts.zone = SchemaZone::kRelational;
+  ASSERT_TRUE(ParseFieldDefs(R"({
+      "author": {"type": "reference", "references": "authors", "required": true},
+      "editor": {"type": "reference", "references": "authors", "on_delete": "cascade"}})",
+                             &posts.fields)
+                  .ok());
+  SchemaZone zone;
+  std::map<std::string, FieldDef> fields;
+  Status s = ImportJsonSchema(ExportJsonSchema(posts), &zone, &fields);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(zone, SchemaZone::kRelational);
+  for (const auto& [name, def] : posts.fields) {
+    EXPECT_EQ(FieldDefJson(fields.at(name)), FieldDefJson(def)) << name;
+  }
+  SqliteDb db;
+  std::string error;
+  ASSERT_TRUE(db.Exec("PRAGMA foreign_keys = ON;" + ExportSqlDdl(authors) + ExportSqlDdl(posts),
+                      &error))
+      << error << ExportSqlDdl(posts);
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "authors" ("id") VALUES ('a'), ('b'))", &error)) << error;
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "posts" ("id","author","editor") VALUES ('p','a','b'))",
+                      &error))
+      << error;
+  EXPECT_FALSE(db.Exec(R"(INSERT INTO "posts" ("id","author") VALUES ('q','zz'))"));
+  EXPECT_FALSE(db.Exec(R"(DELETE FROM "authors" WHERE "id" = 'a')"));  // restrict
+  ASSERT_TRUE(db.Exec(R"(DELETE FROM "authors" WHERE "id" = 'b')", &error)) << error;  // cascade
+  // The post went with its editor, so its id is free again.
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "posts" ("id","author") VALUES ('p','a'))", &error)) << error;
+}
+
 }  // namespace
 }  // namespace spirapi::schema

@@ -139,6 +139,28 @@ TEST_F(SchemaTest, EmergentZoneWidensTypes) {
   EXPECT_NE(Rejected("em2", R"({"s":"long"})").find("longer than max_length"), std::string::npos);
 }
 
+TEST_F(SchemaTest, EmergentZoneMakesFieldsSomeRecordsLackOptional) {
+  Create("em", SchemaZone::kEmergent, R"({"a":{"type":"integer","required":true}})");
+  Insert("em", R"({"a":1})");
+  const std::string lacking = Insert("em", R"({"b":true})");
+  rapidjson::Document doc = Fields("em");
+  EXPECT_FALSE(doc["fields"]["a"].HasMember("required"));
+  EXPECT_STREQ(doc["fields"]["b"]["type"].GetString(), "boolean");
+  const auto& history = doc["evolution_history"];
+  ASSERT_EQ(history.Size(), 2u);
+  std::set<std::string> actions = {history[0]["action"].GetString(),
+                                   history[1]["action"].GetString()};
+  EXPECT_EQ(actions, (std::set<std::string>{"add", "relax"}));
+  for (const auto& change : history.GetArray()) {
+    if (std::string(change["action"].GetString()) == "relax") {
+      EXPECT_EQ(std::string(change["reason"].GetString()), "record " + lacking + " has no a");
+    }
+  }
+  // The other zones refuse such a record.
+  Create("st", SchemaZone::kFlexible, R"({"a":{"type":"integer","required":true}})");
+  EXPECT_NE(Rejected("st", R"({"b":true})").find("a: required"), std::string::npos);
+}
+
 TEST_F(SchemaTest, UniqueUnderConcurrentInserts) {
   Create("u", SchemaZone::kStructured, R"({"email":{"type":"string","unique":true}})");
   std::atomic<int> accepted{0}, refused{0};
