@@ -333,12 +333,12 @@ Status SchemaManagerImpl::CheckRecordsAgainst(const Schema& next, const std::str
                                  problems + (violating > 10 ? "; ..." : "") + ")");
 }
 
-Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& change,
-                                 SchemaInfo* out) {
+Status SchemaManagerImpl::ChangeSchema(std::string_view name, const SchemaChangeFn& change,
+                                       SchemaInfo* out) {
   Status s = ValidateSchemaName(name);
   if (!s.ok()) return s;
-  // Exclusive: the checks below read every record, which writes must not
-  // change meanwhile (schema_locks.h).
+  // Exclusive: changes read every record, which writes must not change
+  // meanwhile (schema_locks.h).
   std::unique_lock<std::shared_mutex> lock(locks_->Of(name));
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Transaction> txn;
@@ -348,27 +348,40 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
     s = LoadSchema(txn.get(), name, &current);
     if (!s.ok()) return s;
     Schema next = *current;
-    s = ApplyChange(change, &next);
+    s = change(txn.get(), *current, &next);
     if (!s.ok()) return s;
-    s = CheckReferenceFields(next);
+    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(next));
+    if (s.ok()) s = txn->Commit();
+    if (s.IsConflict() && attempt < kMaxAttempts) continue;
+    if (s.ok()) *out = InfoOf(next);
+    return s;
+  }
+}
+
+Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& change,
+                                 SchemaInfo* out) {
+  auto apply = [&](Transaction* txn, const Schema& current, Schema* next) -> Status {
+    Status s = ApplyChange(change, next);
+    if (!s.ok()) return s;
+    s = CheckReferenceFields(*next);
     if (!s.ok()) return s;
     if (change.action == "alter") {
-      s = CheckRecordsAgainst(next, change.field);
+      s = CheckRecordsAgainst(*next, change.field);
       if (!s.ok()) return s;
     }
     auto is_reference = [](const Schema& schema, const std::string& field) {
       auto it = schema.fields.find(field);
       return it != schema.fields.end() && it->second.type == FieldType::kReference;
     };
-    if (is_reference(*current, change.field) || is_reference(next, change.field)) {
+    if (is_reference(current, change.field) || is_reference(*next, change.field)) {
       // A reference dropped or redefined: the records' references follow.
       std::string problems;
       Status sync;
       s = ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
         const uint64_t version = VersionOf(r.metadata);
-        sync = SyncReferences(txn.get(), std::string(name), id,
-                              ReferencesOf(*current, Present(*current, r.data, version)),
-                              ReferencesOf(next, Present(next, r.data, version)), &problems);
+        sync = SyncReferences(txn, std::string(name), id,
+                              ReferencesOf(current, Present(current, r.data, version)),
+                              ReferencesOf(*next, Present(*next, r.data, version)), &problems);
         return sync.ok();
       });
       if (s.ok()) s = sync;
@@ -379,7 +392,7 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
       }
     }
     if (change.action == "add") {
-      const FieldDef& def = next.fields.at(change.field);
+      const FieldDef& def = next->fields.at(change.field);
       if (def.required && def.default_json.empty()) {
         bool has_records = false;
         ScanOptions so;
@@ -397,14 +410,9 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
         }
       }
     }
-    s = UpdateUniqueKeys(txn.get(), *current, next, change);
-    if (!s.ok()) return s;
-    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(next));
-    if (s.ok()) s = txn->Commit();
-    if (s.IsConflict() && attempt < kMaxAttempts) continue;
-    if (s.ok()) *out = InfoOf(next);
-    return s;
-  }
+    return UpdateUniqueKeys(txn, current, *next, change);
+  };
+  return ChangeSchema(name, apply, out);
 }
 
 Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report) {

@@ -142,6 +142,15 @@ class SchemaManagerImpl : public SchemaManager {
   // Sets *done when no record is left.
   Status MigrateBatch(std::string_view name, std::string* after, bool* done,
                       MigrationReport* report);
+  // Makes `change` turn the current schema into *next, adding to txn what
+  // else it writes; ChangeSchema then stores *next (the version is the
+  // change's business), holding the schema's lock exclusively, retrying
+  // conflicts. *out gets the new schema.
+  using SchemaChangeFn =
+      std::function<Status(Transaction* txn, const Schema& current, Schema* next)>;
+  Status ChangeSchema(std::string_view name, const SchemaChangeFn& change, SchemaInfo* out);
+  // NotFound, or InvalidArgument unless the schema is temporal.
+  Status LoadTemporalSchema(std::string_view name, std::shared_ptr<const Schema>* out);
   // Checks the reference fields of `schema`: only in relational schemas, to
   // schemas that exist (or to itself).
   Status CheckReferenceFields(const Schema& schema);

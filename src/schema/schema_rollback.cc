@@ -3,8 +3,6 @@
 
 #include <rapidjson/document.h>
 
-#include <shared_mutex>
-
 #include "schema/field_value.h"
 #include "schema/schema_history.h"
 #include "schema/schema_json.h"
@@ -13,7 +11,6 @@
 namespace spirapi::schema {
 namespace {
 
-constexpr int kMaxAttempts = 50;
 constexpr size_t kMaxReported = 20;
 
 void Append(std::string* problems, const std::string& problem) {
@@ -33,34 +30,24 @@ struct Rewrite {
 
 Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, bool force,
                                    RollbackReport* report, SchemaInfo* out) {
-  Status s = ValidateSchemaName(name);
-  if (!s.ok()) return s;
-  std::unique_lock<std::shared_mutex> lock(locks_->Of(name));
-  for (int attempt = 0;; ++attempt) {
+  auto apply = [&](Transaction* txn, const Schema& current, Schema* next) -> Status {
     *report = RollbackReport();
-    std::unique_ptr<Transaction> txn;
-    s = db_->BeginTransaction(WriteOptions(), &txn);
+    Status s = FieldsAt(current, to_version, &next->fields);
     if (!s.ok()) return s;
-    std::shared_ptr<const Schema> current;
-    s = LoadSchema(txn.get(), name, &current);
-    if (!s.ok()) return s;
-    Schema next = *current;
-    s = FieldsAt(*current, to_version, &next.fields);
-    if (!s.ok()) return s;
-    next.version += 1;
+    next->version += 1;
     SchemaChange entry;
     entry.action = "rollback";
-    entry.old_definition = FieldDefsJson(current->fields);
-    entry.new_definition = FieldDefsJson(next.fields);
+    entry.old_definition = FieldDefsJson(current.fields);
+    entry.new_definition = FieldDefsJson(next->fields);
     entry.to_version = to_version;
-    entry.version = next.version;
+    entry.version = next->version;
     entry.timestamp = NowSeconds();
     entry.reason = "rollback to version " + std::to_string(to_version) + (force ? ", forced" : "");
-    next.history.push_back(std::move(entry));
-    s = CheckReferenceFields(next);
+    next->history.push_back(std::move(entry));
+    s = CheckReferenceFields(*next);
     if (!s.ok()) return s;
 
-    const std::map<std::string, std::string> names_then = NamesAt(*current, to_version);
+    const std::map<std::string, std::string> names_then = NamesAt(current, to_version);
     std::vector<Rewrite> rewrites;
     std::map<std::string, std::string> unique_owner;  // unique key -> record id
     std::string unfixable;                            // even force cannot help
@@ -68,10 +55,10 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
     Status inner;
     s = ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
       const uint64_t version = VersionOf(r.metadata);
-      const std::string now = Present(*current, r.data, version);
+      const std::string now = Present(current, r.data, version);
       std::string then;
       if (version <= to_version) {
-        then = Present(next, r.data, version);
+        then = Present(*next, r.data, version);
       } else {
         ++report->checked;
         rapidjson::Document doc;
@@ -83,8 +70,8 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
           const std::string field(m.name.GetString(), m.name.GetStringLength());
           auto named = names_then.find(field);
           const std::string old_name = named == names_then.end() ? "" : named->second;
-          auto def = next.fields.find(old_name);
-          if (def == next.fields.end()) {
+          auto def = next->fields.find(old_name);
+          if (def == next->fields.end()) {
             if (!m.value.IsNull()) {
               Append(&why, field + ": not in version " + std::to_string(to_version));
             }
@@ -106,7 +93,7 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
           fitted.AddMember(rapidjson::Value(old_name.c_str(), alloc),
                            rapidjson::Value(m.value, alloc), alloc);
         }
-        for (const auto& [field, def] : next.fields) {
+        for (const auto& [field, def] : next->fields) {
           auto it = fitted.FindMember(field.c_str());
           if (it != fitted.MemberEnd() && !it->value.IsNull()) continue;
           if (!def.default_json.empty()) {
@@ -128,7 +115,7 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
       // Unique values and references as the restored fields define them.
       rapidjson::Document doc;
       doc.Parse(then.c_str());
-      for (const auto& [field, def] : next.fields) {
+      for (const auto& [field, def] : next->fields) {
         auto it = doc.FindMember(field.c_str());
         if (!def.unique || it == doc.MemberEnd() || it->value.IsNull()) continue;
         const std::string value = CompactJson(it->value);
@@ -137,9 +124,9 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
           Append(&unfixable, field + ": " + value + " is in records " + at->second + " and " + id);
         }
       }
-      if (next.zone == SchemaZone::kRelational || current->zone == SchemaZone::kRelational) {
-        inner = SyncReferences(txn.get(), std::string(name), id, ReferencesOf(*current, now),
-                               ReferencesOf(next, then), &reference_problems);
+      if (next->zone == SchemaZone::kRelational || current.zone == SchemaZone::kRelational) {
+        inner = SyncReferences(txn, std::string(name), id, ReferencesOf(current, now),
+                               ReferencesOf(*next, then), &reference_problems);
       }
       return inner.ok();
     });
@@ -181,27 +168,24 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
       if (w.changed) {
         s = txn->Put(Component::kMetadata,
                      "schema-rollback/" + std::string(name) + "/" +
-                         std::to_string(next.version) + "/" + w.id,
+                         std::to_string(next->version) + "/" + w.id,
                      "{\"schema_version\":" + std::to_string(VersionOf(w.stored.metadata)) +
                          ",\"record\":" + w.stored.data + "}");
         if (!s.ok()) return s;
       }
       uint64_t from_us = ValidFromOf(w.stored.metadata);
-      if (next.zone == SchemaZone::kTemporal && w.changed) {
-        s = PutHistory(txn.get(), name, w.id, from_us, w.json, next.version, false, &from_us);
+      if (next->zone == SchemaZone::kTemporal && w.changed) {
+        s = PutHistory(txn, name, w.id, from_us, w.json, next->version, false, &from_us);
         if (!s.ok()) return s;
       }
       s = txn->Put(Component::kSchema, RecordPrefix(name) + w.id, w.json,
-                   RecordMetadata(next.version, from_us));
+                   RecordMetadata(next->version, from_us));
       if (!s.ok()) return s;
       ++report->rewritten;
     }
-    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(next));
-    if (s.ok()) s = txn->Commit();
-    if (s.IsConflict() && attempt < kMaxAttempts) continue;
-    if (s.ok()) *out = SchemaInfo{next.name, next.zone, next.version, SchemaJson(next)};
-    return s;
-  }
+    return Status::OK();
+  };
+  return ChangeSchema(name, apply, out);
 }
 
 }  // namespace spirapi::schema

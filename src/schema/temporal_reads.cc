@@ -69,15 +69,21 @@ uint64_t ToMicros(double seconds) {
 
 }  // namespace
 
+Status SchemaManagerImpl::LoadTemporalSchema(std::string_view name,
+                                             std::shared_ptr<const Schema>* out) {
+  Status s = LoadSchema(nullptr, name, out);
+  if (s.ok() && (*out)->zone != SchemaZone::kTemporal) {
+    return Status::InvalidArgument("schema '" + std::string(name) + "' is not temporal");
+  }
+  return s;
+}
+
 Status SchemaManagerImpl::History(std::string_view name, std::string_view id,
                                   std::vector<SchemaRecord>* out) {
   out->clear();
   std::shared_ptr<const Schema> schema;
-  Status s = LoadSchema(nullptr, name, &schema);
+  Status s = LoadTemporalSchema(name, &schema);
   if (!s.ok()) return s;
-  if (schema->zone != SchemaZone::kTemporal) {
-    return Status::InvalidArgument("schema '" + std::string(name) + "' is not temporal");
-  }
   std::vector<StoredVersion> versions;
   s = ScanVersions(db_, "hist/" + std::string(name) + "/", HistoryPrefix(name, id),
                    [&](StoredVersion&& v) { versions.push_back(std::move(v)); });
@@ -114,11 +120,8 @@ Status SchemaManagerImpl::FindAsOf(std::string_view name,
                                    double as_of, std::vector<SchemaRecord>* out) {
   out->clear();
   std::shared_ptr<const Schema> schema;
-  Status s = LoadSchema(nullptr, name, &schema);
+  Status s = LoadTemporalSchema(name, &schema);
   if (!s.ok()) return s;
-  if (schema->zone != SchemaZone::kTemporal) {
-    return Status::InvalidArgument("schema '" + std::string(name) + "' is not temporal");
-  }
   RecordFilter filter;
   s = RecordFilter::Parse(*schema, where, &filter);
   if (!s.ok()) return s;
