@@ -35,7 +35,8 @@ class SchemaCommands {
     create_ = schema_->add_subcommand("create", "Create a schema");
     add_db(create_);
     create_->add_option("NAME", name_, "Schema name")->required();
-    create_->add_option("--zone", zone_, "structured, flexible (default), emergent, temporal or relational");
+    create_->add_option("--zone", zone_,
+                        "structured, flexible (default), emergent, temporal or relational");
     create_->add_option("--fields", json_, "Field definitions as a JSON object")->required();
 
     show_ = schema_->add_subcommand("show", "Print a schema as JSON");

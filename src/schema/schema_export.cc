@@ -305,7 +305,8 @@ Status ImportJsonSchema(std::string_view json, SchemaZone* zone,
   static const std::set<std::string> kProperty = {
       "type", "format", "contentEncoding", "minLength", "maxLength", "minItems", "maxItems",
       "minimum", "maximum", "pattern", "enum", "default", "prefixItems", "x-spirapi-type",
-      "x-spirapi-unique", "x-spirapi-references", "x-spirapi-on-delete", "title", "description", "$comment"};
+      "x-spirapi-unique", "x-spirapi-references", "x-spirapi-on-delete", "title",
+      "description", "$comment"};
   std::map<std::string, FieldDef> imported;
   if (!doc.HasMember("properties") || !doc["properties"].IsObject()) {
     problem("the schema must have \"properties\"");
