@@ -30,6 +30,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "spirapi/db.h"
+#include "spirapi/repair.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -76,6 +77,9 @@ struct Args {
   std::string metadata = "{}";
   std::string blob_file;
   bool blob_file_given = false;
+
+  // repair
+  std::string repair_output;
 
   // get
   uint64_t version = 0;
@@ -501,6 +505,20 @@ int RunStats(const Args& args) {
   return kExitOk;
 }
 
+// One line per damaged place, as verify and repair print them.
+bool PrintDamage(const std::vector<Damage>& damage) {
+  for (const Damage& d : damage) {
+    std::string line = "damaged: " + d.file + " offset " + std::to_string(d.offset);
+    if (!d.component.empty() || !d.id.empty()) {
+      line += ", record " + (d.component.empty() ? std::string("?") : d.component) + " " +
+              (d.id.empty() ? std::string("(id unreadable)") : JsonQuote(d.id));
+    }
+    line += ": " + OneLine(d.what);
+    if (!WriteLine(line)) return false;
+  }
+  return true;
+}
+
 int RunVerify(const Args& args) {
   std::unique_ptr<DB> db;
   if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
@@ -510,15 +528,7 @@ int RunVerify(const Args& args) {
   progress.Clear();
   if (!s.ok()) return FailStatus("verify", s);
 
-  for (const Damage& d : report.damage) {
-    std::string line = "damaged: " + d.file + " offset " + std::to_string(d.offset);
-    if (!d.component.empty() || !d.id.empty()) {
-      line += ", record " + (d.component.empty() ? std::string("?") : d.component) + " " +
-              (d.id.empty() ? std::string("(id unreadable)") : JsonQuote(d.id));
-    }
-    line += ": " + OneLine(d.what);
-    WriteLine(line);
-  }
+  if (!PrintDamage(report.damage)) return kExitIoError;
   const std::string checked = "checked " + std::to_string(report.files_checked) + " files, " +
                               std::to_string(report.records_checked) + " records";
   if (report.clean()) {
@@ -529,6 +539,41 @@ int RunVerify(const Args& args) {
   std::fflush(stdout);  // the report comes before the error line on a terminal
   return Fail(kExitCorruption, "verify found " + std::to_string(report.damage.size()) +
                                    " damaged places (listed on standard output)");
+}
+
+int RunRepair(const Args& args) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(args.db_path, ec)) {
+    return Fail(kExitUsage, "'" + args.db_path + "' is not a database directory");
+  }
+  Options options;
+  std::string passphrase;
+  if (int rc = ResolvePassphrase(args, &passphrase); rc != kExitOk) return rc;
+  if (!passphrase.empty()) {
+    options.encryption_enabled = true;
+    options.passphrase = std::move(passphrase);
+  }
+  RepairOptions repair;
+  repair.output = args.repair_output;
+  RepairReport report;
+  Status s = RepairDB(options, args.db_path, repair, &report);
+  if (!s.ok()) {
+    return Fail(s.IsInvalidArgument() ? kExitUsage : ExitCodeFor(s),
+                "cannot repair '" + args.db_path + "': " + s.message());
+  }
+  if (!PrintDamage(report.damage)) return kExitIoError;
+  for (const std::string& lost : report.lost) {
+    if (!WriteLine("lost: " + lost)) return kExitIoError;
+  }
+  std::string summary = "repaired: read " + std::to_string(report.files_read) + " files; " +
+                        std::to_string(report.versions_salvaged) + " record versions in " +
+                        std::to_string(report.transactions_salvaged) +
+                        " transactions salvaged, " + std::to_string(report.live_records) +
+                        " live records; " + std::to_string(report.damage.size()) +
+                        " damaged places, " + std::to_string(report.lost.size()) +
+                        " versions known lost; clean database at '" + report.repaired_path + "'";
+  if (!report.damaged_path.empty()) summary += ", damaged one kept at '" + report.damaged_path + "'";
+  return WriteLine(summary) ? kExitOk : kExitIoError;
 }
 
 int RunCompact(const Args& args) {
@@ -637,6 +682,13 @@ int Main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Check every file and record");
   add_db(verify);
 
+  CLI::App* repair = app.add_subcommand(
+      "repair", "Salvage every readable record into a clean database; report what was lost");
+  add_db(repair);
+  repair->add_option("--output", args.repair_output,
+                     "Write the clean database here (a new directory) and leave DB as it is; "
+                     "default: replace DB, keeping the damaged one as DB.damaged-<time>");
+
   CLI::App* compact = app.add_subcommand("compact", "Rewrite segments without dead records");
   add_db(compact);
 
@@ -694,6 +746,7 @@ int Main(int argc, char** argv) {
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);
   else if (compact->parsed()) rc = RunCompact(args);
+  else if (repair->parsed()) rc = RunRepair(args);
   else if (pi.parsed()) rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
   else if (schema.parsed()) {
     rc = schema.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });

@@ -52,6 +52,10 @@ struct WriteOp {
   std::string data;      // normalized JSON
   std::string metadata;  // normalized JSON object
   std::string blob;      // binary attachment; empty: none
+  // Repair only: the version and timestamp the record had (0: assigned as
+  // for any write), so that it keeps its checksum.
+  uint64_t restore_version = 0;
+  int64_t restore_timestamp_us = 0;
 
   // What the op counts towards WriteBatch::bytes.
   size_t bytes() const {

@@ -297,8 +297,10 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     r.component = op.component;
     r.flags = op.is_delete ? kRecordTombstone : 0;
     r.seq = seq;
-    r.version = op.is_delete ? previous : previous + 1;
-    r.timestamp_us = now;
+    r.version = op.restore_version != 0 ? op.restore_version
+                : op.is_delete            ? previous
+                                          : previous + 1;
+    r.timestamp_us = op.restore_timestamp_us != 0 ? op.restore_timestamp_us : now;
     r.id = op.id;
     r.data = op.data;
     r.metadata = op.metadata;

@@ -453,6 +453,26 @@ TEST_F(CliTest, VerifyReportsDamage) {
   EXPECT_EQ(r.exit_code, 3);
   ExpectOneErrorLine(r);
   EXPECT_NE(r.out.find("damaged: sequence/"), std::string::npos) << r.out;
+
+  // repair salvages the rest into a clean database that verifies, naming
+  // what the damaged block held.
+  const std::string out = RunOk({"repair", db_, "--output", dir_ + "/repaired"});
+  EXPECT_NE(out.find("damaged: sequence/"), std::string::npos) << out;
+  EXPECT_NE(out.find("lost: sequence/k"), std::string::npos) << out;
+  EXPECT_NE(out.find("clean database at '" + dir_ + "/repaired'"), std::string::npos) << out;
+  EXPECT_EQ(RunOk({"verify", dir_ + "/repaired"}).rfind("ok: ", 0), 0u);
+  const size_t salvaged = SplitLines(RunOk({"scan", dir_ + "/repaired", "sequence"})).size();
+  size_t lost_lines = 0;
+  for (const std::string& line : SplitLines(out)) lost_lines += line.rfind("lost: ", 0) == 0;
+  EXPECT_EQ(salvaged + lost_lines, 300u);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"repair", dir_ + "/nothing-here"},
+           {"repair", db_, "--output", dir_ + "/repaired"},
+       }) {
+    CliResult bad = Run(args);
+    EXPECT_EQ(bad.exit_code, 2) << Join(args) << "\n" << bad.err;
+    ExpectOneErrorLine(bad);
+  }
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {

@@ -1,0 +1,359 @@
+// RepairDB (include/spirapi/repair.h): read every record that can be read,
+// write the survivors into a fresh database with their versions intact.
+
+#include "spirapi/repair.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "codec/cipher.h"
+#include "codec/record_codec.h"
+#include "db/db_impl.h"
+#include "storage/filenames.h"
+#include "storage/journal.h"
+#include "storage/manifest.h"
+#include "storage/segment.h"
+
+namespace spirapi {
+namespace {
+
+// A record version, in the order it was committed.
+using VersionKey = std::tuple<uint64_t /*seq*/, int /*component*/, std::string /*id*/>;
+
+struct Salvaged {
+  uint64_t version = 0;
+  int64_t timestamp_us = 0;
+  bool tombstone = false;
+  std::string data, metadata, blob;
+};
+
+class Salvager {
+ public:
+  Salvager(FileSystem* fs, std::string path, const Cipher* cipher, RepairReport* report)
+      : fs_(fs), path_(std::move(path)), cipher_(cipher), report_(report) {}
+
+  Status ReadJournal(const std::string& rel) {
+    std::string contents;
+    Status s = ReadWhole(rel, &contents);
+    if (!s.ok()) return s;
+    auto on_frame = [&](uint64_t, const std::vector<JournalRecord>& records) {
+      // A transaction is kept whole or not at all.
+      std::vector<std::pair<VersionKey, Salvaged>> frame;
+      bool intact = true;
+      for (const JournalRecord& jr : records) {
+        RecordView r;
+        std::string plain;
+        if (!Decode(jr.bytes, &plain, &r)) {
+          Damaged(rel, jr.offset, nullptr, "", "record does not decode");
+          intact = false;
+          continue;
+        }
+        if (!ChecksumMatches(r)) {
+          Damaged(rel, jr.offset, &r.component, r.id, "record SHA-256 checksum mismatch");
+          intact = false;
+        }
+        frame.emplace_back(KeyOf(r), CopyOf(r));
+      }
+      for (auto& [key, v] : frame) {
+        if (intact) {
+          versions_.emplace(std::move(key), std::move(v));
+        } else {
+          Lost(key, v.version);  // its transaction is left out whole
+        }
+      }
+    };
+    auto on_damaged_frame = [&](uint64_t, const std::vector<JournalRecord>& records) {
+      for (const JournalRecord& jr : records) {
+        RecordView r;
+        std::string plain;
+        if (Decode(jr.bytes, &plain, &r)) Lost(KeyOf(r), r.version);
+      }
+    };
+    JournalScan scan;
+    ScanJournal(contents, on_frame, on_damaged_frame, &scan);
+    for (const JournalDamage& d : scan.damage) Damaged(rel, d.offset, nullptr, "", d.what);
+    if (scan.torn_tail) {
+      Damaged(rel, scan.valid_end, nullptr, "",
+              "journal tail damaged (a commit cut short by a crash is never acknowledged; "
+              "anything after it is lost)");
+    }
+    return Status::OK();
+  }
+
+  Status ReadSegment(Component c, const std::string& rel) {
+    std::string contents;
+    Status s = ReadWhole(rel, &contents);
+    if (!s.ok()) return s;
+    // The footer, when readable, names what damaged blocks held.
+    std::vector<SegmentEntry> footer;
+    std::unique_ptr<RandomAccessFile> file;
+    if (fs_->NewRandomAccessFile(path_ + "/" + rel, &file).ok()) {
+      ReadSegmentFooter(*file, contents.size(), cipher_, &footer);
+    }
+    std::vector<SegmentEntry> scanned;
+    ScanSegmentBlocks(
+        contents, cipher_, &scanned,
+        [&](uint64_t offset, uint64_t end, const Status& bad) {
+          bool named = false;
+          for (const SegmentEntry& e : footer) {
+            if (e.block_offset < offset || e.block_offset >= end) continue;
+            Damaged(rel, offset, &c, e.id, bad.message());
+            Lost({e.seq, static_cast<int>(c), e.id}, e.version);
+            named = true;
+          }
+          if (!named) Damaged(rel, offset, &c, "", bad.message());
+        },
+        [&](uint64_t offset, std::string_view bytes) {
+          RecordView r;
+          if (!DecodeRecord(bytes, &r).ok()) {
+            Damaged(rel, offset, &c, "", "record does not decode");
+          } else if (!ChecksumMatches(r) || r.component != c) {
+            Damaged(rel, offset, &c, std::string(r.id), "record SHA-256 checksum mismatch");
+            Lost(KeyOf(r), r.version);
+          } else {
+            versions_.emplace(KeyOf(r), CopyOf(r));
+          }
+        });
+    return Status::OK();
+  }
+
+  std::map<VersionKey, Salvaged>& versions() { return versions_; }
+
+  // Lost versions that no other file held.
+  void ReportLost() {
+    for (const auto& [key, version] : lost_) {
+      if (versions_.count(key) > 0) continue;
+      const auto& [seq, c, id] = key;
+      report_->lost.push_back(std::string(ComponentName(static_cast<Component>(c))) + "/" + id +
+                              " version " + std::to_string(version));
+    }
+  }
+
+ private:
+  Status ReadWhole(const std::string& rel, std::string* contents) {
+    ++report_->files_read;
+    std::unique_ptr<RandomAccessFile> file;
+    uint64_t size = 0;
+    Status s = fs_->GetFileSize(path_ + "/" + rel, &size);
+    if (s.ok()) s = fs_->NewRandomAccessFile(path_ + "/" + rel, &file);
+    if (s.ok()) s = file->Read(0, size, contents);
+    if (!s.ok()) Damaged(rel, 0, nullptr, "", "file cannot be read: " + s.message());
+    return s.IsIOError() ? s : Status::OK();
+  }
+
+  bool Decode(std::string_view bytes, std::string* plain, RecordView* r) {
+    if (cipher_ != nullptr) {
+      if (!cipher_->Open(bytes, plain).ok()) return false;
+      bytes = *plain;
+    }
+    return DecodeRecord(bytes, r).ok();
+  }
+
+  static VersionKey KeyOf(const RecordView& r) {
+    return {r.seq, static_cast<int>(r.component), std::string(r.id)};
+  }
+
+  static Salvaged CopyOf(const RecordView& r) {
+    return Salvaged{r.version,         r.timestamp_us,        r.tombstone(),
+                    std::string(r.data), std::string(r.metadata), std::string(r.blob)};
+  }
+
+  void Damaged(const std::string& rel, uint64_t offset, const Component* c, std::string_view id,
+               const std::string& what) {
+    report_->damage.push_back(
+        {rel, offset, c != nullptr ? ComponentName(*c) : "", std::string(id), what});
+  }
+
+  void Lost(const VersionKey& key, uint64_t version) { lost_.emplace(key, version); }
+
+  FileSystem* const fs_;
+  const std::string path_;
+  const Cipher* const cipher_;
+  RepairReport* const report_;
+  std::map<VersionKey, Salvaged> versions_;
+  std::map<VersionKey, uint64_t> lost_;
+};
+
+// The files a repair reads: those the MANIFEST lists, or with a damaged one,
+// all there are.
+Status FilesToRead(FileSystem* fs, const std::string& path, const Manifest* manifest,
+                   std::vector<std::string>* journals,
+                   std::vector<std::pair<Component, std::string>>* segments) {
+  std::vector<std::string> names;
+  Status s = fs->GetChildren(path + "/" + kJournalDir, &names);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    if (!ParseNumberedName(name, "log", &number)) continue;
+    if (manifest == nullptr || number >= manifest->journal_floor) {
+      journals->push_back(JournalRelPath(number));
+    }
+  }
+  for (Component c : kAllComponents) {
+    if (manifest != nullptr) {
+      for (const SegmentMeta& m : manifest->segments[static_cast<int>(c)]) {
+        segments->emplace_back(c, SegmentRelPath(c, m.file_number));
+      }
+      continue;
+    }
+    names.clear();
+    s = fs->GetChildren(path + "/" + ComponentName(c), &names);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      uint64_t number = 0;
+      if (ParseNumberedName(name, "seg", &number)) {
+        segments->emplace_back(c, SegmentRelPath(c, number));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// Writes the salvaged versions, one transaction per original one.
+Status WriteSalvaged(const Options& options, const std::string& output,
+                     std::map<VersionKey, Salvaged>* versions, RepairReport* report) {
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options, output, &db);
+  if (!s.ok()) return s;
+  auto* impl = static_cast<DBImpl*>(db.get());
+  std::map<std::pair<int, std::string>, bool> newest_deleted;
+  WriteOptions unsynced;
+  unsynced.sync = false;  // one sync at the end: a repair that fails is redone
+  for (auto it = versions->begin(); it != versions->end();) {
+    const uint64_t seq = std::get<0>(it->first);
+    WriteBatch batch;
+    for (; it != versions->end() && std::get<0>(it->first) == seq; ++it) {
+      const auto& [unused, c, id] = it->first;
+      Salvaged& v = it->second;
+      WriteOp op;
+      op.component = static_cast<Component>(c);
+      op.id = id;
+      op.is_delete = v.tombstone;
+      op.data = std::move(v.data);
+      op.metadata = std::move(v.metadata);
+      op.blob = std::move(v.blob);
+      op.restore_version = v.version;
+      op.restore_timestamp_us = v.timestamp_us;
+      batch.bytes += op.bytes();
+      batch.ops.push_back(std::move(op));
+      newest_deleted[{c, id}] = v.tombstone;
+      ++report->versions_salvaged;
+    }
+    s = impl->Write(unsynced, &batch, DBImpl::Conditions());
+    if (!s.ok()) return s;
+    ++report->transactions_salvaged;
+  }
+  for (const auto& [key, deleted] : newest_deleted) report->live_records += deleted ? 0 : 1;
+  s = db->Flush();  // segments written and synced, the journal emptied
+  return s;
+}
+
+std::string UtcStamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm;
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &tm);
+  return text;
+}
+
+}  // namespace
+
+Status RepairDB(const Options& options, const std::string& path,
+                const RepairOptions& repair_options, RepairReport* report) {
+  *report = RepairReport();
+  FileSystem* fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  if (!fs->FileExists(path + "/" + kManifestName) && !fs->FileExists(path + "/" + kJournalDir)) {
+    return Status::InvalidArgument("'" + path + "' is not a SpiraPi database");
+  }
+  std::unique_ptr<FileLock> lock;
+  Status s = fs->LockFile(path + "/" + kLockName, &lock);
+  if (!s.ok()) return s;
+
+  Manifest manifest;
+  s = ReadManifest(fs, path, &manifest);
+  if (s.IsNotSupported()) return s;
+  report->manifest_damaged = !s.ok();
+  if (!s.ok()) {
+    report->damage.push_back({kManifestName, 0, "", "", s.message() +
+                              "; every file was read, so records deleted before the last "
+                              "compaction may reappear"});
+  }
+  Cipher cipher;
+  const Cipher* cipher_ptr = nullptr;
+  Options out = options;
+  out.create_if_missing = true;
+  out.error_if_exists = true;
+  if (!report->manifest_damaged) {
+    out.compression_level = manifest.compression_level;
+    out.max_file_size_mb = manifest.max_file_size_mb;
+    out.backup_interval_hours = manifest.backup_interval_hours;
+    out.encryption_enabled = manifest.encrypted;
+    if (manifest.encrypted) {
+      if (options.passphrase.empty()) {
+        return Status::InvalidArgument("the database is encrypted: a passphrase is required");
+      }
+      std::string check;
+      s = Cipher::Create(options.passphrase, manifest.kdf, &cipher);
+      if (!s.ok()) return s;
+      if (!cipher.Open(manifest.key_check, &check).ok() || check != kKeyCheckText) {
+        return Status::InvalidArgument("wrong passphrase for this database");
+      }
+      cipher_ptr = &cipher;
+    }
+  } else if (options.encryption_enabled) {
+    return Status::InvalidArgument(
+        "the MANIFEST is damaged, and it holds the salt of an encrypted database's key: "
+        "nothing can be decrypted");
+  }
+
+  std::vector<std::string> journals;
+  std::vector<std::pair<Component, std::string>> segments;
+  s = FilesToRead(fs, path, report->manifest_damaged ? nullptr : &manifest, &journals, &segments);
+  if (!s.ok()) return s;
+  Salvager salvager(fs, path, cipher_ptr, report);
+  for (const auto& [c, rel] : segments) {
+    s = salvager.ReadSegment(c, rel);
+    if (!s.ok()) return s;
+  }
+  for (const std::string& rel : journals) {
+    s = salvager.ReadJournal(rel);
+    if (!s.ok()) return s;
+  }
+  salvager.ReportLost();
+
+  const bool in_place = repair_options.output.empty();
+  const std::string output = in_place ? path + ".repair-" + UtcStamp() : repair_options.output;
+  if (std::filesystem::exists(output)) {
+    return Status::InvalidArgument("'" + output + "' already exists");
+  }
+  s = WriteSalvaged(out, output, &salvager.versions(), report);
+  if (!s.ok()) return s;
+  report->repaired_path = output;
+  if (in_place) {
+    lock.reset();
+    const std::string damaged = path + ".damaged-" + UtcStamp();
+    std::error_code ec;
+    std::filesystem::rename(path, damaged, ec);
+    if (!ec) std::filesystem::rename(output, path, ec);
+    if (ec) {
+      return Status::IOError("the repaired database is complete at '" + output +
+                             "' but could not replace '" + path + "': " + ec.message());
+    }
+    const std::string parent = std::filesystem::path(path).parent_path().string();
+    s = fs->SyncDir(parent.empty() ? "." : parent);
+    if (!s.ok()) return s;
+    report->repaired_path = path;
+    report->damaged_path = damaged;
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi
