@@ -71,8 +71,10 @@ void DBImpl::BackgroundLoop() {
     l.lock();
     bg_busy_ = false;
     bg_done_cv_.notify_all();
-    if (!bg_error_.ok()) {
+    if (!bg_error_.ok() && !shutting_down_) {
       // Do not spin on a persistent failure: retry when new work arrives.
+      // (The shutdown check: a close that began while this thread was busy
+      // has notified already, and waiting would never end.)
       bg_cv_.wait(l);
     }
   }
