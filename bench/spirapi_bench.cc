@@ -133,7 +133,8 @@ struct Config {
                "                     (default ./spirapi-bench-data)\n"
                "  --json PATH        also write the figures as JSON\n"
                "  --cache-mib N      each engine's cache budget (default 64)\n"
-               "  --engines LIST     spirapi,spirapi6,sqlite,lmdb,rocksdb-zstd,rocksdb-bzip2,leveldb\n"
+               "  --engines LIST     spirapi,spirapi6,spirapi-16k,sqlite,lmdb,rocksdb-zstd,\n"
+               "                     rocksdb-bzip2,leveldb\n"
                "  --sizes LIST       100B,1KB,16KB\n"
                "  --scale PERCENT    scales the full run's record counts (default 100)\n"
                "  --pi-digits LIST   π sizes (default 1000000,10000000; 0: none)\n"
@@ -395,11 +396,13 @@ class SpiraPiSession : public Session {
 
 class SpiraPiEngine : public Engine {
  public:
-  SpiraPiEngine(std::optional<int> level, size_t cache_bytes, bool json)
-      : level_(level), cache_bytes_(cache_bytes), json_(json) {}
+  SpiraPiEngine(std::optional<int> level, std::optional<int> block_kib, size_t cache_bytes,
+                bool json)
+      : level_(level), block_kib_(block_kib), cache_bytes_(cache_bytes), json_(json) {}
   void Open(const std::string& dir) override {
     spirapi::Options options;
     options.compression_level = level_;
+    options.block_size_kib = block_kib_;
     options.block_cache_bytes = cache_bytes_;
     Check(spirapi::DB::Open(options, dir, &db_), "Open");
   }
@@ -411,6 +414,7 @@ class SpiraPiEngine : public Engine {
 
  private:
   std::optional<int> level_;
+  std::optional<int> block_kib_;
   size_t cache_bytes_;
   bool json_;
   std::unique_ptr<spirapi::DB> db_;
@@ -813,6 +817,7 @@ const std::vector<EngineSpec>& AllEngines() {
   static const std::vector<EngineSpec> engines = {
       {"spirapi", "SpiraPi (LZMA 3)", true},
       {"spirapi6", "SpiraPi (LZMA 6)", true},
+      {"spirapi-16k", "SpiraPi (LZMA 3, 16 KiB blocks)", true},
       {"sqlite", "SQLite (WAL)", false},
       {"lmdb", "LMDB", false},
       {"rocksdb-zstd", "RocksDB (zstd)", false},
@@ -823,8 +828,13 @@ const std::vector<EngineSpec>& AllEngines() {
 }
 
 std::unique_ptr<Engine> MakeEngine(const std::string& key, size_t cache_bytes, bool json) {
-  if (key == "spirapi") return std::make_unique<SpiraPiEngine>(std::nullopt, cache_bytes, json);
-  if (key == "spirapi6") return std::make_unique<SpiraPiEngine>(6, cache_bytes, json);
+  if (key == "spirapi") {
+    return std::make_unique<SpiraPiEngine>(std::nullopt, std::nullopt, cache_bytes, json);
+  }
+  if (key == "spirapi6") return std::make_unique<SpiraPiEngine>(6, std::nullopt, cache_bytes, json);
+  if (key == "spirapi-16k") {
+    return std::make_unique<SpiraPiEngine>(std::nullopt, 16, cache_bytes, json);
+  }
   if (key == "sqlite") return std::make_unique<SqliteEngine>(cache_bytes);
   if (key == "lmdb") return std::make_unique<LmdbEngine>();
   if (key == "rocksdb-zstd") return std::make_unique<RocksEngine>(rocksdb::kZSTD, cache_bytes);

@@ -69,6 +69,8 @@ struct Args {
   bool compression_level_given = false;
   int max_file_size_mb = 0;
   bool max_file_size_given = false;
+  int block_size_kib = 0;
+  bool block_size_given = false;
   bool encrypt = false;
 
   // put
@@ -180,6 +182,7 @@ int RunInit(const Args& args) {
   options.error_if_exists = true;
   if (args.compression_level_given) options.compression_level = args.compression_level;
   if (args.max_file_size_given) options.max_file_size_mb = args.max_file_size_mb;
+  if (args.block_size_given) options.block_size_kib = args.block_size_kib;
   if (args.encrypt) {
     std::string passphrase;
     if (int rc = ResolvePassphrase(args, &passphrase); rc != kExitOk) return rc;
@@ -486,9 +489,10 @@ void PrintStatsTable(const DbStats& st) {
                                        static_cast<double>(lookups));
   std::printf("%-16s %s (estimate)\n", "index memory",
               FormatBytes(st.index_memory_bytes).c_str());
-  std::printf("%-16s compression level %d, max file size %d MiB, backup every %d h, %s\n",
-              "settings", st.compression_level, st.max_file_size_mb, st.backup_interval_hours,
-              st.encrypted ? "encrypted" : "not encrypted");
+  std::printf("%-16s compression level %d, blocks of %d KiB, max file size %d MiB, "
+              "backup every %d h, %s\n",
+              "settings", st.compression_level, st.block_size_kib, st.max_file_size_mb,
+              st.backup_interval_hours, st.encrypted ? "encrypted" : "not encrypted");
 }
 
 int RunStats(const Args& args) {
@@ -627,6 +631,11 @@ int Main(int argc, char** argv) {
       init->add_option("--max-file-size-mb", args.max_file_size_mb,
                        "Rotate journal and segment files at this size in MiB (default 64)")
           ->transform(DecimalNumber());
+  CLI::Option* block_opt =
+      init->add_option("--block-size-kib", args.block_size_kib,
+                       "Segment block size in KiB, 4..4096 (default 64; smaller: faster "
+                       "uncached reads, weaker compression)")
+          ->transform(DecimalNumber());
   init->add_flag("--encrypt", args.encrypt, "Encrypt the database (needs a passphrase)");
 
   CLI::App* put = app.add_subcommand("put", "Write one record (a new version of ID)");
@@ -731,6 +740,7 @@ int Main(int argc, char** argv) {
   for (CLI::App* cmd : app.get_subcommands()) note_passphrase_file(cmd);
   args.compression_level_given = level_opt->count() > 0;
   args.max_file_size_given = size_opt->count() > 0;
+  args.block_size_given = block_opt->count() > 0;
   args.json_given = json_opt->count() > 0;
   args.blob_file_given = blob_opt->count() > 0;
   args.version_given = version_opt->count() > 0;

@@ -90,6 +90,7 @@ struct DbStats {
   uint64_t index_memory_bytes = 0; // estimate of the in-memory index
   int compression_level = 0;
   int max_file_size_mb = 0;
+  int block_size_kib = 0;
   int backup_interval_hours = 0;
   bool encrypted = false;
   std::string ToJson() const;

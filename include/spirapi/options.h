@@ -34,6 +34,13 @@ struct Options {
   // size, in MiB (1..4096). Default at creation: 64.
   std::optional<int> max_file_size_mb;
 
+  // Segment files are written in blocks of this many KiB of records (4..4096),
+  // each compressed (and encrypted) on its own. A read that misses the block
+  // cache decodes one whole block, so smaller blocks make such reads faster
+  // and compression weaker (docs/BENCHMARKS.md has both measured). Default at
+  // creation: 64.
+  std::optional<int> block_size_kib;
+
   // How often the backup job (a later release) should run. Stored now so a
   // database keeps its setting. 1..8760. Default at creation: 24.
   std::optional<int> backup_interval_hours;

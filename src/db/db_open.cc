@@ -67,6 +67,9 @@ Status ValidateOptions(const Options& o) {
   if (o.max_file_size_mb && (*o.max_file_size_mb < 1 || *o.max_file_size_mb > 4096)) {
     return Status::InvalidArgument("max_file_size_mb must be 1..4096");
   }
+  if (o.block_size_kib && (*o.block_size_kib < 4 || *o.block_size_kib > 4096)) {
+    return Status::InvalidArgument("block_size_kib must be 4..4096");
+  }
   if (o.backup_interval_hours &&
       (*o.backup_interval_hours < 1 || *o.backup_interval_hours > 8760)) {
     return Status::InvalidArgument("backup_interval_hours must be 1..8760");
@@ -121,6 +124,7 @@ Status DBImpl::Create() {
   Manifest m;
   m.compression_level = options_.compression_level.value_or(3);
   m.max_file_size_mb = options_.max_file_size_mb.value_or(64);
+  m.block_size = static_cast<uint32_t>(options_.block_size_kib.value_or(64)) << 10;
   m.backup_interval_hours = options_.backup_interval_hours.value_or(24);
   if (options_.encryption_enabled) {
     Status s = RandomBytes(16, &m.kdf.salt);
@@ -150,6 +154,10 @@ Status DBImpl::CheckSettings() {
   const Manifest& m = manifest_;
   Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level);
   if (s.ok()) s = CheckSetting("max_file_size_mb", options_.max_file_size_mb, m.max_file_size_mb);
+  if (s.ok()) {
+    s = CheckSetting("block_size_kib", options_.block_size_kib,
+                     static_cast<int>(m.block_size >> 10));
+  }
   if (s.ok()) {
     s = CheckSetting("backup_interval_hours", options_.backup_interval_hours,
                      m.backup_interval_hours);

@@ -125,6 +125,7 @@ Status DBImpl::GetStats(DbStats* stats) {
     }
     stats->compression_level = manifest_.compression_level;
     stats->max_file_size_mb = manifest_.max_file_size_mb;
+    stats->block_size_kib = static_cast<int>(manifest_.block_size >> 10);
     stats->backup_interval_hours = manifest_.backup_interval_hours;
     stats->encrypted = manifest_.encrypted;
   }
@@ -184,6 +185,7 @@ std::string DbStats::ToJson() const {
   kv(&out, "index_memory_bytes", index_memory_bytes);
   kv(&out, "compression_level", static_cast<uint64_t>(compression_level));
   kv(&out, "max_file_size_mb", static_cast<uint64_t>(max_file_size_mb));
+  kv(&out, "block_size_kib", static_cast<uint64_t>(block_size_kib));
   kv(&out, "backup_interval_hours", static_cast<uint64_t>(backup_interval_hours));
   out += std::string("\"encrypted\":") + (encrypted ? "true" : "false") + "}";
   return out;

@@ -295,6 +295,7 @@ Status RepairDB(const Options& options, const std::string& path,
     out.compression_level = manifest.compression_level;
     out.max_file_size_mb = manifest.max_file_size_mb;
     out.backup_interval_hours = manifest.backup_interval_hours;
+    out.block_size_kib = static_cast<int>(manifest.block_size >> 10);
     out.encryption_enabled = manifest.encrypted;
     if (manifest.encrypted) {
       if (options.passphrase.empty()) {

@@ -213,6 +213,7 @@ TEST(DbTest, SettingsArePersistedAndChecked) {
   Options o = TestOptions();
   o.compression_level = 6;
   o.max_file_size_mb = 8;
+  o.block_size_kib = 16;
   OpenOrDie(dir.Sub("db"), o).reset();
   auto db = OpenOrDie(dir.Sub("db"));  // unset: stored values
   DbStats st;
@@ -220,14 +221,51 @@ TEST(DbTest, SettingsArePersistedAndChecked) {
   EXPECT_EQ(st.compression_level, 6);
   EXPECT_EQ(st.max_file_size_mb, 8);
   EXPECT_EQ(st.backup_interval_hours, 24);
+  EXPECT_EQ(st.block_size_kib, 16);
   db.reset();
   Options other = TestOptions();
   other.compression_level = 2;
   Status s = DB::Open(other, dir.Sub("db"), &db);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  other = TestOptions();
+  other.block_size_kib = 64;
+  EXPECT_TRUE(DB::Open(other, dir.Sub("db"), &db).IsInvalidArgument());
   Options bad = TestOptions();
   bad.compression_level = 11;
   EXPECT_TRUE(DB::Open(bad, dir.Sub("db2"), &db).IsInvalidArgument());
+  bad = TestOptions();
+  bad.block_size_kib = 2;
+  EXPECT_TRUE(DB::Open(bad, dir.Sub("db2"), &db).IsInvalidArgument());
+}
+
+TEST(DbTest, SmallBlocksRoundTripAndAreMoreBlocks) {
+  TempDir dir;
+  uint64_t segment_bytes[2];
+  for (int small = 0; small < 2; ++small) {
+    Options o = TestOptions();
+    if (small) o.block_size_kib = 4;
+    auto db = OpenOrDie(dir.Sub("db" + std::to_string(small)), o);
+    for (int i = 0; i < 500; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), Component::kSequence, "k" + std::to_string(i),
+                          R"({"i":)" + std::to_string(i) + R"(,"text":")" +
+                              std::string(1000, static_cast<char>('a' + i % 26)) + R"("})")
+                      .ok());
+    }
+    ASSERT_TRUE(db->Compact().ok());
+    for (int i = 0; i < 500; i += 7) {
+      EXPECT_NE(GetData(db.get(), Component::kSequence, "k" + std::to_string(i))
+                    .find(std::string(1000, static_cast<char>('a' + i % 26))),
+                std::string::npos);
+    }
+    VerifyReport report;
+    ASSERT_TRUE(db->Verify(&report).ok());
+    EXPECT_TRUE(report.clean());
+    DbStats st;
+    ASSERT_TRUE(db->GetStats(&st).ok());
+    segment_bytes[small] = st.components[static_cast<int>(Component::kSequence)].segment_bytes;
+  }
+  // Each block is compressed on its own: more blocks, more bytes.
+  EXPECT_GT(segment_bytes[1], segment_bytes[0]);
 }
 
 TEST(DbTest, TransactionsAreAtomicAndIsolated) {
