@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers stress clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -71,6 +71,12 @@ bench-pi-search-quick: build
 
 bench-pi-search: build
 	$(BUILD)/pi_search_bench --digits-file $(PI_DIGITS_FILE)
+
+# A long stress run (docs/RELIABILITY.md): kill -9 cycles checked against the
+# expected-state oracle. Also e.g. STRESS_ARGS='--seconds 600 --threads 4'.
+STRESS_ARGS ?= --kill-loop 300
+stress: build
+	$(BUILD)/spirapi_stress $(STRESS_ARGS)
 
 clean:
 	rm -rf $(BUILD) spirapi-data
