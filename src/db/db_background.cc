@@ -352,8 +352,10 @@ Status DBImpl::CompactComponent(Component c, bool force) {
     std::string encoded;
     Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded, &memo);
     if (!s.ok()) {
-      return Status::Corruption(std::string("compaction of ") + ComponentName(c) +
-                                " stopped: " + s.message());
+      // Keep an I/O error one: a failing read is not a damaged record.
+      std::string what = std::string("compaction of ") + ComponentName(c) + " stopped: " +
+                         s.message();
+      return s.IsIOError() ? Status::IOError(what) : Status::Corruption(what);
     }
     records.emplace_back(p.id, std::move(encoded));
   }

@@ -887,5 +887,66 @@ TEST_F(PowerLossIoError, ReadErrorIsReportedNotMisread) {
   EXPECT_EQ(rec.data, "3");
 }
 
+// Found by io_fault_sweep_test: a failed read of a segment's footer was
+// reported as a damaged footer, so Verify listed an intact file as damaged
+// and an open rebuilt the footer and kept reporting the damage.
+TEST_F(PowerLossIoError, ReadErrorInVerifyIsAnIOErrorNotDamage) {
+  Reopen();
+  // Verify reads each segment whole, then its trailer, then its footer.
+  for (int n = 1; n <= 4; ++n) {
+    SCOPED_TRACE("read " + std::to_string(n));
+    fs_.ResetCounters();
+    fs_.FailAfter(Op::kRead, n, EIO, /*persistent=*/false, ".seg");
+    VerifyReport report;
+    Status s = db_->Verify(&report);
+    if (fs_.injected_failures() > 0) {
+      EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    } else {
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    fs_.ClearFailures();
+    ExpectVerifyClean();
+  }
+}
+
+TEST_F(PowerLossIoError, ReadErrorOnFooterAtOpenFailsTheOpen) {
+  for (int n = 1; n <= 3; ++n) {
+    SCOPED_TRACE("read " + std::to_string(n));
+    db_.reset();
+    fs_.ResetCounters();
+    fs_.FailAfter(Op::kRead, n, EIO, /*persistent=*/false, ".seg");
+    Status s = DB::Open(options_, path(), &db_);
+    ASSERT_EQ(fs_.injected_failures(), 1u);
+    if (n == 1) {
+      // The first read only sizes the index (the trailer is read again).
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    } else {
+      // The trailer and the footer proper: the open fails, as it should.
+      EXPECT_TRUE(s.IsIOError()) << s.ToString();
+      Reopen();
+    }
+    ExpectVerifyClean();  // no damage remembered from the failed read
+    ExpectBaseData();
+  }
+}
+
+// Found by io_fault_sweep_test: compaction reported a failed read as
+// Corruption, which the CLI turns into "the database is damaged".
+TEST_F(PowerLossIoError, ReadErrorDuringCompactionIsAnIOError) {
+  for (int i = 0; i < 20; i += 2) {
+    ASSERT_TRUE(db_->Put(WriteOptions(), Component::kSequence, "s" + std::to_string(i),
+                         std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  fs_.FailAfter(Op::kRead, 1, EIO, /*persistent=*/false, ".seg");
+  Status s = db_->Compact();
+  ASSERT_EQ(fs_.injected_failures(), 1u);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.message().find(std::strerror(EIO)), std::string::npos) << s.ToString();
+  ASSERT_TRUE(db_->Compact().ok());
+  ExpectBaseData();
+  ExpectVerifyClean();
+}
+
 }  // namespace
 }  // namespace spirapi
