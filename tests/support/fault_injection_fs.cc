@@ -113,7 +113,7 @@ Status FaultInjectionFileSystem::CheckLocked(Op op, const std::string& path, boo
     // This rule fires.
     Status s = Status::IOError(std::string("injected fault: ") + OpName(op) + " " + path + ": " +
                                std::strerror(r.err));
-    ++injected_;
+    if (injected_++ == 0) first_injected_ = std::string(OpName(op)) + " " + path;
     if (r.persistent) {
       r.fired = true;
     } else {
@@ -526,6 +526,11 @@ uint64_t FaultInjectionFileSystem::injected_failures() const {
   return injected_;
 }
 
+std::string FaultInjectionFileSystem::first_injected_failure() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return first_injected_;
+}
+
 uint64_t FaultInjectionFileSystem::OpCount(Op op) const {
   std::lock_guard<std::mutex> l(mu_);
   return op_counts_[static_cast<int>(op)];
@@ -536,6 +541,7 @@ void FaultInjectionFileSystem::ResetCounters() {
   op_counts_.fill(0);
   mutations_ = 0;
   injected_ = 0;
+  first_injected_.clear();
 }
 
 std::optional<uint64_t> FaultInjectionFileSystem::SyncedSize(const std::string& path) const {

@@ -135,6 +135,9 @@ class FaultInjectionFileSystem : public FileSystem {
   void ClearFailures();
   // Errors injected so far by FailAfter rules.
   uint64_t injected_failures() const;
+  // "<op> <path>" of the first error injected since ResetCounters (empty if
+  // none), to tell which operation a caller may have absorbed.
+  std::string first_injected_failure() const;
 
   // Operations of a kind attempted so far (including failed ones).
   uint64_t OpCount(Op op) const;
@@ -211,6 +214,7 @@ class FaultInjectionFileSystem : public FileSystem {
   std::array<uint64_t, kNumOps> op_counts_{};
   uint64_t mutations_ = 0;
   uint64_t injected_ = 0;
+  std::string first_injected_;
   int64_t mutation_budget_ = -1;  // < 0: none
   bool deactivated_ = false;
   bool model_removals_ = true;
