@@ -290,6 +290,7 @@ Status DBImpl::FlushOldestJournal() {
   {
     std::lock_guard<std::mutex> l(mu_);
     sealed_journals_.pop_front();
+    bg_done_cv_.notify_all();  // writers waiting for the backlog to shrink
   }
   DropFile(number);
   flushes_.fetch_add(1, std::memory_order_relaxed);
