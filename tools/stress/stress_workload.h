@@ -28,7 +28,7 @@ struct WorkloadOptions {
   int blob_percent = 10;     // writes with a blob of 1..4096 bytes
   int sync_percent = 70;     // commits with WriteOptions::sync
   int flush_per_mille = 2;   // operations followed by DB::Flush
-  int compact_per_mille = 0; // operations followed by DB::Compact
+  int compact_per_mille = 1; // operations followed by DB::Compact
 };
 
 struct WorkloadStats {
