@@ -119,8 +119,10 @@ Options DbOptions(const Args& a, bool background) {
   return o;
 }
 
-// Loads the oracle and opens it for appending (writing its header if new).
-Status OpenOracle(const Args& a, ExpectedState* state, ExpectedLog* log) {
+// Loads the oracle, opens it for appending (writing its header if new), and
+// opens the database.
+Status OpenAll(const Args& a, bool background, ExpectedState* state, ExpectedLog* log,
+               std::unique_ptr<DB>* db) {
   Status s = state->Load(LogPath(a), a.keys);
   if (!s.ok()) return s;
   if (!state->has_header() && std::filesystem::exists(DbPath(a) + "/MANIFEST")) {
@@ -129,7 +131,9 @@ Status OpenOracle(const Args& a, ExpectedState* state, ExpectedLog* log) {
   }
   s = log->Open(LogPath(a), state->valid_end());
   if (s.ok() && !state->has_header()) s = log->AppendHeader(a.keys);
-  return s;
+  if (!s.ok()) return s;
+  s = DB::Open(DbOptions(a, background), DbPath(a), db);
+  return s.ok() ? s : Status::Corruption("opening the database: " + s.ToString());
 }
 
 // Reopens the database without background work (so that DB::Verify sees what
@@ -138,11 +142,9 @@ Status OpenOracle(const Args& a, ExpectedState* state, ExpectedLog* log) {
 Status VerifyOnce(const Args& a, Totals* totals) {
   ExpectedState state;
   ExpectedLog log;
-  Status s = OpenOracle(a, &state, &log);
-  if (!s.ok()) return s;
   std::unique_ptr<DB> db;
-  s = DB::Open(DbOptions(a, /*background=*/false), DbPath(a), &db);
-  if (!s.ok()) return Status::Corruption("reopen: " + s.ToString());
+  Status s = OpenAll(a, /*background=*/false, &state, &log, &db);
+  if (!s.ok()) return s;
   VerifyResult r;
   s = VerifyAgainstOracle(db.get(), &state, &log, /*run_db_verify=*/true, &r);
   if (!s.ok()) return s;
@@ -162,10 +164,8 @@ Status RunSession(const Args& a, const std::atomic<bool>& stop, WorkloadStats* s
                   DbStats* db_stats = nullptr) {
   ExpectedState state;
   ExpectedLog log;
-  Status s = OpenOracle(a, &state, &log);
-  if (!s.ok()) return s;
   std::unique_ptr<DB> db;
-  s = DB::Open(DbOptions(a, /*background=*/true), DbPath(a), &db);
+  Status s = OpenAll(a, /*background=*/true, &state, &log, &db);
   if (!s.ok()) return s;
   if (!state.in_flight().empty()) {
     VerifyResult r;

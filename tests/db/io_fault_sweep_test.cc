@@ -49,6 +49,8 @@
 #include <vector>
 
 #include "spirapi/db.h"
+#include "support/long_tests.h"
+#include "support/db_state.h"
 #include "support/fault_injection_fs.h"
 #include "support/temp_dir.h"
 
@@ -58,17 +60,12 @@ namespace {
 using test::FaultInjectionFileSystem;
 using Op = FaultInjectionFileSystem::Op;
 
-bool LongTests() {
-  const char* v = std::getenv("SPIRAPI_LONG_TESTS");
-  return v != nullptr && std::string(v) == "1";
-}
+using test::LongTests;
 
-// "component/id" -> data.
-using State = std::map<std::string, std::string>;
-
-std::string Key(Component c, const std::string& id) {
-  return std::string(ComponentName(c)) + "/" + id;
-}
+using test::Describe;
+using test::Key;
+using test::SplitKey;
+using test::State;
 
 struct Write {
   Component component;
@@ -194,49 +191,6 @@ Status ApplyTxn(DB* db, const Txn& t) {
   return s.ok() ? txn->Commit() : s;
 }
 
-// Everything the database holds, by scan; point reads must agree.
-::testing::AssertionResult ReadState(DB* db, const std::set<std::string>& keys, State* out) {
-  out->clear();
-  for (Component c : kAllComponents) {
-    Status s = db->Scan(ReadOptions(), c, ScanOptions(), [&](const StorageRecord& r) {
-      (*out)[Key(c, r.id)] = r.data;
-      return true;
-    });
-    if (!s.ok()) return ::testing::AssertionFailure() << "Scan: " << s.ToString();
-  }
-  for (const std::string& key : keys) {
-    Component c;
-    const size_t slash = key.find('/');
-    if (!ParseComponent(key.substr(0, slash), &c).ok()) return ::testing::AssertionFailure();
-    StorageRecord rec;
-    Status s = db->Get(ReadOptions(), c, key.substr(slash + 1), &rec);
-    auto it = out->find(key);
-    if (s.IsNotFound() ? it != out->end() : !s.ok() || it == out->end() || it->second != rec.data) {
-      return ::testing::AssertionFailure() << "Get(" << key << ") = " << s.ToString()
-                                           << " disagrees with Scan";
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
-std::string Diff(const State& want, const State& got) {
-  std::string out;
-  int shown = 0;
-  for (const auto& [k, v] : want) {
-    auto it = got.find(k);
-    if (it == got.end() || it->second != v) {
-      if (shown++ < 5) {
-        out += " " + k + ": want " + v.substr(0, 14) + ", got " +
-               (it == got.end() ? "nothing" : it->second.substr(0, 14)) + ";";
-      }
-    }
-  }
-  for (const auto& [k, v] : got) {
-    if (want.count(k) == 0 && shown++ < 5) out += " " + k + ": unexpected " + v.substr(0, 14) + ";";
-  }
-  return out;
-}
-
 // What one run did.
 struct RunOutcome {
   std::vector<bool> acked;  // per transaction: Commit returned OK
@@ -270,8 +224,9 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
     ASSERT_TRUE(DB::Open(o, TemplatePath(), &db).ok());
     for (const auto& [key, value] : BaseState()) {
       Component c;
-      ASSERT_TRUE(ParseComponent(key.substr(0, key.find('/')), &c).ok());
-      ASSERT_TRUE(db->Put(WriteOptions(), c, key.substr(key.find('/') + 1), value).ok());
+      std::string id;
+      ASSERT_TRUE(SplitKey(key, &c, &id).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), c, id, value).ok());
     }
     db.reset();
     std::string journal;
@@ -374,9 +329,10 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
         case Step::Kind::kReadAll:
           for (const std::string& key : script.keys) {
             Component c;
-            ParseComponent(key.substr(0, key.find('/')), &c);
+            std::string id;
+            SplitKey(key, &c, &id);
             StorageRecord rec;
-            s = db->Get(ReadOptions(), c, key.substr(key.find('/') + 1), &rec);
+            s = db->Get(ReadOptions(), c, id, &rec);
             if (!s.IsNotFound()) check_status("read of " + key, s, before);
             if (!s.ok() && !s.IsNotFound()) continue;
             auto want = model.find(key);
@@ -417,8 +373,10 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
     std::set<std::string> keys = script.keys;
     for (const auto& [k, v] : BaseState()) keys.insert(k);
     State got;
-    ::testing::AssertionResult read = ReadState(db.get(), keys, &got);
-    if (!read) return read;
+    std::string problem;
+    s = test::ReadState(db.get(), keys, &got, &problem);
+    if (!s.ok()) return ::testing::AssertionFailure() << "reading: " << s.ToString();
+    if (!problem.empty()) return ::testing::AssertionFailure() << problem;
 
     // The acknowledged transactions, and those failed ones that reached the
     // disk: a transaction's marker record shows whether it did; a single
@@ -439,7 +397,7 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
     }
     if (want != got) {
       return ::testing::AssertionFailure() << "contents after recovery differ from the "
-                                              "acknowledged transactions:" << Diff(want, got);
+                                              "acknowledged transactions:" << Describe(want, got);
     }
     s = db->Put(WriteOptions(), Component::kCache, "after", "\"ok\"");
     if (!s.ok()) return ::testing::AssertionFailure() << "write after recovery: " << s.ToString();

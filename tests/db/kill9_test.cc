@@ -35,16 +35,14 @@
 
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
+#include "support/long_tests.h"
 
 namespace spirapi {
 namespace {
 
 constexpr int kSlots = 8;
 
-bool LongTests() {
-  const char* v = std::getenv("SPIRAPI_LONG_TESTS");
-  return v != nullptr && std::string(v) == "1";
-}
+using test::LongTests;
 
 std::string Marker(uint64_t n) { return "\"txn-" + std::to_string(n) + "\""; }
 

@@ -1,14 +1,12 @@
 #include "stress/expected_state.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "spirapi/file_system.h"
 #include "util/coding.h"
 #include "util/hash.h"
 
@@ -20,8 +18,7 @@ enum RecordType : uint8_t {
   kSession = 2,
   kIntent = 3,
   kAck = 4,
-  kAbort = 5,
-  kResolved = 6,
+  kResolved = 6,  // 5 is unused
 };
 
 constexpr size_t kFrameHeader = 8;  // length, CRC
@@ -34,12 +31,16 @@ uint64_t Mix(uint64_t* x) {
   return z ^ (z >> 31);
 }
 
-uint64_t ContentSeed(uint64_t txn, Component c, uint32_t key) {
-  return txn * 1000003u + static_cast<uint64_t>(c) * 7919u + key;
+// The payload of a record: its type, then a fixed64 (a key-space size, a
+// session or a transaction number).
+std::string Payload(uint8_t type, uint64_t n) {
+  std::string p(1, static_cast<char>(type));
+  PutFixed64(&p, n);
+  return p;
 }
 
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
+uint64_t ContentSeed(uint64_t txn, Component c, uint32_t key) {
+  return txn * 1000003u + static_cast<uint64_t>(c) * 7919u + key;
 }
 
 }  // namespace
@@ -97,18 +98,15 @@ std::string ExpectedBlob(uint64_t txn, Component c, uint32_t key, uint32_t n) {
 // ---------------------------------------------------------------------------
 // ExpectedLog
 
-ExpectedLog::~ExpectedLog() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Status ExpectedLog::Open(const std::string& path, uint64_t valid_end) {
-  path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) return Errno("open", path);
+  FileSystem* fs = FileSystem::Default();
   // A record torn by a kill is dropped by Load; cut it off so that the next
   // record does not follow garbage.
-  if (::ftruncate(fd_, static_cast<off_t>(valid_end)) != 0) return Errno("truncate", path);
-  return Status::OK();
+  if (fs->FileExists(path)) {
+    Status s = fs->TruncateFile(path, valid_end);
+    if (!s.ok()) return s;
+  }
+  return fs->NewAppendableFile(path, &file_);
 }
 
 Status ExpectedLog::Append(const std::string& payload, bool sync) {
@@ -117,44 +115,26 @@ Status ExpectedLog::Append(const std::string& payload, bool sync) {
   PutFixed32(&frame, Crc32(payload));
   frame += payload;
   std::lock_guard<std::mutex> l(mu_);
-  // One write(2) per record: a kill -9 cannot split it between processes'
-  // views, and the page cache keeps it after the process dies.
-  const char* p = frame.data();
-  size_t left = frame.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write", path_);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (sync && ::fdatasync(fd_) != 0) return Errno("fdatasync", path_);
-  return Status::OK();
+  // One write(2) per record, so that records of different threads do not
+  // interleave; the page cache keeps it when the process is killed.
+  Status s = file_->Append(frame);
+  if (s.ok() && sync) s = file_->Sync();
+  return s;
 }
 
 Status ExpectedLog::Sync() {
   std::lock_guard<std::mutex> l(mu_);
-  if (::fdatasync(fd_) != 0) return Errno("fdatasync", path_);
-  return Status::OK();
+  return file_->Sync();
 }
 
-Status ExpectedLog::AppendHeader(uint32_t keys) {
-  std::string p(1, static_cast<char>(kHeader));
-  PutFixed32(&p, keys);
-  return Append(p, true);
-}
+Status ExpectedLog::AppendHeader(uint32_t keys) { return Append(Payload(kHeader, keys), true); }
 
 Status ExpectedLog::AppendSession(uint64_t session) {
-  std::string p(1, static_cast<char>(kSession));
-  PutFixed64(&p, session);
-  return Append(p, true);
+  return Append(Payload(kSession, session), true);
 }
 
 Status ExpectedLog::AppendIntent(uint64_t txn, const std::vector<StressOp>& ops) {
-  std::string p(1, static_cast<char>(kIntent));
-  PutFixed64(&p, txn);
+  std::string p = Payload(kIntent, txn);
   PutVarint64(&p, ops.size());
   for (const StressOp& op : ops) {
     p.push_back(static_cast<char>(op.component));
@@ -169,22 +149,13 @@ Status ExpectedLog::AppendIntent(uint64_t txn, const std::vector<StressOp>& ops)
 }
 
 Status ExpectedLog::AppendAck(uint64_t txn) {
-  std::string p(1, static_cast<char>(kAck));
-  PutFixed64(&p, txn);
   // Not synced: a kill -9 keeps it (page cache). Were it lost (power loss),
   // the transaction would only count as in flight, which stays sound.
-  return Append(p, false);
-}
-
-Status ExpectedLog::AppendAbort(uint64_t txn) {
-  std::string p(1, static_cast<char>(kAbort));
-  PutFixed64(&p, txn);
-  return Append(p, false);
+  return Append(Payload(kAck, txn), false);
 }
 
 Status ExpectedLog::AppendResolved(uint64_t txn, bool applied) {
-  std::string p(1, static_cast<char>(kResolved));
-  PutFixed64(&p, txn);
+  std::string p = Payload(kResolved, txn);
   p.push_back(applied ? 1 : 0);
   return Append(p, false);
 }
@@ -248,8 +219,8 @@ Status ExpectedState::ApplyRecord(std::string_view payload) {
   uint64_t txn = 0;
   if (!d.GetByte(&type)) return Status::Corruption("empty record");
   if (type == kHeader) {
-    uint32_t keys = 0;
-    if (!d.GetFixed32(&keys)) return Status::Corruption("short header");
+    uint64_t keys = 0;
+    if (!d.GetFixed64(&keys)) return Status::Corruption("short header");
     if (keys != keys_) {
       return Status::InvalidArgument("the database was stressed with --keys " +
                                      std::to_string(keys) + ", not " + std::to_string(keys_));
@@ -282,7 +253,6 @@ Status ExpectedState::ApplyRecord(std::string_view payload) {
       return Status::OK();
     }
     case kAck:
-    case kAbort:
     case kResolved: {
       auto it = in_flight_.find(txn);
       if (it == in_flight_.end()) return Status::Corruption("outcome of an unknown transaction");

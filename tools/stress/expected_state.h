@@ -15,7 +15,6 @@
 //   session   a process started writing; numbers its transactions
 //   intent    transaction T is about to be committed, with its writes
 //   ack       Commit of T returned OK
-//   abort     T was not committed and wrote nothing (Rollback)
 //   resolved  a verifier found in-flight T applied, or not applied
 //
 // Framing: fixed32 payload length, fixed32 CRC-32 of the payload, payload.
@@ -28,10 +27,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "spirapi/file_system.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
 
@@ -72,7 +73,6 @@ std::string ExpectedBlob(uint64_t txn, Component c, uint32_t key, uint32_t n);
 class ExpectedLog {
  public:
   ExpectedLog() = default;
-  ~ExpectedLog();
   ExpectedLog(const ExpectedLog&) = delete;
   ExpectedLog& operator=(const ExpectedLog&) = delete;
 
@@ -84,7 +84,6 @@ class ExpectedLog {
   Status AppendSession(uint64_t session);
   Status AppendIntent(uint64_t txn, const std::vector<StressOp>& ops);
   Status AppendAck(uint64_t txn);
-  Status AppendAbort(uint64_t txn);
   Status AppendResolved(uint64_t txn, bool applied);
   // fdatasync.
   Status Sync();
@@ -93,8 +92,7 @@ class ExpectedLog {
   Status Append(const std::string& payload, bool sync);
 
   std::mutex mu_;
-  int fd_ = -1;
-  std::string path_;
+  std::unique_ptr<WritableFile> file_;
 };
 
 // The state the log describes.
@@ -114,7 +112,7 @@ class ExpectedState {
   // Applies the writes of a committed transaction.
   void Apply(uint64_t txn, const std::vector<StressOp>& ops);
 
-  // Transactions with an intent but neither ack, abort nor resolution: each
+  // Transactions with an intent but neither ack nor resolution: each
   // may or may not be in the database, as a whole.
   const std::map<uint64_t, std::vector<StressOp>>& in_flight() const { return in_flight_; }
   void ClearInFlight() { in_flight_.clear(); }
