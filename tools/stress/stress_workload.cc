@@ -34,11 +34,11 @@ class Worker {
     const int r = Uniform(0, 99);
     Status s;
     if (r < 40) {
-      s = Transaction(Uniform(2, kMaxTxnOps), /*commit=*/true);
+      s = RunTransaction(Uniform(2, kMaxTxnOps), /*commit=*/true);
     } else if (r < 60) {
-      s = Transaction(1, /*commit=*/true);  // a single DB::Put or DB::Delete
+      s = RunTransaction(1, /*commit=*/true);  // a single DB::Put or DB::Delete
     } else if (r < 65) {
-      s = Transaction(Uniform(1, kMaxTxnOps), /*commit=*/false);
+      s = RunTransaction(Uniform(1, kMaxTxnOps), /*commit=*/false);
     } else {
       s = ReadBack();
     }
@@ -110,7 +110,7 @@ class Worker {
     return held;
   }
 
-  Status BufferWrite(spirapi::Transaction* txn, uint64_t id, const StressOp& op) {
+  Status BufferWrite(Transaction* txn, uint64_t id, const StressOp& op) {
     const std::string key = KeyId(op.key);
     if (op.is_delete) return txn->Delete(op.component, key);
     return txn->PutWithBlob(op.component, key, ExpectedData(id, op.component, op.key, op.data_pad),
@@ -120,7 +120,7 @@ class Worker {
 
   // A read inside a transaction must see the expected value (its snapshot
   // was taken with the key locked) or its own buffered write.
-  Status CheckTxnRead(spirapi::Transaction* txn, const StressOp& op, const KeyValue& want,
+  Status CheckTxnRead(Transaction* txn, const StressOp& op, const KeyValue& want,
                       const char* when) {
     StorageRecord rec;
     Status s = txn->Get(op.component, KeyId(op.key), &rec);
@@ -142,7 +142,7 @@ class Worker {
   // n writes in one transaction; n == 1 goes through DB::Put/Delete instead
   // when committing. Without `commit`, the transaction is rolled back and
   // none of it may ever be seen.
-  Status Transaction(int n, bool commit) {
+  Status RunTransaction(int n, bool commit) {
     std::vector<StressOp> ops = PickOps(n);
     auto held = LockKeys(ops);
     DecideWrites(&ops);
@@ -164,7 +164,7 @@ class Worker {
       return Acknowledge(id, ops);
     }
 
-    std::unique_ptr<spirapi::Transaction> txn;
+    std::unique_ptr<Transaction> txn;
     Status s = db_->BeginTransaction(wo, &txn);
     if (!s.ok()) return s;
     s = CheckTxnRead(txn.get(), ops[0], state_->at(ops[0].component, ops[0].key), "before");
