@@ -26,9 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
-#include "support/long_tests.h"
 #include "support/fault_injection_fs.h"
 
 namespace spirapi {

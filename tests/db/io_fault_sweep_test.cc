@@ -49,9 +49,9 @@
 #include <vector>
 
 #include "spirapi/db.h"
-#include "support/long_tests.h"
 #include "support/db_state.h"
 #include "support/fault_injection_fs.h"
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 
 namespace spirapi {

@@ -33,9 +33,9 @@
 #include <string>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
-#include "support/long_tests.h"
 
 namespace spirapi {
 namespace {

@@ -37,9 +37,9 @@
 #include <string>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
-#include "support/long_tests.h"
 #include "support/db_state.h"
 #include "support/fault_injection_fs.h"
 
