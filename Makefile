@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
+.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers stress test-tsan-stress clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -37,6 +37,13 @@ test-tsan: deps
 	cmake --build build-tsan -j$(JOBS) --target spirapi_tests
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
 	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency'
+
+# A short spirapi_stress run under ThreadSanitizer: threads committing beside
+# background flushes, compactions and the writers' backpressure.
+test-tsan-stress: deps
+	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake --build build-tsan -j$(JOBS) --target spirapi_stress
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --seconds 10 --threads 4
 
 bench-quick: build
 	$(BUILD)/storage_bench --quick
@@ -71,6 +78,12 @@ bench-pi-search-quick: build
 
 bench-pi-search: build
 	$(BUILD)/pi_search_bench --digits-file $(PI_DIGITS_FILE)
+
+# A long stress run (docs/RELIABILITY.md): kill -9 cycles checked against the
+# expected-state oracle. Also e.g. STRESS_ARGS='--seconds 600 --threads 4'.
+STRESS_ARGS ?= --kill-loop 300
+stress: build
+	$(BUILD)/spirapi_stress $(STRESS_ARGS)
 
 clean:
 	rm -rf $(BUILD) spirapi-data

@@ -292,6 +292,7 @@ Status DBImpl::FlushOldestJournal() {
   {
     std::lock_guard<std::mutex> l(mu_);
     sealed_journals_.pop_front();
+    bg_done_cv_.notify_all();  // writers waiting for the backlog to shrink
   }
   DropFile(number);
   flushes_.fetch_add(1, std::memory_order_relaxed);
@@ -354,8 +355,10 @@ Status DBImpl::CompactComponent(Component c, bool force) {
     std::string encoded;
     Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded, &memo);
     if (!s.ok()) {
-      return Status::Corruption(std::string("compaction of ") + ComponentName(c) +
-                                " stopped: " + s.message());
+      // Keep an I/O error one: a failing read is not a damaged record.
+      std::string what = std::string("compaction of ") + ComponentName(c) + " stopped: " +
+                         s.message();
+      return s.IsIOError() ? Status::IOError(what) : Status::Corruption(what);
     }
     records.emplace_back(p.id, std::move(encoded));
   }

@@ -177,6 +177,8 @@ class DBImpl : public DB {
                  PendingMap* pending, bool later_batches);
   // Lets a new leader wait briefly for the writers of the last group.
   void GatherWriters(std::unique_lock<std::mutex>* l);  // REQUIRES: mu_ held, leader
+  // Waits while the background thread is kMaxSealedJournals journals behind.
+  void WaitForFlushBacklog(std::unique_lock<std::mutex>* l);  // REQUIRES: mu_ held
   void ApplyToIndex(const std::vector<Applied>& applied);
   Status RotateJournal();  // REQUIRES: mu_ held, leader
 

@@ -51,10 +51,11 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
     if (progress) progress(static_cast<double>(i) / static_cast<double>(files.size()));
     uint64_t size = 0;
     Status s = fs_->GetFileSize(Path(f.rel_path), &size);
-    if (!s.ok()) {
+    if (s.IsNotFound()) {
       damage(f.rel_path, 0, nullptr, "", "file is missing: " + s.message());
       continue;
     }
+    if (!s.ok()) return s;
     if (f.is_journal && f.number == active_journal) size = std::min(size, active_size);
     std::string contents;
     s = f.file->Read(0, size, &contents);
@@ -83,6 +84,9 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
     Component c = f.component;
     std::vector<SegmentEntry> footer;
     s = ReadSegmentFooter(*f.file, size, cipher(), &footer);
+    // An I/O error says nothing about the bytes: fail, rather than report
+    // an intact file as damaged.
+    if (s.IsIOError()) return s;
     if (!s.ok()) damage(f.rel_path, size, &c, "", s.message());
     std::vector<SegmentEntry> scanned;
     ScanSegmentBlocks(

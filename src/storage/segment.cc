@@ -255,6 +255,9 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
   const uint32_t count = trailer.entry_count;
   std::string raw;
   s = ReadBlock(file, footer_offset, trailer.footer_length, cipher, &raw);
+  // A failed read is not damage: callers rebuild a damaged footer from the
+  // blocks and report the file as damaged, which a passing I/O error is not.
+  if (s.IsIOError()) return s;
   if (!s.ok()) return Status::Corruption("segment footer: " + s.message());
   Decoder d(raw);
   // Format version 2 footers start with 0, their layout number, and give each

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
 #include "support/fault_injection_fs.h"
@@ -33,10 +34,7 @@
 namespace spirapi {
 namespace {
 
-bool LongTests() {
-  const char* v = std::getenv("SPIRAPI_LONG_TESTS");
-  return v != nullptr && std::string(v) == "1";
-}
+using test::LongTests;
 
 struct Slot {
   Component component;

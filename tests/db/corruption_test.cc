@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
 
@@ -645,8 +646,7 @@ void CorruptionRandomTest::RunRandomFlips(int compression_level, bool encrypted,
   std::vector<std::string> files = ListFiles(pristine_, "journal", ".log");
   for (Component c : kSegmentComponents) files.push_back(SegmentFile(c));
   std::mt19937_64 rng(seed);
-  const char* long_tests = std::getenv("SPIRAPI_LONG_TESTS");
-  const int rounds = long_tests != nullptr && std::string(long_tests) == "1" ? 100 : 10;
+  const int rounds = test::LongTests() ? 100 : 10;
   for (int round = 0; round < rounds; ++round) {
     const std::string& rel = files[rng() % files.size()];
     const std::string copy = Copy();

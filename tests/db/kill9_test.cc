@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
 
@@ -41,10 +42,7 @@ namespace {
 
 constexpr int kSlots = 8;
 
-bool LongTests() {
-  const char* v = std::getenv("SPIRAPI_LONG_TESTS");
-  return v != nullptr && std::string(v) == "1";
-}
+using test::LongTests;
 
 std::string Marker(uint64_t n) { return "\"txn-" + std::to_string(n) + "\""; }
 

@@ -37,8 +37,10 @@
 #include <string>
 #include <vector>
 
+#include "support/long_tests.h"
 #include "support/temp_dir.h"
 #include "spirapi/db.h"
+#include "support/db_state.h"
 #include "support/fault_injection_fs.h"
 
 namespace spirapi {
@@ -48,22 +50,17 @@ using test::FaultInjectionFileSystem;
 using TornWrite = FaultInjectionFileSystem::TornWrite;
 using Op = FaultInjectionFileSystem::Op;
 
-bool LongTests() {
-  const char* v = std::getenv("SPIRAPI_LONG_TESTS");
-  return v != nullptr && std::string(v) == "1";
-}
+using test::LongTests;
 
 constexpr TornWrite kAllModes[] = {TornWrite::kNone, TornWrite::kTorn512, TornWrite::kTorn4096,
                                    TornWrite::kGarbageTail};
 
 using ScopedTempDir = test::TempDir;
 
-// The database contents: "component/id" -> data.
-using State = std::map<std::string, std::string>;
-
-std::string Key(Component c, const std::string& id) {
-  return std::string(ComponentName(c)) + "/" + id;
-}
+using test::Describe;
+using test::Key;
+using test::ReadState;
+using test::State;
 
 struct WriteSpec {
   Component component;
@@ -207,53 +204,6 @@ struct RunResult {
   int acked = 0;              // last txn whose Commit returned OK
   int attempted = 0;          // last txn whose Commit was called
 };
-
-// Reads every record of every component, via Scan and via Get.
-Status ReadState(DB* db, const std::set<std::string>& keys, State* out, std::string* problem) {
-  out->clear();
-  for (Component c : kAllComponents) {
-    Status s = db->Scan(ReadOptions(), c, ScanOptions(), [&](const StorageRecord& r) {
-      (*out)[Key(c, r.id)] = r.data;
-      return true;
-    });
-    if (!s.ok()) return s;
-  }
-  // Point reads must agree with the scan.
-  for (const std::string& key : keys) {
-    size_t slash = key.find('/');
-    Component c;
-    if (!ParseComponent(key.substr(0, slash), &c).ok()) return Status::InvalidArgument(key);
-    StorageRecord rec;
-    Status s = db->Get(ReadOptions(), c, key.substr(slash + 1), &rec);
-    auto it = out->find(key);
-    if (s.IsNotFound()) {
-      if (it != out->end()) *problem += "Get(" + key + ") NotFound but Scan returned it; ";
-    } else if (!s.ok()) {
-      return s;
-    } else if (it == out->end() || it->second != rec.data) {
-      *problem += "Get(" + key + ") = " + rec.data.substr(0, 20) + " differs from Scan; ";
-    }
-  }
-  return Status::OK();
-}
-
-std::string Describe(const State& want, const State& got) {
-  std::ostringstream os;
-  int shown = 0;
-  for (const auto& [k, v] : want) {
-    auto it = got.find(k);
-    if (it == got.end()) {
-      if (shown++ < 6) os << " missing " << k << "=" << v.substr(0, 12) << ";";
-    } else if (it->second != v) {
-      if (shown++ < 6) os << " " << k << "=" << it->second.substr(0, 12) << " want "
-                         << v.substr(0, 12) << ";";
-    }
-  }
-  for (const auto& [k, v] : got) {
-    if (!want.count(k) && shown++ < 6) os << " extra " << k << "=" << v.substr(0, 12) << ";";
-  }
-  return os.str();
-}
 
 // Runs workloads against one database directory through a fault-injecting
 // file system, and checks recovery.
@@ -885,6 +835,67 @@ TEST_F(PowerLossIoError, ReadErrorIsReportedNotMisread) {
   s = db_->Get(ReadOptions(), Component::kSequence, "s3", &rec);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(rec.data, "3");
+}
+
+// Found by io_fault_sweep_test: a failed read of a segment's footer was
+// reported as a damaged footer, so Verify listed an intact file as damaged
+// and an open rebuilt the footer and kept reporting the damage.
+TEST_F(PowerLossIoError, ReadErrorInVerifyIsAnIOErrorNotDamage) {
+  Reopen();
+  // Verify reads each segment whole, then its trailer, then its footer.
+  for (int n = 1; n <= 4; ++n) {
+    SCOPED_TRACE("read " + std::to_string(n));
+    fs_.ResetCounters();
+    fs_.FailAfter(Op::kRead, n, EIO, /*persistent=*/false, ".seg");
+    VerifyReport report;
+    Status s = db_->Verify(&report);
+    if (fs_.injected_failures() > 0) {
+      EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    } else {
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    fs_.ClearFailures();
+    ExpectVerifyClean();
+  }
+}
+
+TEST_F(PowerLossIoError, ReadErrorOnFooterAtOpenFailsTheOpen) {
+  for (int n = 1; n <= 3; ++n) {
+    SCOPED_TRACE("read " + std::to_string(n));
+    db_.reset();
+    fs_.ResetCounters();
+    fs_.FailAfter(Op::kRead, n, EIO, /*persistent=*/false, ".seg");
+    Status s = DB::Open(options_, path(), &db_);
+    ASSERT_EQ(fs_.injected_failures(), 1u);
+    if (n == 1) {
+      // The first read only sizes the index (the trailer is read again).
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    } else {
+      // The trailer and the footer proper: the open fails, as it should.
+      EXPECT_TRUE(s.IsIOError()) << s.ToString();
+      Reopen();
+    }
+    ExpectVerifyClean();  // no damage remembered from the failed read
+    ExpectBaseData();
+  }
+}
+
+// Found by io_fault_sweep_test: compaction reported a failed read as
+// Corruption, which the CLI turns into "the database is damaged".
+TEST_F(PowerLossIoError, ReadErrorDuringCompactionIsAnIOError) {
+  for (int i = 0; i < 20; i += 2) {
+    ASSERT_TRUE(db_->Put(WriteOptions(), Component::kSequence, "s" + std::to_string(i),
+                         std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  fs_.FailAfter(Op::kRead, 1, EIO, /*persistent=*/false, ".seg");
+  Status s = db_->Compact();
+  ASSERT_EQ(fs_.injected_failures(), 1u);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.message().find(std::strerror(EIO)), std::string::npos) << s.ToString();
+  ASSERT_TRUE(db_->Compact().ok());
+  ExpectBaseData();
+  ExpectVerifyClean();
 }
 
 }  // namespace

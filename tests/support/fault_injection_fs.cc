@@ -88,7 +88,8 @@ std::string FaultInjectionFileSystem::ParentDir(const std::string& path) {
   return std::filesystem::path(path).parent_path().string();
 }
 
-Status FaultInjectionFileSystem::CheckLocked(Op op, const std::string& path, bool mutating) {
+Status FaultInjectionFileSystem::CheckLocked(Op op, const std::string& path, bool mutating,
+                                             bool* injected) {
   ++op_counts_[static_cast<int>(op)];
   if (mutating) {
     if (deactivated_) {
@@ -113,7 +114,8 @@ Status FaultInjectionFileSystem::CheckLocked(Op op, const std::string& path, boo
     // This rule fires.
     Status s = Status::IOError(std::string("injected fault: ") + OpName(op) + " " + path + ": " +
                                std::strerror(r.err));
-    ++injected_;
+    if (injected_++ == 0) first_injected_ = std::string(OpName(op)) + " " + path;
+    if (injected != nullptr) *injected = true;
     if (r.persistent) {
       r.fired = true;
     } else {
@@ -128,9 +130,10 @@ Status FaultInjectionFileSystem::CheckLocked(Op op, const std::string& path, boo
   return Status::OK();
 }
 
-Status FaultInjectionFileSystem::Check(Op op, const std::string& path, bool mutating) {
+Status FaultInjectionFileSystem::Check(Op op, const std::string& path, bool mutating,
+                                       bool* injected) {
   std::lock_guard<std::mutex> l(mu_);
-  return CheckLocked(op, path, mutating);
+  return CheckLocked(op, path, mutating, injected);
 }
 
 Status FaultInjectionFileSystem::ReadWholeFile(const std::string& path, uint64_t limit,
@@ -360,8 +363,20 @@ Status FaultInjectionFileSystem::LockFile(const std::string& path,
 Status FaultInjectionFileSystem::FileAppend(const std::shared_ptr<FileState>& state,
                                             const std::string& path, WritableFile* base,
                                             std::string_view data) {
-  Status s = Check(Op::kWrite, path, /*mutating=*/true);
-  if (!s.ok()) return s;
+  bool injected = false;
+  Status s = Check(Op::kWrite, path, /*mutating=*/true, &injected);
+  if (!s.ok()) {
+    bool partial;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      partial = injected && partial_failed_writes_;
+    }
+    if (partial && base->Append(data.substr(0, data.size() / 2)).ok()) {
+      std::lock_guard<std::mutex> l(mu_);
+      state->size += data.size() / 2;
+    }
+    return s;
+  }
   s = base->Append(data);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
@@ -516,6 +531,11 @@ void FaultInjectionFileSystem::FailAfter(Op op, int n, int err, bool persistent,
   rules_.push_back(FailRule{op, std::max(n, 1), err, persistent, path_filter});
 }
 
+void FaultInjectionFileSystem::SetPartialFailedWrites(bool on) {
+  std::lock_guard<std::mutex> l(mu_);
+  partial_failed_writes_ = on;
+}
+
 void FaultInjectionFileSystem::ClearFailures() {
   std::lock_guard<std::mutex> l(mu_);
   rules_.clear();
@@ -524,6 +544,11 @@ void FaultInjectionFileSystem::ClearFailures() {
 uint64_t FaultInjectionFileSystem::injected_failures() const {
   std::lock_guard<std::mutex> l(mu_);
   return injected_;
+}
+
+std::string FaultInjectionFileSystem::first_injected_failure() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return first_injected_;
 }
 
 uint64_t FaultInjectionFileSystem::OpCount(Op op) const {
@@ -536,6 +561,7 @@ void FaultInjectionFileSystem::ResetCounters() {
   op_counts_.fill(0);
   mutations_ = 0;
   injected_ = 0;
+  first_injected_.clear();
 }
 
 std::optional<uint64_t> FaultInjectionFileSystem::SyncedSize(const std::string& path) const {

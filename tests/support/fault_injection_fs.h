@@ -133,8 +133,15 @@ class FaultInjectionFileSystem : public FileSystem {
   // rules may be active at once.
   void FailAfter(Op op, int n, int err, bool persistent, const std::string& path_filter = "");
   void ClearFailures();
+  // When on, a write failed by a FailAfter rule first appends the first half
+  // of its data, as a write(2) cut short by a full disk leaves it (default
+  // off: a failed write appends nothing).
+  void SetPartialFailedWrites(bool on);
   // Errors injected so far by FailAfter rules.
   uint64_t injected_failures() const;
+  // "<op> <path>" of the first error injected since ResetCounters (empty if
+  // none), to tell which operation a caller may have absorbed.
+  std::string first_injected_failure() const;
 
   // Operations of a kind attempted so far (including failed ones).
   uint64_t OpCount(Op op) const;
@@ -185,9 +192,10 @@ class FaultInjectionFileSystem : public FileSystem {
 
   // Counts an attempt of `op` on `path`; returns the error to inject, if any.
   // mutating: also consults deactivation and counts a mutation on success.
+  // *injected (if given) tells a FailAfter error from a deactivation.
   // Requires mu_.
-  Status CheckLocked(Op op, const std::string& path, bool mutating);
-  Status Check(Op op, const std::string& path, bool mutating);
+  Status CheckLocked(Op op, const std::string& path, bool mutating, bool* injected = nullptr);
+  Status Check(Op op, const std::string& path, bool mutating, bool* injected = nullptr);
 
   Status ReadWholeFile(const std::string& path, uint64_t limit, std::string* out);
   Status WriteWholeFile(const std::string& path, const std::string& contents);
@@ -211,10 +219,12 @@ class FaultInjectionFileSystem : public FileSystem {
   std::array<uint64_t, kNumOps> op_counts_{};
   uint64_t mutations_ = 0;
   uint64_t injected_ = 0;
+  std::string first_injected_;
   int64_t mutation_budget_ = -1;  // < 0: none
   bool deactivated_ = false;
   bool model_removals_ = true;
   bool real_sync_ = true;
+  bool partial_failed_writes_ = false;
   std::chrono::microseconds sync_delay_{0};
 };
 

@@ -327,6 +327,23 @@ TEST_F(FaultFs, FailAfterPersistentKeepsFailing) {
   EXPECT_EQ(Read("a"), "x");
 }
 
+TEST_F(FaultFs, PartialFailedWritesKeepHalfTheData) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_.NewWritableFile(Path("a"), &f).ok());
+  fs_.SetPartialFailedWrites(true);
+  fs_.FailAfter(Op::kWrite, 2, ENOSPC, /*persistent=*/false);
+  ASSERT_TRUE(f->Append("0123").ok());
+  EXPECT_TRUE(f->Append("abcdefgh").IsIOError());
+  EXPECT_EQ(Read("a"), "0123abcd") << "a write cut short by a full disk";
+  ASSERT_TRUE(f->Sync().ok());
+  EXPECT_EQ(fs_.SyncedSize(Path("a")), 8u) << "the model follows the bytes written";
+  // A deactivated file system (a simulated crash) still writes nothing.
+  fs_.SetDeactivated(true);
+  EXPECT_TRUE(f->Append("zz").IsIOError());
+  fs_.SetDeactivated(false);
+  EXPECT_EQ(Read("a"), "0123abcd");
+}
+
 TEST_F(FaultFs, FailAfterHonoursPathFilter) {
   std::unique_ptr<WritableFile> a, b;
   ASSERT_TRUE(fs_.NewWritableFile(Path("journal.log"), &a).ok());
