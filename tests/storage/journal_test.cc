@@ -287,5 +287,35 @@ TEST(JournalTest, PayloadThatDoesNotSplitIsNotAGoodFrame) {
   EXPECT_EQ(out.scan.valid_end, 0u);
 }
 
+TEST(JournalTest, DamageBeforeAFrameThatDoesNotSplitIsATornTail) {
+  // Found by fuzz/journal_fuzzer: the search for the next good frame trusted
+  // the CRC alone, so damage followed by a frame whose CRC is right but whose
+  // records do not add up was reported as damage in the middle (and its
+  // records offered for salvage), beyond valid_end, in the tail that open
+  // then truncates.
+  std::string file;
+  std::vector<BuiltFrame> frames = BuildJournal(&file);
+  file.resize(frames[2].offset);  // the first two frames
+  std::string payload;
+  PutFixed32(&payload, 10);  // claims 10 bytes, has 3
+  payload.append("abc");
+  std::string bad;
+  PutFixed32(&bad, kFrameMagic);
+  PutFixed32(&bad, static_cast<uint32_t>(payload.size()));
+  PutFixed64(&bad, 13);
+  PutFixed32(&bad, 1);
+  PutFixed32(&bad, Crc32(payload, Crc32(bad)));
+  file += bad + payload;
+  file[frames[1].offset + frames[1].record_offsets[2]] ^= 0x20;  // damage the second frame
+
+  ScanOutput out = Scan(file);
+  ASSERT_EQ(out.good.size(), 1u);
+  ExpectFrame(file, out.good[0], frames[0]);
+  EXPECT_TRUE(out.scan.torn_tail);
+  EXPECT_EQ(out.scan.valid_end, frames[1].offset);
+  EXPECT_TRUE(out.scan.damage.empty());
+  EXPECT_TRUE(out.damaged.empty());
+}
+
 }  // namespace
 }  // namespace spirapi
