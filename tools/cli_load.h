@@ -19,6 +19,7 @@
 #include "rapidjson/writer.h"
 #include "spirapi/record.h"
 #include "util/base64.h"
+#include "util/json.h"
 
 namespace spirapi::cli {
 
@@ -54,8 +55,7 @@ class LoadLineHandler {
       depth_ = 1;
       return true;
     }
-    if (!BeginValue(/*is_object=*/true)) return false;
-    ++depth_;
+    if (!BeginValue(/*is_object=*/true) || !Deeper()) return false;
     return writer_.StartObject();
   }
   bool EndObject(rapidjson::SizeType members) {
@@ -63,8 +63,7 @@ class LoadLineHandler {
     return writer_.EndObject(members) && EndValue();
   }
   bool StartArray() {
-    if (!BeginValue(false)) return false;
-    ++depth_;
+    if (!BeginValue(false) || !Deeper()) return false;
     return writer_.StartArray();
   }
   bool EndArray(rapidjson::SizeType elements) {
@@ -115,6 +114,13 @@ class LoadLineHandler {
     return false;
   }
 
+  // Data and metadata may nest as deep as Put accepts (the line's own object
+  // is one more level).
+  bool Deeper() {
+    if (++depth_ <= kMaxJsonDepth + 1) return true;
+    return Stop("record nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+
   // Called as any value other than the line's own object starts. At depth 1
   // it checks the value's type against its key and starts a fresh capture.
   bool BeginValue(bool is_object) {
@@ -146,7 +152,9 @@ class LoadLineHandler {
 // Checks one non-blank line of a load file and fills *out. Returns an empty
 // string when the line is good, else why it is not.
 inline std::string ParseLoadLine(std::string_view line, Component component, LoadRecord* out) {
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+  // Iterative: the reader must not recurse once per level of nesting.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
   LoadLineHandler handler;
   rapidjson::Reader reader;

@@ -199,6 +199,28 @@ Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::
   return Status::OK();
 }
 
+bool JsonNestsDeeperThan(std::string_view in, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char ch = in[i];
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth) return true;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {

@@ -322,6 +322,23 @@ TEST_F(CliTest, LoadWithOneBadLineChangesNothing) {
   EXPECT_EQ(RunOk({"scan", db_, "sequence"}), "");
 }
 
+TEST_F(CliTest, LoadRefusesDeepNestingWithoutCrashing) {
+  // The load line parser recursed once per level of nesting: a line with a
+  // million '[' overflowed the stack. Now it is iterative and refuses
+  // nesting deeper than put accepts; exactly that deep still loads.
+  Init();
+  const std::string file = dir_ + "/deep.jsonl";
+  const int kDeep = 1000000;
+  WriteFile(file, R"({"id":"d","data":)" + std::string(kDeep, '[') + std::string(kDeep, ']') +
+                      "}\n");
+  CliResult r = Run({"load", db_, "sequence", file});
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneErrorLine(r);
+  EXPECT_NE(r.err.find("deeper than 512"), std::string::npos) << r.err;
+  WriteFile(file, R"({"id":"d","data":)" + std::string(512, '[') + std::string(512, ']') + "}\n");
+  RunOk({"load", db_, "sequence", file});
+}
+
 // The blob of a get/scan/dump JSON object, decoded; "" when it has none.
 std::string BlobOf(const rapidjson::Document& doc) {
   if (!doc.IsObject() || !doc.HasMember("blob_base64")) return "";

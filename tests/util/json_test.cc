@@ -480,5 +480,16 @@ TEST(JsonTest, AppendJsonStringEscapesEveryControlCharacter) {
   }
 }
 
+TEST(JsonTest, NestingDepthCountsBracketsOutsideStrings) {
+  EXPECT_FALSE(JsonNestsDeeperThan("[[1]]", 2));
+  EXPECT_TRUE(JsonNestsDeeperThan("[[1]]", 1));
+  EXPECT_FALSE(JsonNestsDeeperThan(R"({"a":[{}],"b":{}})", 3));
+  EXPECT_TRUE(JsonNestsDeeperThan(R"({"a":[{}],"b":{}})", 2));
+  // Brackets in strings, escaped quotes included, do not count.
+  EXPECT_FALSE(JsonNestsDeeperThan(R"(["[[[\"[[[", "\\", {}])", 2));
+  EXPECT_TRUE(JsonNestsDeeperThan(std::string(1000000, '['), kMaxJsonDepth));
+  EXPECT_FALSE(JsonNestsDeeperThan(std::string(kMaxJsonDepth, '['), kMaxJsonDepth));
+}
+
 }  // namespace
 }  // namespace spirapi
