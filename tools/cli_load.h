@@ -1,4 +1,5 @@
-// Parsing of `spirapi load` input: one JSON object per line,
+// The lines of `spirapi dump` output and `spirapi load` input: one JSON
+// object per line,
 // {"id":..,"data":..,"metadata":..,"component":..,"blob_base64":..}.
 // Header-only so that the spirapi_cli target still builds from
 // tools/spirapi.cc alone.
@@ -192,6 +193,36 @@ inline std::string ParseLoadLine(std::string_view line, Component component, Loa
   out->data = std::move(handler.data);
   out->metadata = std::move(handler.metadata);
   return "";
+}
+
+// One dump line, which ParseLoadLine reads back as the same record:
+// {"component":..,"id":..,"data":..,"metadata":..}, and "blob_base64" when
+// the record has a blob. Data and metadata are already compact JSON, so
+// they are embedded verbatim.
+inline std::string DumpLine(Component c, const StorageRecord& r) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  // Both branches must be string_views: `cond ? "null" : r.data` would build
+  // a temporary std::string and leave the view dangling.
+  const std::string_view data = r.data.empty() ? std::string_view("null") : r.data;
+  const std::string_view metadata = r.metadata.empty() ? std::string_view("{}") : r.metadata;
+  writer.StartObject();
+  writer.Key("component");
+  writer.String(ComponentName(c));
+  writer.Key("id");
+  writer.String(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size()));
+  writer.Key("data");
+  writer.RawValue(data.data(), data.size(), rapidjson::kObjectType);
+  writer.Key("metadata");
+  writer.RawValue(metadata.data(), metadata.size(), rapidjson::kObjectType);
+  if (!r.blob.empty()) {
+    std::string base64;
+    AppendBase64(r.blob, &base64);
+    writer.Key("blob_base64");
+    writer.String(base64.data(), static_cast<rapidjson::SizeType>(base64.size()));
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace spirapi::cli
