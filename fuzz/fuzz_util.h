@@ -88,6 +88,28 @@ inline const Cipher* TestCipher() {
   return cipher;
 }
 
+// The inputs of the file targets (journal, segment): a mode byte, then the
+// file. Mode bit 0: recompute the file's CRCs first (fix_crcs), so that
+// mutations get past them to the parsers behind; bit 1: the database is
+// encrypted with TestCipher().
+struct FileInput {
+  std::string file;
+  const Cipher* cipher = nullptr;
+};
+inline bool ReadFileInput(std::string_view input, void (*fix_crcs)(std::string*),
+                          FileInput* out) {
+  if (input.empty()) return false;
+  const auto mode = static_cast<uint8_t>(input[0]);
+  out->file.assign(input.substr(1));
+  if (mode & 1) fix_crcs(&out->file);
+  out->cipher = (mode & 2) ? TestCipher() : nullptr;
+  return true;
+}
+// The mode byte of a seed.
+inline std::string FileSeed(bool encrypted, bool fix_crcs, std::string_view file) {
+  return static_cast<char>((encrypted ? 2 : 0) | (fix_crcs ? 1 : 0)) + std::string(file);
+}
+
 // Records as the engine writes them, for the seeds of the decoders: a
 // record of every component, with and without metadata, a blob (format 2),
 // a tombstone, ids with non-ASCII characters.
@@ -143,5 +165,17 @@ inline void MaybeWriteSeeds(int* argc, char*** argv, const SeedWriter& write) {
 }
 
 }  // namespace spirapi::fuzz
+
+// Defines libFuzzer's entry points: check(input) for every input, and
+// write_seeds(add) for `--write-seeds DIR`.
+#define SPIRAPI_FUZZ_TARGET(check, write_seeds)                               \
+  extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {             \
+    spirapi::fuzz::MaybeWriteSeeds(argc, argv, write_seeds);                 \
+    return 0;                                                                \
+  }                                                                          \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {  \
+    check(spirapi::fuzz::AsView(data, size));                                \
+    return 0;                                                                \
+  }
 
 #endif  // SPIRAPI_FUZZ_FUZZ_UTIL_H_

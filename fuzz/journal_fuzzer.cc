@@ -84,11 +84,9 @@ std::vector<Frame> GoodFrames(std::string_view file, JournalScan* scan) {
 }
 
 void Check(std::string_view input) {
-  if (input.empty()) return;
-  const uint8_t mode = static_cast<uint8_t>(input[0]);
-  std::string file(input.substr(1));
-  if (mode & 1) FixFrameCrcs(&file);
-  const Cipher* cipher = (mode & 2) ? TestCipher() : nullptr;
+  FileInput in;
+  if (!ReadFileInput(input, FixFrameCrcs, &in)) return;
+  const auto& [file, cipher] = in;
 
   JournalScan scan;
   const std::vector<Frame> frames = GoodFrames(file, &scan);
@@ -152,32 +150,21 @@ void WriteSeeds(const std::function<void(std::string_view)>& add) {
       std::vector<uint32_t> offsets;
       builder.Finish(&offsets);
     };
-    const char mode = static_cast<char>(encrypted ? 2 : 0);
-    std::string one(1, mode), several(1, mode);
+    std::string one, several;
     frame(7, 0, 1, &one);
-    add(one);
+    add(FileSeed(encrypted, false, one));
     for (uint64_t seq = 7; seq < 7 + records.size(); seq += 2) {
       frame(seq, seq - 7, 2, &several);
     }
-    add(several);
-    std::string torn = several.substr(0, several.size() - 5);
-    add(torn);
-    several[1 + kFrameHeaderSize + 10] ^= 1;  // damage in the first of several frames
-    add(several);
-    several[0] = static_cast<char>(mode | 1);  // the same, with its CRC fixed up
-    add(several);
+    add(FileSeed(encrypted, false, several));
+    add(FileSeed(encrypted, false, several.substr(0, several.size() - 5)));  // torn
+    several[kFrameHeaderSize + 10] ^= 1;  // damage in the first of several frames
+    add(FileSeed(encrypted, false, several));
+    add(FileSeed(encrypted, true, several));  // the same, with its CRC fixed up
   }
 }
 
 }  // namespace
 }  // namespace spirapi::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  spirapi::fuzz::MaybeWriteSeeds(argc, argv, spirapi::fuzz::WriteSeeds);
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  spirapi::fuzz::Check(spirapi::fuzz::AsView(data, size));
-  return 0;
-}
+SPIRAPI_FUZZ_TARGET(spirapi::fuzz::Check, spirapi::fuzz::WriteSeeds)

@@ -31,17 +31,12 @@ void Check(std::string_view in) {
              out.checksum.size() == 64);
 }
 
+// Records as the engine encodes them.
+void WriteSeeds(const std::function<void(std::string_view)>& add) {
+  for (const std::string& record : SampleRecords()) add(record);
+}
+
 }  // namespace
 }  // namespace spirapi::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  spirapi::fuzz::MaybeWriteSeeds(argc, argv, [](const auto& add) {
-    for (const std::string& record : spirapi::fuzz::SampleRecords()) add(record);
-  });
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  spirapi::fuzz::Check(spirapi::fuzz::AsView(data, size));
-  return 0;
-}
+SPIRAPI_FUZZ_TARGET(spirapi::fuzz::Check, spirapi::fuzz::WriteSeeds)

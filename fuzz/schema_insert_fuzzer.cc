@@ -109,12 +109,4 @@ void WriteSeeds(const std::function<void(std::string_view)>& add) {
 }  // namespace
 }  // namespace spirapi::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  spirapi::fuzz::MaybeWriteSeeds(argc, argv, spirapi::fuzz::WriteSeeds);
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  spirapi::fuzz::Check(spirapi::fuzz::AsView(data, size));
-  return 0;
-}
+SPIRAPI_FUZZ_TARGET(spirapi::fuzz::Check, spirapi::fuzz::WriteSeeds)

@@ -94,11 +94,9 @@ std::vector<SegmentEntry> Walk(std::string_view file, const Cipher* cipher,
 }
 
 void Check(std::string_view input) {
-  if (input.empty()) return;
-  const uint8_t mode = static_cast<uint8_t>(input[0]);
-  std::string file(input.substr(1));
-  if (mode & 1) FixCrcs(&file);
-  const Cipher* cipher = (mode & 2) ? TestCipher() : nullptr;
+  FileInput in;
+  if (!ReadFileInput(input, FixCrcs, &in)) return;
+  const auto& [file, cipher] = in;
   StringFile f(file);
 
   // As open and reads do: the footer, then each entry's record.
@@ -152,7 +150,7 @@ void WriteSeeds(const std::function<void(std::string_view)>& add) {
           FUZZ_CHECK(writer.Add(r.id, r.seq, r.version, r.flags, bytes).ok());
         }
         FUZZ_CHECK(writer.Finish().ok());
-        add(std::string(1, static_cast<char>(encrypted ? 2 : 0)) + sink.bytes);
+        add(FileSeed(encrypted, false, sink.bytes));
       }
     }
   }
@@ -161,12 +159,4 @@ void WriteSeeds(const std::function<void(std::string_view)>& add) {
 }  // namespace
 }  // namespace spirapi::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  spirapi::fuzz::MaybeWriteSeeds(argc, argv, spirapi::fuzz::WriteSeeds);
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  spirapi::fuzz::Check(spirapi::fuzz::AsView(data, size));
-  return 0;
-}
+SPIRAPI_FUZZ_TARGET(spirapi::fuzz::Check, spirapi::fuzz::WriteSeeds)
