@@ -122,15 +122,41 @@ bool IsCompactWithoutEscapes(std::string_view in) {
 // the input and stay allocated per thread.
 constexpr size_t kFastPathMaxBytes = 64 * 1024;
 
+// Whether `in` may hold a number with a positive exponent of three or more
+// digits (a digit, 'e' or 'E', an optional '+', three digits; in strings too,
+// harmlessly). RapidJSON refuses such an exponent above 308 even where the
+// value is finite (0e400, 0.0E+999) and simdjson accepts it, so the fast
+// path leaves them to the slow one: both paths must accept the same texts.
+bool MayHaveLongExponent(std::string_view in) {
+  for (const char e : {'e', 'E'}) {
+    const char* p = in.data();
+    const char* const end = in.data() + in.size();
+    while ((p = static_cast<const char*>(std::memchr(p, e, end - p))) != nullptr) {
+      const char* q = p + 1;
+      const bool after_digit = p > in.data() && p[-1] >= '0' && p[-1] <= '9';
+      if (q < end && *q == '+') ++q;
+      int digits = 0;
+      while (q < end && *q >= '0' && *q <= '9' && digits < 3) {
+        ++q;
+        ++digits;
+      }
+      if (after_digit && digits == 3) return true;
+      p = p + 1;
+    }
+  }
+  return false;
+}
+
 // The common case, machine-written compact JSON without escapes: validate it
 // with simdjson (several times faster than the SAX re-serialisation) and keep
 // it as it is. Returns false when the slow path must decide, which includes
-// every invalid input (so errors are reported one way) and valid JSON that
-// simdjson refuses (numbers beyond double range, deep nesting).
+// every invalid input (so errors are reported one way), valid JSON that
+// simdjson refuses (numbers beyond double range, deep nesting) and long
+// exponents, which RapidJSON may refuse (MayHaveLongExponent).
 bool AcceptCompactJson(std::string_view in, JsonKind kind) {
   if (in.empty() || in.size() > kFastPathMaxBytes) return false;
   if (kind == JsonKind::kObject && in.front() != '{') return false;
-  if (!IsCompactWithoutEscapes(in)) return false;
+  if (!IsCompactWithoutEscapes(in) || MayHaveLongExponent(in)) return false;
   thread_local simdjson::dom::parser parser;
   thread_local bool allocated = false;
   if (!allocated) {
