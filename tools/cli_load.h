@@ -174,6 +174,11 @@ inline std::string ParseLoadLine(std::string_view line, Component component, Loa
     return "\"id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes";
   }
   if (!handler.seen[LoadLineHandler::kData]) return "\"data\" is missing";
+  // The line is valid UTF-8, but an unpaired surrogate escape (\udc00)
+  // decodes to bytes that are not, which put refuses: refuse the line.
+  if (!IsValidUtf8(handler.id) || !IsValidUtf8(handler.data) || !IsValidUtf8(handler.metadata)) {
+    return "the record contains an unpaired UTF-16 surrogate escape";
+  }
   if (!handler.seen[LoadLineHandler::kMetadata]) handler.metadata = "{}";
   if (handler.data.size() + handler.metadata.size() > kMaxValueBytes) {
     return "record is larger than " + std::to_string(kMaxValueBytes >> 20) + " MiB";

@@ -313,7 +313,9 @@ TEST_F(CliTest, LoadWithOneBadLineChangesNothing) {
   // The other validation rules, each on line 1.
   for (const char* bad : {R"({"id":"","data":1})", R"({"data":1})", R"({"id":"x"})",
                           R"({"id":"x","data":1,"metadata":[1]})", R"({"id":"x","data":1,"x":2})",
-                          R"({"id":"x","data":1,"component":"cache"})", "[1,2]"}) {
+                          R"({"id":"x","data":1,"component":"cache"})", "[1,2]",
+                          // Found by fuzz/cli_load_fuzzer: accepted, then refused by put.
+                          R"({"id":"x","data":"\udc00"})", R"({"id":"\udc00","data":1})"}) {
     WriteFile(file, std::string(bad) + "\n");
     CliResult rb = Run({"load", db_, "sequence", file});
     EXPECT_EQ(rb.exit_code, 2) << bad;
