@@ -40,6 +40,7 @@ for t in "${targets[@]}"; do
   log="$build/artifacts/$t.log"
   echo "fuzzing $t for ${seconds}s"
   status=ok
+  start=$(date +%s)
   # -timeout: an input taking 10 s is a finding (a hang), not a slow machine.
   if ! "$build/fuzz/${t}_fuzzer" "$build/corpus/$t" "fuzz/corpus/$t" \
       -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
@@ -48,9 +49,10 @@ for t in "${targets[@]}"; do
     failed=1
     tail -n 60 "$log"
   fi
+  elapsed=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
   corpus=$(ls "$build/corpus/$t" | wc -l)
-  summary+=("$(printf '%-14s %6ss %12s execs %7s new inputs  %s' "$t" "$seconds" \
+  summary+=("$(printf '%-14s %6ss %12s execs %7s new inputs  %s' "$t" "$elapsed" \
     "${execs:-?}" "$corpus" "$status")")
 done
 printf '%s\n' "${summary[@]}"
