@@ -147,16 +147,45 @@ bool MayHaveLongExponent(std::string_view in) {
   return false;
 }
 
+// Whether `in` may hold an integer part of 300 or more digits. RapidJSON
+// refuses an integer from 1.8e307 (308 digits), a tenth of the largest double,
+// which simdjson accepts. True for every run of 300 digits (and some shorter
+// ones, and digits in strings: they merely take the slow path).
+bool MayHaveLongDigitRun(std::string_view in) {
+  size_t i = 0;
+#ifdef __SSE2__
+  // A run of 300 digits covers at least 17 whole 16-byte chunks.
+  int digit_chunks = 0;
+  const __m128i below_zero = _mm_set1_epi8('0' - 1);
+  const __m128i above_nine = _mm_set1_epi8('9' + 1);
+  for (; i + 16 <= in.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in.data() + i));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below_zero), _mm_cmplt_epi8(v, above_nine));
+    digit_chunks = _mm_movemask_epi8(digit) == 0xffff ? digit_chunks + 1 : 0;
+    if (digit_chunks >= 17) return true;
+  }
+#endif
+  int run = 0;
+  for (; i < in.size(); ++i) {
+    run = in[i] >= '0' && in[i] <= '9' ? run + 1 : 0;
+    if (run >= 300) return true;
+  }
+  return false;
+}
+
 // The common case, machine-written compact JSON without escapes: validate it
 // with simdjson (several times faster than the SAX re-serialisation) and keep
 // it as it is. Returns false when the slow path must decide, which includes
 // every invalid input (so errors are reported one way), valid JSON that
-// simdjson refuses (numbers beyond double range, deep nesting) and long
-// exponents, which RapidJSON may refuse (MayHaveLongExponent).
+// simdjson refuses (numbers beyond double range, deep nesting) and numbers
+// that RapidJSON may refuse though simdjson does not (MayHaveLongExponent,
+// MayHaveLongDigitRun).
 bool AcceptCompactJson(std::string_view in, JsonKind kind) {
   if (in.empty() || in.size() > kFastPathMaxBytes) return false;
   if (kind == JsonKind::kObject && in.front() != '{') return false;
-  if (!IsCompactWithoutEscapes(in) || MayHaveLongExponent(in)) return false;
+  if (!IsCompactWithoutEscapes(in) || MayHaveLongExponent(in) || MayHaveLongDigitRun(in)) {
+    return false;
+  }
   thread_local simdjson::dom::parser parser;
   thread_local bool allocated = false;
   if (!allocated) {
