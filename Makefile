@@ -7,7 +7,7 @@ JOBS ?= 2
 export CCACHE_BASEDIR := $(CURDIR)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test test-asan test-tsan bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers stress test-tsan-stress clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -44,6 +44,18 @@ test-tsan-stress: deps
 	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_stress
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --seconds 10 --threads 4
+
+# libFuzzer targets (fuzz/, docs/RELIABILITY.md), built with clang-14 in
+# build-fuzz/; each runs FUZZ_SECONDS on its corpus. Longer runs:
+# make fuzz FUZZ_SECONDS=3600; one target: make fuzz FUZZ_TARGETS=segment.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Rewrites the committed seed corpora (fuzz/corpus/) from the library's writers.
+fuzz-seeds: deps
+	./scripts/fuzz.sh --write-seeds build-fuzz
 
 bench-quick: build
 	$(BUILD)/storage_bench --quick

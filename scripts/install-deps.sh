@@ -6,7 +6,8 @@ packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev libdefl
           rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
           libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
           libboost-dev libmpfr-dev libflint-dev libflint-arb-dev  # these four: bench/ only
-          liblmdb-dev librocksdb-dev libleveldb-dev)  # these three: bench/ only (spirapi_bench)
+          liblmdb-dev librocksdb-dev libleveldb-dev  # these three: bench/ only (spirapi_bench)
+          clang-14 libclang-rt-14-dev)  # these two: the libFuzzer targets only (make fuzz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
-// Parsing of `spirapi load` input: one JSON object per line,
+// The lines of `spirapi dump` output and `spirapi load` input: one JSON
+// object per line,
 // {"id":..,"data":..,"metadata":..,"component":..,"blob_base64":..}.
 // Header-only so that the spirapi_cli target still builds from
 // tools/spirapi.cc alone.
@@ -19,6 +20,7 @@
 #include "rapidjson/writer.h"
 #include "spirapi/record.h"
 #include "util/base64.h"
+#include "util/json.h"
 
 namespace spirapi::cli {
 
@@ -54,8 +56,7 @@ class LoadLineHandler {
       depth_ = 1;
       return true;
     }
-    if (!BeginValue(/*is_object=*/true)) return false;
-    ++depth_;
+    if (!BeginValue(/*is_object=*/true) || !Deeper()) return false;
     return writer_.StartObject();
   }
   bool EndObject(rapidjson::SizeType members) {
@@ -63,8 +64,7 @@ class LoadLineHandler {
     return writer_.EndObject(members) && EndValue();
   }
   bool StartArray() {
-    if (!BeginValue(false)) return false;
-    ++depth_;
+    if (!BeginValue(false) || !Deeper()) return false;
     return writer_.StartArray();
   }
   bool EndArray(rapidjson::SizeType elements) {
@@ -115,6 +115,13 @@ class LoadLineHandler {
     return false;
   }
 
+  // Data and metadata may nest as deep as Put accepts (the line's own object
+  // is one more level).
+  bool Deeper() {
+    if (++depth_ <= kMaxJsonDepth + 1) return true;
+    return Stop("record nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+
   // Called as any value other than the line's own object starts. At depth 1
   // it checks the value's type against its key and starts a fresh capture.
   bool BeginValue(bool is_object) {
@@ -146,7 +153,9 @@ class LoadLineHandler {
 // Checks one non-blank line of a load file and fills *out. Returns an empty
 // string when the line is good, else why it is not.
 inline std::string ParseLoadLine(std::string_view line, Component component, LoadRecord* out) {
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+  // Iterative: the reader must not recurse once per level of nesting.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
   LoadLineHandler handler;
   rapidjson::Reader reader;
@@ -165,6 +174,11 @@ inline std::string ParseLoadLine(std::string_view line, Component component, Loa
     return "\"id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes";
   }
   if (!handler.seen[LoadLineHandler::kData]) return "\"data\" is missing";
+  // The line is valid UTF-8, but an unpaired surrogate escape (\udc00)
+  // decodes to bytes that are not, which put refuses: refuse the line.
+  if (!IsValidUtf8(handler.id) || !IsValidUtf8(handler.data) || !IsValidUtf8(handler.metadata)) {
+    return "the record contains an unpaired UTF-16 surrogate escape";
+  }
   if (!handler.seen[LoadLineHandler::kMetadata]) handler.metadata = "{}";
   if (handler.data.size() + handler.metadata.size() > kMaxValueBytes) {
     return "record is larger than " + std::to_string(kMaxValueBytes >> 20) + " MiB";
@@ -184,6 +198,36 @@ inline std::string ParseLoadLine(std::string_view line, Component component, Loa
   out->data = std::move(handler.data);
   out->metadata = std::move(handler.metadata);
   return "";
+}
+
+// One dump line, which ParseLoadLine reads back as the same record:
+// {"component":..,"id":..,"data":..,"metadata":..}, and "blob_base64" when
+// the record has a blob. Data and metadata are already compact JSON, so
+// they are embedded verbatim.
+inline std::string DumpLine(Component c, const StorageRecord& r) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  // Both branches must be string_views: `cond ? "null" : r.data` would build
+  // a temporary std::string and leave the view dangling.
+  const std::string_view data = r.data.empty() ? std::string_view("null") : r.data;
+  const std::string_view metadata = r.metadata.empty() ? std::string_view("{}") : r.metadata;
+  writer.StartObject();
+  writer.Key("component");
+  writer.String(ComponentName(c));
+  writer.Key("id");
+  writer.String(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size()));
+  writer.Key("data");
+  writer.RawValue(data.data(), data.size(), rapidjson::kObjectType);
+  writer.Key("metadata");
+  writer.RawValue(metadata.data(), metadata.size(), rapidjson::kObjectType);
+  if (!r.blob.empty()) {
+    std::string base64;
+    AppendBase64(r.blob, &base64);
+    writer.Key("blob_base64");
+    writer.String(base64.data(), static_cast<rapidjson::SizeType>(base64.size()));
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace spirapi::cli

@@ -20,6 +20,7 @@
 #include "spirapi/db.h"
 #include "schema/field_value.h"  // ParseIsoDatetime
 #include "spirapi/schema.h"
+#include "util/json.h"
 
 namespace spirapi::cli {
 
@@ -337,9 +338,12 @@ class SchemaCommands {
         return Fail(kExitUsage, "--where takes FIELD=VALUE, got '" + w + "'");
       }
       std::string value = w.substr(eq + 1);
-      rapidjson::Document probe;
-      probe.Parse(value.c_str(), value.size());
-      if (probe.HasParseError()) value = JsonQuote(value);  // plain text: a string
+      // Too deep to probe (the parse recurses): Find refuses it as JSON.
+      if (!JsonNestsDeeperThan(value, kMaxJsonDepth)) {
+        rapidjson::Document probe;
+        probe.Parse(value.c_str(), value.size());
+        if (probe.HasParseError()) value = JsonQuote(value);  // plain text: a string
+      }
       where.emplace_back(w.substr(0, eq), value);
     }
     std::vector<SchemaRecord> records;

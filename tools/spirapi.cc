@@ -27,14 +27,11 @@
 #include "cli_pi.h"
 #include "cli_schema.h"
 #include "cli_util.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 #include "spirapi/db.h"
 #include "spirapi/repair.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
-#include "util/base64.h"
 
 namespace spirapi::cli {
 namespace {
@@ -399,35 +396,6 @@ int RunLoad(const Args& args) {
   }
   progress.Clear();
   return kExitOk;
-}
-
-// One dump line: {"component":..,"id":..,"data":..,"metadata":..}, and
-// "blob_base64" when the record has a blob. Data and metadata are already
-// compact JSON, so they are embedded verbatim.
-std::string DumpLine(Component c, const StorageRecord& r) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  // Both branches must be string_views: `cond ? "null" : r.data` would build
-  // a temporary std::string and leave the view dangling.
-  const std::string_view data = r.data.empty() ? std::string_view("null") : r.data;
-  const std::string_view metadata = r.metadata.empty() ? std::string_view("{}") : r.metadata;
-  writer.StartObject();
-  writer.Key("component");
-  writer.String(ComponentName(c));
-  writer.Key("id");
-  writer.String(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size()));
-  writer.Key("data");
-  writer.RawValue(data.data(), data.size(), rapidjson::kObjectType);
-  writer.Key("metadata");
-  writer.RawValue(metadata.data(), metadata.size(), rapidjson::kObjectType);
-  if (!r.blob.empty()) {
-    std::string base64;
-    AppendBase64(r.blob, &base64);
-    writer.Key("blob_base64");
-    writer.String(base64.data(), static_cast<rapidjson::SizeType>(base64.size()));
-  }
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 int RunDump(const Args& args) {

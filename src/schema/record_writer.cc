@@ -114,8 +114,7 @@ References ReferencesOf(const Schema& schema, std::string_view presented_json) {
 Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_json,
                                  std::string* id) {
   rapidjson::Document record;
-  record.Parse(record_json.data(), record_json.size());
-  if (record.HasParseError() || !record.IsObject()) {
+  if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
     return Status::InvalidArgument("a record must be a JSON object");
   }
   std::shared_ptr<const Schema> schema;
@@ -132,8 +131,7 @@ Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_
 Status SchemaManagerImpl::Update(std::string_view name, std::string_view id,
                                  std::string_view record_json) {
   rapidjson::Document record;
-  record.Parse(record_json.data(), record_json.size());
-  if (record.HasParseError() || !record.IsObject()) {
+  if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
     return Status::InvalidArgument("a record must be a JSON object");
   }
   return Write(name, CompactJson(record), std::string(id), WriteMode::kUpdate);

@@ -262,8 +262,7 @@ std::string ExportSqlDdl(const Schema& schema) {
 Status ImportJsonSchema(std::string_view json, SchemaZone* zone,
                         std::map<std::string, FieldDef>* fields) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!ParseInputJson(json, &doc) || !doc.IsObject()) {
     return Status::InvalidArgument("a JSON Schema must be a JSON object");
   }
   std::string problems;

@@ -10,7 +10,19 @@
 #include <string>
 #include <string_view>
 
+#include "util/json.h"
+
 namespace spirapi::schema {
+
+// Parses caller-supplied JSON (records, field definitions, JSON Schemas,
+// filter values) into *doc; false if it is not JSON or nests deeper than
+// kMaxJsonDepth. RapidJSON's DOM parse and CompactJson recurse once per
+// level: unchecked, a few hundred KB of '[' overflow the stack.
+inline bool ParseInputJson(std::string_view text, rapidjson::Document* doc) {
+  if (JsonNestsDeeperThan(text, kMaxJsonDepth)) return false;
+  doc->Parse(text.data(), text.size());
+  return !doc->HasParseError();
+}
 
 // The compact JSON text of a value.
 inline std::string CompactJson(const rapidjson::Value& v) {

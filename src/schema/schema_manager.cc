@@ -571,8 +571,7 @@ Status RecordFilter::Parse(const Schema& schema,
       return Status::InvalidArgument("schema '" + schema.name + "' has no field '" + field + "'");
     }
     rapidjson::Document doc;
-    doc.Parse(value.data(), value.size());
-    if (doc.HasParseError()) {
+    if (!ParseInputJson(value, &doc)) {
       return Status::InvalidArgument("the value for " + field + " is not JSON: " + value);
     }
     out->wanted_.emplace_back(field, std::move(doc));

@@ -130,8 +130,7 @@ Status ValidateFieldName(std::string_view name) {
 
 Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* out) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!ParseInputJson(json, &doc) || !doc.IsObject()) {
     return Status::InvalidArgument("field '" + std::string(field) +
                                    "': definition must be a JSON object");
   }
@@ -277,8 +276,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
 
 Status ParseFieldDefs(std::string_view json, std::map<std::string, FieldDef>* out) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!ParseInputJson(json, &doc) || !doc.IsObject()) {
     return Status::InvalidArgument("fields must be a JSON object of field definitions");
   }
   std::string problems;

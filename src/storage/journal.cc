@@ -85,11 +85,25 @@ bool FrameIsGood(std::string_view file, uint64_t pos, const Header& h) {
   return crc == h.crc;
 }
 
-// The next offset after `from` where a good frame starts, or npos.
+// Whether a frame the scan accepts starts at pos: its header reads, its CRC
+// matches and its payload splits into exactly `count` records (into
+// *records, with *h its header).
+bool GoodFrameAt(std::string_view file, uint64_t pos, Header* h,
+                 std::vector<JournalRecord>* records) {
+  return ReadHeader(file, pos, h) && FrameIsGood(file, pos, *h) &&
+         SplitPayload(file.substr(pos + kFrameHeaderSize, h->payload_len),
+                      pos + kFrameHeaderSize, h->count, records);
+}
+
+// The next offset after `from` where a good frame starts, or npos. Good as
+// the scan loop means it: a frame with an intact CRC whose records do not
+// add up is damage too, and resuming there would report damage before a
+// frame the loop then refuses, beyond the end of the good frames.
 uint64_t FindNextGoodFrame(std::string_view file, uint64_t from) {
+  Header h;
+  std::vector<JournalRecord> scratch;
   for (uint64_t pos = from; pos + kFrameHeaderSize <= file.size(); ++pos) {
-    Header h;
-    if (ReadHeader(file, pos, &h) && FrameIsGood(file, pos, h)) return pos;
+    if (GoodFrameAt(file, pos, &h, &scratch)) return pos;
   }
   return std::string_view::npos;
 }
@@ -106,14 +120,11 @@ void ScanJournal(std::string_view file,
   uint64_t pos = 0;
   while (pos < file.size()) {
     Header h;
-    if (ReadHeader(file, pos, &h) && FrameIsGood(file, pos, h)) {
-      std::string_view payload = file.substr(pos + kFrameHeaderSize, h.payload_len);
-      if (SplitPayload(payload, pos + kFrameHeaderSize, h.count, &records)) {
-        on_frame(h.seq, records);
-        pos += kFrameHeaderSize + h.payload_len;
-        result->valid_end = pos;
-        continue;
-      }
+    if (GoodFrameAt(file, pos, &h, &records)) {
+      on_frame(h.seq, records);
+      pos += kFrameHeaderSize + h.payload_len;
+      result->valid_end = pos;
+      continue;
     }
     // Not a good frame here. If a good frame follows, this is damage in the
     // middle of the file; otherwise it is the tail of an interrupted write.

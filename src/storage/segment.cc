@@ -13,6 +13,11 @@ namespace {
 
 constexpr uint64_t kSegmentMagic = 0x4745534152495053ull;  // "SPIRASEG"
 
+// The smallest footer entry, in bytes: a 1-byte id length (and no id),
+// seq, version, flags, block offset, inner offset and inner length (version
+// 1 footers have no block length).
+constexpr size_t kMinFooterEntryBytes = 1 + 8 + 8 + 1 + 8 + 4 + 4;
+
 std::string OffsetText(uint64_t offset) { return "block at offset " + std::to_string(offset); }
 
 }  // namespace
@@ -268,6 +273,13 @@ Status ReadSegmentFooter(const RandomAccessFile& file, uint64_t file_size, const
     if (!d.GetByte(&zero) || !d.GetByte(&layout) || layout != kFooterLayoutWithBlockLengths) {
       return Status::Corruption("segment footer has an unknown layout");
     }
+  }
+  // The count comes from the trailer, whose CRC anyone can recompute: check
+  // it against the footer's size before reserving memory for it (2^32
+  // entries would be hundreds of GB, and std::bad_alloc ends the process).
+  if (count > d.rest().size() / kMinFooterEntryBytes) {
+    return Status::Corruption("segment footer is too short for its " + std::to_string(count) +
+                              " entries");
   }
   entries->reserve(count);
   for (uint32_t i = 0; i < count; ++i) {

@@ -80,13 +80,19 @@ class Decoder {
     in_.remove_prefix(1);
     return true;
   }
+  // Only the shortest encoding of a value (as PutVarint64 writes it) is
+  // accepted: no final zero group after the first byte, no bits beyond 64.
+  // Otherwise bytes that differ from what was written would decode to the
+  // same record and pass its checksum, which covers values, not bytes.
   bool GetVarint64(uint64_t* v) {
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && !in_.empty(); shift += 7) {
       uint8_t byte = static_cast<uint8_t>(in_[0]);
       in_.remove_prefix(1);
+      if (shift == 63 && byte > 1) return false;  // the 10th byte holds bit 63 only
       result |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) {
+        if (byte == 0 && shift > 0) return false;  // overlong
         *v = result;
         return true;
       }

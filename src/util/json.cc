@@ -122,15 +122,70 @@ bool IsCompactWithoutEscapes(std::string_view in) {
 // the input and stay allocated per thread.
 constexpr size_t kFastPathMaxBytes = 64 * 1024;
 
+// Whether `in` may hold a number with a positive exponent of three or more
+// digits (a digit, 'e' or 'E', an optional '+', three digits; in strings too,
+// harmlessly). RapidJSON refuses such an exponent above 308 even where the
+// value is finite (0e400, 0.0E+999) and simdjson accepts it, so the fast
+// path leaves them to the slow one: both paths must accept the same texts.
+bool MayHaveLongExponent(std::string_view in) {
+  for (const char e : {'e', 'E'}) {
+    const char* p = in.data();
+    const char* const end = in.data() + in.size();
+    while ((p = static_cast<const char*>(std::memchr(p, e, end - p))) != nullptr) {
+      const char* q = p + 1;
+      const bool after_digit = p > in.data() && p[-1] >= '0' && p[-1] <= '9';
+      if (q < end && *q == '+') ++q;
+      int digits = 0;
+      while (q < end && *q >= '0' && *q <= '9' && digits < 3) {
+        ++q;
+        ++digits;
+      }
+      if (after_digit && digits == 3) return true;
+      p = p + 1;
+    }
+  }
+  return false;
+}
+
+// Whether `in` may hold an integer part of 300 or more digits. RapidJSON
+// refuses an integer from 1.8e307 (308 digits), a tenth of the largest double,
+// which simdjson accepts. True for every run of 300 digits (and some shorter
+// ones, and digits in strings: they merely take the slow path).
+bool MayHaveLongDigitRun(std::string_view in) {
+  size_t i = 0;
+#ifdef __SSE2__
+  // A run of 300 digits covers at least 17 whole 16-byte chunks.
+  int digit_chunks = 0;
+  const __m128i below_zero = _mm_set1_epi8('0' - 1);
+  const __m128i above_nine = _mm_set1_epi8('9' + 1);
+  for (; i + 16 <= in.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in.data() + i));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below_zero), _mm_cmplt_epi8(v, above_nine));
+    digit_chunks = _mm_movemask_epi8(digit) == 0xffff ? digit_chunks + 1 : 0;
+    if (digit_chunks >= 17) return true;
+  }
+#endif
+  int run = 0;
+  for (; i < in.size(); ++i) {
+    run = in[i] >= '0' && in[i] <= '9' ? run + 1 : 0;
+    if (run >= 300) return true;
+  }
+  return false;
+}
+
 // The common case, machine-written compact JSON without escapes: validate it
 // with simdjson (several times faster than the SAX re-serialisation) and keep
 // it as it is. Returns false when the slow path must decide, which includes
-// every invalid input (so errors are reported one way) and valid JSON that
-// simdjson refuses (numbers beyond double range, deep nesting).
+// every invalid input (so errors are reported one way), valid JSON that
+// simdjson refuses (numbers beyond double range, deep nesting) and numbers
+// that RapidJSON may refuse though simdjson does not (MayHaveLongExponent,
+// MayHaveLongDigitRun).
 bool AcceptCompactJson(std::string_view in, JsonKind kind) {
   if (in.empty() || in.size() > kFastPathMaxBytes) return false;
   if (kind == JsonKind::kObject && in.front() != '{') return false;
-  if (!IsCompactWithoutEscapes(in)) return false;
+  if (!IsCompactWithoutEscapes(in) || MayHaveLongExponent(in) || MayHaveLongDigitRun(in)) {
+    return false;
+  }
   thread_local simdjson::dom::parser parser;
   thread_local bool allocated = false;
   if (!allocated) {
@@ -197,6 +252,28 @@ Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::
   }
   out->assign(normalized);
   return Status::OK();
+}
+
+bool JsonNestsDeeperThan(std::string_view in, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char ch = in[i];
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth) return true;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 bool IsValidUtf8(std::string_view s) {

@@ -24,6 +24,14 @@ inline constexpr int kMaxJsonDepth = 512;
 // object member". `what` names the input in the message.
 Status NormalizeJson(std::string_view in, JsonKind kind, const char* what, std::string* out);
 
+// Whether arrays and objects in `in` nest deeper than max_depth, judged by
+// its brackets outside strings (exact for valid JSON; invalid JSON is refused
+// by the parser that follows anyway). For caller-supplied text about to meet
+// a recursive parser: RapidJSON's DOM parse, and every walk of the document
+// it builds (Accept), recurse once per level, so deep enough nesting would
+// overflow the stack.
+bool JsonNestsDeeperThan(std::string_view in, int max_depth);
+
 // True if s is valid UTF-8 (ids must be, as they are printed in JSON).
 bool IsValidUtf8(std::string_view s);
 

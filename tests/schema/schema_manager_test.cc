@@ -51,6 +51,33 @@ TEST_F(SchemaTest, BadSchemasAreRefusedWithEveryProblem) {
   EXPECT_TRUE(schemas_->CreateSchema("once", SchemaZone::kFlexible, "{}", &info).IsConflict());
 }
 
+TEST_F(SchemaTest, DeepNestingIsRefusedWithoutCrashing) {
+  // Records, field definitions, JSON Schemas and filter values were parsed
+  // by a parser that recurses once per level: a million '[' overflowed the
+  // stack. They are refused now, like nesting deeper than Put accepts.
+  const int kDeep = 1000000;
+  const std::string deep = std::string(kDeep, '[') + std::string(kDeep, ']');
+  const std::string deep_object = R"({"a":)" + deep + "}";
+  SchemaInfo info;
+  EXPECT_TRUE(schemas_->CreateSchema("d", SchemaZone::kFlexible, deep_object, &info)
+                  .IsInvalidArgument());
+  EXPECT_TRUE(schemas_->CreateSchema("d", SchemaZone::kFlexible, R"({"a":{"type":"json",)"
+                                     R"("default":)" + deep + "}}", &info)
+                  .IsInvalidArgument());
+  EXPECT_TRUE(schemas_->ImportSchema("d", deep_object, &info).IsInvalidArgument());
+  Create("d", SchemaZone::kFlexible, R"({"a":{"type":"json"}})");
+  std::string id;
+  EXPECT_TRUE(schemas_->Insert("d", deep_object, &id).IsInvalidArgument());
+  std::vector<SchemaRecord> found;
+  EXPECT_TRUE(schemas_->Find("d", {{"a", deep}}, &found).IsInvalidArgument());
+  // As deep as Put accepts still works.
+  const std::string ok = R"({"a":)" + std::string(511, '[') + std::string(511, ']') + "}";
+  id = Insert("d", ok);
+  SchemaRecord rec;
+  ASSERT_TRUE(schemas_->Get("d", id, &rec).ok());
+  EXPECT_EQ(rec.json, ok);
+}
+
 TEST_F(SchemaTest, EveryTypeAndRule) {
   Create("all", SchemaZone::kStructured, R"({
     "name": {"type": "string", "required": true, "min_length": 2, "max_length": 5,

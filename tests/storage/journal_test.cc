@@ -268,23 +268,49 @@ TEST(JournalTest, EverySingleByteDamageIsNoticed) {
   }
 }
 
-TEST(JournalTest, PayloadThatDoesNotSplitIsNotAGoodFrame) {
-  // A frame whose CRC is right but whose record lengths do not add up to
-  // its payload (a writer bug rather than a bit flip) is not delivered.
+// A frame whose CRC is right but whose one record claims 10 bytes where the
+// payload has 3 (a writer bug rather than a bit flip).
+std::string FrameThatDoesNotSplit(uint64_t seq) {
   std::string payload;
-  PutFixed32(&payload, 10);  // claims 10 bytes, has 3
+  PutFixed32(&payload, 10);
   payload.append("abc");
-  std::string file;
-  PutFixed32(&file, kFrameMagic);
-  PutFixed32(&file, static_cast<uint32_t>(payload.size()));
-  PutFixed64(&file, 5);
-  PutFixed32(&file, 1);
-  PutFixed32(&file, Crc32(payload, Crc32(file)));  // header bytes 0..19, then payload
-  file.append(payload);
+  std::string frame;
+  PutFixed32(&frame, kFrameMagic);
+  PutFixed32(&frame, static_cast<uint32_t>(payload.size()));
+  PutFixed64(&frame, seq);
+  PutFixed32(&frame, 1);
+  PutFixed32(&frame, Crc32(payload, Crc32(frame)));  // header bytes 0..19, then payload
+  return frame + payload;
+}
+
+TEST(JournalTest, PayloadThatDoesNotSplitIsNotAGoodFrame) {
+  // Such a frame is not delivered.
+  const std::string file = FrameThatDoesNotSplit(5);
   ScanOutput out = Scan(file);
   EXPECT_TRUE(out.good.empty());
   EXPECT_TRUE(out.scan.torn_tail);
   EXPECT_EQ(out.scan.valid_end, 0u);
+}
+
+TEST(JournalTest, DamageBeforeAFrameThatDoesNotSplitIsATornTail) {
+  // Found by fuzz/journal_fuzzer: the search for the next good frame trusted
+  // the CRC alone, so damage followed by a frame whose CRC is right but whose
+  // records do not add up was reported as damage in the middle (and its
+  // records offered for salvage), beyond valid_end, in the tail that open
+  // then truncates.
+  std::string file;
+  std::vector<BuiltFrame> frames = BuildJournal(&file);
+  file.resize(frames[2].offset);  // the first two frames
+  file += FrameThatDoesNotSplit(13);
+  file[frames[1].offset + frames[1].record_offsets[2]] ^= 0x20;  // damage the second frame
+
+  ScanOutput out = Scan(file);
+  ASSERT_EQ(out.good.size(), 1u);
+  ExpectFrame(file, out.good[0], frames[0]);
+  EXPECT_TRUE(out.scan.torn_tail);
+  EXPECT_EQ(out.scan.valid_end, frames[1].offset);
+  EXPECT_TRUE(out.scan.damage.empty());
+  EXPECT_TRUE(out.damaged.empty());
 }
 
 }  // namespace

@@ -506,6 +506,25 @@ TEST_F(SegmentTest, DamagedTrailerIsCorruptionAndScanRecoversEverything) {
   EXPECT_TRUE(ReadFooter(nullptr, &entries).IsCorruption());
 }
 
+TEST_F(SegmentTest, EntryCountBeyondTheFooterIsCorruption) {
+  // Found by fuzz/segment_fuzzer: a trailer with an intact CRC but a huge
+  // entry count made the footer reader reserve 2^32 entries (std::bad_alloc,
+  // which ended the process) before parsing any of them.
+  const std::vector<Input> inputs = MakeInputs(3, true);
+  Write("count.seg", inputs, 0, nullptr, 4096);
+  std::string contents = Contents();
+  for (uint32_t count : {4u, 1000u, 0xffffffffu}) {
+    char* t = contents.data() + contents.size() - kSegmentTrailerSize;
+    EncodeFixed32(t + 12, count);
+    EncodeFixed32(t + 16, Crc32(std::string_view(t, 16)));
+    Overwrite(contents);
+    std::vector<SegmentEntry> entries;
+    Status s = ReadFooter(nullptr, &entries);
+    EXPECT_TRUE(s.IsCorruption()) << count << ": " << s.ToString();
+    EXPECT_TRUE(entries.empty());
+  }
+}
+
 TEST_F(SegmentTest, DamagedFooterIsCorruptionAndScanRecoversEverything) {
   for (bool encrypted : {false, true}) {
     SCOPED_TRACE(encrypted ? "encrypted" : "plain");

@@ -149,6 +149,26 @@ TEST(CodingTest, VarintRefusesMoreThanTenBytes) {
   EXPECT_FALSE(d.GetVarint64(&v));
 }
 
+TEST(CodingTest, VarintRefusesNonShortestEncodings) {
+  // Found by fuzz/record_fuzzer: 0x8b 0x00 decoded as 11, like 0x0b, so a
+  // record with rewritten length bytes still decoded and passed its checksum.
+  // Only the encoding PutVarint64 writes is accepted.
+  for (const std::string& buf :
+       {std::string("\x8b\x00", 2), std::string("\x80\x00", 2), std::string("\xff\x80\x00", 3),
+        std::string(9, '\xff') + '\x02', std::string(9, '\xff') + '\x7f'}) {
+    Decoder d(buf);
+    uint64_t v;
+    EXPECT_FALSE(d.GetVarint64(&v)) << testing::PrintToString(buf);
+  }
+  std::string max;
+  PutVarint64(&max, ~uint64_t{0});
+  EXPECT_EQ(max, std::string(9, '\xff') + '\x01');
+  Decoder d(max);
+  uint64_t v;
+  ASSERT_TRUE(d.GetVarint64(&v));
+  EXPECT_EQ(v, ~uint64_t{0});
+}
+
 TEST(CodingTest, LengthPrefixedRoundTrip) {
   const std::string long_value(300, 'x');  // needs a two-byte length
   const std::string_view values[] = {"", "a", std::string_view("\0\xff", 2), long_value};

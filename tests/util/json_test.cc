@@ -480,5 +480,38 @@ TEST(JsonTest, AppendJsonStringEscapesEveryControlCharacter) {
   }
 }
 
+TEST(JsonTest, FastAndSlowPathsAgreeOnLongExponents) {
+  // Found by fuzz/json_fuzzer: "0e468" was accepted by the fast path
+  // (simdjson: it is 0) and refused by the slow one (RapidJSON refuses an
+  // exponent above 308), so a trailing space changed the verdict.
+  // Likewise for a 308-digit integer (RapidJSON refuses from 1.8e307).
+  const std::string big = "[" + std::string(308, '2') + "]";
+  const std::string huge = "[1" + std::string(308, '0') + "]";
+  for (const std::string& text : {std::string("0e468"), std::string("[0.0E+999]"),
+                                  std::string("{\"a\":0e400}"), std::string("1e309"),
+                                  std::string("1e308"), std::string("2E-400"), big, huge,
+                                  "[" + std::string(307, '9') + "]"}) {
+    std::string compact, spaced;
+    const Status a = NormalizeJson(text, JsonKind::kAnyValue, "data", &compact);
+    const Status b = NormalizeJson(std::string(text) + " ", JsonKind::kAnyValue, "data", &spaced);
+    EXPECT_EQ(a.ok(), b.ok()) << text << ": " << a.ToString() << " / " << b.ToString();
+    if (a.ok() && b.ok()) EXPECT_EQ(compact, spaced) << text;
+  }
+  std::string out;
+  EXPECT_TRUE(NormalizeJson("1e308", JsonKind::kAnyValue, "data", &out).ok());
+  EXPECT_EQ(out, "1e308");
+}
+
+TEST(JsonTest, NestingDepthCountsBracketsOutsideStrings) {
+  EXPECT_FALSE(JsonNestsDeeperThan("[[1]]", 2));
+  EXPECT_TRUE(JsonNestsDeeperThan("[[1]]", 1));
+  EXPECT_FALSE(JsonNestsDeeperThan(R"({"a":[{}],"b":{}})", 3));
+  EXPECT_TRUE(JsonNestsDeeperThan(R"({"a":[{}],"b":{}})", 2));
+  // Brackets in strings, escaped quotes included, do not count.
+  EXPECT_FALSE(JsonNestsDeeperThan(R"(["[[[\"[[[", "\\", {}])", 2));
+  EXPECT_TRUE(JsonNestsDeeperThan(std::string(1000000, '['), kMaxJsonDepth));
+  EXPECT_FALSE(JsonNestsDeeperThan(std::string(kMaxJsonDepth, '['), kMaxJsonDepth));
+}
+
 }  // namespace
 }  // namespace spirapi

@@ -1,0 +1,66 @@
+// Fuzzes NormalizeJson, which every record's data and metadata pass through
+// on the write path. Input: one mode byte (bit 0: must be an object, as
+// metadata), then the JSON text.
+// Checks: the fast path (simdjson, for compact text without escapes) and the
+// slow path (RapidJSON re-serialisation; forced by a trailing space) accept
+// exactly the same texts and produce the same output; the output is valid
+// UTF-8 and normalises to itself; AppendJsonString (ids in printed records)
+// writes a string literal that normalises to itself.
+
+#include "fuzz_util.h"
+#include "spirapi/record.h"
+#include "util/json.h"
+
+namespace spirapi::fuzz {
+namespace {
+
+void Check(std::string_view input) {
+  if (input.empty()) return;
+  const JsonKind kind = (input[0] & 1) ? JsonKind::kObject : JsonKind::kAnyValue;
+  const std::string_view text = input.substr(1);
+
+  std::string out, slow_out;
+  const Status s = NormalizeJson(text, kind, "data", &out);
+  const Status slow = NormalizeJson(std::string(text) + " ", kind, "data", &slow_out);
+  FUZZ_CHECK(s.ok() == slow.ok());
+  FUZZ_CHECK(s.ok() || s.IsInvalidArgument());
+  if (s.ok()) {
+    FUZZ_CHECK(out == slow_out);
+    FUZZ_CHECK(IsValidUtf8(out));
+    FUZZ_CHECK(kind != JsonKind::kObject || out.front() == '{');
+    std::string again;
+    FUZZ_CHECK(NormalizeJson(out, kind, "data", &again).ok());
+    FUZZ_CHECK(again == out);
+  }
+
+  if (IsValidUtf8(text)) {
+    std::string quoted, again;
+    AppendJsonString(&quoted, text);
+    FUZZ_CHECK(NormalizeJson(quoted, JsonKind::kAnyValue, "id", &again).ok());
+    FUZZ_CHECK(again == quoted);
+  }
+}
+
+// The JSON the library prints (records as ToJson writes them, their data
+// and metadata), and hand-written text with white space and escapes.
+void WriteSeeds(const std::function<void(std::string_view)>& add) {
+  for (const std::string& bytes : SampleRecords()) {
+    RecordView r;
+    FUZZ_CHECK(DecodeRecord(bytes, &r).ok());
+    StorageRecord record;
+    ToStorageRecord(r, &record);
+    add("\x01" + record.ToJson());
+    if (!r.data.empty()) add("\x00" + std::string(r.data));
+    if (!r.metadata.empty()) add("\x01" + std::string(r.metadata));
+  }
+  for (const char* text :
+       {"{ \"a\" : [1, -2.5e+10, true, false, null],\n \"b\": {\"c\": \"\\u00e9\\n\\\"\"} }",
+        "\"\\ud834\\udd1e\"", "[[[[[]]]]]", "  12345678901234567890123  ", "\"\xc3\xa9t\xc3\xa9\""}) {
+    add(std::string(1, '\0') + text);
+  }
+}
+
+}  // namespace
+}  // namespace spirapi::fuzz
+
+SPIRAPI_FUZZ_TARGET(spirapi::fuzz::Check, spirapi::fuzz::WriteSeeds)
