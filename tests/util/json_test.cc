@@ -495,7 +495,9 @@ TEST(JsonTest, FastAndSlowPathsAgreeOnLongExponents) {
     const Status a = NormalizeJson(text, JsonKind::kAnyValue, "data", &compact);
     const Status b = NormalizeJson(std::string(text) + " ", JsonKind::kAnyValue, "data", &spaced);
     EXPECT_EQ(a.ok(), b.ok()) << text << ": " << a.ToString() << " / " << b.ToString();
-    if (a.ok() && b.ok()) EXPECT_EQ(compact, spaced) << text;
+    if (a.ok() && b.ok()) {
+      EXPECT_EQ(compact, spaced) << text;
+    }
   }
   std::string out;
   EXPECT_TRUE(NormalizeJson("1e308", JsonKind::kAnyValue, "data", &out).ok());
