@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <shared_mutex>
 
@@ -542,6 +543,36 @@ Status SchemaManagerImpl::Find(std::string_view name,
   RecordFilter filter;
   s = RecordFilter::Parse(*schema, where, &filter);
   if (!s.ok()) return s;
+  std::string field, value;
+  if (filter.UniqueCondition(*schema, &field, &value)) {
+    // One lookup instead of a scan. A value whose stored form a type change
+    // may have left behind (until Migrate) is not found this way: then scan.
+    StorageRecord key, stored;
+    s = db_->Get(ReadOptions(), Component::kIndex, UniqueKey(name, field, value), &key);
+    if (s.ok()) {
+      rapidjson::Document owner;
+      owner.Parse(key.data.c_str());
+      const std::string id =
+          owner.IsObject() && owner.HasMember("id") && owner["id"].IsString()
+              ? owner["id"].GetString()
+              : "";
+      s = db_->Get(ReadOptions(), Component::kSchema, RecordPrefix(name) + id, &stored);
+      if (s.ok()) {
+        SchemaRecord record;
+        record.id = id;
+        record.schema_version = VersionOf(stored.metadata);
+        record.json = Present(*schema, stored.data, record.schema_version);
+        if (filter.Matches(record.json)) out->push_back(std::move(record));
+        return Status::OK();
+      }
+    }
+    if (!s.IsNotFound()) return s;
+    const bool forms_changed = std::any_of(
+        schema->history.begin(), schema->history.end(), [](const SchemaChange& c) {
+          return c.action == "widen" || c.action == "alter" || c.action == "rollback";
+        });
+    if (!forms_changed) return Status::OK();
+  }
   return ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
     SchemaRecord record;
     record.id = id;
@@ -577,6 +608,19 @@ Status RecordFilter::Parse(const Schema& schema,
     out->wanted_.emplace_back(field, std::move(doc));
   }
   return Status::OK();
+}
+
+bool RecordFilter::UniqueCondition(const Schema& schema, std::string* field,
+                                   std::string* value) const {
+  for (const auto& [name, wanted] : wanted_) {
+    auto def = schema.fields.find(name);
+    if (def == schema.fields.end() || !def->second.unique || wanted.IsNull()) continue;
+    if (wanted.IsDouble() || wanted.IsObject() || wanted.IsArray()) continue;
+    *field = name;
+    *value = CompactJson(wanted);
+    return true;
+  }
+  return false;
 }
 
 bool RecordFilter::Matches(const std::string& presented_json) const {

@@ -63,6 +63,10 @@ class RecordFilter {
                       const std::vector<std::pair<std::string, std::string>>& where,
                       RecordFilter* out);
   bool Matches(const std::string& presented_json) const;
+  // A condition on a unique field that its unique-value records can answer:
+  // the field and the value's compact JSON. False if none (floats compare
+  // as numbers, so 1 and 1.0 match but have different keys).
+  bool UniqueCondition(const Schema& schema, std::string* field, std::string* value) const;
 
  private:
   std::vector<std::pair<std::string, rapidjson::Document>> wanted_;
