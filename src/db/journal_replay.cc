@@ -33,7 +33,9 @@ void ScanJournalFile(const RandomAccessFile& file, uint64_t number, uint64_t siz
     }
     RecordView r;
     bool decoded = opened && DecodeRecord(bytes, &r).ok();
-    bool good = decoded && r.seq == seq && (!frame_damaged || ChecksumMatches(r));
+    // An empty id is never written (DBImpl::CheckId): such a record is damage.
+    bool good = decoded && r.seq == seq && !r.id.empty() &&
+                (!frame_damaged || ChecksumMatches(r));
     VersionRef v;
     v.seq = seq;
     v.loc = {static_cast<uint32_t>(number), static_cast<uint32_t>(jr.bytes.size()), jr.offset, 0,

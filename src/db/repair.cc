@@ -53,7 +53,7 @@ class Salvager {
           intact = false;
           continue;
         }
-        if (!ChecksumMatches(r)) {
+        if (!ChecksumMatches(r) || r.id.empty()) {
           Damaged(rel, jr.offset, &r.component, r.id, "record SHA-256 checksum mismatch");
           intact = false;
         }
@@ -112,7 +112,7 @@ class Salvager {
           RecordView r;
           if (!DecodeRecord(bytes, &r).ok()) {
             Damaged(rel, offset, &c, "", "record does not decode");
-          } else if (!ChecksumMatches(r) || r.component != c) {
+          } else if (!ChecksumMatches(r) || r.component != c || r.id.empty()) {
             Damaged(rel, offset, &c, std::string(r.id), "record SHA-256 checksum mismatch");
             Lost(KeyOf(r), r.version);
           } else {
