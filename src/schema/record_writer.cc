@@ -29,13 +29,6 @@ uint64_t NowMicros() {
       .count();
 }
 
-// The record id a unique-value INDEX record names.
-std::string OwnerOf(const StorageRecord& key) {
-  rapidjson::Document doc;
-  doc.Parse(key.data.c_str());
-  return doc.IsObject() && doc.HasMember("id") && doc["id"].IsString() ? doc["id"].GetString()
-                                                                        : "";
-}
 
 std::string RecordKey(std::string_view name, std::string_view id) {
   return RecordPrefix(name) + std::string(id);
@@ -276,8 +269,9 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     StorageRecord taken;
     s = txn->Get(Component::kIndex, key, &taken);
     if (s.ok()) {
-      if (OwnerOf(taken) != id) {
-        Append(&problems, field + ": " + value + " is already used by record " + OwnerOf(taken));
+      const std::string owner = UniqueOwner(taken);
+      if (owner != id) {
+        Append(&problems, field + ": " + value + " is already used by record " + owner);
       }
       continue;
     }
@@ -294,7 +288,7 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     StorageRecord taken;
     const std::string key = UniqueKey(name, field, CompactJson(was->value));
     s = txn->Get(Component::kIndex, key, &taken);
-    if (s.ok() && OwnerOf(taken) == id) s = txn->Delete(Component::kIndex, key);
+    if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
   const std::string compact = CompactJson(record);
@@ -406,7 +400,7 @@ Status SchemaManagerImpl::DeleteInTxn(Transaction* txn, const std::string& name,
     const std::string key = UniqueKey(name, field, CompactJson(it->value));
     StorageRecord taken;
     s = txn->Get(Component::kIndex, key, &taken);
-    if (s.ok() && OwnerOf(taken) == id) s = txn->Delete(Component::kIndex, key);
+    if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
   s = SyncReferences(txn, name, id, ReferencesOf(*schema, presented), {}, problems);

@@ -516,6 +516,21 @@ Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after
   }
 }
 
+SchemaRecord Presented(const Schema& schema, std::string id, const StorageRecord& stored) {
+  SchemaRecord record;
+  record.id = std::move(id);
+  record.schema_version = VersionOf(stored.metadata);
+  record.json = Present(schema, stored.data, record.schema_version);
+  return record;
+}
+
+std::string UniqueOwner(const StorageRecord& key) {
+  rapidjson::Document doc;
+  doc.Parse(key.data.c_str());
+  return doc.IsObject() && doc.HasMember("id") && doc["id"].IsString() ? doc["id"].GetString()
+                                                                        : "";
+}
+
 Status SchemaManagerImpl::Get(std::string_view name, std::string_view id, SchemaRecord* out) {
   std::shared_ptr<const Schema> schema;
   Status s = LoadSchema(nullptr, name, &schema);
@@ -527,9 +542,7 @@ Status SchemaManagerImpl::Get(std::string_view name, std::string_view id, Schema
                             std::string(id) + "'");
   }
   if (!s.ok()) return s;
-  out->id = std::string(id);
-  out->schema_version = VersionOf(stored.metadata);
-  out->json = Present(*schema, stored.data, out->schema_version);
+  *out = Presented(*schema, std::string(id), stored);
   return Status::OK();
 }
 
@@ -550,18 +563,10 @@ Status SchemaManagerImpl::Find(std::string_view name,
     StorageRecord key, stored;
     s = db_->Get(ReadOptions(), Component::kIndex, UniqueKey(name, field, value), &key);
     if (s.ok()) {
-      rapidjson::Document owner;
-      owner.Parse(key.data.c_str());
-      const std::string id =
-          owner.IsObject() && owner.HasMember("id") && owner["id"].IsString()
-              ? owner["id"].GetString()
-              : "";
+      const std::string id = UniqueOwner(key);
       s = db_->Get(ReadOptions(), Component::kSchema, RecordPrefix(name) + id, &stored);
       if (s.ok()) {
-        SchemaRecord record;
-        record.id = id;
-        record.schema_version = VersionOf(stored.metadata);
-        record.json = Present(*schema, stored.data, record.schema_version);
+        SchemaRecord record = Presented(*schema, id, stored);
         if (filter.Matches(record.json)) out->push_back(std::move(record));
         return Status::OK();
       }
@@ -574,10 +579,7 @@ Status SchemaManagerImpl::Find(std::string_view name,
     if (!forms_changed) return Status::OK();
   }
   return ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
-    SchemaRecord record;
-    record.id = id;
-    record.schema_version = VersionOf(r.metadata);
-    record.json = Present(*schema, r.data, record.schema_version);
+    SchemaRecord record = Presented(*schema, id, r);
     if (filter.Matches(record.json)) out->push_back(std::move(record));
     return true;
   });

@@ -37,6 +37,10 @@ namespace spirapi::schema {
 std::string SchemaKey(std::string_view name);
 std::string RecordPrefix(std::string_view name);
 std::string UniqueKey(std::string_view name, std::string_view field, std::string_view value_json);
+// The record id a unique-value INDEX record names ("" if malformed).
+std::string UniqueOwner(const StorageRecord& key);
+// A stored record of `schema` as read back: presented under the current version.
+SchemaRecord Presented(const Schema& schema, std::string id, const StorageRecord& stored);
 uint64_t VersionOf(std::string_view metadata);  // "schema_version" of record metadata; 0 if none
 uint64_t ValidFromOf(std::string_view metadata);  // "valid_from_us" (temporal); 0 if none
 std::string RecordMetadata(uint64_t version, uint64_t valid_from_us);  // the two above
