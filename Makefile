@@ -38,12 +38,14 @@ test-tsan: deps
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
 	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency'
 
-# A short spirapi_stress run under ThreadSanitizer: threads committing beside
-# background flushes, compactions and the writers' backpressure.
+# Short spirapi_stress runs under ThreadSanitizer: threads committing beside
+# background flushes, compactions and the writers' backpressure, and the
+# power being cut under them.
 test-tsan-stress: deps
 	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_stress
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --seconds 10 --threads 4
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --power-loss-loop 5 --threads 4
 
 # libFuzzer targets (fuzz/, docs/RELIABILITY.md), built with clang-14 in
 # build-fuzz/; each runs FUZZ_SECONDS on its corpus. Longer runs:
@@ -92,7 +94,8 @@ bench-pi-search: build
 	$(BUILD)/pi_search_bench --digits-file $(PI_DIGITS_FILE)
 
 # A long stress run (docs/RELIABILITY.md): kill -9 cycles checked against the
-# expected-state oracle. Also e.g. STRESS_ARGS='--seconds 600 --threads 4'.
+# expected-state oracle. Also e.g. STRESS_ARGS='--seconds 600 --threads 4'
+# or STRESS_ARGS='--power-loss-loop 300'.
 STRESS_ARGS ?= --kill-loop 300
 stress: build
 	$(BUILD)/spirapi_stress $(STRESS_ARGS)

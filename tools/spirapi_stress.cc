@@ -11,6 +11,14 @@
 //                   random delay (sometimes during open and recovery); the
 //                   parent then reopens and verifies. It stops at the first
 //                   failure with a message and exit code 1;
+//   --power-loss-loop N
+//                   N cycles in this process with the database on a
+//                   fault-injecting file system: the power is cut after a
+//                   random delay, the files rewritten into what a power
+//                   failure may leave (torn and garbage tails, unsynced
+//                   directory entries undone), sometimes cut again during
+//                   recovery, then reopened and verified
+//                   (tools/stress/power_loss_loop.h);
 //   --verify-only   reopen and verify.
 //
 // The workload (tools/stress/stress_workload.h): puts, overwrites and deletes
@@ -37,11 +45,13 @@
 // the log: a key no in-flight transaction wrote must hold exactly its last
 // acknowledged value (data, metadata and blob, byte for byte) or be absent
 // if deleted; a key an in-flight transaction T wrote must hold its value
-// before T or T's value, and T must show on all its keys or on none. Scans
-// and Count must agree with point reads, nothing outside the key space may
-// exist, and DB::Verify must find no damage. The verifier then logs each
-// in-flight transaction as `resolved` (applied or not), so that the next
-// cycle starts from an exact state again.
+// before T or T's value, and T must show on all its keys or on none. After a
+// power loss, an acknowledged commit made without sync may be missing too,
+// but only as a suffix of the commit order (tools/stress/stress_verify.h).
+// Scans and Count must agree with point reads, nothing outside the key space
+// may exist, and DB::Verify must find no damage. The verifier then logs its
+// decisions and a `verified` record, so that the next cycle starts from an
+// exact state again.
 //
 // Any failed commit or wrong read in the workload, or a child that exits on
 // its own, is a failure too. The one-line summary ends with the number of
@@ -65,142 +75,16 @@
 
 #include "CLI/CLI.hpp"
 #include "spirapi/db.h"
-#include "stress/expected_state.h"
-#include "stress/stress_verify.h"
-#include "stress/stress_workload.h"
+#include "stress/power_loss_loop.h"
+#include "stress/stress_run.h"
 
 namespace spirapi::stress {
 namespace {
 
-constexpr char kPassphrase[] = "spirapi-stress passphrase";
 // A child that was not killed by then has hung (the parent kills it sooner).
 constexpr int kChildLimitSeconds = 120;
 
-struct Args {
-  std::string dir;
-  int seconds = 0;
-  int kill_loop = 0;
-  bool verify_only = false;
-  int threads = 4;
-  uint32_t keys = 256;
-  uint64_t seed = 0;
-  int max_kill_delay_ms = 600;
-  bool encrypt = false;
-  bool verbose = false;
-  WorkloadOptions workload;
-};
-
-// Totals over a run, for the summary line.
-struct Totals {
-  uint64_t cycles = 0;
-  uint64_t keys_verified = 0;
-  uint64_t in_flight_applied = 0;
-  uint64_t in_flight_not_applied = 0;
-  uint64_t acked_lost = 0;
-  uint64_t verify_records = 0;
-  uint64_t acked = 0;  // acknowledged commits in the oracle
-};
-
-std::string DbPath(const Args& a) { return a.dir + "/db"; }
-std::string LogPath(const Args& a) { return a.dir + "/expected.log"; }
-
-Options DbOptions(const Args& a, bool background) {
-  Options o;
-  // Small files, so that a short run rotates journals, flushes and compacts.
-  o.compression_level = 1;
-  o.max_file_size_mb = 1;
-  o.compaction_garbage_ratio = 0.3;
-  o.max_versions_kept = 2;
-  o.background_work = background;
-  if (a.encrypt) {
-    o.encryption_enabled = true;
-    o.passphrase = kPassphrase;
-  }
-  return o;
-}
-
-// Loads the oracle, opens it for appending (writing its header if new), and
-// opens the database.
-Status OpenAll(const Args& a, bool background, ExpectedState* state, ExpectedLog* log,
-               std::unique_ptr<DB>* db) {
-  Status s = state->Load(LogPath(a), a.keys);
-  if (!s.ok()) return s;
-  if (!state->has_header() && std::filesystem::exists(DbPath(a) + "/MANIFEST")) {
-    return Status::InvalidArgument(DbPath(a) + " exists but " + LogPath(a) +
-                                   " does not: the oracle is lost, start in a new --dir");
-  }
-  s = log->Open(LogPath(a), state->valid_end());
-  if (s.ok() && !state->has_header()) s = log->AppendHeader(a.keys);
-  if (!s.ok()) return s;
-  s = DB::Open(DbOptions(a, background), DbPath(a), db);
-  return s.ok() ? s : Status::Corruption("opening the database: " + s.ToString());
-}
-
-// Reopens the database without background work (so that DB::Verify sees what
-// recovery left) and checks it against the oracle. A wrong database is
-// returned as Corruption carrying the verifier's finding.
-Status VerifyOnce(const Args& a, Totals* totals) {
-  ExpectedState state;
-  ExpectedLog log;
-  std::unique_ptr<DB> db;
-  Status s = OpenAll(a, /*background=*/false, &state, &log, &db);
-  if (!s.ok()) return s;
-  VerifyResult r;
-  s = VerifyAgainstOracle(db.get(), &state, &log, /*run_db_verify=*/true, &r);
-  if (!s.ok()) return s;
-  totals->keys_verified += r.keys_verified;
-  totals->in_flight_applied += r.in_flight_applied;
-  totals->in_flight_not_applied += r.in_flight_not_applied;
-  totals->acked_lost += r.acked_lost;
-  totals->verify_records += r.records_checked;
-  totals->acked = state.acked();
-  if (!r.failure.empty()) return Status::Corruption(r.failure);
-  return Status::OK();
-}
-
-// Opens the database, resolves what a previous crash left in flight, and
-// runs the workload until `stop`.
-Status RunSession(const Args& a, const std::atomic<bool>& stop, WorkloadStats* stats,
-                  DbStats* db_stats = nullptr) {
-  ExpectedState state;
-  ExpectedLog log;
-  std::unique_ptr<DB> db;
-  Status s = OpenAll(a, /*background=*/true, &state, &log, &db);
-  if (!s.ok()) return s;
-  if (!state.in_flight().empty()) {
-    VerifyResult r;
-    s = VerifyAgainstOracle(db.get(), &state, &log, /*run_db_verify=*/false, &r);
-    if (!s.ok()) return s;
-    if (!r.failure.empty()) return Status::Corruption(r.failure);
-  }
-  const uint64_t session = state.sessions() + 1;
-  s = log.AppendSession(session);
-  if (!s.ok()) return s;
-  WorkloadOptions w = a.workload;
-  w.threads = a.threads;
-  w.seed = a.seed;
-  s = RunWorkload(db.get(), &state, &log, session, w, stop, stats);
-  if (s.ok() && db_stats != nullptr) s = db->GetStats(db_stats);
-  return s;
-}
-
-std::string Summary(const char* mode, const Totals& t) {
-  char buf[512];
-  std::snprintf(buf, sizeof(buf),
-                "%s: %" PRIu64 " cycles, %" PRIu64 " commits acknowledged, %" PRIu64
-                " keys verified, in flight at a crash %" PRIu64 " applied / %" PRIu64
-                " not, DB::Verify %" PRIu64 " records, acknowledged commits lost: %" PRIu64,
-                mode, t.cycles, t.acked, t.keys_verified, t.in_flight_applied,
-                t.in_flight_not_applied, t.verify_records, t.acked_lost);
-  return buf;
-}
-
-int Fail(const std::string& what, const Totals& t, const Args& a) {
-  std::fprintf(stderr, "spirapi_stress: FAILED: %s\n", what.c_str());
-  std::printf("spirapi_stress: %s; seed %" PRIu64 ", dir %s kept\n",
-              Summary("FAILED", t).c_str(), a.seed, a.dir.c_str());
-  return 1;
-}
+FileSystem* RealFs() { return FileSystem::Default(); }
 
 int RunSeconds(const Args& a) {
   Totals t;
@@ -214,11 +98,11 @@ int RunSeconds(const Args& a) {
     stop = true;
   });
   DbStats db_stats;
-  Status s = RunSession(a, stop, &stats, &db_stats);
+  Status s = RunSession(a, RealFs(), stop, a.workload, &stats, &db_stats);
   stop = true;
   timer.join();
   if (!s.ok()) return Fail("workload: " + s.ToString(), t, a);
-  s = VerifyOnce(a, &t);
+  s = VerifyOnce(a, RealFs(), /*power_loss=*/false, &t);
   t.cycles = 1;
   if (!s.ok()) return Fail(s.ToString(), t, a);
   // Flushes and compactions: the workload's own and the background's.
@@ -239,7 +123,7 @@ int RunSeconds(const Args& a) {
     stop = true;
   });
   limit.detach();
-  Status s = RunSession(a, stop, &stats);
+  Status s = RunSession(a, RealFs(), stop, a.workload, &stats);
   std::fprintf(stderr, "spirapi_stress: child: %s\n",
                s.ok() ? "not killed in time" : s.ToString().c_str());
   std::fflush(stderr);
@@ -271,7 +155,7 @@ int RunKillLoop(const Args& a) {
                   t, a);
     }
     t.cycles = static_cast<uint64_t>(cycle);
-    Status s = VerifyOnce(a, &t);
+    Status s = VerifyOnce(a, RealFs(), /*power_loss=*/false, &t);
     if (!s.ok()) {
       return Fail("cycle " + std::to_string(cycle) + " (killed after " + std::to_string(delay_ms) +
                       " ms): " + s.ToString(),
@@ -298,15 +182,24 @@ int Main(int argc, char** argv) {
                       ->check(CLI::PositiveNumber);
   auto* kill = app.add_option("--kill-loop", a.kill_loop, "Run N kill -9 / verify cycles")
                    ->check(CLI::PositiveNumber);
+  auto* power = app.add_option("--power-loss-loop", a.power_loss_loop,
+                               "Run N power-cut / verify cycles on a fault-injecting file system")
+                    ->check(CLI::PositiveNumber);
   auto* verify = app.add_flag("--verify-only", a.verify_only, "Only reopen and verify");
-  seconds->excludes(kill)->excludes(verify);
-  kill->excludes(verify);
+  bool after_power_loss = false;
+  app.add_flag("--after-power-loss", after_power_loss,
+               "With --verify-only: the last run may have ended in a power failure, so "
+               "acknowledged unsynced commits may be missing (as a suffix)")
+      ->needs(verify);
+  seconds->excludes(kill)->excludes(power)->excludes(verify);
+  kill->excludes(power)->excludes(verify);
+  power->excludes(verify);
   app.add_option("--threads", a.threads, "Worker threads")->check(CLI::Range(1, 64));
   app.add_option("--keys", a.keys, "Ids per component (fixed for a directory)")
       ->check(CLI::Range(1, 100000));
   app.add_option("--seed", a.seed, "Random seed (default: from the clock)");
   app.add_option("--max-kill-delay-ms", a.max_kill_delay_ms,
-                 "Longest a child runs before it is killed")
+                 "Longest a child runs before it is killed (or the power is cut)")
       ->check(CLI::Range(20, 600000));
   app.add_option("--sync-percent", a.workload.sync_percent, "Commits with sync=true")
       ->check(CLI::Range(0, 100));
@@ -319,8 +212,10 @@ int Main(int argc, char** argv) {
   app.add_flag("--encrypt", a.encrypt, "Use an encrypted database");
   app.add_flag("--verbose", a.verbose, "A line per kill cycle");
   CLI11_PARSE(app, argc, argv);
-  if (a.seconds == 0 && a.kill_loop == 0 && !a.verify_only) {
-    std::fprintf(stderr, "spirapi_stress: give --seconds N, --kill-loop N or --verify-only\n");
+  if (a.seconds == 0 && a.kill_loop == 0 && a.power_loss_loop == 0 && !a.verify_only) {
+    std::fprintf(stderr,
+                 "spirapi_stress: give --seconds N, --kill-loop N, --power-loss-loop N or "
+                 "--verify-only\n");
     return 2;
   }
   if (a.seed == 0) {
@@ -346,12 +241,14 @@ int Main(int argc, char** argv) {
   int rc;
   if (a.verify_only) {
     Totals t;
-    Status s = VerifyOnce(a, &t);
+    Status s = VerifyOnce(a, RealFs(), after_power_loss, &t);
     t.cycles = 1;
     rc = s.ok() ? 0 : Fail(s.ToString(), t, a);
     if (rc == 0) std::printf("spirapi_stress: %s\n", Summary("verify ok", t).c_str());
   } else if (a.seconds > 0) {
     rc = RunSeconds(a);
+  } else if (a.power_loss_loop > 0) {
+    rc = RunPowerLossLoop(a);
   } else {
     rc = RunKillLoop(a);
   }

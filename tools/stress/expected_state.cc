@@ -19,6 +19,7 @@ enum RecordType : uint8_t {
   kIntent = 3,
   kAck = 4,
   kResolved = 6,  // 5 is unused
+  kVerified = 7,
 };
 
 constexpr size_t kFrameHeader = 8;  // length, CRC
@@ -148,10 +149,12 @@ Status ExpectedLog::AppendIntent(uint64_t txn, const std::vector<StressOp>& ops)
   return Append(p, true);
 }
 
-Status ExpectedLog::AppendAck(uint64_t txn) {
+Status ExpectedLog::AppendAck(uint64_t txn, bool synced) {
   // Not synced: a kill -9 keeps it (page cache). Were it lost (power loss),
   // the transaction would only count as in flight, which stays sound.
-  return Append(Payload(kAck, txn), false);
+  std::string p = Payload(kAck, txn);
+  p.push_back(synced ? 1 : 0);
+  return Append(p, false);
 }
 
 Status ExpectedLog::AppendResolved(uint64_t txn, bool applied) {
@@ -160,6 +163,8 @@ Status ExpectedLog::AppendResolved(uint64_t txn, bool applied) {
   return Append(p, false);
 }
 
+Status ExpectedLog::AppendVerified() { return Append(Payload(kVerified, 0), true); }
+
 // ---------------------------------------------------------------------------
 // ExpectedState
 
@@ -167,10 +172,26 @@ void ExpectedState::Apply(uint64_t txn, const std::vector<StressOp>& ops) {
   for (const StressOp& op : ops) at(op.component, op.key) = KeyValue::After(txn, op);
 }
 
+void ExpectedState::ResolvePending(const std::vector<bool>& applied) {
+  for (size_t i = 0; i < pending_.size() && i < applied.size(); ++i) {
+    if (applied[i]) Apply(pending_[i].txn, pending_[i].ops);
+  }
+  pending_.clear();
+  pending_index_.clear();
+}
+
+void ExpectedState::CloseBlock() {
+  std::vector<bool> applied;
+  for (const PendingTxn& t : pending_) applied.push_back(t.resolved.value_or(t.acked));
+  ResolvePending(applied);
+}
+
 Status ExpectedState::Load(const std::string& path, uint32_t keys) {
   keys_ = keys;
   values_.assign(static_cast<size_t>(kNumComponents) * keys, KeyValue());
-  in_flight_.clear();
+  pending_.clear();
+  pending_index_.clear();
+  records_ = 0;
   sessions_ = acked_ = resolved_applied_ = resolved_not_applied_ = 0;
   has_header_ = false;
   valid_end_ = 0;
@@ -202,6 +223,7 @@ Status ExpectedState::Load(const std::string& path, uint32_t keys) {
       break;
     }
     Status s = ApplyRecord(std::string_view(contents).substr(pos + kFrameHeader, length));
+    ++records_;
     if (s.IsInvalidArgument()) return s;  // a log for another key space
     if (!s.ok()) {
       return Status::Corruption("expected-state log " + path + " at offset " +
@@ -230,43 +252,58 @@ Status ExpectedState::ApplyRecord(std::string_view payload) {
   }
   if (!has_header_) return Status::Corruption("no header");
   if (type == kSession) {
+    // Every writer starts from an exact state: the verifier runs first.
+    if (!pending_.empty()) return Status::Corruption("a session began before the last was verified");
     ++sessions_;
     return Status::OK();
   }
-  if (!d.GetFixed64(&txn)) return Status::Corruption("short record");
-  switch (type) {
-    case kIntent: {
-      uint64_t n = 0;
-      if (!d.GetVarint64(&n) || n > 64) return Status::Corruption("bad intent");
-      std::vector<StressOp> ops(n);
-      for (StressOp& op : ops) {
-        uint8_t c = 0, del = 0;
-        if (!d.GetByte(&c) || !d.GetByte(&del) || !d.GetFixed32(&op.key) ||
-            !d.GetFixed32(&op.data_pad) || !d.GetFixed32(&op.blob_bytes) ||
-            c >= kNumComponents || op.key >= keys_) {
-          return Status::Corruption("bad intent");
-        }
-        op.component = static_cast<Component>(c);
-        op.is_delete = del != 0;
-      }
-      in_flight_[txn] = std::move(ops);
-      return Status::OK();
-    }
-    case kAck:
-    case kResolved: {
-      auto it = in_flight_.find(txn);
-      if (it == in_flight_.end()) return Status::Corruption("outcome of an unknown transaction");
-      uint8_t applied = type == kAck ? 1 : 0;
-      if (type == kResolved && !d.GetByte(&applied)) return Status::Corruption("short record");
-      if (applied) Apply(txn, it->second);
-      if (type == kAck) ++acked_;
-      if (type == kResolved) ++(applied ? resolved_applied_ : resolved_not_applied_);
-      in_flight_.erase(it);
-      return Status::OK();
-    }
-    default:
-      return Status::Corruption("unknown record type " + std::to_string(type));
+  if (type == kVerified) {
+    CloseBlock();
+    return Status::OK();
   }
+  if (!d.GetFixed64(&txn)) return Status::Corruption("short record");
+  if (type == kIntent) {
+    uint64_t n = 0;
+    if (!d.GetVarint64(&n) || n > 64) return Status::Corruption("bad intent");
+    PendingTxn t;
+    t.txn = txn;
+    t.intent_record = records_;
+    t.ops.resize(n);
+    for (StressOp& op : t.ops) {
+      uint8_t c = 0, del = 0;
+      if (!d.GetByte(&c) || !d.GetByte(&del) || !d.GetFixed32(&op.key) ||
+          !d.GetFixed32(&op.data_pad) || !d.GetFixed32(&op.blob_bytes) || c >= kNumComponents ||
+          op.key >= keys_) {
+        return Status::Corruption("bad intent");
+      }
+      op.component = static_cast<Component>(c);
+      op.is_delete = del != 0;
+    }
+    if (!pending_index_.emplace(txn, pending_.size()).second) {
+      return Status::Corruption("a transaction number logged twice");
+    }
+    pending_.push_back(std::move(t));
+    return Status::OK();
+  }
+  if (type != kAck && type != kResolved) {
+    return Status::Corruption("unknown record type " + std::to_string(type));
+  }
+  auto it = pending_index_.find(txn);
+  if (it == pending_index_.end()) return Status::Corruption("outcome of an unknown transaction");
+  PendingTxn& t = pending_[it->second];
+  uint8_t flag = 0;
+  if (!d.GetByte(&flag)) return Status::Corruption("short record");
+  if (type == kAck) {
+    if (t.acked) return Status::Corruption("a transaction acknowledged twice");
+    t.acked = true;
+    t.synced = flag != 0;
+    t.ack_record = records_;
+    ++acked_;
+  } else {
+    t.resolved = flag != 0;
+    ++(flag != 0 ? resolved_applied_ : resolved_not_applied_);
+  }
+  return Status::OK();
 }
 
 }  // namespace spirapi::stress

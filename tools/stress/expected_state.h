@@ -14,8 +14,17 @@
 //   header    the key space size; first record of the log
 //   session   a process started writing; numbers its transactions
 //   intent    transaction T is about to be committed, with its writes
-//   ack       Commit of T returned OK
-//   resolved  a verifier found in-flight T applied, or not applied
+//   ack       Commit of T returned OK, with or without WriteOptions::sync
+//   resolved  a verifier found T applied, or not applied (an unacknowledged
+//             T, or under power loss an acknowledged unsynced one)
+//   verified  a verifier checked the database against everything above
+//
+// The records from one `session` to the next form a block. A verified block
+// is exact: each of its transactions was applied if it was resolved so, or
+// else if it was acknowledged. The last block, if no verifier has checked it
+// yet, is kept apart (ExpectedState::pending()): after a power loss even an
+// acknowledged transaction may be missing, so only the verifier, which knows
+// how the writer ended, can decide it.
 //
 // Framing: fixed32 payload length, fixed32 CRC-32 of the payload, payload.
 // A torn or damaged last record is dropped (and cut off before the next
@@ -29,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +79,17 @@ std::string ExpectedData(uint64_t txn, Component c, uint32_t key, uint32_t pad);
 std::string ExpectedMetadata(uint64_t txn);
 std::string ExpectedBlob(uint64_t txn, Component c, uint32_t key, uint32_t n);
 
+// A transaction of the block no verifier has checked yet.
+struct PendingTxn {
+  uint64_t txn = 0;
+  std::vector<StressOp> ops;
+  uint64_t intent_record = 0;  // index of its intent among the log's records
+  bool acked = false;
+  bool synced = false;         // acknowledged after a commit with sync = true
+  uint64_t ack_record = 0;     // index of its ack
+  std::optional<bool> resolved;  // an earlier verifier's decision
+};
+
 // Appends records to the log. Thread-safe.
 class ExpectedLog {
  public:
@@ -83,8 +104,9 @@ class ExpectedLog {
   Status AppendHeader(uint32_t keys);
   Status AppendSession(uint64_t session);
   Status AppendIntent(uint64_t txn, const std::vector<StressOp>& ops);
-  Status AppendAck(uint64_t txn);
+  Status AppendAck(uint64_t txn, bool synced);
   Status AppendResolved(uint64_t txn, bool applied);
+  Status AppendVerified();
   // fdatasync.
   Status Sync();
 
@@ -99,7 +121,9 @@ class ExpectedLog {
 class ExpectedState {
  public:
   // Replays the log at `path` (absent: an empty key space of `keys` ids per
-  // component). InvalidArgument if the log was made for another key space.
+  // component): the values are those after the last verified block, and the
+  // transactions of a later block are pending(). InvalidArgument if the log
+  // was made for another key space.
   Status Load(const std::string& path, uint32_t keys);
 
   uint32_t keys() const { return keys_; }
@@ -112,10 +136,12 @@ class ExpectedState {
   // Applies the writes of a committed transaction.
   void Apply(uint64_t txn, const std::vector<StressOp>& ops);
 
-  // Transactions with an intent but neither ack nor resolution: each
-  // may or may not be in the database, as a whole.
-  const std::map<uint64_t, std::vector<StressOp>>& in_flight() const { return in_flight_; }
-  void ClearInFlight() { in_flight_.clear(); }
+  // The unverified block's transactions, in the order of their intents (for
+  // each key, the order in which the database applied them).
+  const std::vector<PendingTxn>& pending() const { return pending_; }
+  // Applies the pending transactions that were applied (applied[i] for
+  // pending()[i]) and clears pending().
+  void ResolvePending(const std::vector<bool>& applied);
 
   uint64_t sessions() const { return sessions_; }
   uint64_t acked() const { return acked_; }
@@ -126,10 +152,14 @@ class ExpectedState {
 
  private:
   Status ApplyRecord(std::string_view payload);
+  // Applies the block's transactions as decided and clears it.
+  void CloseBlock();
 
   uint32_t keys_ = 0;
   std::vector<KeyValue> values_;
-  std::map<uint64_t, std::vector<StressOp>> in_flight_;
+  std::vector<PendingTxn> pending_;           // the current block
+  std::map<uint64_t, size_t> pending_index_;  // txn -> index in pending_
+  uint64_t records_ = 0;                      // records replayed so far
   uint64_t sessions_ = 0;
   uint64_t acked_ = 0;
   uint64_t resolved_applied_ = 0;

@@ -29,6 +29,10 @@ struct WorkloadOptions {
   int sync_percent = 70;     // commits with WriteOptions::sync
   int flush_per_mille = 2;   // operations followed by DB::Flush
   int compact_per_mille = 1; // operations followed by DB::Compact
+  // Set by a power-loss run once the file system has "lost power": from then
+  // on a failed write ends its thread quietly (its transaction stays in
+  // flight) instead of failing the run. Wrong reads still fail it.
+  const std::atomic<bool>* power_lost = nullptr;
 };
 
 struct WorkloadStats {
@@ -40,7 +44,7 @@ struct WorkloadStats {
 };
 
 // Runs the workload until `stop` becomes true or an operation fails (a
-// failed commit, or a read that differs from the oracle). Transactions are
+// failed commit, or a read that differs from the oracle; see power_lost). Transactions are
 // numbered (session << 32) + n. `state` must have no transaction in flight.
 Status RunWorkload(DB* db, ExpectedState* state, ExpectedLog* log, uint64_t session,
                    const WorkloadOptions& options, const std::atomic<bool>& stop,
