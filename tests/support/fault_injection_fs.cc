@@ -403,6 +403,12 @@ Status FaultInjectionFileSystem::FileSync(const std::shared_ptr<FileState>& stat
     if (!s.ok()) return s;
   }
   std::lock_guard<std::mutex> l(mu_);
+  // The power failed while the sync ran: it never returns, and nothing it
+  // was to make durable is.
+  if (deactivated_) {
+    return Status::IOError("fault injection: file system deactivated (simulated crash) during "
+                           "sync " + path);
+  }
   state->synced_size = std::max(state->synced_size, target);
   return Status::OK();
 }

@@ -122,7 +122,9 @@ class FaultInjectionFileSystem : public FileSystem {
   void SetRealSync(bool on);
 
   // Sleeps this long inside every WritableFile::Sync (e.g. to make group
-  // commit observable on fast disks).
+  // commit observable on fast disks, or to give a crash a disk's window of
+  // syncs to land in: a sync the deactivation overtakes fails and makes
+  // nothing durable).
   void SetSyncDelay(std::chrono::microseconds delay);
 
   // ---- Error injection ----
