@@ -3,7 +3,8 @@
 # clang-14 and runs each for FUZZ_SECONDS on its corpus, then prints one line
 # per target: executions, corpus size, result. The committed seeds in
 # fuzz/corpus/<target>/ are read, never written: what a run adds goes to
-# <build>/corpus/<target>/, and a finding to <build>/artifacts/.
+# <build>/corpus/<target>/, and a finding to <build>/artifacts/. A target
+# with a dictionary, fuzz/<target>.dict, gets it with -dict=.
 # Usage: scripts/fuzz.sh [BUILD_DIR] [SECONDS] [TARGET...]
 #        scripts/fuzz.sh --write-seeds [BUILD_DIR]   (rewrites fuzz/corpus/)
 set -euo pipefail
@@ -15,7 +16,7 @@ seconds=${2:-60}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(record journal segment json schema_def cli_load schema_insert)
+  targets=(record journal segment json schema_def cli_load schema_insert cli_args)
 fi
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DSPIRAPI_FUZZ=ON \
@@ -33,6 +34,10 @@ if [ $write_seeds -eq 1 ]; then
 fi
 
 mkdir -p "$build/artifacts"
+# Absolute paths: cli_args runs each input in a directory of its own, and a
+# crash is written while it is there.
+root=$PWD
+out=$(cd "$build" && pwd)
 summary=()
 failed=0
 for t in "${targets[@]}"; do
@@ -41,10 +46,12 @@ for t in "${targets[@]}"; do
   echo "fuzzing $t for ${seconds}s"
   status=ok
   start=$(date +%s)
+  dict=()
+  if [ -f "fuzz/$t.dict" ]; then dict=(-dict="$root/fuzz/$t.dict"); fi
   # -timeout: an input taking 10 s is a finding (a hang), not a slow machine.
-  if ! "$build/fuzz/${t}_fuzzer" "$build/corpus/$t" "fuzz/corpus/$t" \
+  if ! "$out/fuzz/${t}_fuzzer" "$out/corpus/$t" "$root/fuzz/corpus/$t" "${dict[@]}" \
       -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-      -artifact_prefix="$build/artifacts/$t-" >"$log" 2>&1; then
+      -artifact_prefix="$out/artifacts/$t-" >"$log" 2>&1; then
     status="FAILED (see $log)"
     failed=1
     tail -n 60 "$log"

@@ -1,8 +1,8 @@
 // The lines of `spirapi dump` output and `spirapi load` input: one JSON
 // object per line,
 // {"id":..,"data":..,"metadata":..,"component":..,"blob_base64":..}.
-// Header-only so that the spirapi_cli target still builds from
-// tools/spirapi.cc alone.
+// Header-only, so that fuzz/cli_load_fuzzer.cc checks it without the rest of
+// the tool.
 
 #ifndef SPIRAPI_TOOLS_CLI_LOAD_H_
 #define SPIRAPI_TOOLS_CLI_LOAD_H_

@@ -1,5 +1,5 @@
 // The `spirapi pi ...` commands: compute, read, search, describe and map π
-// sequences, and make π identifiers. Included by spirapi.cc only.
+// sequences, and make π identifiers. Included by cli_main.cc only.
 //
 // Unlike the record commands, an unknown sequence id is bad input here
 // (exit code 2), like a malformed pattern or a number out of range.

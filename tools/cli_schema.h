@@ -1,6 +1,6 @@
 // The schema commands: `spirapi schema create|show|list|evolve|rollback|export|import`,
 // and the record commands `spirapi insert|update|delete|find|history|migrate`. Included by
-// spirapi.cc only. An unknown schema is bad input here (exit code 2).
+// cli_main.cc only. An unknown schema is bad input here (exit code 2).
 
 #ifndef SPIRAPI_TOOLS_CLI_SCHEMA_H_
 #define SPIRAPI_TOOLS_CLI_SCHEMA_H_

@@ -5,12 +5,14 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <cstdint>
 #include <shared_mutex>
 
 #include "schema/field_value.h"
 #include "schema/schema_history.h"
 #include "schema/schema_json.h"
 #include "schema/schema_manager.h"
+#include "util/json.h"
 
 namespace spirapi::schema {
 namespace {
@@ -110,14 +112,12 @@ Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_
   if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
     return Status::InvalidArgument("a record must be a JSON object");
   }
-  std::shared_ptr<const Schema> schema;
-  Status s = LoadSchema(nullptr, name, &schema);  // NotFound before taking an id
-  if (!s.ok()) return s;
-  std::vector<std::string> ids;
-  s = ids_->NewIds(1, kIdDigits, &ids);
-  if (!s.ok()) return s;
-  s = Write(name, CompactJson(record), ids[0], WriteMode::kInsert);
-  if (s.ok()) *id = ids[0];
+  // WriteOnce takes the identifier once the record is valid: taking one is
+  // a durable write of the identifier counter (and the first one computes
+  // π's digits), and a refused record changes nothing.
+  std::string new_id;
+  Status s = Write(name, CompactJson(record), &new_id, WriteMode::kInsert);
+  if (s.ok()) *id = std::move(new_id);
   return s;
 }
 
@@ -127,11 +127,12 @@ Status SchemaManagerImpl::Update(std::string_view name, std::string_view id,
   if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
     return Status::InvalidArgument("a record must be a JSON object");
   }
-  return Write(name, CompactJson(record), std::string(id), WriteMode::kUpdate);
+  std::string record_id(id);
+  return Write(name, CompactJson(record), &record_id, WriteMode::kUpdate);
 }
 
 Status SchemaManagerImpl::Write(std::string_view name, const std::string& record_json,
-                                const std::string& id, WriteMode mode) {
+                                std::string* id, WriteMode mode) {
   Status s = ValidateSchemaName(name);
   if (!s.ok()) return s;
   std::shared_lock<std::shared_mutex> lock(locks_->Of(name));
@@ -143,7 +144,9 @@ Status SchemaManagerImpl::Write(std::string_view name, const std::string& record
 }
 
 Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& record_json,
-                                    const std::string& id, WriteMode mode) {
+                                    std::string* id_in_out, WriteMode mode) {
+  // Empty until the record is found valid (an insert's first attempt).
+  const std::string& id = *id_in_out;
   std::unique_ptr<Transaction> txn;
   Status s = db_->BeginTransaction(WriteOptions(), &txn);
   if (!s.ok()) return s;
@@ -184,9 +187,10 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     c.timestamp = NowSeconds();
     auto value = record.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(),
                                                                          field.size())));
+    // "record <id>" goes in front once the record has its id.
     c.reason = value == record.MemberEnd()
-                   ? "record " + id + " has no " + field
-                   : "record " + id + " has " + field + " = " + CompactJson(value->value);
+                   ? " has no " + field
+                   : " has " + field + " = " + CompactJson(value->value);
     next.history.push_back(std::move(c));
   };
 
@@ -262,10 +266,9 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     if (declared.unique) unique_values.emplace_back(field, CompactJson(it->value));
   }
   // Unique values: taken by another record, or ours to claim.
-  rapidjson::Document old_doc;
-  old_doc.Parse(old_presented.c_str());
+  std::vector<std::string> claims;
   for (const auto& [field, value] : unique_values) {
-    const std::string key = UniqueKey(name, field, value);
+    std::string key = UniqueKey(name, field, value);
     StorageRecord taken;
     s = txn->Get(Component::kIndex, key, &taken);
     if (s.ok()) {
@@ -276,9 +279,42 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
       continue;
     }
     if (!s.IsNotFound()) return s;
+    claims.push_back(std::move(key));
+  }
+  const std::string compact = CompactJson(record);
+  // What Put would refuse, refused here before the record takes an id.
+  if (!IsValidUtf8(compact)) {
+    Append(&problems, "the record is not valid UTF-8 (raw bytes, or a \\u escape of an "
+                      "unpaired surrogate)");
+  }
+  const size_t max_metadata = RecordMetadata(UINT64_MAX, UINT64_MAX).size();
+  if (compact.size() + max_metadata > kMaxValueBytes) {
+    Append(&problems, "the record is larger than " +
+                          std::to_string(kMaxValueBytes - max_metadata) + " bytes of JSON");
+  }
+  const References old_references = ReferencesOf(*current, old_presented);
+  const References new_references = ReferencesOf(*current, compact);
+  if (current->zone == SchemaZone::kRelational) {
+    s = CheckReferences(txn.get(), old_references, new_references, &problems);
+    if (!s.ok()) return s;
+  }
+  if (!problems.empty()) {
+    return Status::InvalidArgument("record rejected by schema '" + std::string(name) +
+                                   "': " + problems);
+  }
+
+  if (id.empty()) {
+    std::vector<std::string> ids;
+    s = ids_->NewIds(1, kIdDigits, &ids);
+    if (!s.ok()) return s;
+    *id_in_out = std::move(ids[0]);  // kept for a retry after a conflict
+  }
+  for (const std::string& key : claims) {
     s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
     if (!s.ok()) return s;
   }
+  rapidjson::Document old_doc;
+  old_doc.Parse(old_presented.c_str());
   // An update gives up the unique values it no longer has.
   for (const auto& [field, declared] : current->fields) {
     auto was = old_doc.FindMember(field.c_str());
@@ -291,15 +327,9 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
-  const std::string compact = CompactJson(record);
   if (current->zone == SchemaZone::kRelational) {
-    s = SyncReferences(txn.get(), std::string(name), id, ReferencesOf(*current, old_presented),
-                       ReferencesOf(*current, compact), &problems);
+    s = WriteReferences(txn.get(), std::string(name), id, old_references, new_references);
     if (!s.ok()) return s;
-  }
-  if (!problems.empty()) {
-    return Status::InvalidArgument("record rejected by schema '" + std::string(name) +
-                                   "': " + problems);
   }
   uint64_t version = current->version;
   if (changed != nullptr) {
@@ -307,6 +337,7 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     version = changed->version;
     for (size_t i = current->history.size(); i < changed->history.size(); ++i) {
       changed->history[i].version = version;
+      changed->history[i].reason.insert(0, "record " + id);
     }
     s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(*changed));
     if (!s.ok()) return s;
@@ -325,6 +356,13 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
 Status SchemaManagerImpl::SyncReferences(Transaction* txn, const std::string& name,
                                          const std::string& id, const References& before,
                                          const References& after, std::string* problems) {
+  Status s = CheckReferences(txn, before, after, problems);
+  // With problems the caller writes nothing, so what is added here is moot.
+  return s.ok() ? WriteReferences(txn, name, id, before, after) : s;
+}
+
+Status SchemaManagerImpl::CheckReferences(Transaction* txn, const References& before,
+                                          const References& after, std::string* problems) {
   for (const auto& [target_id, field] : after) {
     const auto& [target, tid] = target_id;
     if (before.count(target_id) > 0) continue;
@@ -334,9 +372,18 @@ Status SchemaManagerImpl::SyncReferences(Transaction* txn, const std::string& na
     if (!exists) {
       Append(problems, field + ": refers to record '" + tid + "' of schema '" + target +
                            "', which does not exist");
-      continue;
     }
-    s = txn->Put(Component::kIndex, RefKey(target, tid, name, id), "{}");
+  }
+  return Status::OK();
+}
+
+Status SchemaManagerImpl::WriteReferences(Transaction* txn, const std::string& name,
+                                          const std::string& id, const References& before,
+                                          const References& after) {
+  for (const auto& [target_id, field] : after) {
+    const auto& [target, tid] = target_id;
+    if (before.count(target_id) > 0) continue;
+    Status s = txn->Put(Component::kIndex, RefKey(target, tid, name, id), "{}");
     if (s.ok()) s = AddToRefCount(txn, target, tid, +1);
     if (!s.ok()) return s;
   }

@@ -114,12 +114,14 @@ class SchemaManagerImpl : public SchemaManager {
   // per stored version: parsing compiles its patterns.
   Status LoadSchema(Transaction* txn, std::string_view name,
                     std::shared_ptr<const Schema>* out);
-  // Validates and stores record `id` in one transaction (record_writer.cc).
-  // Conflict when a concurrent writer won: the caller retries.
-  Status WriteOnce(std::string_view name, const std::string& record_json, const std::string& id,
+  // Validates and stores record *id in one transaction (record_writer.cc).
+  // An empty *id (an insert) is set to a new π identifier once the record
+  // is found valid, so that a refused record takes none. Conflict when a
+  // concurrent writer won: the caller retries, with the same *id.
+  Status WriteOnce(std::string_view name, const std::string& record_json, std::string* id,
                    WriteMode mode);
   // Retries WriteOnce while it conflicts, holding the schema's lock shared.
-  Status Write(std::string_view name, const std::string& record_json, const std::string& id,
+  Status Write(std::string_view name, const std::string& record_json, std::string* id,
                WriteMode mode);
   // Adds to txn the deletion of <name>/<id> and of what cascades from it;
   // restricted references go to *problems. `deleted` holds "<schema>/<id>"
@@ -132,6 +134,11 @@ class SchemaManagerImpl : public SchemaManager {
   Status SyncReferences(Transaction* txn, const std::string& name, const std::string& id,
                         const References& before, const References& after,
                         std::string* problems);
+  // SyncReferences in two steps: the check, then the writes.
+  Status CheckReferences(Transaction* txn, const References& before, const References& after,
+                         std::string* problems);
+  Status WriteReferences(Transaction* txn, const std::string& name, const std::string& id,
+                         const References& before, const References& after);
   // Every record of `name` with its stored JSON and version, committed state.
   Status ScanRecords(std::string_view name,
                      const std::function<bool(const std::string& id, const StorageRecord&)>& fn);

@@ -43,12 +43,15 @@ class SchemaTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
     return id;
   }
-  // The error of an insert that must fail, with nothing written.
+  // The error of an insert that must fail, with nothing written: not even
+  // the identifier counter (the database's last sequence number is the same).
   std::string Rejected(const std::string& schema, const std::string& json) {
     std::vector<SchemaRecord> before, after;
     EXPECT_TRUE(schemas_->Find(schema, {}, &before).ok());
     SchemaInfo info_before, info_after;
     EXPECT_TRUE(schemas_->GetSchema(schema, &info_before).ok());
+    DbStats stats_before, stats_after;
+    EXPECT_TRUE(db_->GetStats(&stats_before).ok());
     std::string id;
     Status s = schemas_->Insert(schema, json, &id);
     EXPECT_TRUE(s.IsInvalidArgument()) << json << ": " << s.ToString();
@@ -56,6 +59,8 @@ class SchemaTest : public ::testing::Test {
     EXPECT_EQ(before.size(), after.size());
     EXPECT_TRUE(schemas_->GetSchema(schema, &info_after).ok());
     EXPECT_EQ(info_before.json, info_after.json);
+    EXPECT_TRUE(db_->GetStats(&stats_after).ok());
+    EXPECT_EQ(stats_before.last_sequence, stats_after.last_sequence) << json;
     return s.message();
   }
   rapidjson::Document Fields(const std::string& schema) {

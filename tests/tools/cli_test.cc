@@ -542,6 +542,32 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run({"scan", "--help"}).exit_code, 0);
 }
 
+// Bad input changes nothing (fuzz/cli_args_fuzzer.cc checks it for any
+// command line): after each refused command the dump is the same and no
+// file was left behind. A refused insert used to take a π identifier, which
+// wrote the identifier counter (and the first one computed π).
+TEST_F(CliTest, RefusedCommandsChangeNothing) {
+  Init();
+  RunOk({"schema", "create", db_, "people", "--zone", "structured", "--fields",
+         R"({"name":{"type":"string","required":true}})"});
+  const std::string before = RunOk({"dump", db_});
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"insert", db_, "people", R"({"name":1})"},
+           {"insert", db_, "people", "{\"name\":\"B\x93\"}"},
+           {"insert", db_, "people", R"({"name":"\udc00"})"},
+           {"update", db_, "people", "141592653589-1", R"({"name":"x"})"},
+           {"put", db_, "sequence", "x", "{bad"},
+           {"init", dir_ + "/new", "--compression-level", "99"},
+       }) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+    // Not EXPECT_EQ: a changed dump may hold a million digits of π.
+    EXPECT_TRUE(RunOk({"dump", db_}) == before) << Join(args);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/new"));
+}
+
 TEST_F(CliTest, Encryption) {
   const std::string pass_env = "SPIRAPI_PASSPHRASE=correct horse";
   CliResult no_pass = Run({"init", db_, "--encrypt"});
