@@ -17,7 +17,6 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +26,7 @@
 #include "cli_main.h"
 
 #include "CLI/CLI.hpp"
+#include "cli_input.h"
 #include "cli_load.h"
 #include "cli_pi.h"
 #include "cli_schema.h"
@@ -51,6 +51,13 @@ constexpr char kPassphraseHelp[] =
     "The passphrase of an encrypted database is read from the environment\n"
     "variable SPIRAPI_PASSPHRASE or from the first line of --passphrase-file,\n"
     "never from the command line.";
+
+// The first line of --passphrase-file is the passphrase; no passphrase is
+// longer than this.
+constexpr size_t kMaxPassphraseBytes = 4096;
+// A load line holds at most kMaxValueBytes of JSON (escapes may take six
+// bytes per byte) and a base64 blob of kMaxBlobBytes.
+constexpr size_t kMaxLoadLineBytes = 6 * kMaxValueBytes + 2 * kMaxBlobBytes;
 
 constexpr char kExitCodeHelp[] =
     "Exit codes: 0 ok, 1 not found, 2 bad usage or input, 3 corruption,\n"
@@ -107,12 +114,19 @@ struct Args {
 int ResolvePassphrase(const Args& args, std::string* passphrase) {
   passphrase->clear();
   if (args.passphrase_file_given) {
-    std::ifstream in(args.passphrase_file, std::ios::binary);
-    if (!in) {
-      return Fail(kExitUsage, "cannot read passphrase file '" + args.passphrase_file +
-                                  "': " + std::strerror(errno));
+    std::FILE* f = nullptr;
+    if (OpenInputFile(args.passphrase_file, "passphrase file", &f) != kExitOk) return kExitUsage;
+    LineReader reader(f, kMaxPassphraseBytes);
+    const LineReader::Result r = reader.Next(passphrase);
+    std::fclose(f);
+    if (r == LineReader::Result::kError) {
+      return Fail(kExitIoError, "cannot read passphrase file '" + args.passphrase_file + "'");
     }
-    std::getline(in, *passphrase);
+    if (r == LineReader::Result::kTooLong) {
+      return Fail(kExitUsage, "passphrase file '" + args.passphrase_file +
+                                  "' has a first line longer than " +
+                                  std::to_string(kMaxPassphraseBytes) + " bytes");
+    }
     if (!passphrase->empty() && passphrase->back() == '\r') passphrase->pop_back();
     if (passphrase->empty()) {
       return Fail(kExitUsage, "passphrase file '" + args.passphrase_file +
@@ -208,36 +222,14 @@ int RunInit(const Args& args) {
   return kExitOk;
 }
 
-// Reads the whole of `path` (the blob of `put --blob-file`) into *out.
-// Returns an exit code.
-int ReadBlobFile(const std::string& path, std::string* out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    const int code = errno == ENOENT ? kExitUsage : kExitIoError;
-    return Fail(code, "cannot read blob file '" + path + "': " + std::strerror(errno));
-  }
-  char buffer[1 << 16];
-  size_t n;
-  // Stops at the limit, so that a huge file is not read only to be refused.
-  while (out->size() <= kMaxBlobBytes && (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
-    out->append(buffer, n);
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return Fail(kExitIoError, "cannot read blob file '" + path + "'");
-  if (out->size() > kMaxBlobBytes) {
-    return Fail(kExitUsage, "blob file '" + path + "' is larger than the limit of " +
-                                std::to_string(kMaxBlobBytes) + " bytes");
-  }
-  return kExitOk;
-}
-
 int RunPut(const Args& args) {
   Component c;
   if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
   std::string blob;
   if (args.blob_file_given) {
-    if (int rc = ReadBlobFile(args.blob_file, &blob); rc != kExitOk) return rc;
+    if (int rc = ReadInputFile(args.blob_file, kMaxBlobBytes, "blob file", &blob); rc != kExitOk) {
+      return rc;
+    }
   }
   std::string data = args.json;
   if (!args.json_given) {
@@ -301,26 +293,29 @@ int ForEachLoadLine(const std::string& path, Component component,
   if (std::filesystem::is_directory(path, ec)) {
     return Fail(kExitUsage, "'" + path + "' is a directory, not a JSON-lines file");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int code = errno == ENOENT ? kExitUsage : kExitIoError;
-    return Fail(code, "cannot read '" + path + "': " + std::strerror(errno));
-  }
+  std::FILE* f = nullptr;
+  if (int rc = OpenInputFile(path, "JSON-lines file", &f); rc != kExitOk) return rc;
+  LineReader reader(f, kMaxLoadLineBytes);
   std::string line;
   LoadRecord record;
   uint64_t line_number = 0;
-  while (std::getline(in, line)) {
+  int rc = kExitOk;
+  for (LineReader::Result r; rc == kExitOk && (r = reader.Next(&line)) != LineReader::Result::kEnd;) {
     ++line_number;
-    if (IsBlank(line)) continue;
-    const std::string error = ParseLoadLine(line, component, &record);
-    if (!error.empty()) {
-      return Fail(kExitUsage, path + ": line " + std::to_string(line_number) + ": " + error +
-                                  "; " + bad_line_note());
+    const std::string where = path + ": line " + std::to_string(line_number) + ": ";
+    if (r == LineReader::Result::kError) {
+      rc = Fail(kExitIoError, where + "read error: " + std::strerror(errno));
+    } else if (r == LineReader::Result::kTooLong) {
+      rc = Fail(kExitUsage, where + "longer than the limit of " +
+                                std::to_string(kMaxLoadLineBytes) + " bytes; " + bad_line_note());
+    } else if (!IsBlank(line)) {
+      const std::string error = ParseLoadLine(line, component, &record);
+      rc = error.empty() ? fn(line_number, record)
+                         : Fail(kExitUsage, where + error + "; " + bad_line_note());
     }
-    if (int rc = fn(line_number, record); rc != kExitOk) return rc;
   }
-  if (in.bad()) return Fail(kExitIoError, "error reading '" + path + "'");
-  return kExitOk;
+  std::fclose(f);
+  return rc;
 }
 
 int RunLoad(const Args& args) {

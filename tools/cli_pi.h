@@ -11,13 +11,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "cli_input.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
@@ -186,13 +186,20 @@ class PiCommands {
     if (!pattern_.empty() || all_ || mismatches_ > 0) {
       return Fail(kExitUsage, "--patterns-file takes no PATTERN, --all or --max-mismatches");
     }
-    std::ifstream in(patterns_file_);
-    std::vector<std::string> patterns;
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) patterns.push_back(line);
+    std::string text;
+    if (int rc = ReadInputFile(patterns_file_, kMaxPatternsFileBytes, "patterns file", &text);
+        rc != kExitOk) {
+      return rc;
     }
-    if (in.bad()) return Fail(kExitIoError, "cannot read '" + patterns_file_ + "'");
+    std::vector<std::string> patterns;
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) patterns.push_back(std::move(line));
+      start = end + 1;
+    }
     std::vector<PatternResult> results;
     Status s = store->FindPatterns(id_, patterns, 1, &results);
     if (!s.ok()) return Failed("pi search", s);
@@ -304,6 +311,8 @@ class PiCommands {
   }
 
   static constexpr uint64_t kPage = 100'000;
+  // --patterns-file: a million patterns of 63 digits.
+  static constexpr size_t kMaxPatternsFileBytes = 64u << 20;
 
   CLI::App* pi_ = nullptr;
   CLI::App* compute_ = nullptr;

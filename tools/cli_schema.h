@@ -8,14 +8,13 @@
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "cli_input.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "schema/field_value.h"  // ParseIsoDatetime
@@ -149,6 +148,9 @@ class SchemaCommands {
   }
 
  private:
+  // schema import: a JSON Schema is a few KiB; this is generous.
+  static constexpr size_t kMaxSchemaFileBytes = 16u << 20;
+
   static int Failed(std::string_view context, const Status& s) {
     if (s.IsNotFound() || s.IsConflict()) {
       return Fail(kExitUsage, std::string(context) + ": " + s.message());
@@ -304,9 +306,11 @@ class SchemaCommands {
   }
 
   int Import(SchemaManager* schemas) {
-    std::ifstream in(file_, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return Fail(kExitIoError, "cannot read '" + file_ + "'");
+    std::string text;
+    if (int rc = ReadInputFile(file_, kMaxSchemaFileBytes, "JSON Schema file", &text);
+        rc != kExitOk) {
+      return rc;
+    }
     SchemaInfo info;
     Status s = schemas->ImportSchema(name_, text, &info);
     if (!s.ok()) return Failed("schema import", s);

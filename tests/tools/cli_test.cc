@@ -546,6 +546,31 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
 // command line): after each refused command the dump is the same and no
 // file was left behind. A refused insert used to take a π identifier, which
 // wrote the identifier counter (and the first one computed π).
+// A path may name a device that never ends: the tool reads at most a bounded
+// amount, then refuses it in one line.
+TEST_F(CliTest, EndlessInputFilesAreRefused) {
+  Init();
+  RunOk({"schema", "create", db_, "people", "--zone", "flexible", "--fields",
+         R"({"name":{"type":"string"}})"});
+  const std::string before = RunOk({"dump", db_});
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"get", db_, "sequence", "x", "--passphrase-file", "/dev/zero"},
+           {"put", db_, "cache", "x", "1", "--blob-file", "/dev/zero"},
+           {"schema", "import", db_, "other", "/dev/zero"},
+       }) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find("/dev/zero"), std::string::npos) << r.err;
+  }
+  // load stops at the first over-long line, before opening the database.
+  CliResult load = Run({"load", db_, "cache", "/dev/zero"});
+  EXPECT_EQ(load.exit_code, 2) << load.err;
+  ExpectOneErrorLine(load);
+  EXPECT_NE(load.err.find("line 1: longer than the limit"), std::string::npos) << load.err;
+  EXPECT_TRUE(RunOk({"dump", db_}) == before);
+}
+
 TEST_F(CliTest, RefusedCommandsChangeNothing) {
   Init();
   RunOk({"schema", "create", db_, "people", "--zone", "structured", "--fields",

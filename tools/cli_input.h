@@ -1,0 +1,98 @@
+// Reading the files a command line names (blobs, passphrases, JSON-lines,
+// patterns, schemas) with a limit on what is held in memory: a path may name
+// a device such as /dev/zero or /dev/urandom, which never ends and has no
+// newline, and such input must end in one error line, not in exhausted
+// memory.
+
+#ifndef SPIRAPI_TOOLS_CLI_INPUT_H_
+#define SPIRAPI_TOOLS_CLI_INPUT_H_
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "cli_util.h"
+
+namespace spirapi::cli {
+
+// Reads a file line by line; a line must not exceed `limit` bytes.
+class LineReader {
+ public:
+  enum class Result { kLine, kEnd, kTooLong, kError };
+
+  LineReader(std::FILE* file, size_t limit) : file_(file), limit_(limit) {}
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  // The next line, without its '\n', in *line. kTooLong leaves the rest of
+  // the line unread; kError is a failed read (errno is set).
+  Result Next(std::string* line) {
+    line->clear();
+    for (;;) {
+      if (pos_ == len_) {
+        len_ = std::fread(buffer_, 1, sizeof(buffer_), file_);
+        pos_ = 0;
+        if (len_ == 0) {
+          if (std::ferror(file_)) return Result::kError;
+          return line->empty() ? Result::kEnd : Result::kLine;
+        }
+      }
+      const char* start = buffer_ + pos_;
+      const void* newline = std::memchr(start, '\n', len_ - pos_);
+      const size_t n = newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - start)
+                                          : len_ - pos_;
+      if (line->size() + n > limit_) return Result::kTooLong;
+      line->append(start, n);
+      pos_ += n;
+      if (newline != nullptr) {
+        ++pos_;
+        return Result::kLine;
+      }
+    }
+  }
+
+ private:
+  std::FILE* const file_;
+  const size_t limit_;
+  char buffer_[1 << 16];
+  size_t pos_ = 0;
+  size_t len_ = 0;
+};
+
+// Opens `path` for reading. Returns an exit code (kExitOk on success) after
+// printing the error line; `what` names the file in it ("blob file").
+inline int OpenInputFile(const std::string& path, std::string_view what, std::FILE** file) {
+  *file = std::fopen(path.c_str(), "rb");
+  if (*file != nullptr) return kExitOk;
+  const int code = errno == ENOENT || errno == EISDIR ? kExitUsage : kExitIoError;
+  return Fail(code, "cannot read " + std::string(what) + " '" + path + "': " +
+                        std::strerror(errno));
+}
+
+// Reads the whole of `path` into *out, refusing a file larger than `limit`
+// bytes before reading more than that. Returns an exit code.
+inline int ReadInputFile(const std::string& path, size_t limit, std::string_view what,
+                         std::string* out) {
+  out->clear();
+  std::FILE* f = nullptr;
+  if (int rc = OpenInputFile(path, what, &f); rc != kExitOk) return rc;
+  char buffer[1 << 16];
+  size_t n;
+  while (out->size() <= limit && (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
+    out->append(buffer, n);
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Fail(kExitIoError, "cannot read " + std::string(what) + " '" + path + "'");
+  if (out->size() > limit) {
+    return Fail(kExitUsage, std::string(what) + " '" + path + "' is larger than the limit of " +
+                                std::to_string(limit) + " bytes");
+  }
+  return kExitOk;
+}
+
+}  // namespace spirapi::cli
+
+#endif  // SPIRAPI_TOOLS_CLI_INPUT_H_
