@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev libdeflate-dev
           rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
           libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
+          libre2-dev
           libboost-dev libmpfr-dev libflint-dev libflint-arb-dev  # these four: bench/ only
           liblmdb-dev librocksdb-dev libleveldb-dev  # these three: bench/ only (spirapi_bench)
           clang-14 libclang-rt-14-dev)  # these two: the libFuzzer targets only (make fuzz)

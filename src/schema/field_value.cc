@@ -2,6 +2,7 @@
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <re2/re2.h>
 
 #include <cmath>
 #include <cstdio>
@@ -170,7 +171,7 @@ std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool 
       return Show(value) + " is longer than max_length " + std::to_string(*def.max_length);
     }
     if (def.compiled_pattern &&
-        !std::regex_match(text.begin(), text.end(), *def.compiled_pattern)) {
+        !re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *def.compiled_pattern)) {
       return Show(value) + " does not match pattern " + def.pattern;
     }
   } else if (value.IsArray()) {

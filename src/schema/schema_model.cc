@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <re2/re2.h>
 
 #include <cmath>
 
@@ -65,6 +66,21 @@ void WriteNumber(JsonWriter* w, double x) {
 void Append(std::string* problems, const std::string& problem) {
   if (!problems->empty()) *problems += "; ";
   *problems += problem;
+}
+
+// RE2 rather than std::regex: matching takes time linear in the value and
+// bounded memory, and never recurses, so no value can hang or crash a write
+// (libstdc++'s std::regex overflowed the stack matching [a-z]+ against 100 KB).
+// The price is RE2's syntax: no backreferences or lookaround.
+std::shared_ptr<const re2::RE2> CompilePattern(const std::string& pattern,
+                                               std::string* problems) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  auto compiled = std::make_shared<const re2::RE2>(pattern, options);
+  if (compiled->ok()) return compiled;
+  Append(problems, "pattern '" + pattern + "' is not a valid regular expression (" +
+                       compiled->error() + ")");
+  return nullptr;
 }
 
 }  // namespace
@@ -183,13 +199,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
         continue;
       }
       def.pattern.assign(v.GetString(), v.GetStringLength());
-      try {
-        def.compiled_pattern = std::make_shared<const std::regex>(def.pattern,
-                                                                  std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        Append(&problems, "pattern '" + def.pattern + "' is not a valid regular expression (" +
-                              e.what() + ")");
-      }
+      def.compiled_pattern = CompilePattern(def.pattern, &problems);
     } else if (key == "references") {
       if (!v.IsString() || !ValidateSchemaName(v.GetString()).ok()) {
         Append(&problems, "references must be a schema name");

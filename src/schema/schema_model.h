@@ -9,13 +9,16 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "spirapi/schema.h"
 #include "spirapi/status.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace spirapi::schema {
 
@@ -48,9 +51,9 @@ struct FieldDef {
   std::optional<uint64_t> max_length;
   std::optional<double> min_value;     // numbers
   std::optional<double> max_value;
-  std::string pattern;                 // ECMAScript regex a string must match (whole)
+  std::string pattern;                 // RE2 regex a string must match (whole)
   std::string enum_json;               // compact JSON array of allowed values; empty: any
-  std::shared_ptr<const std::regex> compiled_pattern;  // from `pattern`
+  std::shared_ptr<const re2::RE2> compiled_pattern;  // from `pattern`
   std::string references;              // reference: the schema referred to
   OnDelete on_delete = OnDelete::kRestrict;  // reference only
 };
