@@ -21,6 +21,7 @@
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
+#include "util/json_document.h"
 
 namespace spirapi::cli {
 
@@ -228,7 +229,7 @@ class PiCommands {
     std::printf("uniqueness score  %.6f\n", info.uniqueness_score);
     std::printf("digits sha256     %s\n", info.digits_sha256.c_str());
     rapidjson::Document props;
-    props.Parse(info.mathematical_properties.c_str());
+    ParseJsonDocument(info.mathematical_properties, &props);
     if (!props.IsObject() || !props.HasMember("digit_distribution")) return kExitOk;
     const auto& dist = props["digit_distribution"];
     if (dist.HasMember("counts") && dist["counts"].IsArray()) {

@@ -20,6 +20,7 @@
 #include "schema/field_value.h"  // ParseIsoDatetime
 #include "spirapi/schema.h"
 #include "util/json.h"
+#include "util/json_document.h"
 
 namespace spirapi::cli {
 
@@ -172,7 +173,7 @@ class SchemaCommands {
     Status s = schemas->GetSchema(name_, &info);
     if (!s.ok()) return Failed("schema show", s);
     rapidjson::Document doc;
-    doc.Parse(info.json.c_str());
+    ParseJsonDocument(info.json, &doc);
     if (history_) {
       for (const auto& change : doc["evolution_history"].GetArray()) {
         rapidjson::StringBuffer buffer;
@@ -345,8 +346,7 @@ class SchemaCommands {
       // Too deep to probe (the parse recurses): Find refuses it as JSON.
       if (!JsonNestsDeeperThan(value, kMaxJsonDepth)) {
         rapidjson::Document probe;
-        probe.Parse(value.c_str(), value.size());
-        if (probe.HasParseError()) value = JsonQuote(value);  // plain text: a string
+        if (!ParseJsonDocument(value, &probe)) value = JsonQuote(value);  // plain text: a string
       }
       where.emplace_back(w.substr(0, eq), value);
     }

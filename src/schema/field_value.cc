@@ -9,6 +9,7 @@
 
 #include "schema/schema_json.h"
 #include "util/base64.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -193,7 +194,7 @@ std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool 
   }
   if (check_enum && !def.enum_json.empty()) {
     rapidjson::Document allowed;
-    allowed.Parse(def.enum_json.c_str());
+    ParseJsonDocument(def.enum_json, &allowed);
     for (const auto& a : allowed.GetArray()) {
       if (a == value) return "";
     }

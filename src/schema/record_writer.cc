@@ -13,6 +13,7 @@
 #include "schema/schema_json.h"
 #include "schema/schema_manager.h"
 #include "util/json.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -54,7 +55,7 @@ Status AddToRefCount(Transaction* txn, const std::string& target, const std::str
   Status s = txn->Get(Component::kIndex, key, &stored);
   if (s.ok()) {
     rapidjson::Document doc;
-    doc.Parse(stored.data.c_str());
+    ParseJsonDocument(stored.data, &doc);
     if (doc.IsObject() && doc.HasMember("count") && doc["count"].IsInt64()) {
       count = doc["count"].GetInt64();
     }
@@ -94,7 +95,7 @@ std::string HistoryKey(std::string_view name, std::string_view id, uint64_t vali
 References ReferencesOf(const Schema& schema, std::string_view presented_json) {
   References out;
   rapidjson::Document doc;
-  doc.Parse(presented_json.data(), presented_json.size());
+  ParseJsonDocument(presented_json, &doc);
   if (!doc.IsObject()) return out;
   for (const auto& [field, def] : schema.fields) {
     if (def.type != FieldType::kReference) continue;
@@ -167,7 +168,7 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     old_from_us = ValidFromOf(stored.metadata);
   }
   rapidjson::Document record;
-  record.Parse(record_json.data(), record_json.size());
+  ParseJsonDocument(record_json, &record);
   auto& alloc = record.GetAllocator();
 
   std::string problems;
@@ -221,7 +222,7 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     if (it == record.MemberEnd() || it->value.IsNull()) {
       if (!declared.default_json.empty()) {
         rapidjson::Document value(&alloc);
-        value.Parse(declared.default_json.c_str());
+        ParseJsonDocument(declared.default_json, &value);
         if (it == record.MemberEnd()) {
           record.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
         } else {
@@ -314,7 +315,7 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     if (!s.ok()) return s;
   }
   rapidjson::Document old_doc;
-  old_doc.Parse(old_presented.c_str());
+  ParseJsonDocument(old_presented, &old_doc);
   // An update gives up the unique values it no longer has.
   for (const auto& [field, declared] : current->fields) {
     auto was = old_doc.FindMember(field.c_str());
@@ -440,7 +441,7 @@ Status SchemaManagerImpl::DeleteInTxn(Transaction* txn, const std::string& name,
   deleted->push_back(self);
   const std::string presented = Present(*schema, stored.data, VersionOf(stored.metadata));
   rapidjson::Document doc;
-  doc.Parse(presented.c_str());
+  ParseJsonDocument(presented, &doc);
   for (const auto& [field, def] : schema->fields) {
     auto it = doc.FindMember(field.c_str());
     if (!def.unique || it == doc.MemberEnd() || it->value.IsNull()) continue;
@@ -476,8 +477,9 @@ Status SchemaManagerImpl::DeleteInTxn(Transaction* txn, const std::string& name,
     if (s.IsNotFound()) continue;  // gone already (or deleted in this cascade)
     if (!s.ok()) return s;
     rapidjson::Document source_doc;
-    source_doc.Parse(Present(*source_schema, source_record.data,
-                             VersionOf(source_record.metadata)).c_str());
+    ParseJsonDocument(Present(*source_schema, source_record.data,
+                              VersionOf(source_record.metadata)),
+                      &source_doc);
     std::string restricting;
     for (const auto& [field, def] : source_schema->fields) {
       auto it = source_doc.FindMember(field.c_str());

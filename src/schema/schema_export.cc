@@ -9,6 +9,7 @@
 #include <set>
 
 #include "schema/schema_json.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -227,7 +228,7 @@ std::string ExportSqlDdl(const Schema& schema) {
     if (def.unique) line += " UNIQUE";
     if (!def.default_json.empty()) {
       rapidjson::Document value;
-      value.Parse(def.default_json.c_str());
+      ParseJsonDocument(def.default_json, &value);
       line += " DEFAULT " + SqlLiteral(value);
     }
     const std::string length = def.type == FieldType::kJson ? "json_array_length(" + column + ")"
@@ -238,7 +239,7 @@ std::string ExportSqlDdl(const Schema& schema) {
     if (def.max_value) checks.push_back(column + " <= " + SqlNumber(*def.max_value));
     if (!def.enum_json.empty()) {
       rapidjson::Document values;
-      values.Parse(def.enum_json.c_str());
+      ParseJsonDocument(def.enum_json, &values);
       std::string list;
       for (const auto& v : values.GetArray()) list += (list.empty() ? "" : ", ") + SqlLiteral(v);
       checks.push_back(column + " IN (" + list + ")");

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "schema/schema_json.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -112,7 +113,7 @@ std::map<std::string, std::string> NamesAt(const Schema& schema, uint64_t versio
 std::string Present(const Schema& schema, std::string_view json, uint64_t version,
                     bool convert_types) {
   rapidjson::Document stored;
-  stored.Parse(json.data(), json.size());
+  ParseJsonDocument(json, &stored);
   if (!stored.IsObject()) return std::string(json);
   std::map<std::string, std::string> current_name;
   for (auto& m : stored.GetObject()) {
@@ -139,7 +140,7 @@ std::string Present(const Schema& schema, std::string_view json, uint64_t versio
   for (const auto& [field, def] : schema.fields) {
     if (def.default_json.empty() || out.HasMember(field.c_str())) continue;
     rapidjson::Document value(&alloc);
-    value.Parse(def.default_json.c_str());
+    ParseJsonDocument(def.default_json, &value);
     out.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
   }
   return CompactJson(out);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "util/json.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 
@@ -20,8 +21,7 @@ namespace spirapi::schema {
 // level: unchecked, a few hundred KB of '[' overflow the stack.
 inline bool ParseInputJson(std::string_view text, rapidjson::Document* doc) {
   if (JsonNestsDeeperThan(text, kMaxJsonDepth)) return false;
-  doc->Parse(text.data(), text.size());
-  return !doc->HasParseError();
+  return ParseJsonDocument(text, doc);
 }
 
 // The compact JSON text of a value.

@@ -15,6 +15,7 @@
 #include "schema/schema_history.h"
 #include "schema/schema_json.h"
 #include "util/hash.h"
+#include "util/json_document.h"
 
 namespace spirapi {
 
@@ -47,7 +48,7 @@ SchemaInfo InfoOf(const Schema& schema) {
 
 uint64_t VersionOf(std::string_view metadata) {
   rapidjson::Document doc;
-  doc.Parse(metadata.data(), metadata.size());
+  ParseJsonDocument(metadata, &doc);
   if (doc.IsObject() && doc.HasMember("schema_version") && doc["schema_version"].IsUint64()) {
     return doc["schema_version"].GetUint64();
   }
@@ -56,7 +57,7 @@ uint64_t VersionOf(std::string_view metadata) {
 
 uint64_t ValidFromOf(std::string_view metadata) {
   rapidjson::Document doc;
-  doc.Parse(metadata.data(), metadata.size());
+  ParseJsonDocument(metadata, &doc);
   if (doc.IsObject() && doc.HasMember("valid_from_us") && doc["valid_from_us"].IsUint64()) {
     return doc["valid_from_us"].GetUint64();
   }
@@ -290,7 +291,7 @@ Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& befor
   Status s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
     rapidjson::Document doc;
     const std::string json = Present(after, r.data, VersionOf(r.metadata));
-    doc.Parse(json.c_str());
+    ParseJsonDocument(json, &doc);
     auto it = doc.FindMember(now_name.c_str());
     if (it == doc.MemberEnd() || it->value.IsNull()) return true;
     const std::string value = CompactJson(it->value);
@@ -316,7 +317,7 @@ Status SchemaManagerImpl::CheckRecordsAgainst(const Schema& next, const std::str
   uint64_t violating = 0;
   Status s = ScanRecords(next.name, [&](const std::string& id, const StorageRecord& r) {
     rapidjson::Document doc;
-    doc.Parse(Present(next, r.data, VersionOf(r.metadata)).c_str());
+    ParseJsonDocument(Present(next, r.data, VersionOf(r.metadata)), &doc);
     auto it = doc.FindMember(field.c_str());
     std::string why;
     if (it == doc.MemberEnd() || it->value.IsNull()) {
@@ -428,7 +429,7 @@ Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report
   s = db_->Get(ReadOptions(), Component::kMetadata, cursor_key, &cursor);
   if (s.ok()) {
     rapidjson::Document doc;
-    doc.Parse(cursor.data.c_str());
+    ParseJsonDocument(cursor.data, &doc);
     if (doc.IsObject() && doc.HasMember("version") && doc["version"].IsUint64() &&
         doc["version"].GetUint64() == schema->version && doc.HasMember("after") &&
         doc["after"].IsString()) {
@@ -482,8 +483,9 @@ Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after
       const std::string presented = Present(*schema, stored.data, version);
       // A unique value whose form changed (a number widened to text) moves.
       rapidjson::Document before, now;
-      before.Parse(Present(*schema, stored.data, version, /*convert_types=*/false).c_str());
-      now.Parse(presented.c_str());
+      ParseJsonDocument(Present(*schema, stored.data, version, /*convert_types=*/false),
+                        &before);
+      ParseJsonDocument(presented, &now);
       for (const auto& [field, def] : schema->fields) {
         if (!def.unique) continue;
         auto b = before.FindMember(field.c_str());
@@ -526,7 +528,7 @@ SchemaRecord Presented(const Schema& schema, std::string id, const StorageRecord
 
 std::string UniqueOwner(const StorageRecord& key) {
   rapidjson::Document doc;
-  doc.Parse(key.data.c_str());
+  ParseJsonDocument(key.data, &doc);
   return doc.IsObject() && doc.HasMember("id") && doc["id"].IsString() ? doc["id"].GetString()
                                                                         : "";
 }
@@ -628,7 +630,7 @@ bool RecordFilter::UniqueCondition(const Schema& schema, std::string* field,
 bool RecordFilter::Matches(const std::string& presented_json) const {
   if (wanted_.empty()) return true;
   rapidjson::Document doc;
-  doc.Parse(presented_json.c_str());
+  ParseJsonDocument(presented_json, &doc);
   for (const auto& [field, value] : wanted_) {
     auto it = doc.FindMember(field.c_str());
     if (it == doc.MemberEnd() || !(it->value == value)) return false;

@@ -11,6 +11,7 @@
 
 #include "schema/field_value.h"
 #include "schema/schema_json.h"
+#include "util/json_document.h"
 
 namespace spirapi {
 
@@ -265,7 +266,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
   }
   if (problems.empty() && !def.enum_json.empty()) {
     rapidjson::Document values;
-    values.Parse(def.enum_json.c_str());
+    ParseJsonDocument(def.enum_json, &values);
     for (const auto& e : values.GetArray()) {
       std::string why = CheckValue(def, e, /*check_enum=*/false);
       if (!why.empty()) Append(&problems, "enum value " + CompactJson(e) + ": " + why);
@@ -273,7 +274,7 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
   }
   if (problems.empty() && !def.default_json.empty()) {
     rapidjson::Document value;
-    value.Parse(def.default_json.c_str());
+    ParseJsonDocument(def.default_json, &value);
     std::string why = CheckValue(def, value, /*check_enum=*/true);
     if (!why.empty()) Append(&problems, "default " + def.default_json + ": " + why);
   }
@@ -425,11 +426,11 @@ std::string SchemaJson(const Schema& schema) {
 
 Status ParseSchemaJson(std::string_view json, Schema* out) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  const bool parsed = ParseJsonDocument(json, &doc);
   auto bad = [](const std::string& what) {
     return Status::Corruption("stored schema: " + what);
   };
-  if (doc.HasParseError() || !doc.IsObject()) return bad("not a JSON object");
+  if (!parsed || !doc.IsObject()) return bad("not a JSON object");
   Schema schema;
   if (!doc.HasMember("name") || !doc["name"].IsString()) return bad("no name");
   schema.name = doc["name"].GetString();

@@ -7,6 +7,7 @@
 #include "schema/schema_history.h"
 #include "schema/schema_json.h"
 #include "schema/schema_manager.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -62,7 +63,7 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
       } else {
         ++report->checked;
         rapidjson::Document doc;
-        doc.Parse(now.c_str());
+        ParseJsonDocument(now, &doc);
         rapidjson::Document fitted(rapidjson::kObjectType);
         auto& alloc = fitted.GetAllocator();
         std::string why;
@@ -98,7 +99,7 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
           if (it != fitted.MemberEnd() && !it->value.IsNull()) continue;
           if (!def.default_json.empty()) {
             rapidjson::Document value(&alloc);
-            value.Parse(def.default_json.c_str());
+            ParseJsonDocument(def.default_json, &value);
             if (it != fitted.MemberEnd()) fitted.RemoveMember(it);
             fitted.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
           } else if (def.required) {
@@ -114,7 +115,7 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
       }
       // Unique values and references as the restored fields define them.
       rapidjson::Document doc;
-      doc.Parse(then.c_str());
+      ParseJsonDocument(then, &doc);
       for (const auto& [field, def] : next->fields) {
         auto it = doc.FindMember(field.c_str());
         if (!def.unique || it == doc.MemberEnd() || it->value.IsNull()) continue;

@@ -7,6 +7,7 @@
 #include "schema/schema_history.h"
 #include "schema/schema_json.h"
 #include "schema/schema_manager.h"
+#include "util/json_document.h"
 
 namespace spirapi::schema {
 namespace {
@@ -22,7 +23,7 @@ struct StoredVersion {
 
 bool IsDeleted(std::string_view metadata) {
   rapidjson::Document doc;
-  doc.Parse(metadata.data(), metadata.size());
+  ParseJsonDocument(metadata, &doc);
   return doc.IsObject() && doc.HasMember("deleted") && doc["deleted"].IsTrue();
 }
 
