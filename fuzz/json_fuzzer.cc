@@ -5,14 +5,53 @@
 // slow path (RapidJSON re-serialisation; forced by a trailing space) accept
 // exactly the same texts and produce the same output; the output is valid
 // UTF-8 and normalises to itself; AppendJsonString (ids in printed records)
-// writes a string literal that normalises to itself.
+// writes a string literal that normalises to itself; ParseJsonDocument
+// (the schema layer's parser) accepts what NormalizeJson accepts, and every
+// number it returns is what glibc's strtod makes of the text (exact).
 
 #include "fuzz_util.h"
 #include "spirapi/record.h"
 #include "util/json.h"
+#include "util/json_document.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 
 namespace spirapi::fuzz {
 namespace {
+
+// Walks `exact` (ParseJsonDocument) beside `raw` (the same text with numbers
+// kept as strings) and checks every number against strtod.
+void CheckNumbers(const rapidjson::Value& exact, const rapidjson::Value& raw) {
+  if (raw.IsString() && exact.IsNumber()) {
+    const std::string text(raw.GetString(), raw.GetStringLength());
+    if (exact.IsInt64() || exact.IsUint64()) {
+      const std::string printed =
+          exact.IsUint64() ? std::to_string(exact.GetUint64()) : std::to_string(exact.GetInt64());
+      FUZZ_CHECK(printed == text || (text == "-0" && printed == "0"));
+    } else {
+      FUZZ_CHECK(exact.IsDouble());
+      errno = 0;
+      const double expected = std::strtod(text.c_str(), nullptr);
+      FUZZ_CHECK(exact.GetDouble() == expected);
+      FUZZ_CHECK(std::signbit(exact.GetDouble()) == std::signbit(expected));
+    }
+    return;
+  }
+  FUZZ_CHECK(exact.GetType() == raw.GetType());
+  if (exact.IsArray()) {
+    FUZZ_CHECK(exact.Size() == raw.Size());
+    for (rapidjson::SizeType i = 0; i < exact.Size(); ++i) CheckNumbers(exact[i], raw[i]);
+  } else if (exact.IsObject()) {
+    FUZZ_CHECK(exact.MemberCount() == raw.MemberCount());
+    auto e = exact.MemberBegin();
+    for (auto r = raw.MemberBegin(); r != raw.MemberEnd(); ++r, ++e) {
+      FUZZ_CHECK(e->name == r->name);
+      CheckNumbers(e->value, r->value);
+    }
+  }
+}
 
 void Check(std::string_view input) {
   if (input.empty()) return;
@@ -31,6 +70,12 @@ void Check(std::string_view input) {
     std::string again;
     FUZZ_CHECK(NormalizeJson(out, kind, "data", &again).ok());
     FUZZ_CHECK(again == out);
+
+    rapidjson::Document exact, raw;
+    FUZZ_CHECK(ParseJsonDocument(out, &exact));
+    raw.Parse<rapidjson::kParseNumbersAsStringsFlag>(out.data(), out.size());
+    FUZZ_CHECK(!raw.HasParseError());
+    CheckNumbers(exact, raw);
   }
 
   if (IsValidUtf8(text)) {
