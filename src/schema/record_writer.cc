@@ -70,6 +70,16 @@ Status AddToRefCount(Transaction* txn, const std::string& target, const std::str
   return s.IsNotFound() ? Status::OK() : s;
 }
 
+// A record as given to Insert or Update: a JSON object.
+Status ParseRecord(std::string_view record_json, rapidjson::Document* record) {
+  std::string error;
+  if (!ParseInputJson(record_json, record, &error)) {
+    return Status::InvalidArgument("the record is not accepted: " + error);
+  }
+  if (!record->IsObject()) return Status::InvalidArgument("a record must be a JSON object");
+  return Status::OK();
+}
+
 }  // namespace
 
 Status PutHistory(Transaction* txn, std::string_view name, std::string_view id,
@@ -110,14 +120,13 @@ References ReferencesOf(const Schema& schema, std::string_view presented_json) {
 Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_json,
                                  std::string* id) {
   rapidjson::Document record;
-  if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
-    return Status::InvalidArgument("a record must be a JSON object");
-  }
+  Status s = ParseRecord(record_json, &record);
+  if (!s.ok()) return s;
   // WriteOnce takes the identifier once the record is valid: taking one is
   // a durable write of the identifier counter (and the first one computes
   // π's digits), and a refused record changes nothing.
   std::string new_id;
-  Status s = Write(name, CompactJson(record), &new_id, WriteMode::kInsert);
+  s = Write(name, CompactJson(record), &new_id, WriteMode::kInsert);
   if (s.ok()) *id = std::move(new_id);
   return s;
 }
@@ -125,9 +134,8 @@ Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_
 Status SchemaManagerImpl::Update(std::string_view name, std::string_view id,
                                  std::string_view record_json) {
   rapidjson::Document record;
-  if (!ParseInputJson(record_json, &record) || !record.IsObject()) {
-    return Status::InvalidArgument("a record must be a JSON object");
-  }
+  Status s = ParseRecord(record_json, &record);
+  if (!s.ok()) return s;
   std::string record_id(id);
   return Write(name, CompactJson(record), &record_id, WriteMode::kUpdate);
 }

@@ -16,12 +16,17 @@
 namespace spirapi::schema {
 
 // Parses caller-supplied JSON (records, field definitions, JSON Schemas,
-// filter values) into *doc; false if it is not JSON or nests deeper than
-// kMaxJsonDepth. RapidJSON's DOM parse and CompactJson recurse once per
+// filter values) into *doc; false if it is not JSON, holds a number too
+// large for a double, or nests deeper than kMaxJsonDepth, with the reason in
+// *error if given. RapidJSON's DOM parse and CompactJson recurse once per
 // level: unchecked, a few hundred KB of '[' overflow the stack.
-inline bool ParseInputJson(std::string_view text, rapidjson::Document* doc) {
-  if (JsonNestsDeeperThan(text, kMaxJsonDepth)) return false;
-  return ParseJsonDocument(text, doc);
+inline bool ParseInputJson(std::string_view text, rapidjson::Document* doc,
+                           std::string* error = nullptr) {
+  if (JsonNestsDeeperThan(text, kMaxJsonDepth)) {
+    if (error != nullptr) *error = "nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+    return false;
+  }
+  return ParseJsonDocument(text, doc, error);
 }
 
 // The compact JSON text of a value.

@@ -1,10 +1,12 @@
 #include "util/json_document.h"
 
+#include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -63,37 +65,55 @@ class ExactNumbers {
         }
         return false;
       }();
-      if (!negative_exponent) return false;
+      if (!negative_exponent) return TooLarge(text, length);
       value = minus ? -0.0 : 0.0;
     } else if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-      return false;
+      return TooLarge(text, length);
     }
     return doc_.Double(value);
   }
 
+  const std::string& too_large() const { return too_large_; }
+
  private:
+  bool TooLarge(const char* text, rapidjson::SizeType length) {
+    too_large_.assign(text, std::min<size_t>(length, 40));
+    if (length > 40) too_large_ += "...";
+    return false;
+  }
+
   rapidjson::Document& doc_;
+  std::string too_large_;  // the number that stopped the parse, if one did
 };
 
 struct Parse {
   std::string_view text;
-  bool ok = false;
+  std::string error;
   bool operator()(rapidjson::Document& doc) {
     ExactNumbers handler(doc);
     rapidjson::MemoryStream stream(text.data(), text.size());
     rapidjson::Reader reader;
-    ok = !reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(stream, handler).IsError();
-    return ok;
+    const rapidjson::ParseResult result =
+        reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(stream, handler);
+    if (!handler.too_large().empty()) {
+      error = "number " + handler.too_large() + " is too large for a double";
+    } else if (result.IsError()) {
+      error = "not valid JSON at offset " + std::to_string(result.Offset()) + ": " +
+              rapidjson::GetParseError_En(result.Code());
+    }
+    return error.empty();
   }
 };
 
 }  // namespace
 
-bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc) {
-  Parse parse{text};
+bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc, std::string* error) {
+  Parse parse{text, {}};
   doc->Populate(parse);
-  if (!parse.ok) doc->SetNull();
-  return parse.ok;
+  if (parse.error.empty()) return true;
+  doc->SetNull();
+  if (error != nullptr) *error = std::move(parse.error);
+  return false;
 }
 
 }  // namespace spirapi

@@ -12,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include <string>
 #include <string_view>
 
 namespace spirapi {
@@ -19,11 +20,16 @@ namespace spirapi {
 // Parses `text` (one JSON value, white space around it allowed) into *doc.
 // Integers that fit 64 bits become integers as RapidJSON would make them
 // (Int, Uint, Int64, Uint64); every other number becomes the double nearest
-// to it, and one too large for a double is an error, as with RapidJSON.
-// Returns false, leaving *doc null, if the text is not valid JSON.
+// to it, rounding to zero below a double's range. One too large for a double
+// (past 1.8e308) is refused: RapidJSON would make it infinity, which no JSON
+// writer can print. Returns false, leaving *doc null, if the text is not
+// valid JSON or holds such a number, and then sets *error (if not null) to
+// the reason, e.g. "not valid JSON at offset 3: Invalid value." or "number
+// 2e308 is too large for a double".
 // Recursion: RapidJSON's recursive parser is used, so callers given text from
 // outside check JsonNestsDeeperThan first.
-bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc);
+bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc,
+                       std::string* error = nullptr);
 
 }  // namespace spirapi
 

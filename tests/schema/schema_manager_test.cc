@@ -170,6 +170,9 @@ TEST_F(SchemaTest, FloatsSurviveStorageExactly) {
   const rapidjson::Value& x = schema["fields"]["x"];
   EXPECT_EQ(x["min_value"].GetDouble(), -6.2555963963811977e-142);
   EXPECT_EQ(x["max_value"].GetDouble(), 5.4097607429647384e+124);
+  // Past a double's range: refused, not stored as infinity.
+  EXPECT_NE(Rejected("f", R"({"x":2e308})").find("number 2e308 is too large for a double"),
+            std::string::npos);
 }
 
 // Taking a π identifier writes the identifier counter durably (and the first
