@@ -4,9 +4,9 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -50,8 +50,12 @@ class ExactNumbers {
                      ? doc_.Uint(static_cast<unsigned>(magnitude))
                      : doc_.Uint64(magnitude);
         }
-        if (magnitude <= 0x80000000u) return doc_.Int(static_cast<int>(-static_cast<int64_t>(magnitude)));
-        if (magnitude <= 0x8000000000000000u) return doc_.Int64(static_cast<int64_t>(0 - magnitude));
+        if (magnitude <= 0x80000000u) {
+          return doc_.Int(static_cast<int>(-static_cast<int64_t>(magnitude)));
+        }
+        if (magnitude <= 0x8000000000000000u) {
+          return doc_.Int64(static_cast<int64_t>(0 - magnitude));
+        }
       }
       // Beyond 64 bits: a double, as RapidJSON does.
     }
@@ -68,7 +72,7 @@ class ExactNumbers {
       if (!negative_exponent) return TooLarge(text, length);
       value = minus ? -0.0 : 0.0;
     } else if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-      return TooLarge(text, length);
+      return TooLarge(text, length);  // not expected for a number the reader checked
     }
     return doc_.Double(value);
   }
