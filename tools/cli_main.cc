@@ -460,6 +460,9 @@ void PrintStatsTable(const DbStats& st) {
               "backup every %d h, %s\n",
               "settings", st.compression_level, st.block_size_kib, st.max_file_size_mb,
               st.backup_interval_hours, st.encrypted ? "encrypted" : "not encrypted");
+  for (const JournalTail& t : st.journal_tails) {
+    std::printf("%-16s %s\n", "warning", OneLine(t.ToString()).c_str());
+  }
 }
 
 int RunStats(const Args& args) {
@@ -500,10 +503,15 @@ int RunVerify(const Args& args) {
   if (!s.ok()) return FailStatus("verify", s);
 
   if (!PrintDamage(report.damage)) return kExitIoError;
+  for (const JournalTail& t : report.journal_tails) {
+    if (!WriteLine("warning: " + OneLine(t.ToString()))) return kExitIoError;
+  }
   const std::string checked = "checked " + std::to_string(report.files_checked) + " files, " +
                               std::to_string(report.records_checked) + " records";
   if (report.clean()) {
-    WriteLine("ok: " + checked + ", no damage found");
+    const size_t tails = report.journal_tails.size();
+    WriteLine("ok: " + checked + ", no damage found" +
+              (tails == 0 ? "" : ", " + std::to_string(tails) + " journal tails kept aside (see the warnings)"));
     return kExitOk;
   }
   WriteLine(checked + ", " + std::to_string(report.damage.size()) + " damaged");

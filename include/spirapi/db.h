@@ -75,6 +75,22 @@ struct ComponentStats {
   uint64_t garbage_bytes = 0;    // estimated bytes compaction would free
 };
 
+// Bytes at the end of the last journal that did not check when the database
+// was opened after a crash: a commit the crash interrupted (never
+// acknowledged), or damage to one that was; nothing can tell which. Open
+// moves them into a file of their own (journal/NNNNNN-OFFSET.tail) and never
+// overwrites or deletes it: keep it until you have decided it holds nothing
+// you need, then delete it. docs/RELIABILITY.md has the whole contract.
+struct JournalTail {
+  std::string file;     // where the bytes are kept, relative to the database directory
+  std::string journal;  // the journal they were cut from
+  uint64_t offset = 0;  // where in that journal they began
+  uint64_t length = 0;  // how many bytes
+  // "journal J: N bytes after offset O do not check: a commit interrupted by
+  // a crash, or damage (kept in F)"
+  std::string ToString() const;
+};
+
 struct DbStats {
   ComponentStats components[kNumComponents];
   uint64_t journal_files = 0;
@@ -93,6 +109,7 @@ struct DbStats {
   int block_size_kib = 0;
   int backup_interval_hours = 0;
   bool encrypted = false;
+  std::vector<JournalTail> journal_tails;  // kept aside at open (see JournalTail)
   std::string ToJson() const;
 };
 
@@ -109,6 +126,8 @@ struct VerifyReport {
   uint64_t files_checked = 0;
   uint64_t records_checked = 0;
   std::vector<Damage> damage;
+  // Not damage for certain, so clean() does not count them; reported all the same.
+  std::vector<JournalTail> journal_tails;
   bool clean() const { return damage.empty(); }
 };
 
@@ -165,10 +184,15 @@ class DB {
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
   // Writes all journal data to the components' segment files.
+  // Errors: Corruption if a journal holds damage (Verify names it): a flush
+  // would drop the damaged versions and let older ones stand in for them, so
+  // it stops and changes nothing; RepairDB is the way forward. IOError.
+  // The background flushes stop the same way (later writes still succeed).
   virtual Status Flush() = 0;
   // Flushes, then rewrites every component's segments without overwritten
   // (beyond retention) or deleted records, at the database's compression
   // level. Readers and writers continue meanwhile. Crash-safe at every step.
+  // Errors: as Flush; Corruption if a record it must copy is damaged.
   virtual Status Compact() = 0;
   // Reads and checks every file and record. Returns OK with the findings in
   // *report (damage is reported there, not as an error status).

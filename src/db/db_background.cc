@@ -9,6 +9,7 @@
 
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
+#include "db/journal_replay.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/segment.h"
@@ -25,9 +26,23 @@ DBImpl::~DBImpl() {
   if (bg_thread_.joinable()) bg_thread_.join();
   std::lock_guard<std::mutex> l(mu_);
   if (journal_ != nullptr) {
-    // sync=false commits become durable at a clean close.
-    if (journal_dirty_ && write_error_.ok()) journal_->Sync();
+    if (write_error_.ok()) WriteCloseFrame();
     journal_->Close();
+  }
+}
+
+void DBImpl::WriteCloseFrame() {
+  // sync=false commits become durable at a clean close. Then the close frame
+  // says so: after it, a frame that does not check can only be damage.
+  if (journal_dirty_ && !journal_->Sync().ok()) return;
+  journal_dirty_ = false;
+  journal_synced_size_ = journal_size_;
+  if (journal_ends_with_close_) return;
+  std::string frame;
+  AppendCloseFrame(last_seq_, journal_synced_size_, &frame);
+  if (journal_->Append(frame).ok() && journal_->Sync().ok()) {
+    journal_size_ += frame.size();
+    journal_ends_with_close_ = true;
   }
 }
 
@@ -186,7 +201,6 @@ Status DBImpl::InstallManifest(const Manifest& next) {
   Status s = WriteManifest(fs_, path_, m);
   if (!s.ok()) return ManifestWriteFailed(s);
   manifest_ = std::move(m);
-  manifest_outdated_ = false;
   return Status::OK();
 }
 
@@ -210,32 +224,30 @@ Status DBImpl::FlushOldestJournal() {
   if (jf == nullptr) return Status::Corruption("sealed journal " + JournalRelPath(number) + " is not open");
   uint64_t size = 0;
   Status s = fs_->GetFileSize(Path(jf->rel_path), &size);
-  std::string contents;
-  if (s.ok()) s = jf->file->Read(0, size, &contents);
   if (!s.ok()) return s;
 
-  // Gather every intact record of the journal, per component, in id order.
+  // Gather every record of the journal, per component, in id order. A
+  // journal with damage is not flushed: the damaged versions would be
+  // dropped and older ones would stand in for them, silently.
+  JournalReplay replay;
+  JournalScanOptions options;
+  options.is_last = false;  // sealed: synced whole before the next journal began
+  ScanJournalFile(*jf->file, number, size, cipher(), options, &replay);
+  if (!replay.status.ok()) return replay.status;
+  if (!replay.damage.empty() || replay.tail_length > 0) {
+    const Damage d = replay.damage.empty()
+                         ? Damage{"", replay.tail_offset, "", "", "journal ends in damage"}
+                         : replay.damage.front();
+    return Status::Corruption(
+        "flush of " + jf->rel_path + " stopped, nothing changed: " + d.what + " at offset " +
+        std::to_string(d.offset) + (d.id.empty() ? "" : " (" + d.component + " '" + d.id + "')") +
+        "; run spirapi repair");
+  }
   std::vector<std::pair<std::string, std::string>> per_component[kNumComponents];
-  auto collect = [&](uint64_t seq, const std::vector<JournalRecord>& records, bool damaged) {
-    for (const JournalRecord& jr : records) {
-      std::string plain;
-      if (cipher() != nullptr) {
-        if (!cipher_.Open(jr.bytes, &plain).ok()) continue;
-      } else {
-        plain.assign(jr.bytes);
-      }
-      RecordView r;
-      if (!DecodeRecord(plain, &r).ok() || r.seq != seq || (damaged && !ChecksumMatches(r))) {
-        continue;  // reported at open; the index marks it damaged
-      }
-      std::string key(r.id);
-      per_component[static_cast<int>(r.component)].emplace_back(std::move(key), std::move(plain));
-    }
-  };
-  JournalScan scan;
-  ScanJournal(
-      contents, [&](uint64_t seq, const std::vector<JournalRecord>& r) { collect(seq, r, false); },
-      [&](uint64_t seq, const std::vector<JournalRecord>& r) { collect(seq, r, true); }, &scan);
+  for (const JournalReplay::Version& v : replay.versions) {
+    per_component[static_cast<int>(v.component)].emplace_back(std::string(v.id),
+                                                              std::string(v.plain));
+  }
 
   std::vector<SegmentMeta> metas[kNumComponents];
   std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>> outputs[kNumComponents];

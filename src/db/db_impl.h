@@ -166,7 +166,12 @@ class DBImpl : public DB {
 
   // Sizes the index for the journals, estimated from the first one.
   void ReserveForJournals(const JournalReplay& first, uint64_t journal_bytes);
-  Status ApplyJournal(const JournalReplay& replay, bool is_last);
+  Status ApplyJournal(const JournalReplay& replay);
+  // Moves the tail of the last journal aside into a file of its own, so that
+  // appends continue after the last frame and its bytes are never lost.
+  Status KeepTailAside(const JournalReplay& replay);
+  // Lists the tails kept aside (*.tail under journal/) into journal_tails_.
+  Status FindJournalTails();
   Status OpenActiveJournal(uint64_t number, bool append);
   Status NewJournal();  // REQUIRES: mu_ held, called by the write leader or at open
 
@@ -222,6 +227,8 @@ class DBImpl : public DB {
   void BackgroundLoop();
   void MaybeScheduleWork();
   Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
+  // Appends a close frame to the active journal and syncs it.
+  void WriteCloseFrame();        // REQUIRES: mu_ held, no writers
   Status ManifestWriteFailed(const Status& s);  // REQUIRES: mu_ held
   // Writes `next` and makes it manifest_; on failure, ManifestWriteFailed.
   Status InstallManifest(const Manifest& next);  // REQUIRES: mu_ held
@@ -254,10 +261,6 @@ class DBImpl : public DB {
   std::deque<Writer*> writers_;              // guarded by mu_
   std::condition_variable writers_cv_;       // a writer is done or leads next
   Manifest manifest_;                        // guarded by mu_
-  // The MANIFEST on disk still says an older format_version (manifest_
-  // already says kFormatVersion): rewrite it before the journal gets a
-  // record an older reader would misread.
-  bool manifest_outdated_ = false;           // guarded by mu_
   uint64_t last_seq_ = 0;                    // guarded by mu_: assigned
   std::atomic<uint64_t> visible_seq_{0};     // published after apply
   uint64_t next_file_number_ = 1;            // guarded by mu_
@@ -269,7 +272,16 @@ class DBImpl : public DB {
   int64_t last_sync_micros_ = 0;             // guarded by mu_ / leader
   uint32_t journal_number_ = 0;              // guarded by mu_
   uint64_t journal_size_ = 0;                // guarded by mu_ / leader
+  // How much of the active journal the last completed fdatasync covered:
+  // each frame states it (durable_end), so that damage before it is told
+  // from a torn write after a crash.
+  uint64_t journal_synced_size_ = 0;         // guarded by mu_ / leader
   bool journal_dirty_ = false;               // unsynced appends
+  // The active journal ends with a close frame: a close without commits
+  // since open need not add another.
+  bool journal_ends_with_close_ = false;     // guarded by mu_ / leader
+  // Journal tails kept aside at this or an earlier open (ApplyJournal).
+  std::vector<JournalTail> journal_tails_;   // guarded by mu_
   std::deque<uint32_t> sealed_journals_;     // guarded by mu_, oldest first
   std::multiset<uint64_t> snapshots_;        // guarded by mu_
   Status write_error_;                       // guarded by mu_: sticky

@@ -185,9 +185,9 @@ Status DBImpl::Recover() {
   if (!s.ok()) return s;
   s = CheckSettings();
   if (!s.ok()) return s;
-  // An older database is upgraded at the next MANIFEST write (manifest.h),
-  // or before its first record with a blob (Prepare).
-  manifest_outdated_ = manifest_.format_version < kFormatVersion;
+  // An older database is upgraded below, before any frame of the current
+  // format is appended (an older reader would take it for a torn tail).
+  const bool manifest_outdated = manifest_.format_version < kFormatVersion;
   manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
@@ -214,8 +214,10 @@ Status DBImpl::Recover() {
   Prefetcher<JournalReplay> replays(
       journals.size(),
       [&](size_t i, JournalReplay* out) {
+        JournalScanOptions options;
+        options.is_last = i + 1 == journals.size();
         ScanJournalFile(*journals[i].file->file, journals[i].file->number, journals[i].size,
-                        cipher(), out);
+                        cipher(), options, out);
       },
       /*ahead=*/1);
   for (const RecoveryFile& segment : segments) {
@@ -229,8 +231,10 @@ Status DBImpl::Recover() {
   for (size_t i = 0; i < journals.size(); ++i) {
     std::unique_ptr<JournalReplay> replay = replays.Next();
     if (i == 0) ReserveForJournals(*replay, journal_bytes);
-    s = ApplyJournal(*replay, i + 1 == journals.size());
+    s = ApplyJournal(*replay);
+    if (s.ok() && replay->tail_length > 0) s = KeepTailAside(*replay);
     if (!s.ok()) return s;
+    journal_ends_with_close_ = replay->ends_with_close;
     replays.Recycle(std::move(replay));
   }
   // A damaged frame's sequence number may itself be damaged: never let it
@@ -247,6 +251,9 @@ Status DBImpl::Recover() {
     idx.FinishBulkLoad();
   }
   visible_seq_.store(last_seq_, std::memory_order_release);
+  s = FindJournalTails();
+  if (s.ok() && manifest_outdated) s = InstallManifest(manifest_);
+  if (!s.ok()) return s;
   // Keep appending to the last journal unless it is full; older ones are
   // flushed to segments in the background.
   uint64_t size = 0;
@@ -259,6 +266,7 @@ Status DBImpl::Recover() {
     return OpenActiveJournal(journals.back().file->number, /*append=*/true);
   }
   for (const RecoveryFile& j : journals) sealed_journals_.push_back(j.file->number);
+  journal_ends_with_close_ = false;
   return NewJournal();
 }
 
@@ -403,7 +411,7 @@ void DBImpl::ReserveForJournals(const JournalReplay& first, uint64_t journal_byt
   }
 }
 
-Status DBImpl::ApplyJournal(const JournalReplay& replay, bool is_last) {
+Status DBImpl::ApplyJournal(const JournalReplay& replay) {
   if (!replay.status.ok()) return replay.status;
   std::string rel = JournalRelPath(replay.number);
   for (const Damage& d : replay.damage) {
@@ -431,18 +439,40 @@ Status DBImpl::ApplyJournal(const JournalReplay& replay, bool is_last) {
     }
   }
   last_seq_ = std::max(last_seq_, replay.last_seq);
-  for (const JournalDamage& d : replay.scan.damage) {
-    recovery_damage_.push_back({rel, d.offset, "", "", d.what});
+  return Status::OK();
+}
+
+Status DBImpl::KeepTailAside(const JournalReplay& replay) {
+  // The bytes go to a file of their own before the journal is cut, so that
+  // a crash in between leaves them in one place or both, never in none.
+  const std::string rel = JournalTailRelPath(replay.number, replay.tail_offset);
+  std::unique_ptr<WritableFile> file;
+  Status s = fs_->NewWritableFile(Path(rel), &file);
+  if (s.ok()) {
+    s = file->Append(std::string_view(replay.contents).substr(replay.tail_offset));
   }
-  if (replay.scan.torn_tail) {
-    if (is_last) {
-      // An interrupted write: its transaction was never acknowledged.
-      Status s = fs_->TruncateFile(Path(rel), replay.scan.valid_end);
-      if (!s.ok()) return s;
-    } else {
-      recovery_damage_.push_back({rel, replay.scan.valid_end, "", "",
-                                  "journal ends in a damaged frame"});
-    }
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = file->Close();
+  if (s.ok()) s = fs_->SyncDir(Path(kJournalDir));
+  if (s.ok()) s = fs_->TruncateFile(Path(JournalRelPath(replay.number)), replay.tail_offset);
+  return s;
+}
+
+Status DBImpl::FindJournalTails() {
+  std::vector<std::string> names;
+  Status s = fs_->GetChildren(Path(kJournalDir), &names);
+  if (!s.ok()) return s;
+  std::sort(names.begin(), names.end());
+  journal_tails_.clear();
+  for (const std::string& name : names) {
+    JournalTail t;
+    uint64_t number;
+    if (!ParseJournalTailName(name, &number, &t.offset)) continue;
+    t.file = std::string(kJournalDir) + "/" + name;
+    t.journal = JournalRelPath(number);
+    s = fs_->GetFileSize(Path(t.file), &t.length);
+    if (!s.ok()) return s;
+    journal_tails_.push_back(std::move(t));
   }
   return Status::OK();
 }
@@ -456,8 +486,12 @@ Status DBImpl::OpenActiveJournal(uint64_t number, bool append) {
   journal_size_ = 0;
   if (append) {
     s = fs_->GetFileSize(Path(rel), &journal_size_);
+    // What recovery read is durable from here on (it may have been in the
+    // page cache only), so later frames can say so in durable_end.
+    if (s.ok()) s = journal_->Sync();
     if (!s.ok()) return s;
   }
+  journal_synced_size_ = journal_size_;
   if (FindFile(journal_number_) == nullptr) {
     s = InstallFile(journal_number_, true, Component::kSequence, rel);
   }

@@ -2,6 +2,7 @@
 
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
+#include "db/journal_replay.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/segment.h"
@@ -19,6 +20,7 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
   {
     std::lock_guard<std::mutex> l(mu_);
     report->damage = recovery_damage_;
+    report->journal_tails = journal_tails_;
     active_journal = journal_number_;
     active_size = journal_size_;
     std::shared_lock<std::shared_mutex> fl(files_mu_);
@@ -61,24 +63,21 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<void(double)>& p
     s = f.file->Read(0, size, &contents);
     if (!s.ok()) return s;
     if (f.is_journal) {
-      auto on_frame = [&](uint64_t, const std::vector<JournalRecord>& records) {
-        for (const JournalRecord& jr : records) {
-          std::string plain;
-          std::string_view bytes = jr.bytes;
-          if (cipher() != nullptr) {
-            if (!cipher_.Open(jr.bytes, &plain).ok()) {
-              damage(f.rel_path, jr.offset, nullptr, "", "record fails authentication");
-              continue;
-            }
-            bytes = plain;
-          }
-          check_record(f.rel_path, jr.offset, bytes, nullptr);
-        }
-      };
-      JournalScan scan;
-      ScanJournal(contents, on_frame, [](uint64_t, const std::vector<JournalRecord>&) {}, &scan);
-      for (const JournalDamage& d : scan.damage) damage(f.rel_path, d.offset, nullptr, "", d.what);
-      if (scan.torn_tail) damage(f.rel_path, scan.valid_end, nullptr, "", "journal tail damaged");
+      JournalReplay replay;
+      JournalScanOptions options;
+      options.is_last = f.number == active_journal;
+      options.check_every_checksum = true;
+      ScanJournalFile(*f.file, f.number, size, cipher(), options, &replay);
+      if (!replay.status.ok()) return replay.status;
+      report->records_checked += replay.records_checked;
+      for (const Damage& d : replay.damage) {
+        Component c;
+        damage(f.rel_path, d.offset, ParseComponent(d.component, &c).ok() ? &c : nullptr, d.id,
+               d.what);
+      }
+      if (replay.tail_length > 0) {
+        damage(f.rel_path, replay.tail_offset, nullptr, "", "journal ends in bytes that do not check");
+      }
       continue;
     }
     Component c = f.component;
@@ -132,6 +131,7 @@ Status DBImpl::GetStats(DbStats* stats) {
     stats->block_size_kib = static_cast<int>(manifest_.block_size >> 10);
     stats->backup_interval_hours = manifest_.backup_interval_hours;
     stats->encrypted = manifest_.encrypted;
+    stats->journal_tails = journal_tails_;
   }
   stats->total_disk_bytes = stats->journal_bytes;
   for (Component c : kAllComponents) {
@@ -191,8 +191,27 @@ std::string DbStats::ToJson() const {
   kv(&out, "max_file_size_mb", static_cast<uint64_t>(max_file_size_mb));
   kv(&out, "block_size_kib", static_cast<uint64_t>(block_size_kib));
   kv(&out, "backup_interval_hours", static_cast<uint64_t>(backup_interval_hours));
-  out += std::string("\"encrypted\":") + (encrypted ? "true" : "false") + "}";
+  out += std::string("\"encrypted\":") + (encrypted ? "true" : "false") + ",";
+  out += "\"journal_tails\":[";
+  for (size_t i = 0; i < journal_tails.size(); ++i) {
+    const JournalTail& t = journal_tails[i];
+    out += i > 0 ? ",{\"file\":" : "{\"file\":";
+    AppendJsonString(&out, t.file);
+    out += ",\"journal\":";
+    AppendJsonString(&out, t.journal);
+    out += ",";
+    kv(&out, "offset", t.offset);
+    kv(&out, "bytes", t.length, false);
+    out += "}";
+  }
+  out += "]}";
   return out;
+}
+
+std::string JournalTail::ToString() const {
+  return journal + ": " + std::to_string(length) + " bytes after offset " +
+         std::to_string(offset) + " do not check: a commit interrupted by a crash, or damage (kept in " +
+         file + ")";
 }
 
 }  // namespace spirapi

@@ -186,6 +186,8 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
     if (io.ok()) {
       journal_size_ += frames.size();
       journal_dirty_ = !sync;
+      journal_ends_with_close_ = false;
+      if (sync) journal_synced_size_ = journal_size_;
       ApplyToIndex(applied);
       visible_seq_.store(last_seq_, std::memory_order_release);
       for (Writer* g : group) {
@@ -265,14 +267,6 @@ void DBImpl::GatherWriters(std::unique_lock<std::mutex>* l) {
 Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* applied,
                        PendingMap* pending, bool later_batches) {
   const WriteBatch& batch = *w->batch;
-  if (manifest_outdated_ && std::any_of(batch.ops.begin(), batch.ops.end(),
-                                        [](const WriteOp& op) { return !op.blob.empty(); })) {
-    // A blob makes a record of format 2, which a reader of an older
-    // format_version would take for damage: upgrade the MANIFEST first, so
-    // that such a reader refuses the database instead.
-    Status s = InstallManifest(manifest_);
-    if (!s.ok()) return s;
-  }
   // Where each record stands before this batch: an earlier batch of the group
   // (not yet in the index) or the index.
   std::vector<PendingState> current(batch.ops.size());
@@ -306,7 +300,13 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
   const int64_t now = NowMicros();
   const size_t frame_start = frames->size();
   const size_t first_applied = applied->size();
-  FrameBuilder frame(seq, frames);
+  std::vector<DirectoryEntry> entries;
+  entries.reserve(batch.ops.size());
+  for (const WriteOp& op : batch.ops) entries.push_back({op.component, op.id});
+  std::string directory;
+  Status sealed_ok = EncodeFrameDirectory(seq, entries, cipher(), &directory);
+  if (!sealed_ok.ok()) return sealed_ok;
+  FrameBuilder frame(FrameKind::kCommit, seq, journal_synced_size_, directory, frames);
   std::string encoded, sealed;
   for (size_t i = 0; i < batch.ops.size(); ++i) {
     const WriteOp& op = batch.ops[i];

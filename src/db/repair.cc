@@ -14,6 +14,7 @@
 #include "codec/cipher.h"
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
+#include "db/journal_replay.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
 #include "storage/manifest.h"
@@ -37,50 +38,32 @@ class Salvager {
   Salvager(FileSystem* fs, std::string path, const Cipher* cipher, RepairReport* report)
       : fs_(fs), path_(std::move(path)), cipher_(cipher), report_(report) {}
 
-  Status ReadJournal(const std::string& rel) {
+  Status ReadJournal(const std::string& rel, bool is_last) {
     std::string contents;
     Status s = ReadWhole(rel, &contents);
     if (!s.ok()) return s;
-    auto on_frame = [&](uint64_t, const std::vector<JournalRecord>& records) {
-      // A transaction is kept whole or not at all.
-      std::vector<std::pair<VersionKey, Salvaged>> frame;
-      bool intact = true;
-      for (const JournalRecord& jr : records) {
-        RecordView r;
-        std::string plain;
-        if (!Decode(jr.bytes, &plain, &r)) {
-          Damaged(rel, jr.offset, nullptr, "", "record does not decode");
-          intact = false;
-          continue;
-        }
-        if (!ChecksumMatches(r) || r.id.empty()) {
-          Damaged(rel, jr.offset, &r.component, r.id, "record SHA-256 checksum mismatch");
-          intact = false;
-        }
-        frame.emplace_back(KeyOf(r), CopyOf(r));
+    JournalReplay replay;
+    JournalScanOptions options;
+    options.is_last = is_last;
+    options.check_every_checksum = true;
+    ScanJournalContents(std::move(contents), 0, cipher_, options, &replay);
+    for (const Damage& d : replay.damage) report_->damage.push_back({rel, d.offset, d.component, d.id, d.what});
+    // A transaction is kept whole or not at all.
+    for (const JournalReplay::Version& v : replay.versions) {
+      RecordView r;
+      if (v.ref.corrupt() || !DecodeRecord(v.plain, &r).ok()) {
+        Lost({v.ref.seq, static_cast<int>(v.component), std::string(v.id)}, 0);
+      } else if (v.partial) {
+        Lost(KeyOf(r), r.version);
+      } else {
+        versions_.emplace(KeyOf(r), CopyOf(r));
       }
-      for (auto& [key, v] : frame) {
-        if (intact) {
-          versions_.emplace(std::move(key), std::move(v));
-        } else {
-          Lost(key, v.version);  // its transaction is left out whole
-        }
-      }
-    };
-    auto on_damaged_frame = [&](uint64_t, const std::vector<JournalRecord>& records) {
-      for (const JournalRecord& jr : records) {
-        RecordView r;
-        std::string plain;
-        if (Decode(jr.bytes, &plain, &r)) Lost(KeyOf(r), r.version);
-      }
-    };
-    JournalScan scan;
-    ScanJournal(contents, on_frame, on_damaged_frame, &scan);
-    for (const JournalDamage& d : scan.damage) Damaged(rel, d.offset, nullptr, "", d.what);
-    if (scan.torn_tail) {
-      Damaged(rel, scan.valid_end, nullptr, "",
-              "journal tail damaged (a commit cut short by a crash is never acknowledged; "
-              "anything after it is lost)");
+    }
+    if (replay.tail_length > 0) {
+      Damaged(rel, replay.tail_offset, nullptr, "",
+              "journal ends in " + std::to_string(replay.tail_length) +
+                  " bytes that do not check: a commit interrupted by a crash (never "
+                  "acknowledged), or damage; left out");
     }
     return Status::OK();
   }
@@ -130,7 +113,7 @@ class Salvager {
       if (versions_.count(key) > 0) continue;
       const auto& [seq, c, id] = key;
       report_->lost.push_back(std::string(ComponentName(static_cast<Component>(c))) + "/" + id +
-                              " version " + std::to_string(version));
+                              (version == 0 ? " (a damaged version)" : " version " + std::to_string(version)));
     }
   }
 
@@ -324,8 +307,8 @@ Status RepairDB(const Options& options, const std::string& path,
     s = salvager.ReadSegment(c, rel);
     if (!s.ok()) return s;
   }
-  for (const std::string& rel : journals) {
-    s = salvager.ReadJournal(rel);
+  for (size_t i = 0; i < journals.size(); ++i) {
+    s = salvager.ReadJournal(journals[i], i + 1 == journals.size());
     if (!s.ok()) return s;
   }
   salvager.ReportLost();

@@ -16,10 +16,11 @@
 
 namespace spirapi {
 
-// Version 2 added DEFLATE-compressed segment footers. Older databases open
-// as they are and become version 2 at their next MANIFEST write, after which
-// their new segments may use version 2 features.
-inline constexpr int kFormatVersion = 2;
+// Version 2 added DEFLATE-compressed segment footers, version 3 journal
+// frames with their own header check, a directory and durable_end, and the
+// close frame. Older databases open as they are and become version 3 when
+// opened for writing (before the first version 3 frame is appended).
+inline constexpr int kFormatVersion = 3;
 
 struct SegmentMeta {
   uint64_t file_number = 0;

@@ -228,10 +228,11 @@ TEST_F(BlobTest, EncryptionHidesBlobs) {
   }
 }
 
-// An older database's MANIFEST is rewritten before its journal gets a record
-// of format 2, so that an older reader refuses the database instead of
-// taking the record for damage.
-TEST_F(BlobTest, UpgradesAnOlderManifestBeforeTheFirstBlob) {
+// An older database's MANIFEST is rewritten when it is opened for writing,
+// before its journal gets a frame of format 3 or a record of format 2, so
+// that an older reader refuses the database instead of taking them for
+// damage.
+TEST_F(BlobTest, UpgradesAnOlderManifestAtOpen) {
   ASSERT_NO_FATAL_FAILURE(Open());
   db_.reset();
   FileSystem* fs = FileSystem::Default();
@@ -241,12 +242,9 @@ TEST_F(BlobTest, UpgradesAnOlderManifestBeforeTheFirstBlob) {
   ASSERT_TRUE(WriteManifest(fs, dir_.Sub("db"), m).ok());
 
   ASSERT_NO_FATAL_FAILURE(Open());
-  ASSERT_TRUE(db_->Put(WriteOptions(), Component::kSchema, "plain", "1").ok());
-  ASSERT_TRUE(ReadManifest(fs, dir_.Sub("db"), &m).ok());
-  EXPECT_EQ(m.format_version, 1) << "records of format 1 need no upgrade";
-  ASSERT_TRUE(db_->PutWithBlob(WriteOptions(), Component::kSchema, "b", "1", "{}", "x").ok());
   ASSERT_TRUE(ReadManifest(fs, dir_.Sub("db"), &m).ok());
   EXPECT_EQ(m.format_version, kFormatVersion);
+  ASSERT_TRUE(db_->PutWithBlob(WriteOptions(), Component::kSchema, "b", "1", "{}", "x").ok());
   EXPECT_EQ(BlobOf(Component::kSchema, "b"), "x");
   db_.reset();
   ASSERT_NO_FATAL_FAILURE(Open());
@@ -261,16 +259,16 @@ bool DamageBlobBehindItsCrc(const std::filesystem::path& path, const std::string
   const size_t at = contents.find(marker);
   if (at == std::string::npos) return false;
   contents[at + 500] ^= 0x20;
-  // Journal frame: magic "SPIJ" | payload_len u32 | seq u64 | count u32 |
-  // crc u32 of bytes 0..19 and the payload. Segment block: magic "SPIB" |
-  // codec u8 | stored_len u32 | raw_len u32 | crc u32 of the stored bytes.
-  const size_t frame = contents.rfind("SPIJ", at);
+  // Journal frame: magic "SPJ3" | ... | payload_len u32 at 24 | ... |
+  // payload crc u32 at 36 | header crc u32 at 40 of bytes 0..39. Segment
+  // block: magic "SPIB" | codec u8 | stored_len u32 | raw_len u32 | crc u32
+  // of the stored bytes.
+  const size_t frame = contents.rfind("SPJ3", at);
   const size_t block = contents.rfind("SPIB", at);
   if (frame != std::string::npos) {
-    const uint32_t len = DecodeFixed32(&contents[frame + 4]);
-    const uint32_t crc =
-        Crc32(contents.substr(frame, 20) + contents.substr(frame + 24, len));
-    EncodeFixed32(&contents[frame + 20], crc);
+    const uint32_t len = DecodeFixed32(&contents[frame + 24]);
+    EncodeFixed32(&contents[frame + 36], Crc32(contents.substr(frame + 44, len)));
+    EncodeFixed32(&contents[frame + 40], Crc32(contents.substr(frame, 40)));
   } else if (block != std::string::npos) {
     const uint32_t len = DecodeFixed32(&contents[block + 5]);
     EncodeFixed32(&contents[block + 13], Crc32(contents.substr(block + 17, len)));

@@ -199,6 +199,10 @@ struct RunOutcome {
   bool step_failed = false; // some step returned an error
   std::string fault;        // where the first fault fired
   std::string problem;      // first violated expectation, empty if none
+  // The first fault fired while closing, where nothing can report it: in
+  // the close frame, after every commit was synced. Losing the close frame
+  // loses nothing (a torn one is kept aside as a tail at the next open).
+  bool fault_at_close = false;
 };
 
 class IoFaultSweep : public ::testing::TestWithParam<Op> {
@@ -255,6 +259,12 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
     fs_.ResetCounters();
   }
 
+  void Close(std::unique_ptr<DB>* db, RunOutcome* out) {
+    const uint64_t before = fs_.injected_failures();
+    db->reset();
+    if (before == 0 && fs_.injected_failures() > 0) out->fault_at_close = true;
+  }
+
   // Runs the script with the fault armed (if any), then closes the database.
   RunOutcome Run(const Script& script, Op counted, std::optional<Op> op, int n, int err,
                  bool persistent, bool partial = false) {
@@ -286,7 +296,7 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
     for (const Step& step : script.steps) {
       const uint64_t before = fs_.injected_failures();
       if (step.kind == Step::Kind::kReopen) {
-        db.reset();
+        Close(&db, &out);
         s = DB::Open(options_, DbPath(), &db);
         check_status("reopen", s, before);
         continue;
@@ -349,7 +359,7 @@ class IoFaultSweep : public ::testing::TestWithParam<Op> {
           break;
       }
     }
-    db.reset();  // closed with the fault still armed
+    Close(&db, &out);  // with the fault still armed
     out.injected = fs_.injected_failures();
     out.op_count = fs_.OpCount(counted);
     out.fault = fs_.first_injected_failure();
@@ -429,6 +439,12 @@ std::string FileKind(const std::string& fault) {
 // it again and fails), and the directory sync after compaction deletes its
 // inputs (a deletion lost to a crash leaves orphans that the next open
 // deletes).
+bool IsJournal(const std::string& fault) {
+  const std::string kind = FileKind(fault);
+  return (kind.rfind("write db/journal/", 0) == 0 || kind.rfind("sync db/journal/", 0) == 0) &&
+         kind.ends_with(".log");
+}
+
 bool Absorbable(const std::string& fault) {
   const std::string kind = FileKind(fault);
   if (kind.rfind("read db/", 0) == 0) return kind.size() > 4 && kind.ends_with(".seg");
@@ -482,7 +498,7 @@ TEST_P(IoFaultSweep, EveryNthOperationFails) {
         ::testing::AssertionResult ok = ::testing::AssertionSuccess();
         if (run.injected > 0 && !run.step_failed) {
           ++absorbed[FileKind(run.fault)];
-          if (!Absorbable(run.fault)) {
+          if (!Absorbable(run.fault) && !(run.fault_at_close && IsJournal(run.fault))) {
             ok = ::testing::AssertionFailure() << "the fault (" << run.fault
                                                << ") fired, but no step reported an error";
           }

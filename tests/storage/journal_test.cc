@@ -1,5 +1,6 @@
-// Tests for storage/journal.h: frame building and the recovery scan that
-// tells committed frames from torn tails and damage in the middle.
+// Tests for storage/journal.h (the frame format) and db/journal_replay.h (how
+// a journal's bytes are read: committed frames, recovered frames, damage with
+// the records it hit, and the tail a crash may have torn).
 
 #include "storage/journal.h"
 
@@ -9,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/record_codec.h"
+#include "db/journal_replay.h"
 #include "util/coding.h"
 #include "util/hash.h"
 
@@ -20,16 +23,37 @@ struct BuiltFrame {
   uint64_t seq;
   uint64_t offset;  // of the frame in the file
   uint64_t size;
-  std::vector<std::string> records;
-  std::vector<uint32_t> record_offsets;  // as returned by Finish (frame-relative)
+  std::vector<std::string> ids;
 };
 
-// Appends a frame of `records` under `seq` to *file.
-BuiltFrame AppendFrame(std::string* file, uint64_t seq, const std::vector<std::string>& records) {
-  BuiltFrame f{seq, file->size(), 0, records, {}};
-  FrameBuilder builder(seq, file);
-  for (const std::string& r : records) builder.AddRecord(r);
-  builder.Finish(&f.record_offsets);
+// An encoded record of component query with this id, in transaction seq.
+std::string Record(uint64_t seq, const std::string& id) {
+  RecordView r;
+  r.component = Component::kQuery;
+  r.seq = seq;
+  r.version = 1;
+  r.timestamp_us = 1700000000000000;
+  r.id = id;
+  const std::string data = "{\"v\":\"" + id + "\"}";
+  r.data = data;
+  r.metadata = "{}";
+  std::string out;
+  EncodeRecord(r, &out);
+  return out;
+}
+
+// Appends a commit frame of records named `ids` to *file.
+BuiltFrame AppendFrame(std::string* file, uint64_t seq, const std::vector<std::string>& ids,
+                       uint64_t durable_end = 0) {
+  BuiltFrame f{seq, file->size(), 0, ids};
+  std::vector<DirectoryEntry> entries;
+  for (const std::string& id : ids) entries.push_back({Component::kQuery, id});
+  std::string directory;
+  EXPECT_TRUE(EncodeFrameDirectory(seq, entries, nullptr, &directory).ok());
+  FrameBuilder builder(FrameKind::kCommit, seq, durable_end, directory, file);
+  for (const std::string& id : ids) builder.AddRecord(Record(seq, id));
+  std::vector<uint32_t> offsets;
+  builder.Finish(&offsets);
   f.size = file->size() - f.offset;
   return f;
 }
@@ -38,279 +62,227 @@ BuiltFrame AppendFrame(std::string* file, uint64_t seq, const std::vector<std::s
 std::vector<BuiltFrame> BuildJournal(std::string* file) {
   std::vector<BuiltFrame> frames;
   frames.push_back(AppendFrame(file, 10, {"alpha", "beta"}));
-  frames.push_back(AppendFrame(file, 11, {std::string(300, 'x'), "", "gamma"}));
-  frames.push_back(AppendFrame(file, 12, {}));
-  frames.push_back(AppendFrame(file, 15, {"delta"}));
+  frames.push_back(AppendFrame(file, 11, {std::string(300, 'x'), "gamma"}, file->size()));
+  frames.push_back(AppendFrame(file, 12, {}, file->size()));
+  frames.push_back(AppendFrame(file, 15, {"delta"}, file->size()));
   return frames;
 }
 
-// What a scan delivered.
-struct Delivered {
-  uint64_t seq;
-  std::vector<JournalRecord> records;
-};
-
-struct ScanOutput {
-  std::vector<Delivered> good;
-  std::vector<Delivered> damaged;
-  JournalScan scan;
-};
-
-ScanOutput Scan(std::string_view file) {
-  ScanOutput out;
-  ScanJournal(
-      file,
-      [&](uint64_t seq, const std::vector<JournalRecord>& r) {
-        out.good.push_back({seq, r});
-      },
-      [&](uint64_t seq, const std::vector<JournalRecord>& r) {
-        out.damaged.push_back({seq, r});
-      },
-      &out.scan);
+JournalReplay Replay(const std::string& file, bool is_last = true) {
+  JournalReplay out;
+  JournalScanOptions options;
+  options.is_last = is_last;
+  ScanJournalContents(file, 7, nullptr, options, &out);
   return out;
 }
 
-// Checks that a delivered frame carries exactly the built frame's records,
-// at the right file offsets.
-void ExpectFrame(std::string_view file, const Delivered& got, const BuiltFrame& want) {
-  EXPECT_EQ(got.seq, want.seq);
-  ASSERT_EQ(got.records.size(), want.records.size()) << "seq " << want.seq;
-  for (size_t i = 0; i < want.records.size(); ++i) {
-    EXPECT_EQ(got.records[i].bytes, want.records[i]);
-    EXPECT_EQ(got.records[i].offset, want.offset + want.record_offsets[i]);
-    EXPECT_EQ(file.substr(got.records[i].offset, want.records[i].size()), want.records[i]);
+// The ids read back intact, in order, and those marked damaged.
+std::vector<std::string> Intact(const JournalReplay& r) {
+  std::vector<std::string> ids;
+  for (const auto& v : r.versions) {
+    if (!v.ref.corrupt()) ids.emplace_back(v.id);
   }
+  return ids;
+}
+std::vector<std::string> Damaged(const JournalReplay& r) {
+  std::vector<std::string> ids;
+  for (const auto& v : r.versions) {
+    if (v.ref.corrupt()) ids.emplace_back(v.id);
+  }
+  return ids;
+}
+std::vector<std::string> AllIds(const std::vector<BuiltFrame>& frames) {
+  std::vector<std::string> ids;
+  for (const BuiltFrame& f : frames) ids.insert(ids.end(), f.ids.begin(), f.ids.end());
+  return ids;
 }
 
 TEST(JournalTest, FrameLayout) {
   std::string file;
-  BuiltFrame f = AppendFrame(&file, 0x1122334455667788ull, {"ab", "cde"});
-  ASSERT_EQ(file.size(), kFrameHeaderSize + (4 + 2) + (4 + 3));
-  EXPECT_EQ(DecodeFixed32(file.data()), kFrameMagic);
-  EXPECT_EQ(file.substr(0, 4), "SPIJ");
-  EXPECT_EQ(DecodeFixed32(file.data() + 4), 13u);  // payload_len
+  AppendFrame(&file, 0x1122334455667788ull, {"ab"}, 0x99);
+  EXPECT_EQ(file.substr(0, 4), "SPJ3");
+  EXPECT_EQ(DecodeFixed32(file.data() + 4), 1u);  // kind: commit
   EXPECT_EQ(DecodeFixed64(file.data() + 8), 0x1122334455667788ull);
-  EXPECT_EQ(DecodeFixed32(file.data() + 16), 2u);  // count
-  // Record offsets are relative to the frame and point past each length.
-  ASSERT_EQ(f.record_offsets.size(), 2u);
-  EXPECT_EQ(f.record_offsets[0], kFrameHeaderSize + 4);
-  EXPECT_EQ(f.record_offsets[1], kFrameHeaderSize + 4 + 2 + 4);
-  EXPECT_EQ(DecodeFixed32(file.data() + kFrameHeaderSize), 2u);
-  EXPECT_EQ(file.substr(f.record_offsets[0], 2), "ab");
-  EXPECT_EQ(file.substr(f.record_offsets[1], 3), "cde");
+  EXPECT_EQ(DecodeFixed64(file.data() + 16), 0x99u);  // durable_end
+  EXPECT_EQ(DecodeFixed32(file.data() + 24), file.size() - kFrameHeaderSize);
+  EXPECT_EQ(DecodeFixed32(file.data() + 28), 1u);  // count
+  const uint32_t dir_len = DecodeFixed32(file.data() + 32);
+  EXPECT_EQ(DecodeFixed32(file.data() + kFrameHeaderSize) + 4, dir_len);  // its own copy
+  EXPECT_EQ(DecodeFixed32(file.data() + 36), Crc32(std::string_view(file).substr(44)));
+  EXPECT_EQ(DecodeFixed32(file.data() + 40), Crc32(std::string_view(file).substr(0, 40)));
+  FrameDirectory dir;
+  ASSERT_TRUE(ParseFrameDirectory(std::string_view(file).substr(44), dir_len, nullptr, &dir));
+  EXPECT_EQ(dir.seq, 0x1122334455667788ull);
+  ASSERT_EQ(dir.entries.size(), 1u);
+  EXPECT_EQ(dir.entries[0].second, "ab");
 }
 
-TEST(JournalTest, FinishAppendsAfterExistingBytes) {
-  std::string file = "previous frames";
-  FrameBuilder builder(1, &file);
-  builder.AddRecord("r");
-  EXPECT_EQ(builder.payload_size(), 5u);
-  std::vector<uint32_t> offsets = {99, 98};  // stale contents are replaced
-  builder.Finish(&offsets);
-  EXPECT_EQ(file.substr(0, 15), "previous frames");
-  ASSERT_EQ(offsets.size(), 1u);
-  EXPECT_EQ(file.substr(15 + offsets[0], 1), "r");
-}
-
-TEST(JournalTest, ScanRoundTripsSeveralFrames) {
+TEST(JournalTest, ReplayRoundTripsSeveralFrames) {
   std::string file;
   std::vector<BuiltFrame> frames = BuildJournal(&file);
-  ScanOutput out = Scan(file);
-  EXPECT_EQ(out.scan.valid_end, file.size());
-  EXPECT_FALSE(out.scan.torn_tail);
-  EXPECT_TRUE(out.scan.damage.empty());
-  EXPECT_TRUE(out.damaged.empty());
-  ASSERT_EQ(out.good.size(), frames.size());
-  for (size_t i = 0; i < frames.size(); ++i) ExpectFrame(file, out.good[i], frames[i]);
+  JournalReplay r = Replay(file);
+  EXPECT_EQ(Intact(r), AllIds(frames));
+  EXPECT_TRUE(r.damage.empty());
+  EXPECT_EQ(r.tail_length, 0u);
+  EXPECT_EQ(r.tail_offset, file.size());
+  EXPECT_EQ(r.last_seq, 15u);
+  EXPECT_FALSE(r.ends_with_close);
+}
+
+TEST(JournalTest, CloseFrameIsRecognized) {
+  std::string file;
+  BuildJournal(&file);
+  AppendCloseFrame(15, file.size(), &file);
+  JournalReplay r = Replay(file);
+  EXPECT_TRUE(r.ends_with_close);
+  EXPECT_TRUE(r.damage.empty());
+  AppendFrame(&file, 16, {"epsilon"}, file.size());  // reopened, written again
+  EXPECT_FALSE(Replay(file).ends_with_close);
 }
 
 TEST(JournalTest, EmptyFileIsClean) {
-  ScanOutput out = Scan("");
-  EXPECT_EQ(out.scan.valid_end, 0u);
-  EXPECT_FALSE(out.scan.torn_tail);
-  EXPECT_TRUE(out.scan.damage.empty());
-  EXPECT_TRUE(out.good.empty());
+  JournalReplay r = Replay("");
+  EXPECT_TRUE(r.versions.empty());
+  EXPECT_TRUE(r.damage.empty());
+  EXPECT_EQ(r.tail_length, 0u);
 }
 
-TEST(JournalTest, TornTailAtEveryCutPointOfTheLastFrame) {
+TEST(JournalTest, TornLastFrameIsATailAtEveryCutPoint) {
   std::string file;
   std::vector<BuiltFrame> frames = BuildJournal(&file);
   const BuiltFrame& last = frames.back();
   for (uint64_t cut = last.offset + 1; cut < file.size(); ++cut) {
-    // An exact-size copy: a read past the cut is a sanitizer error.
-    const std::string torn = file.substr(0, cut);
-    ScanOutput out = Scan(torn);
-    EXPECT_TRUE(out.scan.torn_tail) << "cut at " << cut;
-    EXPECT_EQ(out.scan.valid_end, last.offset) << "cut at " << cut;
-    EXPECT_TRUE(out.scan.damage.empty()) << "cut at " << cut;
-    EXPECT_TRUE(out.damaged.empty()) << "cut at " << cut;
-    ASSERT_EQ(out.good.size(), frames.size() - 1) << "cut at " << cut;
-    for (size_t i = 0; i + 1 < frames.size(); ++i) ExpectFrame(torn, out.good[i], frames[i]);
-  }
-  // A cut exactly at a frame boundary leaves no tail at all.
-  ScanOutput out = Scan(std::string_view(file).substr(0, last.offset));
-  EXPECT_FALSE(out.scan.torn_tail);
-  EXPECT_EQ(out.scan.valid_end, last.offset);
-}
-
-TEST(JournalTest, ZeroFilledTailIsTorn) {
-  // A file system may extend a file with zeros before the data is written.
-  std::string file;
-  std::vector<BuiltFrame> frames = BuildJournal(&file);
-  const uint64_t end = file.size();
-  for (size_t zeros : {size_t{1}, size_t{23}, size_t{24}, size_t{4096}}) {
-    std::string padded = file + std::string(zeros, '\0');
-    ScanOutput out = Scan(padded);
-    EXPECT_TRUE(out.scan.torn_tail) << zeros << " zeros";
-    EXPECT_EQ(out.scan.valid_end, end);
-    EXPECT_TRUE(out.scan.damage.empty());
-    EXPECT_EQ(out.good.size(), frames.size());
+    SCOPED_TRACE(cut);
+    JournalReplay r = Replay(file.substr(0, cut));
+    EXPECT_TRUE(r.damage.empty());
+    EXPECT_EQ(r.tail_offset, last.offset);
+    EXPECT_EQ(r.tail_length, cut - last.offset);
+    EXPECT_EQ(Intact(r).size(), AllIds(frames).size() - 1);
   }
 }
 
-TEST(JournalTest, DamagedMiddleFrameIsReportedAndLaterFramesDelivered) {
+TEST(JournalTest, ZeroFilledTailIsATail) {
   std::string file;
   std::vector<BuiltFrame> frames = BuildJournal(&file);
-  const BuiltFrame& victim = frames[1];
-  // Flip a byte inside the third record's bytes ("gamma"): the CRC fails but
-  // the header and the record lengths still parse.
-  std::string damaged = file;
-  const uint64_t at = victim.offset + victim.record_offsets[2] + 1;
-  damaged[at] = static_cast<char>(damaged[at] ^ 0x20);
-
-  ScanOutput out = Scan(damaged);
-  EXPECT_FALSE(out.scan.torn_tail);
-  EXPECT_EQ(out.scan.valid_end, damaged.size());
-  ASSERT_EQ(out.scan.damage.size(), 1u);
-  EXPECT_EQ(out.scan.damage[0].offset, victim.offset);
-  EXPECT_EQ(out.scan.damage[0].length, victim.size);
-  EXPECT_NE(out.scan.damage[0].what.find("11"), std::string::npos)
-      << "the message names the transaction: " << out.scan.damage[0].what;
-
-  // The frames before and after are delivered intact.
-  ASSERT_EQ(out.good.size(), frames.size() - 1);
-  ExpectFrame(damaged, out.good[0], frames[0]);
-  ExpectFrame(damaged, out.good[1], frames[2]);
-  ExpectFrame(damaged, out.good[2], frames[3]);
-
-  // The damaged frame's records are offered for salvage, damage included.
-  ASSERT_EQ(out.damaged.size(), 1u);
-  EXPECT_EQ(out.damaged[0].seq, victim.seq);
-  ASSERT_EQ(out.damaged[0].records.size(), 3u);
-  EXPECT_EQ(out.damaged[0].records[0].bytes, victim.records[0]);
-  EXPECT_EQ(out.damaged[0].records[1].bytes, victim.records[1]);
-  EXPECT_EQ(out.damaged[0].records[2].bytes, "gAmma");
-  EXPECT_EQ(out.damaged[0].records[2].offset, victim.offset + victim.record_offsets[2]);
+  file.append(4096, '\0');
+  JournalReplay r = Replay(file);
+  EXPECT_TRUE(r.damage.empty());
+  EXPECT_EQ(r.tail_length, 4096u);
+  EXPECT_EQ(Intact(r), AllIds(frames));
 }
 
-TEST(JournalTest, DamagedFirstFrameIsReported) {
+TEST(JournalTest, DamagedRecordInTheMiddleNamesItAndKeepsTheRest) {
   std::string file;
   std::vector<BuiltFrame> frames = BuildJournal(&file);
-  std::string damaged = file;
-  damaged[frames[0].offset + frames[0].record_offsets[0]] ^= 1;
-  ScanOutput out = Scan(damaged);
-  ASSERT_EQ(out.scan.damage.size(), 1u);
-  EXPECT_EQ(out.scan.damage[0].offset, 0u);
-  EXPECT_EQ(out.scan.damage[0].length, frames[0].size);
-  EXPECT_EQ(out.good.size(), frames.size() - 1);
-  EXPECT_EQ(out.damaged.size(), 1u);
-  EXPECT_FALSE(out.scan.torn_tail);
+  const size_t at = file.find("{\"v\":\"gamma\"}");
+  ASSERT_NE(at, std::string::npos);
+  file[at + 7] ^= 0x10;  // in gamma's data, behind its id
+  JournalReplay r = Replay(file);
+  EXPECT_EQ(Damaged(r), std::vector<std::string>{"gamma"});
+  EXPECT_EQ(Intact(r).size(), AllIds(frames).size() - 1);
+  EXPECT_FALSE(r.damage.empty());
+  EXPECT_EQ(r.tail_length, 0u);
 }
 
-TEST(JournalTest, DamagedHeaderInTheMiddleIsDamageWithoutSalvage) {
-  std::string file;
-  std::vector<BuiltFrame> frames = BuildJournal(&file);
-  std::string damaged = file;
-  damaged[frames[1].offset] ^= 0x01;  // the magic
-  ScanOutput out = Scan(damaged);
-  ASSERT_EQ(out.scan.damage.size(), 1u);
-  EXPECT_EQ(out.scan.damage[0].offset, frames[1].offset);
-  EXPECT_EQ(out.scan.damage[0].length, frames[1].size);
-  EXPECT_TRUE(out.damaged.empty()) << "no readable header: nothing to salvage";
-  ASSERT_EQ(out.good.size(), frames.size() - 1);
-  ExpectFrame(damaged, out.good[1], frames[2]);
-  EXPECT_EQ(out.scan.valid_end, damaged.size());
-}
-
-TEST(JournalTest, DamagedLastFrameIsATornTail) {
-  // Damage with no good frame after it cannot be told from an interrupted
-  // write.
-  std::string file;
-  std::vector<BuiltFrame> frames = BuildJournal(&file);
-  std::string damaged = file;
-  damaged[frames.back().offset + frames.back().record_offsets[0]] ^= 0x01;
-  ScanOutput out = Scan(damaged);
-  EXPECT_TRUE(out.scan.torn_tail);
-  EXPECT_EQ(out.scan.valid_end, frames.back().offset);
-  EXPECT_TRUE(out.scan.damage.empty());
-  EXPECT_EQ(out.good.size(), frames.size() - 1);
-}
-
-TEST(JournalTest, EverySingleByteDamageIsNoticed) {
-  // Whatever byte is flipped, no frame is delivered with changed contents,
-  // and the damage is reported either as damage or as a torn tail.
-  std::string file;
-  std::vector<BuiltFrame> frames = BuildJournal(&file);
-  for (size_t i = 0; i < file.size(); ++i) {
-    std::string damaged = file;
-    damaged[i] = static_cast<char>(damaged[i] ^ 0x40);
-    ScanOutput out = Scan(damaged);
-    EXPECT_TRUE(out.scan.torn_tail || !out.scan.damage.empty()) << "byte " << i;
-    EXPECT_EQ(out.good.size(), frames.size() - 1) << "byte " << i;
-    for (const Delivered& d : out.good) {
-      const BuiltFrame* match = nullptr;
-      for (const BuiltFrame& f : frames) {
-        if (f.seq == d.seq) match = &f;
-      }
-      ASSERT_NE(match, nullptr) << "byte " << i << ": unknown seq " << d.seq;
-      ExpectFrame(damaged, d, *match);
+TEST(JournalTest, DamagedHeaderIsRecoveredFromTheIntactPayload) {
+  // Every byte of a header: the directory and records still check, so the
+  // transaction is kept and the damage reported, in the middle and as the
+  // last frame alike (no crash tears a frame into that shape).
+  for (size_t frame = 1; frame < 4; frame += 2) {
+    for (size_t byte = 0; byte < kFrameHeaderSize; ++byte) {
+      std::string file;
+      std::vector<BuiltFrame> frames = BuildJournal(&file);
+      SCOPED_TRACE("frame " + std::to_string(frame) + " byte " + std::to_string(byte));
+      file[frames[frame].offset + byte] ^= 0x04;
+      JournalReplay r = Replay(file);
+      EXPECT_EQ(Intact(r), AllIds(frames));
+      EXPECT_TRUE(Damaged(r).empty());
+      EXPECT_EQ(r.damage.size(), 1u);
+      EXPECT_EQ(r.tail_length, 0u);
     }
   }
 }
 
-// A frame whose CRC is right but whose one record claims 10 bytes where the
-// payload has 3 (a writer bug rather than a bit flip).
-std::string FrameThatDoesNotSplit(uint64_t seq) {
-  std::string payload;
-  PutFixed32(&payload, 10);
-  payload.append("abc");
-  std::string frame;
-  PutFixed32(&frame, kFrameMagic);
-  PutFixed32(&frame, static_cast<uint32_t>(payload.size()));
-  PutFixed64(&frame, seq);
-  PutFixed32(&frame, 1);
-  PutFixed32(&frame, Crc32(payload, Crc32(frame)));  // header bytes 0..19, then payload
-  return frame + payload;
-}
-
-TEST(JournalTest, PayloadThatDoesNotSplitIsNotAGoodFrame) {
-  // Such a frame is not delivered.
-  const std::string file = FrameThatDoesNotSplit(5);
-  ScanOutput out = Scan(file);
-  EXPECT_TRUE(out.good.empty());
-  EXPECT_TRUE(out.scan.torn_tail);
-  EXPECT_EQ(out.scan.valid_end, 0u);
-}
-
-TEST(JournalTest, DamageBeforeAFrameThatDoesNotSplitIsATornTail) {
-  // Found by fuzz/journal_fuzzer: the search for the next good frame trusted
-  // the CRC alone, so damage followed by a frame whose CRC is right but whose
-  // records do not add up was reported as damage in the middle (and its
-  // records offered for salvage), beyond valid_end, in the tail that open
-  // then truncates.
+TEST(JournalTest, DamagedDirectoryKeepsTheRecordsThatCheck) {
   std::string file;
   std::vector<BuiltFrame> frames = BuildJournal(&file);
-  file.resize(frames[2].offset);  // the first two frames
-  file += FrameThatDoesNotSplit(13);
-  file[frames[1].offset + frames[1].record_offsets[2]] ^= 0x20;  // damage the second frame
+  file[frames[1].offset + kFrameHeaderSize + 14] ^= 0x01;  // inside the directory
+  JournalReplay r = Replay(file);
+  EXPECT_EQ(Intact(r), AllIds(frames));
+  EXPECT_FALSE(r.damage.empty());
+}
 
-  ScanOutput out = Scan(file);
-  ASSERT_EQ(out.good.size(), 1u);
-  ExpectFrame(file, out.good[0], frames[0]);
-  EXPECT_TRUE(out.scan.torn_tail);
-  EXPECT_EQ(out.scan.valid_end, frames[1].offset);
-  EXPECT_TRUE(out.scan.damage.empty());
-  EXPECT_TRUE(out.damaged.empty());
+TEST(JournalTest, DamagedLastFrameWithoutProofIsATail) {
+  std::string file;
+  std::vector<BuiltFrame> frames = BuildJournal(&file);
+  const size_t at = file.find("{\"v\":\"delta\"}");
+  file[at + 7] ^= 0x01;  // a record of the last frame
+  JournalReplay r = Replay(file);
+  EXPECT_TRUE(r.damage.empty());
+  EXPECT_EQ(r.tail_offset, frames[3].offset);
+  EXPECT_EQ(r.tail_length, frames[3].size);
+  // In a sealed journal every byte was synced: the same bytes are damage.
+  JournalReplay sealed = Replay(file, /*is_last=*/false);
+  EXPECT_EQ(sealed.tail_length, 0u);
+  EXPECT_EQ(Damaged(sealed), std::vector<std::string>{"delta"});
+}
+
+TEST(JournalTest, LaterDurableEndProvesTheTailDamaged) {
+  // A later frame (itself torn) states that the damaged one was synced.
+  std::string file;
+  std::vector<BuiltFrame> frames = BuildJournal(&file);
+  const uint64_t end = file.size();
+  AppendFrame(&file, 16, {"omega"}, end);
+  file.resize(file.size() - 3);  // the later frame is torn
+  const size_t at = file.find("{\"v\":\"delta\"}");
+  file[at + 7] ^= 0x01;
+  JournalReplay r = Replay(file);
+  EXPECT_EQ(Damaged(r), std::vector<std::string>{"delta"});
+  EXPECT_EQ(r.tail_offset, end);
+  EXPECT_EQ(r.tail_length, file.size() - end);
+}
+
+TEST(JournalTest, EverySingleByteDamageIsNoticedAndNothingIsSilentlyLost) {
+  std::string pristine;
+  std::vector<BuiltFrame> frames = BuildJournal(&pristine);
+  AppendCloseFrame(15, pristine.size(), &pristine);
+  const std::vector<std::string> all = AllIds(frames);
+  for (size_t byte = 0; byte < pristine.size(); ++byte) {
+    std::string file = pristine;
+    file[byte] ^= 0x80;
+    SCOPED_TRACE(byte);
+    JournalReplay r = Replay(file);
+    EXPECT_TRUE(!r.damage.empty() || r.tail_length > 0) << "a flipped byte went unnoticed";
+    // Every record is read intact or named damaged: after a clean close only
+    // the close frame can become a tail, and it holds no records.
+    std::vector<std::string> seen = Intact(r);
+    for (const std::string& id : Damaged(r)) seen.push_back(id);
+    for (const std::string& id : all) {
+      EXPECT_NE(std::find(seen.begin(), seen.end(), id), seen.end()) << id << " vanished";
+    }
+  }
+}
+
+TEST(JournalTest, LegacyFramesAreStillRead) {
+  // Format 2: magic "SPIJ" | payload_len | seq | count | crc of bytes 0..19
+  // and the payload, then the records; no directory.
+  std::string file;
+  std::string payload;
+  for (const std::string& id : {"old1", "old2"}) {
+    const std::string rec = Record(5, id);
+    PutFixed32(&payload, static_cast<uint32_t>(rec.size()));
+    payload += rec;
+  }
+  PutFixed32(&file, kFrameMagicV2);
+  PutFixed32(&file, static_cast<uint32_t>(payload.size()));
+  PutFixed64(&file, 5);
+  PutFixed32(&file, 2);
+  PutFixed32(&file, Crc32(payload, Crc32(file)));
+  file += payload;
+  AppendFrame(&file, 6, {"new"}, file.size());
+  JournalReplay r = Replay(file);
+  EXPECT_EQ(Intact(r), (std::vector<std::string>{"old1", "old2", "new"}));
+  EXPECT_TRUE(r.damage.empty());
 }
 
 }  // namespace

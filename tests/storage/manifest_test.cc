@@ -165,7 +165,7 @@ TEST_F(ManifestTest, MatchesTheFormatDocumentExample) {
   m.segments[static_cast<int>(Component::kCache)] = {{6, 171}};
   ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());
   const std::string body =
-      R"({"format":"spirapi","format_version":2,"compression_level":3,"max_file_size_mb":64,)"
+      R"({"format":"spirapi","format_version":3,"compression_level":3,"max_file_size_mb":64,)"
       R"("backup_interval_hours":24,"block_size":65536,"encryption":null,"next_file_number":7,)"
       R"("last_sequence":3004,"journal_floor":2,"segments":{"sequence":[[3,146320]],)"
       R"("schema":[[4,309]],"query":[[5,168]],"metadata":[],"index":[],"cache":[[6,171]]}})";
