@@ -13,13 +13,14 @@
 #include "spirapi/file_system.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
+#include "spirapi/version.h"
 
 namespace spirapi {
 
-// Version 2 added DEFLATE-compressed segment footers. Older databases open
-// as they are and become version 2 at their next MANIFEST write, after which
-// their new segments may use version 2 features.
-inline constexpr int kFormatVersion = 2;
+// Kept in the public spirapi/version.h, where it has its history. Older
+// databases open as they are and take this version at their next MANIFEST
+// write, after which their new segments may use its features.
+inline constexpr int kFormatVersion = SPIRAPI_FORMAT_VERSION;
 
 struct SegmentMeta {
   uint64_t file_number = 0;
