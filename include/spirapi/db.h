@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spirapi/export.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -29,7 +30,7 @@
 namespace spirapi {
 
 // A consistent read view of the whole database (all components).
-class Snapshot {
+class SPIRAPI_EXPORT Snapshot {
  protected:
   virtual ~Snapshot() = default;
 };
@@ -40,7 +41,7 @@ class Snapshot {
 // transaction committed a write to one of the same records after this
 // transaction's snapshot (snapshot isolation, first committer wins); the
 // transaction is then discarded and may be retried from the start.
-class Transaction {
+class SPIRAPI_EXPORT Transaction {
  public:
   virtual ~Transaction() = default;  // rolls back if neither committed nor rolled back
 
@@ -75,7 +76,7 @@ struct ComponentStats {
   uint64_t garbage_bytes = 0;    // estimated bytes compaction would free
 };
 
-struct DbStats {
+struct SPIRAPI_EXPORT DbStats {
   ComponentStats components[kNumComponents];
   uint64_t journal_files = 0;
   uint64_t journal_bytes = 0;
@@ -112,7 +113,7 @@ struct VerifyReport {
   bool clean() const { return damage.empty(); }
 };
 
-class DB {
+class SPIRAPI_EXPORT DB {
  public:
   // Opens (or creates, see Options) the database in directory `path`.
   // Errors: InvalidArgument (not a SpiraPi database, bad option, option that
