@@ -16,8 +16,10 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 deps:
 	@./scripts/install-deps.sh
 
+# Tests and benchmarks are off in a plain CMake build (no GoogleTest needed
+# to build and install the library); the targets here build them.
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=ON >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
 # The main job: a database under ./spirapi-data, records in several
@@ -30,14 +32,14 @@ test: build
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps
-	cmake -S . -B build-asan -DSPIRAPI_SANITIZE=address -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake -S . -B build-asan -DSPIRAPI_SANITIZE=address -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS) --timeout 900
 
 # The concurrency and transaction tests under ThreadSanitizer.
 test-tsan: deps
-	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_tests
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
 	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency'
@@ -46,7 +48,7 @@ test-tsan: deps
 # background flushes, compactions and the writers' backpressure, and the
 # power being cut under them.
 test-tsan-stress: deps
-	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
+	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_stress
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --seconds 10 --threads 4
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_stress --power-loss-loop 5 --threads 4

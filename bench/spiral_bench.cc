@@ -18,7 +18,8 @@
 // two methods disagree.
 //
 // Build and run (a Release build, on a quiet machine):
-//   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target spiral_bench
+//   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSPIRAPI_BUILD_BENCH=ON
+//   cmake --build build --target spiral_bench
 //   build/spiral_bench            # 10^7 positions
 //   build/spiral_bench --quick    # 10^6 positions, few queries: a smoke test
 

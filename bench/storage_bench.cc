@@ -20,7 +20,8 @@
 // to stderr. Any failed operation ends the program with a message naming it.
 //
 // Build and run (a Release build, on a quiet machine):
-//   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target storage_bench
+//   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSPIRAPI_BUILD_BENCH=ON
+//   cmake --build build --target storage_bench
 //   build/storage_bench --json bench.json > bench.md     # 1,000,000 records
 //   build/storage_bench --quick                          # CI smoke test, under a minute
 

@@ -36,6 +36,7 @@
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
+#include "spirapi/version.h"
 
 namespace spirapi::cli {
 namespace {
@@ -576,6 +577,12 @@ int Main(int argc, char** argv) {
   CLI::App app("spirapi: create, read, write, load, dump, check and compact a SpiraPi database.",
                "spirapi");
   app.require_subcommand(1);
+  app.set_version_flag("--version",
+                       "spirapi " + std::to_string(SPIRAPI_VERSION_MAJOR) + "." +
+                           std::to_string(SPIRAPI_VERSION_MINOR) + "." +
+                           std::to_string(SPIRAPI_VERSION_PATCH) + " (on-disk format " +
+                           std::to_string(SPIRAPI_FORMAT_VERSION) + ")",
+                       "Print the version and the on-disk format version it writes");
   // Subcommands copy the footer when they are created, so every help page
   // tells where the passphrase comes from.
   app.footer(kPassphraseHelp);

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spirapi/export.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -29,7 +30,7 @@
 namespace spirapi {
 
 // A consistent read view of the whole database (all components).
-class Snapshot {
+class SPIRAPI_EXPORT Snapshot {
  protected:
   virtual ~Snapshot() = default;
 };
@@ -40,7 +41,7 @@ class Snapshot {
 // transaction committed a write to one of the same records after this
 // transaction's snapshot (snapshot isolation, first committer wins); the
 // transaction is then discarded and may be retried from the start.
-class Transaction {
+class SPIRAPI_EXPORT Transaction {
  public:
   virtual ~Transaction() = default;  // rolls back if neither committed nor rolled back
 
@@ -81,7 +82,7 @@ struct ComponentStats {
 // moves them into a file of their own (journal/NNNNNN-OFFSET.tail) and never
 // overwrites or deletes it: keep it until you have decided it holds nothing
 // you need, then delete it. docs/RELIABILITY.md has the whole contract.
-struct JournalTail {
+struct SPIRAPI_EXPORT JournalTail {
   std::string file;     // where the bytes are kept, relative to the database directory
   std::string journal;  // the journal they were cut from
   uint64_t offset = 0;  // where in that journal they began
@@ -91,7 +92,7 @@ struct JournalTail {
   std::string ToString() const;
 };
 
-struct DbStats {
+struct SPIRAPI_EXPORT DbStats {
   ComponentStats components[kNumComponents];
   uint64_t journal_files = 0;
   uint64_t journal_bytes = 0;
@@ -131,7 +132,7 @@ struct VerifyReport {
   bool clean() const { return damage.empty(); }
 };
 
-class DB {
+class SPIRAPI_EXPORT DB {
  public:
   // Opens (or creates, see Options) the database in directory `path`.
   // Errors: InvalidArgument (not a SpiraPi database, bad option, option that

@@ -15,12 +15,13 @@
 #include <string_view>
 #include <vector>
 
+#include "spirapi/export.h"
 #include "spirapi/status.h"
 
 namespace spirapi {
 
 // A file opened for appending.
-class WritableFile {
+class SPIRAPI_EXPORT WritableFile {
  public:
   virtual ~WritableFile() = default;
   // Appends data. IOError on failure; after a failure the file's contents
@@ -32,7 +33,7 @@ class WritableFile {
 };
 
 // A file opened for positioned reads.
-class RandomAccessFile {
+class SPIRAPI_EXPORT RandomAccessFile {
  public:
   virtual ~RandomAccessFile() = default;
   // Reads up to n bytes at offset into scratch and sets *result to the bytes
@@ -41,12 +42,12 @@ class RandomAccessFile {
 };
 
 // An exclusive advisory lock on a file, held until released.
-class FileLock {
+class SPIRAPI_EXPORT FileLock {
  public:
   virtual ~FileLock() = default;
 };
 
-class FileSystem {
+class SPIRAPI_EXPORT FileSystem {
  public:
   virtual ~FileSystem() = default;
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "spirapi/db.h"
+#include "spirapi/export.h"
 #include "spirapi/status.h"
 
 namespace spirapi {
@@ -47,7 +48,7 @@ inline constexpr size_t kMaxSequenceIdBytes = 128;
 
 // What is stored about a sequence besides its digits (the specification's
 // sequence record).
-struct SequenceInfo {
+struct SPIRAPI_EXPORT SequenceInfo {
   std::string id;
   std::string sequence;          // "3." and the first 50 digits, "..." if more
   uint64_t precision = 0;        // digits after "3." stored
@@ -128,7 +129,7 @@ struct PiIdInfo {
   int64_t y = 0;
 };
 
-class PiStore {
+class SPIRAPI_EXPORT PiStore {
  public:
   // Errors: InvalidArgument if db is null.
   static Status Open(DB* db, std::unique_ptr<PiStore>* store);

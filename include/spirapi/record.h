@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "spirapi/export.h"
 #include "spirapi/status.h"
 
 namespace spirapi {
@@ -29,11 +30,11 @@ inline constexpr std::array<Component, kNumComponents> kAllComponents = {
     Component::kMetadata, Component::kIndex,  Component::kCache};
 
 // "sequence", "schema", "query", "metadata", "index" or "cache".
-const char* ComponentName(Component c);
+SPIRAPI_EXPORT const char* ComponentName(Component c);
 
 // Parses a component name as printed by ComponentName().
 // Returns InvalidArgument naming the valid choices for any other string.
-Status ParseComponent(std::string_view name, Component* out);
+SPIRAPI_EXPORT Status ParseComponent(std::string_view name, Component* out);
 
 // Limits on what a record may hold. Longer input is refused with
 // InvalidArgument and nothing is written.
@@ -42,7 +43,7 @@ inline constexpr size_t kMaxValueBytes = 16u << 20;    // data + metadata, compa
 inline constexpr size_t kMaxBlobBytes = 16u << 20;     // the binary attachment (blob)
 
 // One stored record, as returned by reads.
-struct StorageRecord {
+struct SPIRAPI_EXPORT StorageRecord {
   std::string id;          // unique within its component
   Component data_type = Component::kSequence;
   std::string data;        // compact JSON text (any JSON value)

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "spirapi/db.h"
+#include "spirapi/export.h"
 #include "spirapi/options.h"
 #include "spirapi/status.h"
 
@@ -63,7 +64,7 @@ struct RepairReport {
 // Errors: InvalidArgument (not a SpiraPi database; the output exists; an
 // encrypted database without its passphrase, or the wrong one), Busy (the
 // database is open), IOError. Damage is not an error: it is reported.
-Status RepairDB(const Options& options, const std::string& path,
+SPIRAPI_EXPORT Status RepairDB(const Options& options, const std::string& path,
                 const RepairOptions& repair_options, RepairReport* report);
 
 }  // namespace spirapi

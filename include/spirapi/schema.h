@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "spirapi/db.h"
+#include "spirapi/export.h"
 #include "spirapi/status.h"
 
 namespace spirapi {
@@ -36,8 +37,8 @@ enum class SchemaZone : uint8_t {
   kRelational,  // as structured, and fields may reference other records
 };
 
-const char* SchemaZoneName(SchemaZone zone);  // "structured", "flexible", ...
-Status ParseSchemaZone(std::string_view name, SchemaZone* out);
+SPIRAPI_EXPORT const char* SchemaZoneName(SchemaZone zone);  // "structured", "flexible", ...
+SPIRAPI_EXPORT Status ParseSchemaZone(std::string_view name, SchemaZone* out);
 
 // One entry of a schema's evolution history, and the argument of Evolve.
 struct SchemaChange {
@@ -101,7 +102,7 @@ struct SchemaRecord {
   bool deleted = false;  // History only: the record was deleted at valid_from
 };
 
-class SchemaManager {
+class SPIRAPI_EXPORT SchemaManager {
  public:
   // Errors: InvalidArgument if db is null.
   static Status Open(DB* db, std::unique_ptr<SchemaManager>* out);

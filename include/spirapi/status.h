@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "spirapi/export.h"
+
 namespace spirapi {
 
-class Status {
+class SPIRAPI_EXPORT Status {
  public:
   enum class Code : uint8_t {
     kOk = 0,

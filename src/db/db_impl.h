@@ -193,6 +193,9 @@ class DBImpl : public DB {
     // Keeps the cached block alive. Also an input of ReadBytes: a caller that
     // already found the block in the cache sets it, saving a second lookup.
     BlockCache::Block block;
+    // Input: the caller looked the block up and missed, so ReadBytes reads
+    // it without looking (and counting a miss) again.
+    bool cache_missed = false;
     std::string owned;
     std::string_view bytes;
     bool verified = false;    // checksum checked when the block was loaded
@@ -212,10 +215,11 @@ class DBImpl : public DB {
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
   BlockCache::Block DecodeAndCheckBlock(std::string raw);
-  // `cached`: the version's block, if the caller found it in the cache.
+  // `cached`: the version's block, if the caller found it in the cache;
+  // `cache_missed`: the caller looked for it there and missed.
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
                     const std::shared_ptr<DataFile>& file, StorageRecord* record,
-                    BlockCache::Block cached = nullptr);
+                    BlockCache::Block cached = nullptr, bool cache_missed = false);
   // The record's plaintext encoded bytes (checksum verified).
   Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
                      const std::shared_ptr<DataFile>& file, std::string* encoded,

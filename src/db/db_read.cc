@@ -97,7 +97,7 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
       memo != nullptr ? &memo->last_block[v.loc.file_number] : nullptr;
   const bool memo_hit = memo_entry != nullptr && memo_entry->second != nullptr &&
                         memo_entry->first == v.loc.offset;
-  if (block == nullptr) {
+  if (block == nullptr && !out->cache_missed) {
     block = memo_hit ? memo_entry->second : cache_.Lookup(v.loc.file_number, v.loc.offset);
   }
   if (block == nullptr) {
@@ -152,9 +152,10 @@ Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v
 
 Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
                           const std::shared_ptr<DataFile>& file, StorageRecord* record,
-                          BlockCache::Block cached) {
+                          BlockCache::Block cached, bool cache_missed) {
   RecordBytes bytes;
   bytes.block = std::move(cached);
+  bytes.cache_missed = cache_missed;
   RecordView r;
   Status s = ReadBytes(c, id, v, file, &bytes);
   if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
@@ -166,6 +167,7 @@ Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, Storag
   VersionRef v;
   std::shared_ptr<DataFile> file;
   BlockCache::Block cached;
+  bool cache_missed = false;
   {
     ComponentIndex& idx = index(c);
     std::shared_lock<std::shared_mutex> l(idx.mu);
@@ -180,10 +182,13 @@ Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, Storag
     // its versions under the exclusive lock. A cached block needs no file,
     // which spares readers a shared count on it. (Journal records, with no
     // inner length, are never in the block cache.)
-    if (v.loc.inner_length != 0) cached = cache_.Lookup(v.loc.file_number, v.loc.offset);
+    if (v.loc.inner_length != 0) {
+      cached = cache_.Lookup(v.loc.file_number, v.loc.offset);
+      cache_missed = cached == nullptr;
+    }
     if (cached == nullptr) file = FindFile(v.loc.file_number);
   }
-  return ReadRecord(c, id, v, file, record, std::move(cached));
+  return ReadRecord(c, id, v, file, record, std::move(cached), cache_missed);
 }
 
 Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,

@@ -13,14 +13,14 @@
 #include "spirapi/file_system.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
+#include "spirapi/version.h"
 
 namespace spirapi {
 
-// Version 2 added DEFLATE-compressed segment footers, version 3 journal
-// frames with their own header check, a directory and durable_end, and the
-// close frame. Older databases open as they are and become version 3 when
-// opened for writing (before the first version 3 frame is appended).
-inline constexpr int kFormatVersion = 3;
+// Kept in the public spirapi/version.h, where it has its history. Older
+// databases open as they are and take this version at their next MANIFEST
+// write, after which their new segments may use its features.
+inline constexpr int kFormatVersion = SPIRAPI_FORMAT_VERSION;
 
 struct SegmentMeta {
   uint64_t file_number = 0;
