@@ -69,8 +69,8 @@ class LoadInput {
   // Sets *second to the stream the second pass reads, at its start.
   int Rewind(std::FILE** second) {
     *second = copy_ != nullptr ? copy_ : file_;
-    if (std::fflush(*second) != 0 ||
-        std::fseek(*second, copy_ != nullptr ? 0 : start_, SEEK_SET) != 0) {
+    // fseek also writes out what is buffered of the copy.
+    if (std::fseek(*second, copy_ != nullptr ? 0 : start_, SEEK_SET) != 0) {
       return Fail(kExitIoError, "cannot read " + name_ + " again: " + std::strerror(errno) +
                                     "; nothing was loaded");
     }
@@ -114,7 +114,8 @@ int ForEachLoadLine(std::FILE* in, const std::string& name, std::FILE* copy, Com
   LoadRecord record;
   uint64_t line_number = 0;
   int rc = kExitOk;
-  for (LineReader::Result r; rc == kExitOk && (r = reader.Next(&line)) != LineReader::Result::kEnd;) {
+  LineReader::Result r;
+  while (rc == kExitOk && (r = reader.Next(&line)) != LineReader::Result::kEnd) {
     ++line_number;
     const std::string where = name + ": line " + std::to_string(line_number) + ": ";
     if (r == LineReader::Result::kError) {

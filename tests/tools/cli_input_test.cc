@@ -175,7 +175,8 @@ TEST_F(CliInputTest, ParserMessagesInSpiraPisWords) {
             "del: unexpected argument 'b'; run 'spirapi del --help'"},
            {{"pi"}, "pi: missing a command (compute, get, search, stats, list, spiral, ids, "
                     "resolve); run 'spirapi pi --help'"},
-           {{"pi", "compute", db_}, "pi compute: missing --digits; run 'spirapi pi compute --help'"},
+           {{"pi", "compute", db_},
+            "pi compute: missing --digits; run 'spirapi pi compute --help'"},
            {{"pi", "spiral", db_, "pi-10", "--x", "a", "--y", "0"},
             "pi spiral: --x: 'a' is not a valid value; run 'spirapi pi spiral --help'"},
            {{"scan", db_, "cache", "--limit"},
