@@ -7,6 +7,7 @@
 #ifndef SPIRAPI_TOOLS_CLI_INPUT_H_
 #define SPIRAPI_TOOLS_CLI_INPUT_H_
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -71,6 +72,21 @@ inline int OpenInputFile(const std::string& path, std::string_view what, std::FI
                         std::strerror(errno));
 }
 
+// Reads `file` to its end into *out, but never more than limit + 1 bytes, so
+// that an endless input stops: *out longer than `limit` means too large.
+// False on a read error (errno is set).
+inline bool ReadAtMost(std::FILE* file, size_t limit, std::string* out) {
+  out->clear();
+  char buffer[1 << 16];
+  while (out->size() <= limit) {
+    const size_t want = std::min(sizeof(buffer), limit + 1 - out->size());
+    const size_t n = std::fread(buffer, 1, want, file);
+    out->append(buffer, n);
+    if (n < want) break;
+  }
+  return std::ferror(file) == 0;
+}
+
 // Reads the whole of `path` into *out, refusing a file larger than `limit`
 // bytes before reading more than that. Returns an exit code.
 inline int ReadInputFile(const std::string& path, size_t limit, std::string_view what,
@@ -78,14 +94,9 @@ inline int ReadInputFile(const std::string& path, size_t limit, std::string_view
   out->clear();
   std::FILE* f = nullptr;
   if (int rc = OpenInputFile(path, what, &f); rc != kExitOk) return rc;
-  char buffer[1 << 16];
-  size_t n;
-  while (out->size() <= limit && (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
-    out->append(buffer, n);
-  }
-  const bool failed = std::ferror(f) != 0;
+  const bool read = ReadAtMost(f, limit, out);
   std::fclose(f);
-  if (failed) return Fail(kExitIoError, "cannot read " + std::string(what) + " '" + path + "'");
+  if (!read) return Fail(kExitIoError, "cannot read " + std::string(what) + " '" + path + "'");
   if (out->size() > limit) {
     return Fail(kExitUsage, std::string(what) + " '" + path + "' is larger than the limit of " +
                                 std::to_string(limit) + " bytes");

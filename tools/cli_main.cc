@@ -27,7 +27,9 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_input.h"
+#include "cli_parse_error.h"
 #include "cli_load.h"
+#include "cli_load_command.h"
 #include "cli_pi.h"
 #include "cli_schema.h"
 #include "cli_util.h"
@@ -42,11 +44,6 @@ namespace spirapi::cli {
 namespace {
 
 constexpr char kPassphraseEnv[] = "SPIRAPI_PASSPHRASE";
-constexpr uint64_t kDefaultLoadBatch = 1000;
-// load also commits a batch before it would hold more record bytes than
-// this: half the library's 256 MiB transaction limit, so that its per-record
-// overhead never matters and records with large blobs still load.
-constexpr uint64_t kMaxLoadBatchBytes = 128u << 20;
 
 constexpr char kPassphraseHelp[] =
     "The passphrase of an encrypted database is read from the environment\n"
@@ -56,9 +53,10 @@ constexpr char kPassphraseHelp[] =
 // The first line of --passphrase-file is the passphrase; no passphrase is
 // longer than this.
 constexpr size_t kMaxPassphraseBytes = 4096;
-// A load line holds at most kMaxValueBytes of JSON (escapes may take six
-// bytes per byte) and a base64 blob of kMaxBlobBytes.
-constexpr size_t kMaxLoadLineBytes = 6 * kMaxValueBytes + 2 * kMaxBlobBytes;
+
+// put reads its JSON from stdin up to the size Put accepts before compacting
+// it (data and metadata of 2 * kMaxValueBytes), so endless input stops.
+constexpr size_t kMaxPutStdinBytes = 2 * kMaxValueBytes;
 
 constexpr char kExitCodeHelp[] =
     "Exit codes: 0 ok, 1 not found, 2 bad usage or input, 3 corruption,\n"
@@ -234,12 +232,13 @@ int RunPut(const Args& args) {
   }
   std::string data = args.json;
   if (!args.json_given) {
-    char buffer[1 << 16];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) data.append(buffer, n);
-    if (std::ferror(stdin)) {
+    if (!ReadAtMost(stdin, kMaxPutStdinBytes, &data)) {
       return Fail(kExitIoError, std::string("cannot read standard input: ") +
                                     std::strerror(errno));
+    }
+    if (data.size() > kMaxPutStdinBytes) {
+      return Fail(kExitUsage, "the JSON on standard input is larger than the limit of " +
+                                  std::to_string(kMaxPutStdinBytes) + " bytes");
     }
   }
   std::unique_ptr<DB> db;
@@ -284,120 +283,6 @@ int RunScan(const Args& args) {
   return kExitOk;
 }
 
-// Calls fn(line_number, record) for every non-blank line of `path`. Stops at
-// the first bad line (its error message ends with bad_line_note()) or when fn
-// returns non-zero; returns an exit code.
-int ForEachLoadLine(const std::string& path, Component component,
-                    const std::function<std::string()>& bad_line_note,
-                    const std::function<int(uint64_t, const LoadRecord&)>& fn) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Fail(kExitUsage, "'" + path + "' is a directory, not a JSON-lines file");
-  }
-  std::FILE* f = nullptr;
-  if (int rc = OpenInputFile(path, "JSON-lines file", &f); rc != kExitOk) return rc;
-  LineReader reader(f, kMaxLoadLineBytes);
-  std::string line;
-  LoadRecord record;
-  uint64_t line_number = 0;
-  int rc = kExitOk;
-  for (LineReader::Result r; rc == kExitOk && (r = reader.Next(&line)) != LineReader::Result::kEnd;) {
-    ++line_number;
-    const std::string where = path + ": line " + std::to_string(line_number) + ": ";
-    if (r == LineReader::Result::kError) {
-      rc = Fail(kExitIoError, where + "read error: " + std::strerror(errno));
-    } else if (r == LineReader::Result::kTooLong) {
-      rc = Fail(kExitUsage, where + "longer than the limit of " +
-                                std::to_string(kMaxLoadLineBytes) + " bytes; " + bad_line_note());
-    } else if (!IsBlank(line)) {
-      const std::string error = ParseLoadLine(line, component, &record);
-      rc = error.empty() ? fn(line_number, record)
-                         : Fail(kExitUsage, where + error + "; " + bad_line_note());
-    }
-  }
-  std::fclose(f);
-  return rc;
-}
-
-int RunLoad(const Args& args) {
-  Component c;
-  if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
-  if (args.batch == 0) return Fail(kExitUsage, "--batch must be at least 1");
-
-  // Pass 1 validates the whole file before the database is even opened, so
-  // bad input changes nothing. Pass 2 parses again instead of keeping every
-  // record in memory, which keeps large loads cheap.
-  uint64_t total = 0;
-  const auto nothing_loaded = [] { return std::string("nothing was loaded"); };
-  int rc = ForEachLoadLine(args.load_file, c, nothing_loaded, [&](uint64_t, const LoadRecord&) {
-    ++total;
-    return kExitOk;
-  });
-  if (rc != kExitOk) return rc;
-
-  std::unique_ptr<DB> db;
-  if (rc = OpenExisting(args, &db); rc != kExitOk) return rc;
-
-  ProgressBar progress("loading");
-  std::unique_ptr<Transaction> txn;
-  uint64_t in_batch = 0;
-  uint64_t batch_bytes = 0;
-  uint64_t committed = 0;
-  uint64_t batch_first_line = 0;
-  auto fail_batch = [&](const std::string& where, const Status& s) {
-    progress.Clear();
-    return Fail(ExitCodeFor(s), args.load_file + ": " + where + ": " + s.message() + "; " +
-                                    std::to_string(committed) +
-                                    " records in earlier batches were committed");
-  };
-  auto commit_batch = [&](uint64_t last_line) {
-    Status s = txn->Commit();
-    txn.reset();
-    if (!s.ok()) {
-      return fail_batch("commit of lines " + std::to_string(batch_first_line) + "-" +
-                            std::to_string(last_line),
-                        s);
-    }
-    committed += in_batch;
-    in_batch = 0;
-    batch_bytes = 0;
-    progress.Update(static_cast<double>(committed) / static_cast<double>(total));
-    return static_cast<int>(kExitOk);
-  };
-
-  uint64_t last_line = 0;
-  // A bad line now means the file changed after pass 1.
-  const auto changed_note = [&] {
-    progress.Clear();
-    return "the file changed during the load; " + std::to_string(committed) +
-           " records in earlier batches were committed";
-  };
-  rc = ForEachLoadLine(args.load_file, c, changed_note, [&](uint64_t line_number,
-                                                            const LoadRecord& r) {
-    const uint64_t bytes = r.id.size() + r.data.size() + r.metadata.size() + r.blob.size();
-    if (txn && batch_bytes + bytes > kMaxLoadBatchBytes) {
-      if (int done = commit_batch(last_line); done != kExitOk) return done;
-    }
-    batch_bytes += bytes;
-    if (!txn) {
-      Status s = db->BeginTransaction(WriteOptions(), &txn);
-      if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
-      batch_first_line = line_number;
-    }
-    Status s = txn->PutWithBlob(c, r.id, r.data, r.metadata, r.blob);
-    if (!s.ok()) return fail_batch("line " + std::to_string(line_number), s);
-    last_line = line_number;
-    if (++in_batch == args.batch) return commit_batch(line_number);
-    return static_cast<int>(kExitOk);
-  });
-  if (rc != kExitOk) return rc;  // an open transaction rolls back when destroyed
-  if (txn) {
-    if (rc = commit_batch(last_line); rc != kExitOk) return rc;
-  }
-  progress.Clear();
-  return kExitOk;
-}
-
 int RunDump(const Args& args) {
   std::vector<Component> components(kAllComponents.begin(), kAllComponents.end());
   if (!args.component.empty()) {
@@ -413,17 +298,21 @@ int RunDump(const Args& args) {
   const Snapshot* snapshot = db->GetSnapshot();
   ReadOptions ro;
   ro.snapshot = snapshot;
+  // A damaged record is reported and skipped, so that the dump saves every
+  // readable one.
+  uint64_t damaged = 0;
+  ScanOptions so;
+  so.on_damaged = SkipDamaged(&damaged);
   Status s;
   for (Component c : components) {
-    s = db->Scan(ro, c, ScanOptions(),
-                 [c](const StorageRecord& r) { return WriteLine(DumpLine(c, r)); });
+    s = db->Scan(ro, c, so, [c](const StorageRecord& r) { return WriteLine(DumpLine(c, r)); });
     if (!s.ok()) {
       db->ReleaseSnapshot(snapshot);
       return FailStatus(std::string("dump ") + ComponentName(c), s);
     }
   }
   db->ReleaseSnapshot(snapshot);
-  return kExitOk;
+  return FailIfSkipped("dump", damaged);
 }
 
 void PrintStatsTable(const DbStats& st) {
@@ -541,11 +430,18 @@ int RunRepair(const Args& args) {
     return Fail(s.IsInvalidArgument() ? kExitUsage : ExitCodeFor(s),
                 "cannot repair '" + args.db_path + "': " + s.message());
   }
+  if (report.clean && args.repair_output.empty()) {
+    return WriteLine("no damage found in " + std::to_string(report.files_read) + " files: '" +
+                     EscapeControls(args.db_path) + "' is left as it is")
+               ? kExitOk
+               : kExitIoError;
+  }
   if (!PrintDamage(report.damage)) return kExitIoError;
   for (const std::string& lost : report.lost) {
-    if (!WriteLine("lost: " + lost)) return kExitIoError;
+    if (!WriteLine("lost: " + EscapeControls(lost))) return kExitIoError;
   }
-  std::string summary = "repaired: read " + std::to_string(report.files_read) + " files; " +
+  std::string summary = std::string(report.clean ? "no damage found; " : "") +
+                        "repaired: read " + std::to_string(report.files_read) + " files; " +
                         std::to_string(report.versions_salvaged) + " record versions in " +
                         std::to_string(report.transactions_salvaged) +
                         " transactions salvaged, " + std::to_string(report.live_records) +
@@ -591,7 +487,7 @@ int Main(int argc, char** argv) {
     cmd->add_option("DB", args.db_path, "Database directory")->required();
     cmd->add_option("--passphrase-file", args.passphrase_file,
                     "Read the passphrase from the first line of this file")
-        ->check(CLI::ExistingFile);
+        ->check(ExistingInputFile());
   };
   auto add_component = [&](CLI::App* cmd, bool required) {
     auto* opt = cmd->add_option("COMPONENT", args.component,
@@ -630,7 +526,7 @@ int Main(int argc, char** argv) {
   CLI::Option* blob_opt =
       put->add_option("--blob-file", args.blob_file,
                       "Store this file's bytes as the record's blob (at most 16 MiB)")
-          ->check(CLI::ExistingFile);
+          ->check(ExistingInputFile());
 
   CLI::App* get = app.add_subcommand("get", "Print one record as a JSON object");
   add_db(get);
@@ -658,7 +554,7 @@ int Main(int argc, char** argv) {
       "load", "Write records from a JSON-lines file ({\"id\":..,\"data\":..,\"metadata\":..})");
   add_db(load);
   add_component(load, true);
-  load->add_option("FILE", args.load_file, "JSON-lines file, e.g. written by dump")->required();
+  load->add_option("FILE", args.load_file, "JSON-lines file, e.g. written by dump; - for stdin")->required();
   load->add_option("--batch", args.batch, "Records per transaction (default 1000)")
       ->transform(DecimalNumber());
 
@@ -709,7 +605,7 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help is reported as a "parse error" with exit code 0: print the help.
     if (e.get_exit_code() == 0) return app.exit(e);
-    return Fail(kExitUsage, std::string(e.what()) + "; run 'spirapi --help'");
+    return Fail(kExitUsage, DescribeParseError(app, e));
   }
 
   args.passphrase_file_given = false;
@@ -733,7 +629,10 @@ int Main(int argc, char** argv) {
   else if (get->parsed()) rc = RunGet(args);
   else if (del->parsed()) rc = RunDel(args);
   else if (scan->parsed()) rc = RunScan(args);
-  else if (load->parsed()) rc = RunLoad(args);
+  else if (load->parsed()) {
+    rc = RunLoad(args.component, args.load_file, args.batch,
+                 [&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
+  }
   else if (dump->parsed()) rc = RunDump(args);
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);

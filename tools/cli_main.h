@@ -10,7 +10,8 @@ namespace spirapi::cli {
 // Parses argv (argv[0] is the program name) and runs the command, reading
 // stdin and writing stdout and stderr as the spirapi binary does. Returns the
 // process exit code (ExitCode in cli_util.h); every non-zero code has printed
-// exactly one "spirapi: ..." line on stderr. Never throws and never exits.
+// exactly one "spirapi: ..." line on stderr (after the "damaged: ..." lines
+// of the records that dump and pi list skipped). Never throws and never exits.
 // Keeps no state between calls; it reads $SPIRAPI_PASSPHRASE and the working
 // directory at each call.
 int RunCommandLine(int argc, char** argv);

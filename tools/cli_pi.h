@@ -18,6 +18,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_input.h"
+#include "cli_parse_error.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
@@ -58,7 +59,7 @@ class PiCommands {
     search_->add_option("PATTERN", pattern_, "1..64 digits");
     search_->add_option("--patterns-file", patterns_file_,
                         "Many patterns, one per line, in one pass: one JSON line each")
-        ->check(CLI::ExistingFile);
+        ->check(ExistingInputFile());
     search_->add_flag("--all", all_, "Print every match's position, one per line");
     search_->add_option("--max-mismatches", mismatches_,
                         "Also windows differing in up to D digits (0..3)")
@@ -140,7 +141,7 @@ class PiCommands {
     Status s = store->ComputeSequence(options, &info);
     bar.Clear();
     if (!s.ok()) return Failed("pi compute", s);
-    std::printf("stored '%s': %llu digits in %.3f s, %s\n", info.id.c_str(),
+    std::printf("stored '%s': %llu digits in %.3f s, %s\n", EscapeControls(info.id).c_str(),
                 static_cast<unsigned long long>(info.precision), info.computation_time,
                 info.verified ? "verified (BBP hexadecimal digits agree)" : "not verified");
     return kExitOk;
@@ -220,7 +221,7 @@ class PiCommands {
     Status s = store->RetrieveSequence(id_, &info);
     if (!s.ok()) return Failed("pi stats", s);
     if (json_) return WriteLine(info.ToJson()) ? kExitOk : kExitIoError;
-    std::printf("id                %s\n", info.id.c_str());
+    std::printf("id                %s\n", EscapeControls(info.id).c_str());
     std::printf("sequence          %s\n", info.sequence.c_str());
     std::printf("precision         %llu digits\n", static_cast<unsigned long long>(info.precision));
     std::printf("algorithm         %s\n", info.algorithm.c_str());
@@ -249,6 +250,8 @@ class PiCommands {
 
   int List(PiStore* store) {
     std::vector<SequenceInfo> found;
+    uint64_t damaged = 0;
+    query_.on_damaged = SkipDamaged(&damaged);
     Status s = store->SearchSequences(query_, &found);
     if (!s.ok()) return Failed("pi list", s);
     for (const SequenceInfo& info : found) {
@@ -261,7 +264,7 @@ class PiCommands {
                     info.verified ? "true" : "false", info.uniqueness_score, info.stored_at);
       if (!WriteLine(line)) return kExitIoError;
     }
-    return kExitOk;
+    return FailIfSkipped("pi list", damaged);
   }
 
   int Spiral(PiStore* store) {

@@ -8,13 +8,17 @@
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "cli_input.h"
+#include "cli_parse_error.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "schema/field_value.h"  // ParseIsoDatetime
@@ -80,7 +84,7 @@ class SchemaCommands {
     import_->add_option("NAME", name_, "Schema name")->required();
     import_->add_option("FILE", file_, "JSON Schema (draft 2020-12) document")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(ExistingInputFile());
 
     insert_ = app->add_subcommand("insert", "Validate a record against a schema and store it");
     add_db(insert_);
@@ -227,7 +231,7 @@ class SchemaCommands {
     SchemaInfo info;
     Status s = schemas->Evolve(name_, change, &info);
     if (!s.ok()) return Failed("schema evolve", s);
-    std::printf("schema '%s' is at version %llu\n", info.name.c_str(),
+    std::printf("schema '%s' is at version %llu\n", EscapeControls(info.name).c_str(),
                 static_cast<unsigned long long>(info.version));
     return kExitOk;
   }
@@ -239,7 +243,7 @@ class SchemaCommands {
     if (!s.ok()) return Failed("schema rollback", s);
     std::printf("schema '%s' is at version %llu with the fields of version %llu; "
                 "%llu records written since checked, %llu rewritten\n",
-                info.name.c_str(), static_cast<unsigned long long>(info.version),
+                EscapeControls(info.name).c_str(), static_cast<unsigned long long>(info.version),
                 static_cast<unsigned long long>(to_version_),
                 static_cast<unsigned long long>(report.checked),
                 static_cast<unsigned long long>(report.rewritten));
@@ -330,9 +334,35 @@ class SchemaCommands {
     Status s = schemas->Migrate(name_, &report);
     if (!s.ok()) return Failed("migrate", s);
     std::printf("migrated schema '%s': %llu records rewritten, %llu already current\n",
-                name_.c_str(), static_cast<unsigned long long>(report.rewritten),
+                EscapeControls(name_).c_str(), static_cast<unsigned long long>(report.rewritten),
                 static_cast<unsigned long long>(report.current));
     return kExitOk;
+  }
+
+  // [-]digits[.digits]: strtod alone would also take "nan", "inf",
+  // hexadecimal and leading blanks.
+  static bool IsDecimal(std::string_view text) {
+    if (text.starts_with('-')) text.remove_prefix(1);
+    const size_t dot = text.find('.');
+    const auto all_digits = [](std::string_view part) {
+      return !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    return all_digits(text.substr(0, dot)) &&
+           (dot == std::string_view::npos || all_digits(text.substr(dot + 1)));
+  }
+
+  // --as-of: ISO 8601, or decimal seconds since the epoch.
+  static int ParseAsOf(const std::string& text, double* at) {
+    std::string why;
+    if (IsDecimal(text)) {
+      *at = std::strtod(text.c_str(), nullptr);
+      if (std::isfinite(*at)) return kExitOk;
+      why = "too large";
+    } else if (schema::ParseIsoDatetime(text, at, &why)) {
+      return kExitOk;
+    }
+    return Fail(kExitUsage, "--as-of takes an ISO 8601 time or seconds since the epoch, not " +
+                                JsonQuote(text) + (why.empty() ? "" : ": " + why));
   }
 
   int Find(SchemaManager* schemas) {
@@ -352,17 +382,11 @@ class SchemaCommands {
     }
     std::vector<SchemaRecord> records;
     Status s;
-    if (as_of_.empty()) {
+    if (find_->get_option("--as-of")->count() == 0) {
       s = schemas->Find(name_, where, &records);
     } else {
       double at = 0;
-      char* end = nullptr;
-      at = std::strtod(as_of_.c_str(), &end);
-      const bool number = end != as_of_.c_str() && *end == '\0';
-      if (!number && !schema::ParseIsoDatetime(as_of_, &at)) {
-        return Fail(kExitUsage, "--as-of takes an ISO 8601 time or seconds since the epoch, "
-                                "not '" + as_of_ + "'");
-      }
+      if (int rc = ParseAsOf(as_of_, &at); rc != kExitOk) return rc;
       s = schemas->FindAsOf(name_, where, at, &records);
     }
     if (!s.ok()) return Failed("find", s);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -43,21 +44,74 @@ inline int ExitCodeFor(const Status& s) {
   return kExitIoError;
 }
 
+// Ids, field names and other input echoed in messages may hold any
+// character: control characters (C0, DEL and C1) are shown escaped, as \n,
+// \r, \t or \xHH (C1 as \u0080..\u009f), so that a message never breaks a
+// line, hides its end behind a NUL or drives a terminal.
+inline std::string EscapeControls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
+    char escaped[8];
+    if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (ch < 0x20 || ch == 0x7f) {
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", ch);
+      out += escaped;
+    } else if (ch == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x",
+                    static_cast<unsigned char>(text[++i]));
+      out += escaped;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
 // Errors are promised to be exactly one line, whatever a message contains.
 inline std::string OneLine(std::string_view text) {
-  std::string out(text);
-  for (char& ch : out) {
-    if (ch == '\n' || ch == '\r') ch = ' ';
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.remove_suffix(1);
   }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
+  return EscapeControls(text);
 }
 
 // Prints "spirapi: <message>" to stderr and returns `code`, so a command can
 // end with `return Fail(...)`.
 inline int Fail(int code, std::string_view message) {
-  std::fprintf(stderr, "spirapi: %s\n", OneLine(message).c_str());
+  const std::string line = "spirapi: " + OneLine(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
   return code;
+}
+
+// A damage callback (ScanOptions::on_damaged, SequenceQuery::on_damaged)
+// for commands that go on past damaged records, so that they print every
+// readable one: it prints each as "damaged: <what and where>" on stderr and
+// counts it in *skipped. Such a command ends with FailIfSkipped.
+inline std::function<bool(std::string_view, const Status&)> SkipDamaged(uint64_t* skipped) {
+  return [skipped](std::string_view, const Status& damage) {
+    const std::string line = "damaged: " + OneLine(damage.message()) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    ++*skipped;
+    return true;
+  };
+}
+
+// The end of such a command: `skipped` damaged records. Returns kExitOk when
+// none were skipped.
+inline int FailIfSkipped(std::string_view command, uint64_t skipped) {
+  if (skipped == 0) return kExitOk;
+  std::fflush(stdout);  // the records come before the error line on a terminal
+  return Fail(kExitCorruption, std::string(command) + " skipped " + std::to_string(skipped) +
+                                   " damaged records (listed above); the others were printed");
 }
 
 inline int FailStatus(std::string_view context, const Status& s) {

@@ -5,8 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "spirapi/status.h"
 
 namespace spirapi {
 
@@ -102,6 +106,11 @@ struct ScanOptions {
   std::string to;      // first id excluded (exclusive); empty: to the end
   std::string prefix;  // only ids starting with this
   uint64_t limit = 0;  // at most this many records; 0: no limit
+  // Unset, a record that cannot be read because it is damaged stops the scan
+  // with Corruption. Set, such a record is passed here (its id, and the
+  // Corruption naming file and offset) and the scan goes on with the next,
+  // as long as this returns true, so that a dump saves what is readable.
+  std::function<bool(std::string_view id, const Status& damage)> on_damaged;
 };
 
 }  // namespace spirapi

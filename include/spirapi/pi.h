@@ -79,6 +79,10 @@ struct SequenceQuery {
   double stored_after = -std::numeric_limits<double>::infinity();   // stored_at >=
   double stored_before = std::numeric_limits<double>::infinity();   // stored_at <=
   uint64_t limit = 0;  // 0: all
+  // Unset, a damaged or malformed description stops the search with
+  // Corruption. Set, each is passed here (the sequence id, and why) and the
+  // search goes on while this returns true.
+  std::function<bool(std::string_view id, const Status& damage)> on_damaged;
 };
 
 struct ComputeOptions {

@@ -41,8 +41,10 @@ struct RepairOptions {
   // Where the clean database goes. Empty: in place. The clean database is
   // built beside the damaged one, which is then renamed to
   // "<path>.damaged-<UTC time>" (kept, never deleted) and the clean one
-  // renamed to <path>. Otherwise a directory that must not exist yet; the
-  // damaged database stays where it is.
+  // renamed to <path> ("-2", "-3", ... are appended to the time should
+  // another repair have taken that name), unless no damage is found: then
+  // nothing changes. Otherwise a directory that must not exist yet, in an
+  // existing one; the damaged database stays where it is.
   std::string output;
 };
 
@@ -57,13 +59,17 @@ struct RepairReport {
   // Record versions known to be lost, "<component>/<id> version <v>": named
   // by a segment's footer index or a damaged frame's readable records.
   std::vector<std::string> lost;
+  // No damage found. Then an in-place repair changes nothing: the database
+  // is left where it is (repaired_path), and damaged_path stays empty.
+  bool clean = false;
   std::string repaired_path;  // where the clean database is
   std::string damaged_path;   // in place: where the damaged one was moved
 };
 
-// Errors: InvalidArgument (not a SpiraPi database; the output exists; an
-// encrypted database without its passphrase, or the wrong one), Busy (the
-// database is open), IOError. Damage is not an error: it is reported.
+// Errors: InvalidArgument (not a SpiraPi database; the output exists or its
+// parent directory does not; an encrypted database without its passphrase,
+// or the wrong one), Busy (the database is open), IOError. Damage is not an
+// error: it is reported.
 SPIRAPI_EXPORT Status RepairDB(const Options& options, const std::string& path,
                 const RepairOptions& repair_options, RepairReport* report);
 

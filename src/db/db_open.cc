@@ -274,10 +274,15 @@ Status DBImpl::RemoveOrphans() {
   // Segments not in the manifest were written by a flush or compaction that
   // did not finish; journals below the floor were flushed already.
   std::vector<std::string> names;
+  // A folder of the layout that is gone was removed by hand: damage, not a
+  // missing database.
+  auto missing_folder = [](const std::string& name, const Status& s) {
+    return s.IsNotFound() ? Status::Corruption("the folder " + name + "/ is missing") : s;
+  };
   for (Component c : kAllComponents) {
     std::string dir = Path(ComponentName(c));
     Status s = fs_->GetChildren(dir, &names);
-    if (!s.ok()) return s;
+    if (!s.ok()) return missing_folder(ComponentName(c), s);
     const auto& live = manifest_.segments[static_cast<int>(c)];
     for (const std::string& n : names) {
       uint64_t number;
@@ -289,7 +294,7 @@ Status DBImpl::RemoveOrphans() {
     }
   }
   Status s = fs_->GetChildren(Path(kJournalDir), &names);
-  if (!s.ok()) return s;
+  if (!s.ok()) return missing_folder(kJournalDir, s);
   for (const std::string& n : names) {
     uint64_t number;
     if (ParseNumberedName(n, "log", &number) && number < manifest_.journal_floor) {

@@ -289,6 +289,12 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
         break;
       }
       status = ReadRecord(c, item.id, item.ref, item.file, &record);
+      if (status.IsCorruption() && so.on_damaged) {
+        done = !so.on_damaged(item.id, status);
+        status = Status::OK();
+        if (done) break;
+        continue;
+      }
       if (!status.ok()) break;
       ++emitted;
       if (!fn(record)) {

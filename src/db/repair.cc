@@ -238,13 +238,35 @@ Status WriteSalvaged(const Options& options, const std::string& output,
   return s;
 }
 
-std::string UtcStamp() {
+// "<path><infix><UTC time>", unused: a repair within the same second (or a
+// leftover of one that failed) took the plain name, so "-2", "-3", ... follow.
+std::string UnusedSibling(const std::string& path, const char* infix) {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm;
   gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &tm);
-  return text;
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+  const std::string base = path + infix + stamp;
+  std::string name = base;
+  std::error_code ec;
+  for (int n = 2; std::filesystem::exists(name, ec) || ec; ++n) {
+    name = base + "-" + std::to_string(n);
+  }
+  return name;
+}
+
+// Checked before any work, so that a bad --output fails at once.
+Status CheckOutput(const std::string& output) {
+  std::error_code ec;
+  if (std::filesystem::exists(output, ec) || ec) {
+    return Status::InvalidArgument("'" + output + "' already exists");
+  }
+  const std::filesystem::path parent = std::filesystem::path(output).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+    return Status::InvalidArgument("'" + parent.string() +
+                                   "' does not exist or is not a directory");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -255,6 +277,11 @@ Status RepairDB(const Options& options, const std::string& path,
   FileSystem* fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
   if (!fs->FileExists(path + "/" + kManifestName) && !fs->FileExists(path + "/" + kJournalDir)) {
     return Status::InvalidArgument("'" + path + "' is not a SpiraPi database");
+  }
+  const bool in_place = repair_options.output.empty();
+  if (!in_place) {
+    Status s = CheckOutput(repair_options.output);
+    if (!s.ok()) return s;
   }
   std::unique_ptr<FileLock> lock;
   Status s = fs->LockFile(path + "/" + kLockName, &lock);
@@ -312,18 +339,27 @@ Status RepairDB(const Options& options, const std::string& path,
     if (!s.ok()) return s;
   }
   salvager.ReportLost();
-
-  const bool in_place = repair_options.output.empty();
-  const std::string output = in_place ? path + ".repair-" + UtcStamp() : repair_options.output;
-  if (std::filesystem::exists(output)) {
-    return Status::InvalidArgument("'" + output + "' already exists");
+  // A folder removed by hand keeps the database from opening.
+  std::vector<std::string> folders = {kJournalDir};
+  for (Component c : kAllComponents) folders.emplace_back(ComponentName(c));
+  for (const std::string& folder : folders) {
+    if (!fs->FileExists(path + "/" + folder)) {
+      report->damage.push_back({folder, 0, "", "", "the folder is missing"});
+    }
   }
+  report->clean = report->damage.empty() && report->lost.empty();
+  if (in_place && report->clean) {
+    report->repaired_path = path;  // nothing to repair: left as it is
+    return Status::OK();
+  }
+
+  const std::string output = in_place ? UnusedSibling(path, ".repair-") : repair_options.output;
   s = WriteSalvaged(out, output, &salvager.versions(), report);
   if (!s.ok()) return s;
   report->repaired_path = output;
   if (in_place) {
     lock.reset();
-    const std::string damaged = path + ".damaged-" + UtcStamp();
+    const std::string damaged = UnusedSibling(path, ".damaged-");
     std::error_code ec;
     std::filesystem::rename(path, damaged, ec);
     if (!ec) std::filesystem::rename(output, path, ec);

@@ -200,13 +200,21 @@ Status PiStoreImpl::SearchSequences(const SequenceQuery& query, std::vector<Sequ
   out->clear();
   ScanOptions so;
   so.prefix = std::string(kSequencePrefix);
+  if (query.on_damaged) {
+    so.on_damaged = [&](std::string_view id, const Status& damage) {
+      return query.on_damaged(id.substr(kSequencePrefix.size()), damage);
+    };
+  }
   Status decode_error;
   Status s = db_->Scan(ReadOptions(), Component::kSequence, so, [&](const StorageRecord& r) {
     SequenceRecord record;
     decode_error = DecodeSequenceRecord(r.data, &record);
     if (!decode_error.ok()) {
       decode_error = Status::Corruption("record " + r.id + ": " + decode_error.message());
-      return false;
+      if (!query.on_damaged) return false;
+      const bool go_on = query.on_damaged(r.id.substr(kSequencePrefix.size()), decode_error);
+      decode_error = Status::OK();
+      return go_on;
     }
     record.info.id = r.id.substr(kSequencePrefix.size());
     record.info.stored_at = r.timestamp;

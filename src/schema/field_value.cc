@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "schema/schema_json.h"
 #include "util/base64.h"
@@ -38,9 +39,10 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool IsIsoDatetime(std::string_view s) {
-  double ignored;
-  return ParseIsoDatetime(s, &ignored);
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
 bool IsPiSequence(std::string_view s) {
@@ -71,11 +73,15 @@ std::string CheckType(FieldType type, const rapidjson::Value& v) {
       return v.IsNumber() ? "" : Show(v) + " is not a number";
     case FieldType::kBoolean:
       return v.IsBool() ? "" : Show(v) + " is not a boolean";
-    case FieldType::kDatetime:
-      if (v.IsString() && IsIsoDatetime(std::string_view(v.GetString(), v.GetStringLength()))) {
+    case FieldType::kDatetime: {
+      double ignored;
+      std::string why;
+      if (v.IsString() &&
+          ParseIsoDatetime(std::string_view(v.GetString(), v.GetStringLength()), &ignored, &why)) {
         return "";
       }
-      return Show(v) + " is not an ISO 8601 date or datetime";
+      return Show(v) + " is not an ISO 8601 date or datetime" + (why.empty() ? "" : ": " + why);
+    }
     case FieldType::kJson:
       return "";
     case FieldType::kBlob: {
@@ -108,7 +114,11 @@ std::string CheckType(FieldType type, const rapidjson::Value& v) {
 
 }  // namespace
 
-bool ParseIsoDatetime(std::string_view s, double* seconds) {
+bool ParseIsoDatetime(std::string_view s, double* seconds, std::string* why) {
+  auto impossible = [why](std::string reason) {
+    if (why != nullptr) *why = std::move(reason);
+    return false;
+  };
   auto digits = [&](size_t at, size_t n) {
     if (at + n > s.size()) return false;
     for (size_t i = at; i < at + n; ++i) {
@@ -121,20 +131,30 @@ bool ParseIsoDatetime(std::string_view s, double* seconds) {
       !digits(8, 2)) {
     return false;
   }
-  const int month = value(5, 2), day = value(8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
-  const double midnight = 86400.0 * static_cast<double>(DaysFromCivil(value(0, 4), month, day));
+  const int year = value(0, 4), month = value(5, 2), day = value(8, 2);
+  if (month < 1 || month > 12) {
+    return impossible("there is no month " + std::string(s.substr(5, 2)));
+  }
+  if (day < 1 || day > DaysInMonth(year, month)) {
+    return impossible(std::string(s.substr(0, 7)) + " has no day " + std::string(s.substr(8, 2)));
+  }
+  const double midnight = 86400.0 * static_cast<double>(DaysFromCivil(year, month, day));
   *seconds = midnight;
   if (s.size() == 10) return true;
   if ((s[10] != 'T' && s[10] != ' ') || !digits(11, 2) || s.size() < 16 || s[13] != ':' ||
       !digits(14, 2)) {
     return false;
   }
-  if (value(11, 2) > 23 || value(14, 2) > 59) return false;
+  if (value(11, 2) > 23 || value(14, 2) > 59) {
+    return impossible("there is no time of day " + std::string(s.substr(11, 5)));
+  }
   *seconds = midnight + 3600.0 * value(11, 2) + 60.0 * value(14, 2);
   size_t at = 16;
   if (at < s.size() && s[at] == ':') {
-    if (!digits(at + 1, 2) || value(at + 1, 2) > 60) return false;
+    if (!digits(at + 1, 2)) return false;
+    if (value(at + 1, 2) > 60) {  // 60: a leap second
+      return impossible("there is no second " + std::string(s.substr(at + 1, 2)));
+    }
     *seconds += value(at + 1, 2);
     at += 3;
     if (at < s.size() && s[at] == '.') {
@@ -150,6 +170,12 @@ bool ParseIsoDatetime(std::string_view s, double* seconds) {
   if (s[at] != '+' && s[at] != '-') return false;
   if (at + 6 != s.size() || !digits(at + 1, 2) || s[at + 3] != ':' || !digits(at + 4, 2)) {
     return false;
+  }
+  // RFC 3339 allows offsets of up to 23:59 (those in use lie within
+  // -12:00..+14:00).
+  if (value(at + 1, 2) > 23 || value(at + 4, 2) > 59) {
+    return impossible("the UTC offset " + std::string(s.substr(at)) +
+                      " is beyond -23:59..+23:59");
   }
   const double offset = 3600.0 * value(at + 1, 2) + 60.0 * value(at + 4, 2);
   *seconds += s[at] == '+' ? -offset : offset;

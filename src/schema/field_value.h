@@ -21,8 +21,9 @@ std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool 
 
 // An ISO 8601 date (YYYY-MM-DD) or datetime (THH:MM[:SS[.fff]], then Z,
 // ±HH:MM or nothing for UTC) as seconds since the Unix epoch. False if the
-// text is not one.
-bool ParseIsoDatetime(std::string_view text, double* seconds);
+// text is not one; when it has the form of one but names a time that does
+// not exist (2026-02-30, 24:00, an offset of +25:00), *why says so.
+bool ParseIsoDatetime(std::string_view text, double* seconds, std::string* why = nullptr);
 
 // The type a flexible schema gives an undeclared field: booleans are
 // boolean, integral numbers integer, other numbers float, strings string

@@ -240,20 +240,50 @@ TEST_F(RepairTest, InPlaceKeepsTheDamagedCopyAndRefusesAnOpenDatabase) {
     RepairReport report;
     EXPECT_TRUE(RepairDB(DbOptions(), path_, RepairOptions(), &report).IsBusy());
   }
+  std::string journal;
+  for (const auto& e : fs::directory_iterator(path_ + "/journal")) journal = e.path().string();
+  FlipByteAt(journal, "journal-marker-7\"");  // loses m7 and q7
   RepairReport report;
   ASSERT_TRUE(RepairDB(DbOptions(), path_, RepairOptions(), &report).ok());
+  EXPECT_FALSE(report.clean);
   EXPECT_EQ(report.repaired_path, path_);
   ASSERT_FALSE(report.damaged_path.empty());
   EXPECT_TRUE(fs::exists(report.damaged_path + "/MANIFEST"));
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(DbOptions(), path_, &db).ok());
-  EXPECT_EQ(ReadAll(db.get()).size(), original_.size());
+  EXPECT_EQ(ReadAll(db.get()).size(), original_.size() - 2);
   RepairOptions into_existing;
   into_existing.output = report.damaged_path;
   db.reset();
   EXPECT_TRUE(RepairDB(DbOptions(), path_, into_existing, &report).IsInvalidArgument());
   EXPECT_TRUE(RepairDB(DbOptions(), dir_.Sub("nothing"), RepairOptions(), &report)
                   .IsInvalidArgument());
+}
+
+TEST_F(RepairTest, CleanDatabaseIsLeftInPlace) {
+  // An in-place repair of a clean database rewrote it all the same, and kept
+  // the original as a "damaged" copy.
+  Build();
+  RepairOptions missing_parent;
+  missing_parent.output = dir_.Sub("nowhere/out");
+  RepairReport report;
+  EXPECT_TRUE(RepairDB(DbOptions(), path_, missing_parent, &report).IsInvalidArgument());
+  EXPECT_FALSE(fs::exists(dir_.Sub("nowhere")));
+
+  ASSERT_TRUE(RepairDB(DbOptions(), path_, RepairOptions(), &report).ok());
+  EXPECT_TRUE(report.clean);
+  EXPECT_TRUE(report.damage.empty());
+  EXPECT_EQ(report.repaired_path, path_);
+  EXPECT_EQ(report.damaged_path, "");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_.path()), fs::directory_iterator()), 1);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(DbOptions(), path_, &db).ok());
+  const Contents after = ReadAll(db.get());
+  ASSERT_EQ(after.size(), original_.size());
+  for (const auto& [key, record] : original_) {
+    EXPECT_EQ(after.at(key).version, record.version) << key.second;
+    EXPECT_EQ(after.at(key).checksum, record.checksum) << key.second;
+  }
 }
 
 }  // namespace

@@ -2,164 +2,20 @@
 // binary (SPIRAPI_CLI_PATH) in a fresh temporary directory and checks its
 // stdout, stderr and exit code.
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "spirapi/record.h"
-#include "support/temp_dir.h"
-#include "gtest/gtest.h"
-#include "rapidjson/document.h"
+#include "tools/cli_test_util.h"
 #include "util/base64.h"
-
-#ifndef SPIRAPI_CLI_PATH
-#error "SPIRAPI_CLI_PATH must name the built spirapi binary"
-#endif
-
-extern char** environ;
 
 namespace spirapi {
 namespace {
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
-
-rapidjson::Document ParseJson(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str(), text.size());
-  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
-  return doc;
-}
-
-// The ids of a scan's JSON-lines output, in order.
-std::vector<std::string> ScanIds(const std::string& out) {
-  std::vector<std::string> ids;
-  for (const std::string& line : SplitLines(out)) {
-    rapidjson::Document doc = ParseJson(line);
-    if (doc.IsObject() && doc.HasMember("id")) ids.push_back(doc["id"].GetString());
-  }
-  return ids;
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = temp_.path();
-    db_ = dir_ + "/db";
-  }
-
-  // Runs spirapi with `args`, feeding `input` on stdin. SPIRAPI_PASSPHRASE is
-  // removed from the environment unless given in `env` ("NAME=value").
-  CliResult Run(const std::vector<std::string>& args, const std::string& input = "",
-                const std::vector<std::string>& env = {}) {
-    const std::string in_path = dir_ + "/.stdin";
-    const std::string out_path = dir_ + "/.stdout";
-    const std::string err_path = dir_ + "/.stderr";
-    WriteFile(in_path, input);
-
-    // Everything the child needs is built before fork(), so the child calls
-    // only async-signal-safe functions.
-    std::vector<std::string> envs;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::strncmp(*e, "SPIRAPI_PASSPHRASE=", 19) != 0) envs.push_back(*e);
-    }
-    envs.insert(envs.end(), env.begin(), env.end());
-    std::vector<char*> envp;
-    for (std::string& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_strings = {SPIRAPI_CLI_PATH};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    CliResult result;
-    const pid_t pid = fork();
-    if (pid < 0) {
-      ADD_FAILURE() << "fork: " << std::strerror(errno);
-      return result;
-    }
-    if (pid == 0) {
-      const int in_fd = open(in_path.c_str(), O_RDONLY);
-      const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
-      dup2(in_fd, STDIN_FILENO);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err_fd, STDERR_FILENO);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = ReadFile(out_path);
-    result.err = ReadFile(err_path);
-    return result;
-  }
-
-  // Runs a command that must succeed, and returns its stdout.
-  std::string RunOk(const std::vector<std::string>& args, const std::string& input = "",
-                    const std::vector<std::string>& env = {}) {
-    CliResult r = Run(args, input, env);
-    EXPECT_EQ(r.exit_code, 0) << "spirapi " << Join(args) << "\nstderr: " << r.err;
-    return r.out;
-  }
-
-  static std::string Join(const std::vector<std::string>& args) {
-    std::string joined;
-    for (const std::string& a : args) joined += a + " ";
-    return joined;
-  }
-
-  // Failures must print exactly one "spirapi: " line on stderr.
-  static void ExpectOneErrorLine(const CliResult& r) {
-    EXPECT_EQ(r.err.rfind("spirapi: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  }
-
-  void Init() { RunOk({"init", db_}); }
-
-  test::TempDir temp_;
-  std::string dir_;
-  std::string db_;
-};
 
 TEST_F(CliTest, PutGetDelete) {
   Init();
@@ -449,24 +305,7 @@ TEST_F(CliTest, StatsVerifyCompact) {
 }
 
 TEST_F(CliTest, VerifyReportsDamage) {
-  Init();
-  std::string lines;
-  for (int i = 0; i < 300; ++i) {
-    lines += "{\"id\":\"k" + std::to_string(1000 + i) + "\",\"data\":{\"i\":" +
-             std::to_string(i) + ",\"pad\":\"" + std::string(100, 'a' + i % 26) + "\"}}\n";
-  }
-  WriteFile(dir_ + "/in.jsonl", lines);
-  RunOk({"load", db_, "sequence", dir_ + "/in.jsonl"});
-  RunOk({"compact", db_});  // moves the records into segment files
-
-  std::string segment;
-  for (const auto& entry : std::filesystem::directory_iterator(db_ + "/sequence")) {
-    if (entry.is_regular_file() && entry.file_size() > 1024) segment = entry.path();
-  }
-  ASSERT_FALSE(segment.empty()) << "no segment file to damage";
-  std::string bytes = ReadFile(segment);
-  bytes[bytes.size() / 2] ^= 0x5a;
-  WriteFile(segment, bytes);
+  InitDamaged();
 
   CliResult r = Run({"verify", db_});
   EXPECT_EQ(r.exit_code, 3);
@@ -524,7 +363,7 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   CliResult missing_arg = Run({"get", db_, "sequence"});
   EXPECT_EQ(missing_arg.exit_code, 2);
   ExpectOneErrorLine(missing_arg);
-  EXPECT_NE(missing_arg.err.find("run 'spirapi --help'"), std::string::npos);
+  EXPECT_NE(missing_arg.err.find("run 'spirapi get --help'"), std::string::npos);
   CliResult no_command = Run({});
   EXPECT_EQ(no_command.exit_code, 2);
   ExpectOneErrorLine(no_command);
