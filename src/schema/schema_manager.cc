@@ -167,7 +167,8 @@ Status SchemaManagerImpl::ExportSchema(std::string_view name, SchemaFormat forma
   std::shared_ptr<const Schema> schema;
   Status s = LoadSchema(nullptr, name, &schema);
   if (!s.ok()) return s;
-  *out = format == SchemaFormat::kJsonSchema ? ExportJsonSchema(*schema) : ExportSqlDdl(*schema);
+  if (format == SchemaFormat::kSqlDdl) return ExportSqlDdl(*schema, out);
+  *out = ExportJsonSchema(*schema);
   return Status::OK();
 }
 
