@@ -383,6 +383,7 @@ std::string SchemaJson(const Schema& schema) {
   string("zone", SchemaZoneName(schema.zone));
   w.Key("version");
   w.Uint64(schema.version);
+  if (schema.canonical_unique_keys) string("unique_keys", "canonical");
   w.Key("fields");
   const std::string fields = FieldDefsJson(schema.fields);
   w.RawValue(fields.data(), fields.size(), rapidjson::kObjectType);
@@ -440,6 +441,12 @@ Status ParseSchemaJson(std::string_view json, Schema* out) {
   }
   if (!doc.HasMember("version") || !doc["version"].IsUint64()) return bad("no version");
   schema.version = doc["version"].GetUint64();
+  if (doc.HasMember("unique_keys")) {
+    if (!doc["unique_keys"].IsString() || doc["unique_keys"] != "canonical") {
+      return bad("unknown unique_keys");
+    }
+    schema.canonical_unique_keys = true;
+  }
   if (!doc.HasMember("fields") || !doc["fields"].IsObject()) return bad("no fields");
   Status s = ParseFieldDefs(CompactJson(doc["fields"]), &schema.fields);
   if (!s.ok()) return bad(s.message());
