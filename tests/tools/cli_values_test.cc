@@ -15,22 +15,18 @@
 #include "gtest/gtest.h"
 #include "support/temp_dir.h"
 
-#ifndef SPIRAPI_CLI_PATH
-#error "SPIRAPI_CLI_PATH must name the built spirapi binary"
-#endif
-
-extern char** environ;
+extern char** environ;  // the environment spirapi runs with (SPIRAPI_CLI_PATH: CMake)
 
 namespace spirapi {
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
 class CliValuesTest : public ::testing::Test {
  protected:
+  struct Outcome {
+    int exit_code = -1;
+    std::string out, err;
+  };
+
   // spirapi with `args`, stdin empty, stdout and stderr captured in files.
   Outcome Spirapi(std::vector<std::string> args) {
     args.insert(args.begin(), SPIRAPI_CLI_PATH);
