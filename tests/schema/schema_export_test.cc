@@ -263,6 +263,21 @@ TEST(SchemaExport, FieldsThatWouldBeOneSqlColumnAreRefused) {
   }
 }
 
+// Found by the schema_export fuzzer: a field name or rule of raw bytes
+// that are not UTF-8 was accepted, and the JSON Schema export was not JSON.
+TEST(SchemaExport, DefinitionsThatAreNotUtf8AreRefused) {
+  const std::vector<std::string> kNotUtf8 = {
+      "{\"na\x86\x96me\": {\"type\": \"string\"}}",
+      "{\"n\": {\"type\": \"string\", \"enum\": [\"\xff\"]}}",
+      "{\"n\": {\"type\": \"string\", \"default\": \"\xc3\"}}"};
+  for (const std::string& fields : kNotUtf8) {
+    std::map<std::string, FieldDef> parsed;
+    const Status s = ParseFieldDefs(fields, &parsed);
+    EXPECT_TRUE(s.IsInvalidArgument()) << fields;
+    EXPECT_NE(s.message().find("UTF-8"), std::string::npos) << s.ToString();
+  }
+}
+
 TEST(SchemaExport, JsonSchemaOfHostileNamesParses) {
   Schema schema;
   schema.name = "users";
