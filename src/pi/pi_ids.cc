@@ -3,9 +3,12 @@
 // The counter record holds the first position not yet reserved. Positions
 // are handed out from a block reserved by a durable write of the block's
 // end, so after a crash the counter resumes past every position that could
-// have been handed out. The digits come from a stored sequence (kIdSourceId)
+// have been handed out. A store's first block is just what was asked for
+// and each next one doubles, so a process making one id advances the
+// counter by one, and one making many syncs a reservation only log(n) times. The digits come from a stored sequence (kIdSourceId)
 // computed on first use and recomputed longer when the counter nears its end.
 
+#include <algorithm>
 #include <charconv>
 
 #include "pi/pi_store_impl.h"
@@ -38,6 +41,36 @@ Status ParseCounter(std::string_view json, uint64_t* next) {
 
 }  // namespace
 
+Status PiStoreImpl::IdSourceDigitsNeeded(Transaction* txn, uint64_t* digits) {
+  StorageRecord counter;
+  Status s = txn != nullptr ? txn->Get(Component::kMetadata, kCounterKey, &counter)
+                            : db_->Get(ReadOptions(), Component::kMetadata, kCounterKey, &counter);
+  *digits = 0;
+  if (s.IsNotFound()) return Status::OK();
+  uint64_t next_position = 1;
+  if (s.ok()) s = ParseCounter(counter.data, &next_position);
+  if (!s.ok()) return s;
+  // An id at the last reserved position may run kMaxIdDigits digits on.
+  if (next_position > 1) *digits = next_position - 1 + kMaxIdDigits - 1;
+  if (txn == nullptr) return Status::OK();
+  // Written back unchanged so that a reservation committed meanwhile (not
+  // in txn's snapshot) makes txn conflict instead of going unseen.
+  return txn->Put(Component::kMetadata, kCounterKey, counter.data);
+}
+
+Status PiStoreImpl::CheckIdSourceLength(Transaction* txn, std::string_view id,
+                                        uint64_t digits) {
+  if (id != kIdSourceId) return Status::OK();
+  uint64_t needed = 0;
+  Status s = IdSourceDigitsNeeded(txn, &needed);
+  if (!s.ok() || digits >= needed) return s;
+  return Status::InvalidArgument(
+      "sequence '" + std::string(kIdSourceId) + "' is the source of π identifiers, handed " +
+      "out up to position " + std::to_string(needed - kMaxIdDigits + 1) +
+      ": it must keep at least " + std::to_string(needed) + " digits, not " +
+      std::to_string(digits));
+}
+
 Status PiStoreImpl::EnsureIdSource(uint64_t last) {
   std::lock_guard<std::mutex> lock(source_mu_);
   // Another PiStore storing the source at the same time makes ours conflict;
@@ -62,9 +95,14 @@ Status PiStoreImpl::EnsureIdSourceLocked(uint64_t last) {
   if (last > kMaxSequenceDigits) {
     return Status::NotSupported("identifier positions are exhausted");
   }
+  // Never shorter than what the counter says was reserved (another store
+  // may have reserved beyond `last`): StoreSequence would refuse it.
+  uint64_t needed = 0;
+  s = IdSourceDigitsNeeded(nullptr, &needed);
+  if (!s.ok()) return s;
   ComputeOptions options;
   options.id = std::string(kIdSourceId);
-  options.digits = std::min(kMaxSequenceDigits, std::max(kMinSourceDigits, 2 * last));
+  options.digits = std::min(kMaxSequenceDigits, std::max({kMinSourceDigits, 2 * last, needed}));
   s = ComputeSequence(options, &info);
   if (!s.ok()) return s;
   source_precision_ = info.precision;

@@ -67,6 +67,7 @@ Status PiStoreImpl::ComputeSequence(const ComputeOptions& options, SequenceInfo*
   }
   const std::string id = options.id.empty() ? "pi-" + std::to_string(options.digits) : options.id;
   Status s = ValidateSequenceId(id);
+  if (s.ok()) s = CheckIdSourceLength(nullptr, id, options.digits);  // before the work
   if (!s.ok()) return s;
   PiOptions pi_options;
   pi_options.threads = options.threads;
@@ -98,6 +99,7 @@ Status PiStoreImpl::StoreSequence(std::string_view id, std::string_view digits,
                                    " digits after \"3.\"");
   }
   s = ValidateDecimalDigits(digits);
+  if (s.ok()) s = CheckIdSourceLength(nullptr, id, digits.size());
   if (!s.ok()) return s;
 
   SequenceRecord record;
@@ -158,6 +160,10 @@ Status PiStoreImpl::StoreSequence(std::string_view id, std::string_view digits,
     }
   }
   s = DeletePatternIndex(txn.get(), id);
+  if (!s.ok()) return s;
+  // Checked again where it is stored: ids reserved since the check above
+  // must not be cut off.
+  s = CheckIdSourceLength(txn.get(), id, digits.size());
   if (!s.ok()) return s;
   s = txn->Put(Component::kSequence, SequenceKey(id), EncodeSequenceRecord(record));
   if (!s.ok()) return s;

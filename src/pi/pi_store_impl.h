@@ -77,6 +77,13 @@ class PiStoreImpl : public PiStore {
   Status StoreIndex(const LoadedSequence& loaded);
   // Reserves at least `count` positions durably. Requires ids_mu_.
   Status ReserveIdPositions(uint64_t count);
+  // How many digits the identifier source must keep to resolve every
+  // position reserved so far (0 if none). With txn: read in it, and the
+  // counter written back so that a reservation made meanwhile conflicts.
+  Status IdSourceDigitsNeeded(Transaction* txn, uint64_t* digits);
+  // InvalidArgument if `id` is the identifier source and `digits` would
+  // lose positions already reserved.
+  Status CheckIdSourceLength(Transaction* txn, std::string_view id, uint64_t digits);
   // Makes sure the identifier source sequence holds position `last`.
   Status EnsureIdSource(uint64_t last);
   Status EnsureIdSourceLocked(uint64_t last);  // requires source_mu_
@@ -92,7 +99,7 @@ class PiStoreImpl : public PiStore {
   std::mutex ids_mu_;  // serializes position reservations
   uint64_t next_position_ = 1;       // guarded by ids_mu_
   uint64_t reserved_end_ = 1;        // guarded by ids_mu_: ours are [next, end)
-  uint64_t reserve_block_ = 1024;    // guarded by ids_mu_; doubles per reservation
+  uint64_t reserve_block_ = 1;       // guarded by ids_mu_; doubles per reservation
 
   // Digits of the identifier source from position `first` on.
   struct IdWindow {

@@ -4,9 +4,11 @@
 #include <rapidjson/writer.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 #include "schema/schema_json.h"
 #include "util/base64.h"
@@ -227,6 +229,62 @@ std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool 
     return Show(value) + " is not one of " + def.enum_json;
   }
   return "";
+}
+
+namespace {
+
+// A double's text: an integral value in the range of JSON integers as an
+// integer (so that it equals the integer), anything else as its shortest
+// round-trip form.
+std::string CanonicalDouble(double x) {
+  if (std::trunc(x) == x) {
+    if (x >= -9223372036854775808.0 && x < 9223372036854775808.0) {
+      return std::to_string(static_cast<int64_t>(x));  // -0.0 too: "0"
+    }
+    if (x >= 0 && x < 18446744073709551616.0) return std::to_string(static_cast<uint64_t>(x));
+  }
+  return CompactJson(rapidjson::Value(x));
+}
+
+void AppendCanonical(FieldType type, const rapidjson::Value& v, std::string* out) {
+  if (v.IsNumber()) {
+    if (type == FieldType::kFloat || v.IsDouble()) {
+      *out += CanonicalDouble(v.GetDouble());
+    } else {
+      *out += v.IsInt64() ? std::to_string(v.GetInt64()) : std::to_string(v.GetUint64());
+    }
+  } else if (v.IsArray()) {
+    *out += '[';
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      if (i > 0) *out += ',';
+      AppendCanonical(FieldType::kJson, v[i], out);
+    }
+    *out += ']';
+  } else if (v.IsObject()) {
+    std::vector<const rapidjson::Value::Member*> members;
+    for (const auto& m : v.GetObject()) members.push_back(&m);
+    std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
+      return std::string_view(a->name.GetString(), a->name.GetStringLength()) <
+             std::string_view(b->name.GetString(), b->name.GetStringLength());
+    });
+    *out += '{';
+    for (const auto* m : members) {
+      if (out->back() != '{') *out += ',';
+      *out += CompactJson(m->name) + ':';
+      AppendCanonical(FieldType::kJson, m->value, out);
+    }
+    *out += '}';
+  } else {
+    *out += CompactJson(v);  // strings quoted, true, false, null
+  }
+}
+
+}  // namespace
+
+std::string CanonicalValue(FieldType type, const rapidjson::Value& value) {
+  std::string out;
+  AppendCanonical(type, value, &out);
+  return out;
 }
 
 FieldType InferType(const rapidjson::Value& value) {

@@ -25,6 +25,14 @@ std::string CheckValue(const FieldDef& def, const rapidjson::Value& value, bool 
 // not exist (2026-02-30, 24:00, an offset of +25:00), *why says so.
 bool ParseIsoDatetime(std::string_view text, double* seconds, std::string* why = nullptr);
 
+// The value as a field of `type` compares it, one text per distinct value:
+// numbers by value (3, 3.0 and 3.00 are "3"; -0.0 is "0"; in a float field
+// an integer is the double it rounds to), strings JSON-quoted (so never
+// equal to a number), arrays element by element, objects with their
+// members sorted by name. Unique values are keyed by it and `find --where`
+// compares by it.
+std::string CanonicalValue(FieldType type, const rapidjson::Value& value);
+
 // The type a flexible schema gives an undeclared field: booleans are
 // boolean, integral numbers integer, other numbers float, strings string
 // (never reinterpreted), arrays and objects json.

@@ -143,17 +143,31 @@ Status SchemaManagerImpl::Update(std::string_view name, std::string_view id,
 Status SchemaManagerImpl::Write(std::string_view name, const std::string& record_json,
                                 std::string* id, WriteMode mode) {
   Status s = ValidateSchemaName(name);
+  if (s.ok()) s = UpgradeUniqueKeys(name);
   if (!s.ok()) return s;
-  std::shared_lock<std::shared_mutex> lock(locks_->Of(name));
-  for (int attempt = 0;; ++attempt) {
-    s = WriteOnce(name, record_json, id, mode);
-    if (s.IsConflict() && attempt < kMaxAttempts) continue;
-    return s;
+  bool retype = false;
+  auto write = [&](bool exclusive) {
+    for (int attempt = 0;; ++attempt) {
+      s = WriteOnce(name, record_json, id, mode, exclusive, &retype);
+      if (s.IsConflict() && attempt < kMaxAttempts) continue;
+      return s;
+    }
+  };
+  {
+    std::shared_lock<std::shared_mutex> lock(locks_->Of(name));
+    s = write(false);
+    if (!retype) return s;
   }
+  // The keys of a retyped unique field are rebuilt from every record, which
+  // no other write may change meanwhile.
+  std::unique_lock<std::shared_mutex> lock(locks_->Of(name));
+  return write(true);
 }
 
 Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& record_json,
-                                    std::string* id_in_out, WriteMode mode) {
+                                    std::string* id_in_out, WriteMode mode, bool exclusive,
+                                    bool* retype) {
+  *retype = false;
   // Empty until the record is found valid (an insert's first attempt).
   const std::string& id = *id_in_out;
   std::unique_ptr<Transaction> txn;
@@ -165,8 +179,8 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
   // An update: the record as it is, under the current schema.
   std::string old_presented = "{}";
   uint64_t old_from_us = 0;
+  StorageRecord stored;  // an update's record as it is
   if (mode == WriteMode::kUpdate) {
-    StorageRecord stored;
     s = txn->Get(Component::kSchema, RecordKey(name, id), &stored);
     if (s.IsNotFound()) {
       return Status::NotFound("schema '" + std::string(name) + "' has no record '" + id + "'");
@@ -223,7 +237,11 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     mutable_schema().fields.emplace(field, std::move(def));
   }
   // Declared fields: defaults, required, type and rules.
-  std::vector<std::pair<std::string, std::string>> unique_values;  // field, value JSON
+  struct UniqueValue {
+    std::string field, shown, key;
+  };
+  std::vector<UniqueValue> unique_values;
+  std::vector<std::string> retyped;  // unique fields whose type this write widens
   for (const auto& [field, declared] : current->fields) {
     const rapidjson::Value key(rapidjson::StringRef(field.data(), field.size()));
     auto it = record.FindMember(key);
@@ -263,6 +281,11 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
       }
       if (widened.type != declared.type &&
           CheckValue(widened, it->value, /*check_enum=*/true).empty()) {
+        if (declared.unique && !exclusive) {
+          *retype = true;  // Write calls again holding the lock exclusively
+          return Status::OK();
+        }
+        if (declared.unique) retyped.push_back(field);
         note("widen", field, FieldDefJson(declared), FieldDefJson(widened));
         mutable_schema().fields[field] = std::move(widened);
         why.clear();
@@ -272,23 +295,33 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
       Append(&problems, field + ": " + why);
       continue;
     }
-    if (declared.unique) unique_values.emplace_back(field, CompactJson(it->value));
+    if (declared.unique) {
+      const FieldDef& now = changed != nullptr ? changed->fields.at(field) : declared;
+      unique_values.push_back(UniqueValue{field, CompactJson(it->value),
+                                          UniqueKeyOf(name, field, now, it->value)});
+    }
+  }
+  const Schema& final_schema = changed != nullptr ? *changed : *current;
+  for (const std::string& field : retyped) {
+    std::string repeats;  // none can arise: the values compared equal before
+    s = RebuildUniqueKeys(txn.get(), final_schema, field, &repeats);
+    if (!s.ok()) return s;
   }
   // Unique values: taken by another record, or ours to claim.
   std::vector<std::string> claims;
-  for (const auto& [field, value] : unique_values) {
-    std::string key = UniqueKey(name, field, value);
+  for (UniqueValue& value : unique_values) {
     StorageRecord taken;
-    s = txn->Get(Component::kIndex, key, &taken);
+    s = txn->Get(Component::kIndex, value.key, &taken);
     if (s.ok()) {
       const std::string owner = UniqueOwner(taken);
       if (owner != id) {
-        Append(&problems, field + ": " + value + " is already used by record " + owner);
+        Append(&problems,
+               value.field + ": " + value.shown + " is already used by record " + owner);
       }
       continue;
     }
     if (!s.IsNotFound()) return s;
-    claims.push_back(std::move(key));
+    claims.push_back(std::move(value.key));
   }
   const std::string compact = CompactJson(record);
   // What Put would refuse, refused here before the record takes an id.
@@ -322,16 +355,23 @@ Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& re
     s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
     if (!s.ok()) return s;
   }
+  // An update gives up the unique values it no longer has: the old record
+  // as the schema now presents it (its keys were rebuilt for a retyped field).
   rapidjson::Document old_doc;
-  ParseJsonDocument(old_presented, &old_doc);
-  // An update gives up the unique values it no longer has.
-  for (const auto& [field, declared] : current->fields) {
+  ParseJsonDocument(mode == WriteMode::kUpdate
+                        ? Present(final_schema, stored.data, VersionOf(stored.metadata))
+                        : old_presented,
+                    &old_doc);
+  for (const auto& [field, def] : final_schema.fields) {
     auto was = old_doc.FindMember(field.c_str());
-    if (!declared.unique || was == old_doc.MemberEnd() || was->value.IsNull()) continue;
+    if (!def.unique || was == old_doc.MemberEnd() || was->value.IsNull()) continue;
+    const std::string key = UniqueKeyOf(name, field, def, was->value);
     auto now = record.FindMember(field.c_str());
-    if (now != record.MemberEnd() && now->value == was->value) continue;
+    if (now != record.MemberEnd() && !now->value.IsNull() &&
+        UniqueKeyOf(name, field, def, now->value) == key) {
+      continue;
+    }
     StorageRecord taken;
-    const std::string key = UniqueKey(name, field, CompactJson(was->value));
     s = txn->Get(Component::kIndex, key, &taken);
     if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);
     if (!s.ok() && !s.IsNotFound()) return s;
@@ -409,6 +449,7 @@ Status SchemaManagerImpl::WriteReferences(Transaction* txn, const std::string& n
 Status SchemaManagerImpl::Delete(std::string_view name, std::string_view id,
                                  DeleteReport* report) {
   Status s = ValidateSchemaName(name);
+  if (s.ok()) s = UpgradeUniqueKeys(name);
   if (!s.ok()) return s;
   std::shared_lock<std::shared_mutex> lock(locks_->Of(name));
   for (int attempt = 0;; ++attempt) {
@@ -453,7 +494,7 @@ Status SchemaManagerImpl::DeleteInTxn(Transaction* txn, const std::string& name,
   for (const auto& [field, def] : schema->fields) {
     auto it = doc.FindMember(field.c_str());
     if (!def.unique || it == doc.MemberEnd() || it->value.IsNull()) continue;
-    const std::string key = UniqueKey(name, field, CompactJson(it->value));
+    const std::string key = UniqueKeyOf(name, field, def, it->value);
     StorageRecord taken;
     s = txn->Get(Component::kIndex, key, &taken);
     if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "schema/schema_json.h"
@@ -51,24 +52,44 @@ std::string SqlName(std::string_view name) {
   return out + "\"";
 }
 
+// Text as an SQL string literal: quotes doubled. SQLite's parser stops at a
+// NUL byte, so a NUL is spliced in as char(0) in a parenthesized
+// concatenation (valid wherever a literal is, DEFAULT included).
+std::string SqlString(std::string_view text) {
+  std::string out = "'";
+  bool spliced = false;
+  for (char c : text) {
+    if (c == '\0') {
+      out += "' || char(0) || '";
+      spliced = true;
+      continue;
+    }
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  out += "'";
+  return spliced ? "(" + out + ")" : out;
+}
+
 // A JSON value as an SQL literal: strings quoted, booleans as 1/0, numbers
 // as they are, anything else as its JSON text in a string.
 std::string SqlLiteral(const rapidjson::Value& v) {
-  if (v.IsString()) {
-    std::string out = "'";
-    for (const char* p = v.GetString(); p < v.GetString() + v.GetStringLength(); ++p) {
-      out += *p;
-      if (*p == '\'') out += '\'';
-    }
-    return out + "'";
-  }
+  if (v.IsString()) return SqlString(std::string_view(v.GetString(), v.GetStringLength()));
   if (v.IsBool()) return v.GetBool() ? "1" : "0";
   if (v.IsNumber()) return CompactJson(v);
   if (v.IsNull()) return "NULL";
-  rapidjson::Value text;
-  const std::string json = CompactJson(v);
-  text.SetString(rapidjson::StringRef(json.data(), json.size()));
-  return SqlLiteral(text);
+  return SqlString(CompactJson(v));
+}
+
+// Text for inside a /* */ comment, shown as a JSON string: control
+// characters escaped, and "*/" written "*\/" (JSON's escape of '/'), so the
+// comment cannot end early and the text still reads back exactly.
+std::string SqlCommentText(std::string_view text) {
+  std::string quoted = JsonQuote(text);
+  for (size_t at = quoted.find("*/"); at != std::string::npos; at = quoted.find("*/", at)) {
+    quoted.replace(at, 2, "*\\/");
+  }
+  return quoted;
 }
 
 }  // namespace
@@ -188,9 +209,22 @@ std::string ExportJsonSchema(const Schema& schema) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string ExportSqlDdl(const Schema& schema) {
+Status ExportSqlDdl(const Schema& schema, std::string* ddl) {
   std::string out = "CREATE TABLE " + SqlName(schema.name) + " (\n  \"id\" TEXT PRIMARY KEY";
+  // SQLite compares column names ignoring ASCII case: "a" and "A", or a
+  // field "ID", would be one column.
+  std::map<std::string, std::string> columns = {{"id", "the record id"}};
   for (const auto& [name, def] : schema.fields) {
+    std::string folded = name;
+    for (char& c : folded) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto [taken, fresh] = columns.emplace(folded, "field " + JsonQuote(name));
+    if (!fresh) {
+      return Status::InvalidArgument("schema '" + schema.name + "' has no SQL form: field " +
+                                     JsonQuote(name) + " and " + taken->second +
+                                     " would be one column (SQL names ignore case)");
+    }
     const std::string column = SqlName(name);
     std::string type;
     std::vector<std::string> checks;
@@ -249,15 +283,12 @@ std::string ExportSqlDdl(const Schema& schema) {
       line += " CHECK (" + column + " IS NULL OR " + check + ")";
     }
     if (!def.pattern.empty()) {
-      std::string comment = def.pattern;
-      for (char& c : comment) {
-        if (c == '\n' || c == '\r') c = ' ';
-      }
-      line += " /* pattern " + comment + ": not expressible in SQLite */";
+      line += " /* pattern " + SqlCommentText(def.pattern) + ": not expressible in SQLite */";
     }
     out += line;
   }
-  return out + "\n);\n";
+  *ddl = out + "\n);\n";
+  return Status::OK();
 }
 
 Status ImportJsonSchema(std::string_view json, SchemaZone* zone,

@@ -20,8 +20,11 @@ std::string ExportJsonSchema(const Schema& schema);
 // CREATE TABLE in SQLite's dialect: an "id" TEXT primary key and one column
 // per field, with NOT NULL, UNIQUE, DEFAULT and CHECK constraints for the
 // rules SQLite can express; a pattern becomes a comment (SQLite has no
-// built-in regular expressions).
-std::string ExportSqlDdl(const Schema& schema);
+// built-in regular expressions). Names, literals and the pattern are
+// escaped so that the text holds that one statement whatever they contain.
+// InvalidArgument if two fields (or a field and "id") would be one column:
+// SQL names ignore case.
+Status ExportSqlDdl(const Schema& schema, std::string* ddl);
 
 // Fields and zone from a JSON Schema object schema ("type": "object" with
 // "properties"). InvalidArgument listing every keyword or property it cannot

@@ -83,6 +83,11 @@ std::string UniqueKey(std::string_view name, std::string_view field, std::string
          ToHex(digest.data(), digest.size());
 }
 
+std::string UniqueKeyOf(std::string_view name, const std::string& field, const FieldDef& def,
+                        const rapidjson::Value& value) {
+  return UniqueKey(name, field, CanonicalValue(def.type, value));
+}
+
 Status SchemaManagerImpl::LoadSchema(Transaction* txn, std::string_view name,
                                      std::shared_ptr<const Schema>* out) {
   Status s = ValidateSchemaName(name);
@@ -145,6 +150,7 @@ Status SchemaManagerImpl::CheckReferenceFields(const Schema& schema) {
 }
 
 Status SchemaManagerImpl::CreateFrom(Schema schema, SchemaInfo* out) {
+  schema.canonical_unique_keys = true;
   Status s = ValidateSchemaName(schema.name);
   if (!s.ok()) return s;
   s = CheckReferenceFields(schema);
@@ -167,7 +173,8 @@ Status SchemaManagerImpl::ExportSchema(std::string_view name, SchemaFormat forma
   std::shared_ptr<const Schema> schema;
   Status s = LoadSchema(nullptr, name, &schema);
   if (!s.ok()) return s;
-  *out = format == SchemaFormat::kJsonSchema ? ExportJsonSchema(*schema) : ExportSqlDdl(*schema);
+  if (format == SchemaFormat::kSqlDdl) return ExportSqlDdl(*schema, out);
+  *out = ExportJsonSchema(*schema);
   return Status::OK();
 }
 
@@ -281,34 +288,76 @@ Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& befor
     }
     return Status::OK();
   }
-  if (was_unique || !now_unique) return Status::OK();
-  // Newly unique: every existing record's value, which must not repeat.
-  const std::string prefix = RecordPrefix(name);
-  ScanOptions so;
-  so.prefix = prefix;
-  std::map<std::string, std::string> owner;  // key -> record id
+  // Newly unique, or its values may present otherwise (a type or default
+  // altered): every record's value as `after` presents it, never repeated.
+  if (!now_unique || (was_unique && change.action != "alter")) return Status::OK();
   std::string problems;
-  Status s = db_->Scan(ReadOptions(), Component::kSchema, so, [&](const StorageRecord& r) {
+  Status s = RebuildUniqueKeys(txn, after, now_name, &problems);
+  if (!s.ok()) return s;
+  if (!problems.empty()) {
+    return Status::InvalidArgument("field '" + now_name + "' cannot " +
+                                   (was_unique ? "be altered" : "become unique") + ": " +
+                                   problems);
+  }
+  return Status::OK();
+}
+
+Status SchemaManagerImpl::RebuildUniqueKeys(Transaction* txn, const Schema& schema,
+                                            const std::string& field, std::string* repeats) {
+  const std::string& name = schema.name;
+  const FieldDef& def = schema.fields.at(field);
+  std::vector<StorageRecord> stored_keys;
+  Status s = UniqueKeysOf(name, field, &stored_keys);
+  if (!s.ok()) return s;
+  std::map<std::string, std::string> owner;  // key -> record id
+  s = ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
     rapidjson::Document doc;
-    const std::string json = Present(after, r.data, VersionOf(r.metadata));
-    ParseJsonDocument(json, &doc);
-    auto it = doc.FindMember(now_name.c_str());
+    ParseJsonDocument(Present(schema, r.data, VersionOf(r.metadata)), &doc);
+    auto it = doc.FindMember(field.c_str());
     if (it == doc.MemberEnd() || it->value.IsNull()) return true;
-    const std::string value = CompactJson(it->value);
-    const std::string id = r.id.substr(prefix.size());
-    auto [at, fresh] = owner.emplace(UniqueKey(name, now_name, value), id);
-    if (!fresh) Append(&problems, value + " is in records " + at->second + " and " + id);
+    auto [at, fresh] = owner.emplace(UniqueKeyOf(name, field, def, it->value), id);
+    if (!fresh) {
+      Append(repeats, CompactJson(it->value) + " is in records " + at->second + " and " + id);
+    }
     return true;
   });
   if (!s.ok()) return s;
-  if (!problems.empty()) {
-    return Status::InvalidArgument("field '" + now_name + "' cannot become unique: " + problems);
+  // Only what differs is written: an upgrade rewrites few keys.
+  for (const StorageRecord& key : stored_keys) {
+    auto now = owner.find(key.id);
+    if (now == owner.end()) {
+      s = txn->Delete(Component::kIndex, key.id);
+    } else if (UniqueOwner(key) == now->second) {
+      owner.erase(now);
+    }
+    if (!s.ok() && !s.IsNotFound()) return s;
   }
   for (const auto& [key, id] : owner) {
-    s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
+    s = txn->Put(Component::kIndex, key, "{\"id\":" + JsonQuote(id) + "}");
     if (!s.ok()) return s;
   }
   return Status::OK();
+}
+
+Status SchemaManagerImpl::UpgradeUniqueKeys(std::string_view name) {
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok() || schema->canonical_unique_keys) return s;
+  auto upgrade = [&](Transaction* txn, const Schema& current, Schema* next) -> Status {
+    next->canonical_unique_keys = true;
+    if (current.canonical_unique_keys) return Status::OK();  // done meanwhile
+    for (const auto& [field, def] : next->fields) {
+      if (!def.unique) continue;
+      // Values accepted as different before (3 and 3.0) stay; the key is
+      // the first record's (docs/SCHEMA.md).
+      std::string repeats;
+      Status rebuilt = RebuildUniqueKeys(txn, *next, field, &repeats);
+      if (!rebuilt.ok()) return rebuilt;
+    }
+    return Status::OK();
+  };
+  SchemaInfo ignored;
+  return ChangeSchema(name, upgrade, &ignored);
 }
 
 Status SchemaManagerImpl::CheckRecordsAgainst(const Schema& next, const std::string& field) {
@@ -414,13 +463,16 @@ Status SchemaManagerImpl::Evolve(std::string_view name, const SchemaChange& chan
     }
     return UpdateUniqueKeys(txn, current, *next, change);
   };
-  return ChangeSchema(name, apply, out);
+  Status s = UpgradeUniqueKeys(name);
+  return s.ok() ? ChangeSchema(name, apply, out) : s;
 }
 
 Status SchemaManagerImpl::Migrate(std::string_view name, MigrationReport* report) {
   *report = MigrationReport();
+  Status s = UpgradeUniqueKeys(name);
+  if (!s.ok()) return s;
   std::shared_ptr<const Schema> schema;
-  Status s = LoadSchema(nullptr, name, &schema);
+  s = LoadSchema(nullptr, name, &schema);
   if (!s.ok()) return s;
   // The cursor of an interrupted run, if it migrated towards this version.
   const std::string cursor_key = "schema-migrate/" + std::string(name);
@@ -480,24 +532,8 @@ Status SchemaManagerImpl::MigrateBatch(std::string_view name, std::string* after
         ++batch.current;
         continue;
       }
+      // Unique keys already follow the presented values: nothing moves.
       const std::string presented = Present(*schema, stored.data, version);
-      // A unique value whose form changed (a number widened to text) moves.
-      rapidjson::Document before, now;
-      ParseJsonDocument(Present(*schema, stored.data, version, /*convert_types=*/false),
-                        &before);
-      ParseJsonDocument(presented, &now);
-      for (const auto& [field, def] : schema->fields) {
-        if (!def.unique) continue;
-        auto b = before.FindMember(field.c_str());
-        auto n = now.FindMember(field.c_str());
-        if (b == before.MemberEnd() || n == now.MemberEnd() || b->value == n->value) continue;
-        s = txn->Delete(Component::kIndex, UniqueKey(name, field, CompactJson(b->value)));
-        if (s.ok() || s.IsNotFound()) {
-          s = txn->Put(Component::kIndex, UniqueKey(name, field, CompactJson(n->value)),
-                       "{\"id\":\"" + key.substr(prefix.size()) + "\"}");
-        }
-        if (!s.ok()) return s;
-      }
       s = txn->Put(Component::kSchema, key, presented,
                    RecordMetadata(schema->version, ValidFromOf(stored.metadata)));
       if (!s.ok()) return s;
@@ -558,12 +594,12 @@ Status SchemaManagerImpl::Find(std::string_view name,
   RecordFilter filter;
   s = RecordFilter::Parse(*schema, where, &filter);
   if (!s.ok()) return s;
-  std::string field, value;
-  if (filter.UniqueCondition(*schema, &field, &value)) {
-    // One lookup instead of a scan. A value whose stored form a type change
-    // may have left behind (until Migrate) is not found this way: then scan.
+  std::string field, canonical;
+  if (filter.UniqueCondition(*schema, &field, &canonical)) {
+    // One lookup instead of a scan. A schema whose keys predate canonical
+    // keys may hold a value under its old key: then scan.
     StorageRecord key, stored;
-    s = db_->Get(ReadOptions(), Component::kIndex, UniqueKey(name, field, value), &key);
+    s = db_->Get(ReadOptions(), Component::kIndex, UniqueKey(name, field, canonical), &key);
     if (s.ok()) {
       const std::string id = UniqueOwner(key);
       s = db_->Get(ReadOptions(), Component::kSchema, RecordPrefix(name) + id, &stored);
@@ -574,11 +610,7 @@ Status SchemaManagerImpl::Find(std::string_view name,
       }
     }
     if (!s.IsNotFound()) return s;
-    const bool forms_changed = std::any_of(
-        schema->history.begin(), schema->history.end(), [](const SchemaChange& c) {
-          return c.action == "widen" || c.action == "alter" || c.action == "rollback";
-        });
-    if (!forms_changed) return Status::OK();
+    if (schema->canonical_unique_keys) return Status::OK();
   }
   return ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
     SchemaRecord record = Presented(*schema, id, r);
@@ -602,26 +634,27 @@ Status RecordFilter::Parse(const Schema& schema,
                            RecordFilter* out) {
   out->wanted_.clear();
   for (const auto& [field, value] : where) {
-    if (schema.fields.count(field) == 0) {
+    auto def = schema.fields.find(field);
+    if (def == schema.fields.end()) {
       return Status::InvalidArgument("schema '" + schema.name + "' has no field '" + field + "'");
     }
     rapidjson::Document doc;
     if (!ParseInputJson(value, &doc)) {
       return Status::InvalidArgument("the value for " + field + " is not JSON: " + value);
     }
-    out->wanted_.emplace_back(field, std::move(doc));
+    out->wanted_.push_back(
+        Wanted{field, def->second.type, CanonicalValue(def->second.type, doc), doc.IsNull()});
   }
   return Status::OK();
 }
 
 bool RecordFilter::UniqueCondition(const Schema& schema, std::string* field,
-                                   std::string* value) const {
-  for (const auto& [name, wanted] : wanted_) {
-    auto def = schema.fields.find(name);
-    if (def == schema.fields.end() || !def->second.unique || wanted.IsNull()) continue;
-    if (wanted.IsDouble() || wanted.IsObject() || wanted.IsArray()) continue;
-    *field = name;
-    *value = CompactJson(wanted);
+                                   std::string* canonical) const {
+  for (const Wanted& w : wanted_) {
+    auto def = schema.fields.find(w.field);
+    if (def == schema.fields.end() || !def->second.unique || w.null) continue;
+    *field = w.field;
+    *canonical = w.canonical;
     return true;
   }
   return false;
@@ -631,9 +664,9 @@ bool RecordFilter::Matches(const std::string& presented_json) const {
   if (wanted_.empty()) return true;
   rapidjson::Document doc;
   ParseJsonDocument(presented_json, &doc);
-  for (const auto& [field, value] : wanted_) {
-    auto it = doc.FindMember(field.c_str());
-    if (it == doc.MemberEnd() || !(it->value == value)) return false;
+  for (const Wanted& w : wanted_) {
+    auto it = doc.FindMember(w.field.c_str());
+    if (it == doc.MemberEnd() || CanonicalValue(w.type, it->value) != w.canonical) return false;
   }
   return true;
 }

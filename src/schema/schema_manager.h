@@ -8,7 +8,8 @@
 //                                        since the epoch); metadata
 //                                        {"schema_version":V} (+"deleted":true)
 //   INDEX   unique/<schema>/<field>/<h>  {"id": record id}; h = hex SHA-256 of
-//                                        the value's compact JSON (64 digits)
+//                                        CanonicalValue of the value as the
+//                                        schema presents it (64 digits)
 //   INDEX   ref/<target>/<tid>/<schema>/<id>  record <schema>/<id> refers to
 //                                        <target>/<tid>
 //   INDEX   refs/<target>/<tid>          {"count": n}: how many records refer
@@ -36,7 +37,11 @@ namespace spirapi::schema {
 
 std::string SchemaKey(std::string_view name);
 std::string RecordPrefix(std::string_view name);
-std::string UniqueKey(std::string_view name, std::string_view field, std::string_view value_json);
+// The key of a unique value, from its canonical text (CanonicalValue).
+std::string UniqueKey(std::string_view name, std::string_view field, std::string_view canonical);
+// The key of `value` of a field of type def.type.
+std::string UniqueKeyOf(std::string_view name, const std::string& field, const FieldDef& def,
+                        const rapidjson::Value& value);
 // The record id a unique-value INDEX record names ("" if malformed).
 std::string UniqueOwner(const StorageRecord& key);
 // A stored record of `schema` as read back: presented under the current version.
@@ -68,12 +73,18 @@ class RecordFilter {
                       RecordFilter* out);
   bool Matches(const std::string& presented_json) const;
   // A condition on a unique field that its unique-value records can answer:
-  // the field and the value's compact JSON. False if none (floats compare
-  // as numbers, so 1 and 1.0 match but have different keys).
-  bool UniqueCondition(const Schema& schema, std::string* field, std::string* value) const;
+  // the field and the value's canonical text. False if none.
+  bool UniqueCondition(const Schema& schema, std::string* field, std::string* canonical) const;
 
  private:
-  std::vector<std::pair<std::string, rapidjson::Document>> wanted_;
+  // Values compare as the field's type makes them equal (CanonicalValue).
+  struct Wanted {
+    std::string field;
+    FieldType type;
+    std::string canonical;
+    bool null;
+  };
+  std::vector<Wanted> wanted_;
 };
 
 class SchemaManagerImpl : public SchemaManager {
@@ -118,9 +129,13 @@ class SchemaManagerImpl : public SchemaManager {
   // An empty *id (an insert) is set to a new π identifier once the record
   // is found valid, so that a refused record takes none. Conflict when a
   // concurrent writer won: the caller retries, with the same *id.
+  // A write that widens a unique field's type changes how its values
+  // compare: without `exclusive` (the schema's lock held exclusively) it
+  // sets *retype and writes nothing; with it, it rebuilds that field's keys.
   Status WriteOnce(std::string_view name, const std::string& record_json, std::string* id,
-                   WriteMode mode);
-  // Retries WriteOnce while it conflicts, holding the schema's lock shared.
+                   WriteMode mode, bool exclusive, bool* retype);
+  // Retries WriteOnce while it conflicts, holding the schema's lock shared
+  // (exclusively for a write that retypes a unique field).
   Status Write(std::string_view name, const std::string& record_json, std::string* id,
                WriteMode mode);
   // Adds to txn the deletion of <name>/<id> and of what cascades from it;
@@ -149,10 +164,19 @@ class SchemaManagerImpl : public SchemaManager {
   Status UniqueKeysOf(std::string_view name, std::string_view field,
                       std::vector<StorageRecord>* keys);
   // Adds to txn the unique-value records a change implies: dropped with a
-  // dropped or no longer unique field, moved with a renamed one, built (and
-  // checked for repeats) for a field that becomes unique.
+  // dropped or no longer unique field, moved with a renamed one, rebuilt
+  // (and checked for repeats) for a field that becomes unique or is altered.
   Status UpdateUniqueKeys(Transaction* txn, const Schema& before, const Schema& after,
                           const SchemaChange& change);
+  // Makes txn hold exactly the unique-value records of `field` for the
+  // records as `schema` presents them (committed state; the caller holds
+  // the schema's lock exclusively). Values held by several records go to
+  // *repeats; the first record (by id) keeps the key.
+  Status RebuildUniqueKeys(Transaction* txn, const Schema& schema, const std::string& field,
+                           std::string* repeats);
+  // A schema stored before unique keys were canonical gets them rebuilt and
+  // is marked (Schema::canonical_unique_keys); a no-op once it is.
+  Status UpgradeUniqueKeys(std::string_view name);
   // One batch of Migrate: up to kMigrateBatch records after `*after`.
   // Sets *done when no record is left.
   Status MigrateBatch(std::string_view name, std::string* after, bool* done,

@@ -11,6 +11,7 @@
 
 #include "schema/field_value.h"
 #include "schema/schema_json.h"
+#include "util/json.h"
 #include "util/json_document.h"
 
 namespace spirapi {
@@ -142,6 +143,7 @@ Status ValidateFieldName(std::string_view name) {
       return Status::InvalidArgument("field name has a control character");
     }
   }
+  if (!IsValidUtf8(name)) return Status::InvalidArgument("field name is not valid UTF-8");
   return Status::OK();
 }
 
@@ -155,6 +157,10 @@ Status ParseFieldDef(std::string_view field, std::string_view json, FieldDef* ou
   std::string problems;
   Status s = ValidateFieldName(field);
   if (!s.ok()) Append(&problems, s.message());
+  // Patterns, enums and defaults are written out again (schema JSON,
+  // exports): raw bytes or an unpaired surrogate escape would make that
+  // output invalid.
+  if (!IsValidUtf8(CompactJson(doc))) Append(&problems, "definition is not valid UTF-8");
   bool have_type = false;
   bool have_on_delete = false;
   for (auto& m : doc.GetObject()) {
@@ -383,6 +389,7 @@ std::string SchemaJson(const Schema& schema) {
   string("zone", SchemaZoneName(schema.zone));
   w.Key("version");
   w.Uint64(schema.version);
+  if (schema.canonical_unique_keys) string("unique_keys", "canonical");
   w.Key("fields");
   const std::string fields = FieldDefsJson(schema.fields);
   w.RawValue(fields.data(), fields.size(), rapidjson::kObjectType);
@@ -440,6 +447,12 @@ Status ParseSchemaJson(std::string_view json, Schema* out) {
   }
   if (!doc.HasMember("version") || !doc["version"].IsUint64()) return bad("no version");
   schema.version = doc["version"].GetUint64();
+  if (doc.HasMember("unique_keys")) {
+    if (!doc["unique_keys"].IsString() || doc["unique_keys"] != "canonical") {
+      return bad("unknown unique_keys");
+    }
+    schema.canonical_unique_keys = true;
+  }
   if (!doc.HasMember("fields") || !doc["fields"].IsObject()) return bad("no fields");
   Status s = ParseFieldDefs(CompactJson(doc["fields"]), &schema.fields);
   if (!s.ok()) return bad(s.message());

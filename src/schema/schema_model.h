@@ -65,6 +65,11 @@ struct Schema {
   std::map<std::string, FieldDef> fields;  // by name
   std::string validation_rules = "{}";    // compact JSON object, kept as given
   std::vector<SchemaChange> history;
+  // Whether its unique-value records are keyed by CanonicalValue of the
+  // presented value ("unique_keys": "canonical"). Schemas stored before
+  // that were keyed by the value's JSON text; their keys are rebuilt on
+  // the first write (SchemaManagerImpl::UpgradeUniqueKeys).
+  bool canonical_unique_keys = false;
 };
 
 // Parses one field definition ({"type": ..., "required": ..., ...}), checking

@@ -119,10 +119,10 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
       for (const auto& [field, def] : next->fields) {
         auto it = doc.FindMember(field.c_str());
         if (!def.unique || it == doc.MemberEnd() || it->value.IsNull()) continue;
-        const std::string value = CompactJson(it->value);
-        auto [at, fresh] = unique_owner.emplace(UniqueKey(name, field, value), id);
+        auto [at, fresh] = unique_owner.emplace(UniqueKeyOf(name, field, def, it->value), id);
         if (!fresh) {
-          Append(&unfixable, field + ": " + value + " is in records " + at->second + " and " + id);
+          Append(&unfixable, field + ": " + CompactJson(it->value) + " is in records " +
+                                 at->second + " and " + id);
         }
       }
       if (next->zone == SchemaZone::kRelational || current.zone == SchemaZone::kRelational) {
@@ -147,7 +147,8 @@ Status SchemaManagerImpl::Rollback(std::string_view name, uint64_t to_version, b
     Append(&unfixable, reference_problems);
     if (!unfixable.empty()) return Status::InvalidArgument(what + unfixable);
 
-    // Unique keys: rebuilt for the restored fields.
+    // Unique keys: rebuilt for the restored fields, all canonical now.
+    next->canonical_unique_keys = true;
     ScanOptions so;
     so.prefix = "unique/" + std::string(name) + "/";
     std::vector<std::string> stale;

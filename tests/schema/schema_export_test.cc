@@ -9,7 +9,9 @@
 #include <re2/re2.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace spirapi::schema {
 namespace {
@@ -92,6 +94,13 @@ TEST(SchemaExport, ForeignJsonSchemaImport) {
   EXPECT_TRUE(ImportJsonSchema(R"({"type":"array"})", &zone, &fields).IsInvalidArgument());
 }
 
+std::string Ddl(const Schema& schema) {
+  std::string ddl;
+  const Status s = ExportSqlDdl(schema, &ddl);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return ddl;
+}
+
 class SqliteDb {
  public:
   SqliteDb() { sqlite3_open(":memory:", &db_); }
@@ -105,13 +114,25 @@ class SqliteDb {
     }
     return rc == SQLITE_OK;
   }
+  // The first column of each row of a query, in order.
+  std::vector<std::string> Column(const std::string& query) {
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, query.c_str(), -1, &stmt, nullptr), SQLITE_OK) << query;
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
 
  private:
   sqlite3* db_ = nullptr;
 };
 
 TEST(SchemaExport, SqlDdlRunsInSqliteAndEnforcesRules) {
-  const std::string ddl = ExportSqlDdl(MakeSchema(SchemaZone::kStructured));
+  const std::string ddl = Ddl(MakeSchema(SchemaZone::kStructured));
   SqliteDb db;
   std::string error;
   ASSERT_TRUE(db.Exec(ddl, &error)) << error << "\n" << ddl;
@@ -166,9 +187,8 @@ TEST(SchemaExport, ReferencesRoundTripAndBecomeForeignKeys) {
   }
   SqliteDb db;
   std::string error;
-  ASSERT_TRUE(db.Exec("PRAGMA foreign_keys = ON;" + ExportSqlDdl(authors) + ExportSqlDdl(posts),
-                      &error))
-      << error << ExportSqlDdl(posts);
+  ASSERT_TRUE(db.Exec("PRAGMA foreign_keys = ON;" + Ddl(authors) + Ddl(posts), &error))
+      << error << Ddl(posts);
   ASSERT_TRUE(db.Exec(R"(INSERT INTO "authors" ("id") VALUES ('a'), ('b'))", &error)) << error;
   ASSERT_TRUE(db.Exec(R"(INSERT INTO "posts" ("id","author","editor") VALUES ('p','a','b'))",
                       &error))
@@ -178,6 +198,101 @@ TEST(SchemaExport, ReferencesRoundTripAndBecomeForeignKeys) {
   ASSERT_TRUE(db.Exec(R"(DELETE FROM "authors" WHERE "id" = 'b')", &error)) << error;  // cascade
   // The post went with its editor, so its id is free again.
   ASSERT_TRUE(db.Exec(R"(INSERT INTO "posts" ("id","author") VALUES ('p','a'))", &error)) << error;
+}
+
+// Regression: a pattern was pasted into a /* */ comment as it was, so one
+// holding "*/ ...; DROP TABLE victim; --" ran its SQL when the export was
+// fed to SQLite. Every name, literal and pattern here tries to break out.
+TEST(SchemaExport, HostileNamesAndRulesStayInsideTheirStatement) {
+  Schema schema;
+  schema.name = "users";
+  schema.zone = SchemaZone::kStructured;
+  const char* kHostile = R"({
+    "note": {"type": "string", "pattern": "x*/ ; DROP TABLE victim; --"},
+    "star": {"type": "string", "pattern": "a*\\/b\n*/ DROP TABLE victim; /*"},
+    "q\"uote": {"type": "string", "default": "'); DROP TABLE victim; --"},
+    "tick'); DROP TABLE victim; --": {"type": "integer"},
+    "nul": {"type": "string", "enum": ["a\u0000'); DROP TABLE victim; --", "b"],
+            "default": "b"},
+    "js": {"type": "json", "default": {"k": "'); DROP TABLE victim; --"}},
+    "dash--": {"type": "string", "pattern": "--\r\n*/ DROP TABLE victim"}})";
+  Status s = ParseFieldDefs(kHostile, &schema.fields);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const std::string ddl = Ddl(schema);
+
+  SqliteDb db;
+  std::string error;
+  ASSERT_TRUE(db.Exec("CREATE TABLE victim (x); INSERT INTO victim VALUES (1);", &error)) << error;
+  ASSERT_TRUE(db.Exec(ddl, &error)) << error << "\n" << ddl;
+  EXPECT_EQ(db.Column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+            (std::vector<std::string>{"users", "victim"}));
+  EXPECT_EQ(db.Column("SELECT count(*) FROM victim"), std::vector<std::string>{"1"});
+  // The names are the columns, each whole.
+  std::vector<std::string> columns = db.Column("SELECT name FROM pragma_table_info('users')");
+  std::vector<std::string> expected = {"id"};
+  for (const auto& [name, def] : schema.fields) expected.push_back(name);
+  std::sort(columns.begin(), columns.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(columns, expected);
+  // The default with a quote is stored as given; the enum's NUL is in the
+  // value, not the end of the statement.
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "users" ("id") VALUES ('r'))", &error)) << error;
+  EXPECT_EQ(db.Column(R"(SELECT "q""uote" FROM "users")"),
+            std::vector<std::string>{"'); DROP TABLE victim; --"});
+  EXPECT_FALSE(db.Exec(R"(INSERT INTO "users" ("id","nul") VALUES ('s','a'))"));
+  ASSERT_TRUE(db.Exec(R"(INSERT INTO "users" ("id","nul") VALUES ('t','a' || char(0) || )"
+                      R"('''); DROP TABLE victim; --'))",
+                      &error))
+      << error;
+  // The pattern reads back exactly from its comment (a JSON string).
+  EXPECT_NE(ddl.find(R"(/* pattern "x*\/ ; DROP TABLE victim; --": )"), std::string::npos)
+      << ddl;
+}
+
+TEST(SchemaExport, FieldsThatWouldBeOneSqlColumnAreRefused) {
+  for (const char* fields : {R"({"a": {"type": "string"}, "A": {"type": "string"}})",
+                             R"({"ID": {"type": "integer"}})"}) {
+    Schema schema;
+    schema.name = "t";
+    ASSERT_TRUE(ParseFieldDefs(fields, &schema.fields).ok());
+    std::string ddl;
+    const Status s = ExportSqlDdl(schema, &ddl);
+    EXPECT_TRUE(s.IsInvalidArgument()) << fields;
+    EXPECT_NE(s.message().find("one column"), std::string::npos) << s.ToString();
+    EXPECT_EQ(ddl, "");
+  }
+}
+
+// Found by the schema_export fuzzer: a field name or rule of raw bytes
+// that are not UTF-8 was accepted, and the JSON Schema export was not JSON.
+TEST(SchemaExport, DefinitionsThatAreNotUtf8AreRefused) {
+  const std::vector<std::string> kNotUtf8 = {
+      "{\"na\x86\x96me\": {\"type\": \"string\"}}",
+      "{\"n\": {\"type\": \"string\", \"enum\": [\"\xff\"]}}",
+      "{\"n\": {\"type\": \"string\", \"default\": \"\xc3\"}}"};
+  for (const std::string& fields : kNotUtf8) {
+    std::map<std::string, FieldDef> parsed;
+    const Status s = ParseFieldDefs(fields, &parsed);
+    EXPECT_TRUE(s.IsInvalidArgument()) << fields;
+    EXPECT_NE(s.message().find("UTF-8"), std::string::npos) << s.ToString();
+  }
+}
+
+TEST(SchemaExport, JsonSchemaOfHostileNamesParses) {
+  Schema schema;
+  schema.name = "users";
+  ASSERT_TRUE(ParseFieldDefs(R"({"a\"b\\": {"type": "string", "pattern": "\"}]\u0001"},
+                                  "\u2028": {"type": "json", "default": "\u0000"}})",
+                             &schema.fields)
+                  .ok());
+  const std::string exported = ExportJsonSchema(schema);
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(exported.c_str(), exported.size());
+  ASSERT_FALSE(doc.HasParseError()) << exported;
+  const rapidjson::Value& field = doc["properties"]["a\"b\\"];
+  EXPECT_EQ(std::string(field["pattern"].GetString(), field["pattern"].GetStringLength()),
+            "^(?:\"}]\x01)$");
+  EXPECT_EQ(doc["properties"]["\u2028"]["default"].GetStringLength(), 1u);
 }
 
 }  // namespace

@@ -81,9 +81,8 @@ TEST_F(SchemaTest, FindOnAUniqueFieldLooksItUp) {
   EXPECT_TRUE(found.empty());
   ASSERT_TRUE(schemas_->Find("users", {{"email", R"("c@x")"}}, &found).ok());
   ASSERT_EQ(found.size(), 1u);
-  // n widens to string: a's 5 is presented as "5" but its unique record
-  // keeps the number's form until Migrate, so the lookup misses and a scan
-  // finds it.
+  // n widens to string: a's 5 is presented as "5", and the widening
+  // rebuilt n's unique records for text, so the lookup finds it.
   Insert("users", R"({"email": "d@x", "n": "seven"})");
   ASSERT_TRUE(schemas_->Find("users", {{"n", R"("5")"}}, &found).ok());
   ASSERT_EQ(found.size(), 1u);
