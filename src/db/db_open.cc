@@ -80,6 +80,9 @@ Status ValidateOptions(const Options& o) {
   if (o.compaction_garbage_ratio <= 0 || o.compaction_garbage_ratio > 1) {
     return Status::InvalidArgument("compaction_garbage_ratio must be in (0, 1]");
   }
+  if (o.read_only && o.error_if_exists) {
+    return Status::InvalidArgument("read_only and error_if_exists exclude each other");
+  }
   return Status::OK();
 }
 
@@ -88,6 +91,7 @@ Status ValidateOptions(const Options& o) {
 Status DBImpl::OpenOrCreate() {
   Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
+  if (options_.read_only) return OpenReadOnly();
   bool exists = fs_->FileExists(path_);
   bool has_manifest = exists && fs_->FileExists(Path(kManifestName));
   if (!has_manifest) {
@@ -167,7 +171,9 @@ Status DBImpl::CheckSettings() {
     if (options_.passphrase.empty()) {
       return Status::InvalidArgument("the database is encrypted: a passphrase is required");
     }
-    s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
+    // CatchUp hands a read-only instance's key to the instance it loads:
+    // deriving it again would cost a scrypt run per CatchUp.
+    if (!cipher_.enabled()) s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
     if (!s.ok()) return s;
     std::string check;
     if (!cipher_.Open(m.key_check, &check).ok() || check != kKeyCheckText) {
@@ -191,7 +197,9 @@ Status DBImpl::Recover() {
   manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
-  s = RemoveOrphans();
+  // A read-only instance leaves files not in the MANIFEST alone: they may be
+  // the live writer's flush or compaction in progress.
+  if (!options_.read_only) s = RemoveOrphans();
   if (!s.ok()) return s;
   std::vector<RecoveryFile> segments;
   s = InstallSegments(&segments);
@@ -247,6 +255,13 @@ Status DBImpl::Recover() {
     idx.FinishBulkLoad();
   }
   visible_seq_.store(last_seq_, std::memory_order_release);
+  if (options_.read_only) {
+    // ApplyJournal noted the last journal's visible end as journal_size_.
+    for (size_t i = 0; i + 1 < journals.size(); ++i) {
+      sealed_journals_.push_back(journals[i].file->number);
+    }
+    return Status::OK();
+  }
   // Keep appending to the last journal unless it is full; older ones are
   // flushed to segments in the background.
   uint64_t size = 0;
@@ -342,6 +357,11 @@ Status DBImpl::InstallJournals(std::vector<RecoveryFile>* journals) {
     uint64_t number;
     if (ParseNumberedName(n, "log", &number)) numbers.push_back(number);
   }
+  if (options_.read_only) {
+    // Journals below the floor are flushed already; a writer removes them at
+    // open, a read-only instance must not read them twice.
+    std::erase_if(numbers, [&](uint64_t n) { return n < manifest_.journal_floor; });
+  }
   std::sort(numbers.begin(), numbers.end());
   for (uint64_t number : numbers) {
     std::string rel = JournalRelPath(number);
@@ -433,6 +453,13 @@ Status DBImpl::ApplyJournal(const JournalReplay& replay, bool is_last) {
   last_seq_ = std::max(last_seq_, replay.last_seq);
   for (const JournalDamage& d : replay.scan.damage) {
     recovery_damage_.push_back({rel, d.offset, "", "", d.what});
+  }
+  if (options_.read_only && is_last) {
+    // The live writer may be appending to it: bytes after the last good
+    // frame are a commit not yet visible, neither damage nor to be cut off.
+    journal_number_ = static_cast<uint32_t>(replay.number);
+    journal_size_ = replay.scan.valid_end;
+    return Status::OK();
   }
   if (replay.scan.torn_tail) {
     if (is_last) {
