@@ -184,7 +184,7 @@ TEST(ReadOnlyProcessTest, ReadersBesideAWriterKilledAtRandom) {
   std::thread killer([&] {
     std::mt19937 rng(std::random_device{}());
     const auto end = std::chrono::steady_clock::now() +
-                     std::chrono::seconds(test::LongTests() ? 60 : 3);
+                     std::chrono::seconds(test::LongTests() ? 60 : 2);
     int kills = 0;
     while (std::chrono::steady_clock::now() < end) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 250));
@@ -209,7 +209,7 @@ TEST(ReadOnlyProcessTest, ReadersBesideAWriterKilledAtRandom) {
   killer.join();
   EXPECT_EQ(tally.failure, "");
   EXPECT_GT(tally.views, 5u);
-  EXPECT_GT(shared->acked.load(), 100u);
+  EXPECT_GT(shared->acked.load(), 50u);
 
   std::string child_failure;
   char buf[512];
