@@ -197,6 +197,35 @@ TEST_F(ReadOnlyTest, WritesNothingOnAReadOnlyFileSystem) {
   EXPECT_EQ(FingerprintOf(path_), before);
 }
 
+// The same through the real file system on a chmod -R a-w copy. (As root,
+// which the suite may run as, the mode stops nothing: the fingerprint then
+// is what shows that nothing was written.)
+TEST_F(ReadOnlyTest, ReadsAWriteProtectedDirectory) {
+  OpenWriter();
+  Put("a", Value(1));
+  writer_.reset();
+  std::filesystem::remove(path_ + "/LOCK");
+  const auto set_writable = [&](bool writable) {
+    const auto how = writable ? std::filesystem::perm_options::add
+                              : std::filesystem::perm_options::remove;
+    const auto all_write = std::filesystem::perms::owner_write |
+                           std::filesystem::perms::group_write |
+                           std::filesystem::perms::others_write;
+    std::filesystem::permissions(path_, all_write, how);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(path_)) {
+      std::filesystem::permissions(e.path(), all_write, how);
+    }
+  };
+  set_writable(false);
+  const Fingerprint before = FingerprintOf(path_);
+  OpenReader();
+  EXPECT_EQ(Read("a"), Value(1));
+  ASSERT_TRUE(reader_->CatchUp().ok());
+  reader_.reset();
+  EXPECT_EQ(FingerprintOf(path_), before);
+  set_writable(true);  // so that the temporary directory can be removed
+}
+
 TEST_F(ReadOnlyTest, ATailBeingWrittenIsNotYetVisible) {
   OpenWriter();
   Put("a", Value(1));
