@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -240,6 +241,86 @@ TEST_F(ReadOnlyTest, ATailBeingWrittenIsNotYetVisible) {
   VerifyReport report;
   ASSERT_TRUE(reader_->Verify(&report, nullptr).ok());
   EXPECT_TRUE(report.clean()) << "an unfinished frame is not damage";
+}
+
+// Damage in the journal the writer appends to is first read again (it may be
+// a read that raced with the writer reopening the database), then reported
+// as any open reports it.
+TEST_F(ReadOnlyTest, DamageBeforeTheTailIsReported) {
+  OpenWriter();
+  Put("a", "{\"pad\":\"" + std::string(300, 'x') + "\"}");
+  const std::string journal = LastJournal(path_);
+  const uint64_t first_frame_end = std::filesystem::file_size(journal);
+  Put("b", Value(2));
+  {
+    std::fstream f(journal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(first_frame_end - 100));
+    f.put('#');
+  }
+  OpenReader();
+  StorageRecord r;
+  Status s = reader_->Get(ReadOptions(), Component::kSequence, "a", &r);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(Read("b"), Value(2));
+  VerifyReport report;
+  ASSERT_TRUE(reader_->Verify(&report, nullptr).ok());
+  EXPECT_FALSE(report.clean());
+}
+
+// Runs `before_open` before each file is opened for reading: lets a test put
+// the writer's compaction exactly between the reader's MANIFEST read and its
+// opening of a segment the MANIFEST names.
+class RacingFileSystem : public test::ReadOnlyFileSystem {
+ public:
+  std::function<void(const std::string&)> before_open;
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* out) override {
+    if (before_open) before_open(path);
+    return ReadOnlyFileSystem::NewRandomAccessFile(path, out);
+  }
+};
+
+TEST_F(ReadOnlyTest, StartsOverWhenTheWriterDeletesAFileItIsOpening) {
+  Options o;
+  o.background_work = false;
+  OpenWriter(o);
+  for (int i = 0; i < 20; ++i) Put("k" + std::to_string(i), Value(i));
+  ASSERT_TRUE(writer_->Flush().ok());
+  Put("k0", Value(100));
+  ASSERT_TRUE(writer_->Flush().ok());
+
+  RacingFileSystem fs;
+  int compactions = 0;
+  fs.before_open = [&](const std::string& path) {
+    if (compactions == 0 && path.ends_with(".seg")) {
+      ++compactions;
+      ASSERT_TRUE(writer_->Compact().ok());  // deletes the segment about to be opened
+    }
+  };
+  Options r = ReaderOptions();
+  r.file_system = &fs;
+  OpenReader(r);
+  EXPECT_EQ(compactions, 1);
+  EXPECT_EQ(Read("k0"), Value(100));
+  EXPECT_EQ(Read("k19"), Value(19));
+
+  // A writer that replaces files on every attempt: a few attempts, then Busy.
+  fs.before_open = [&](const std::string& path) {
+    if (path.ends_with(".seg")) {
+      ++compactions;
+      ASSERT_TRUE(writer_->Compact().ok());
+    }
+  };
+  Put("k1", Value(101));
+  Status s = reader_->CatchUp();
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_NE(s.message().find("try again"), std::string::npos) << s.ToString();
+  EXPECT_GT(compactions, 2);
+  EXPECT_EQ(Read("k1"), Value(1)) << "a failed CatchUp changes nothing";
+  fs.before_open = nullptr;
+  ASSERT_TRUE(reader_->CatchUp().ok());
+  EXPECT_EQ(Read("k1"), Value(101));
+  EXPECT_EQ(fs.attempts(), 0);
 }
 
 TEST_F(ReadOnlyTest, HeldSnapshotMakesCatchUpBusy) {
