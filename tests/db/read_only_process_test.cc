@@ -1,7 +1,7 @@
 // Read-only instances in other processes than the writer: a forked writer
 // commits transactions (rotating, flushing and compacting as it goes) and is
-// SIGKILLed at random moments and restarted, while a reader in this process
-// and a forked reader process open, CatchUp and read again and again.
+// SIGKILLed at random moments and restarted, while two reader processes
+// open, CatchUp and read again and again.
 //
 // Transaction n writes sequence/t<n> and metadata/last, both "txn-<n>" (and
 // padding, so that journals rotate). The writer counts acknowledged commits
@@ -151,6 +151,32 @@ pid_t StartWriter(const std::string& path, Shared* shared) {
   return pid;
 }
 
+// A reader process: runs ReaderLoop until told to stop, then writes
+// "<views> <busy>\n<failure>" to fd.
+pid_t StartReader(const std::string& path, const Shared& shared, int fd) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ReaderTally tally;
+  ReaderLoop(path, shared, &tally);
+  const std::string report =
+      std::to_string(tally.views) + " " + std::to_string(tally.busy) + "\n" + tally.failure;
+  const bool written = ::write(fd, report.data(), report.size()) ==
+                       static_cast<ssize_t>(report.size());
+  ::_exit(written ? 0 : 1);
+}
+
+// Everything a reader process wrote, once it has exited.
+std::string ReaderReport(pid_t pid, int fd) {
+  std::string report;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) report.append(buf, n);
+  ::close(fd);
+  ::waitpid(pid, nullptr, 0);
+  return report;
+}
+
+// Every process is forked by this test's only thread (ThreadSanitizer
+// supports no threads in a child of a multi-threaded process).
 TEST(ReadOnlyProcessTest, ReadersBesideAWriterKilledAtRandom) {
   test::TempDir dir;
   const std::string path = dir.Sub("db");
@@ -163,65 +189,52 @@ TEST(ReadOnlyProcessTest, ReadersBesideAWriterKilledAtRandom) {
   ASSERT_NE(mem, MAP_FAILED);
   Shared* shared = new (mem) Shared();
 
-  // The other reader process reports its failure on a pipe.
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t reader = ::fork();
-  ASSERT_GE(reader, 0);
-  if (reader == 0) {
-    ::close(fds[0]);
-    ReaderTally tally;
-    ReaderLoop(path, *shared, &tally);
-    if (tally.failure.empty() && tally.views == 0) tally.failure = "no view was checked";
-    ssize_t ignored = ::write(fds[1], tally.failure.data(), tally.failure.size());
-    (void)ignored;
-    ::_exit(tally.failure.empty() ? 0 : 1);
+  constexpr int kReaders = 2;
+  pid_t readers[kReaders];
+  int report_fds[kReaders];
+  for (int r = 0; r < kReaders; ++r) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    readers[r] = StartReader(path, *shared, fds[1]);
+    ASSERT_GT(readers[r], 0);
+    ::close(fds[1]);
+    report_fds[r] = fds[0];
   }
-  ::close(fds[1]);
 
   pid_t writer = StartWriter(path, shared);
   ASSERT_GT(writer, 0);
-  std::thread killer([&] {
-    std::mt19937 rng(std::random_device{}());
-    const auto end = std::chrono::steady_clock::now() +
-                     std::chrono::seconds(test::LongTests() ? 60 : 2);
-    int kills = 0;
-    while (std::chrono::steady_clock::now() < end) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 250));
-      ::kill(writer, SIGKILL);
-      int status = 0;
-      ::waitpid(writer, &status, 0);
-      if (!WIFSIGNALED(status)) {
-        ADD_FAILURE() << "the writer exited with " << WEXITSTATUS(status);
-        break;
-      }
-      ++kills;
-      writer = StartWriter(path, shared);
-    }
+  std::mt19937 rng(std::random_device{}());
+  const auto end =
+      std::chrono::steady_clock::now() + std::chrono::seconds(test::LongTests() ? 60 : 2);
+  int kills = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 250));
     ::kill(writer, SIGKILL);
-    ::waitpid(writer, nullptr, 0);
-    shared->stop.store(true);
-    EXPECT_GT(kills, 3);
-  });
-
-  ReaderTally tally;
-  ReaderLoop(path, *shared, &tally);
-  killer.join();
-  EXPECT_EQ(tally.failure, "");
-  EXPECT_GT(tally.views, 5u);
+    int status = 0;
+    ::waitpid(writer, &status, 0);
+    if (!WIFSIGNALED(status)) {
+      ADD_FAILURE() << "the writer exited with " << WEXITSTATUS(status);
+      break;
+    }
+    ++kills;
+    writer = StartWriter(path, shared);
+  }
+  ::kill(writer, SIGKILL);
+  ::waitpid(writer, nullptr, 0);
+  shared->stop.store(true);
+  EXPECT_GT(kills, 3);
   EXPECT_GT(shared->acked.load(), 50u);
 
-  std::string child_failure;
-  char buf[512];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) child_failure.append(buf, n);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(reader, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << child_failure;
-  std::printf("reader views %llu (Busy %llu), commits %llu\n",
-              static_cast<unsigned long long>(tally.views),
-              static_cast<unsigned long long>(tally.busy),
-              static_cast<unsigned long long>(shared->acked.load()));
+  for (int r = 0; r < kReaders; ++r) {
+    const std::string report = ReaderReport(readers[r], report_fds[r]);
+    const size_t newline = report.find('\n');
+    ASSERT_NE(newline, std::string::npos) << "reader " << r << " reported nothing";
+    EXPECT_EQ(report.substr(newline + 1), "") << "reader " << r;
+    EXPECT_GT(std::strtoull(report.c_str(), nullptr, 10), 5u) << "reader " << r << ": " << report;
+    std::printf("reader %d: views, Busy: %s\n", r, report.substr(0, newline).c_str());
+  }
+  std::printf("commits %llu, writer killed %d times\n",
+              static_cast<unsigned long long>(shared->acked.load()), kills);
   shared->~Shared();
   ::munmap(mem, sizeof(Shared));
 }
