@@ -56,7 +56,8 @@ Status DBImpl::CatchUp() {
   std::unique_ptr<DBImpl> fresh;
   Status s = LoadLatest(&fresh);
   if (s.ok()) s = AdoptState(fresh.get());
-  // `fresh` now holds the old index and files: freed here, outside the locks.
+  // `fresh` now holds the old index and files: freed on return, when reads
+  // no longer wait for anything.
   return s;
 }
 
