@@ -139,7 +139,7 @@ int ResolvePassphrase(const Args& args, std::string* passphrase) {
 }
 
 // Opens an existing database (never creates one). Returns an exit code.
-int OpenExisting(const Args& args, std::unique_ptr<DB>* db) {
+int OpenExisting(const Args& args, DbAccess access, std::unique_ptr<DB>* db) {
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::status(args.db_path, ec);
   if (!std::filesystem::exists(st)) {
@@ -161,7 +161,13 @@ int OpenExisting(const Args& args, std::unique_ptr<DB>* db) {
     options.encryption_enabled = true;
     options.passphrase = std::move(passphrase);
   }
+  options.read_only = access == DbAccess::kReadOnly;
   Status s = DB::Open(options, args.db_path, db);
+  if (access == DbAccess::kReadWriteIfFree && (s.IsBusy() || s.IsIOError())) {
+    // Held by another process, or not writable here: read it as it is.
+    options.read_only = true;
+    s = DB::Open(options, args.db_path, db);
+  }
   if (!s.ok()) {
     // NotFound here means "no database in this directory": bad input.
     const int code = s.IsNotFound() ? kExitUsage : ExitCodeFor(s);
@@ -242,7 +248,7 @@ int RunPut(const Args& args) {
     }
   }
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
   Status s = db->PutWithBlob(WriteOptions(), c, args.id, data, args.metadata, blob);
   if (!s.ok()) return FailStatus("put", s);
   return kExitOk;
@@ -252,7 +258,7 @@ int RunGet(const Args& args) {
   Component c;
   if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   StorageRecord record;
   Status s = args.version_given
                  ? db->GetVersion(ReadOptions(), c, args.id, args.version, &record)
@@ -266,7 +272,7 @@ int RunDel(const Args& args) {
   Component c;
   if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
   Status s = db->Delete(WriteOptions(), c, args.id);
   if (!s.ok()) return FailStatus("del", s);
   return kExitOk;
@@ -276,7 +282,7 @@ int RunScan(const Args& args) {
   Component c;
   if (int rc = ParseComponentArg(args.component, &c); rc != kExitOk) return rc;
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   Status s = db->Scan(ReadOptions(), c, args.scan,
                       [](const StorageRecord& r) { return WriteLine(r.ToJson()); });
   if (!s.ok()) return FailStatus(std::string("scan ") + ComponentName(c), s);
@@ -291,7 +297,7 @@ int RunDump(const Args& args) {
     components = {c};
   }
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
 
   // One snapshot for all components, so a dump is a consistent copy even if
   // another thread of a future embedding writes meanwhile.
@@ -357,7 +363,7 @@ void PrintStatsTable(const DbStats& st) {
 
 int RunStats(const Args& args) {
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   DbStats stats;
   Status s = db->GetStats(&stats);
   if (!s.ok()) return FailStatus("stats", s);
@@ -385,7 +391,7 @@ bool PrintDamage(const std::vector<Damage>& damage) {
 
 int RunVerify(const Args& args) {
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   ProgressBar progress("verifying");
   VerifyReport report;
   Status s = db->Verify(&report, [&progress](double fraction) { progress.Update(fraction); });
@@ -454,7 +460,7 @@ int RunRepair(const Args& args) {
 
 int RunCompact(const Args& args) {
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, &db); rc != kExitOk) return rc;
+  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
   // Compact reports no progress, so a terminal gets a single status line.
   const bool tty = isatty(STDERR_FILENO) == 1;
   if (tty) std::fprintf(stderr, "compacting...");
@@ -631,16 +637,18 @@ int Main(int argc, char** argv) {
   else if (scan->parsed()) rc = RunScan(args);
   else if (load->parsed()) {
     rc = RunLoad(args.component, args.load_file, args.batch,
-                 [&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
+                 [&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadWrite, db); });
   }
   else if (dump->parsed()) rc = RunDump(args);
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);
   else if (compact->parsed()) rc = RunCompact(args);
   else if (repair->parsed()) rc = RunRepair(args);
-  else if (pi.parsed()) rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
-  else if (schema.parsed()) {
-    rc = schema.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, db); });
+  else if (pi.parsed()) {
+    rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });
+  } else if (schema.parsed()) {
+    rc = schema.Run(
+        [&](std::unique_ptr<DB>* db) { return OpenExisting(args, schema.access(), db); });
   }
 
   // Output is buffered: a full disk or closed pipe shows up only here.

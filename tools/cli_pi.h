@@ -64,6 +64,8 @@ class PiCommands {
     search_->add_option("--max-mismatches", mismatches_,
                         "Also windows differing in up to D digits (0..3)")
         ->transform(DecimalNumber());
+    search_->add_flag("--read-only", read_only_,
+                      "Never store the pattern index (built in memory when not stored yet)");
 
     stats_ = pi_->add_subcommand("stats", "Describe a stored sequence");
     add_db(stats_);
@@ -101,6 +103,13 @@ class PiCommands {
   }
 
   bool parsed() const { return pi_ != nullptr && pi_->parsed(); }
+
+  // compute and ids write; search stores a pattern index it builds when it can.
+  DbAccess access() const {
+    if (compute_->parsed() || ids_->parsed()) return DbAccess::kReadWrite;
+    if (search_->parsed() && !read_only_) return DbAccess::kReadWriteIfFree;
+    return DbAccess::kReadOnly;
+  }
 
   int Run(const OpenFn& open) {
     std::unique_ptr<DB> db;
@@ -338,6 +347,7 @@ class PiCommands {
   bool verify_ = false;
   bool all_ = false;
   bool json_ = false;
+  bool read_only_ = false;  // search --read-only
   SequenceQuery query_;
   int64_t x_ = 0;
   int64_t y_ = 0;

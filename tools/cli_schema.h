@@ -131,6 +131,14 @@ class SchemaCommands {
     return false;
   }
 
+  // show, list, export, history and find only read.
+  DbAccess access() const {
+    for (const CLI::App* command : {show_, list_, export_, history_cmd_, find_}) {
+      if (command->parsed()) return DbAccess::kReadOnly;
+    }
+    return DbAccess::kReadWrite;
+  }
+
   int Run(const OpenFn& open) {
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;

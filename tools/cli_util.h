@@ -29,6 +29,18 @@ enum ExitCode : int {
   kExitIoError = 4,     // any other failure
 };
 
+// How a command opens the database.
+enum class DbAccess {
+  kReadWrite,
+  // Options::read_only: works while another process has the database open,
+  // and on a read-only directory; writes nothing.
+  kReadOnly,
+  // Read-write, so that a cache the command builds (π's pattern index) is
+  // stored for the next run; read-only when another process holds the
+  // database or the directory cannot be written.
+  kReadWriteIfFree,
+};
+
 inline int ExitCodeFor(const Status& s) {
   switch (s.code()) {
     case Status::Code::kOk: return kExitOk;

@@ -3,8 +3,9 @@
 //
 // Thread safety: a DB may be used from any number of threads at once without
 // external synchronization. A Transaction belongs to one thread at a time.
-// One process at a time may open a database; a second Open() of the same
-// directory fails with Busy.
+// One process at a time may open a database for writing; a second such
+// Open() of the same directory fails with Busy. Any number of instances
+// opened with Options::read_only, in any process, may read it meanwhile.
 //
 // Every function returns a Status. Besides the codes listed per function, any
 // function that touches files can return IOError, and after an I/O error on
@@ -137,8 +138,9 @@ class SPIRAPI_EXPORT DB {
   // Opens (or creates, see Options) the database in directory `path`.
   // Errors: InvalidArgument (not a SpiraPi database, bad option, option that
   // differs from the stored one, wrong passphrase), NotSupported (written by a
-  // newer format version), Busy (open in another process), Corruption
-  // (a damaged manifest), IOError.
+  // newer format version), Busy (open for writing in another process; or,
+  // read-only, the database kept changing while it was read, see CatchUp),
+  // Corruption (a damaged manifest), IOError.
   static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
 
   DB() = default;
@@ -200,6 +202,22 @@ class SPIRAPI_EXPORT DB {
   virtual Status Verify(VerifyReport* report,
                         const std::function<void(double)>& progress = nullptr) = 0;
   virtual Status GetStats(DbStats* stats) = 0;
+
+  // Read-only instances (Options::read_only): brings this instance up to the
+  // database's latest state, i.e. every commit complete in the journal now,
+  // while the writing process keeps going. It reads the MANIFEST, segment
+  // footers and journals again, builds a new index aside and swaps it in:
+  // reads running meanwhile see the old state or the new one, never a mix,
+  // and files the old state uses stay readable even if the writer deletes
+  // them. Should the writer flush or compact (and delete files) while this
+  // reads, it starts over with the newer MANIFEST, a few times at most.
+  // Errors: Busy when a Snapshot of this instance is held (release it first),
+  // or when the database kept changing over every attempt (try again);
+  // Corruption, IOError as for Open. On error the instance keeps the state
+  // it had. Thread safe; must not be called from a Scan callback. On a
+  // writable instance, which is always current, it does nothing and returns
+  // OK.
+  virtual Status CatchUp() = 0;
 };
 
 }  // namespace spirapi

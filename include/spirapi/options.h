@@ -81,6 +81,18 @@ struct Options {
   // Default: 0.5.
   double compaction_garbage_ratio = 0.5;
 
+  // Open the database for reading only, alongside the process that has it
+  // open for writing (if any), or on a read-only directory or mount. Such an
+  // instance takes no lock and writes nothing at all: it never creates a
+  // database (a directory without one is InvalidArgument, whatever
+  // create_if_missing says), never recovers, truncates, upgrades or removes a
+  // file, and runs no background thread (background_work is ignored). It sees
+  // every commit that was complete in the journal when it opened; a commit
+  // still being written by the live writer becomes visible at DB::CatchUp().
+  // Put, Delete, BeginTransaction, Flush and Compact fail with NotSupported.
+  // Combined with error_if_exists: InvalidArgument. Default: false.
+  bool read_only = false;
+
   // Where files are read and written. nullptr: FileSystem::Default().
   FileSystem* file_system = nullptr;
 };

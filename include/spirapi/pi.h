@@ -192,12 +192,13 @@ class SPIRAPI_EXPORT PiStore {
   // Builds (or rebuilds) the pattern index of sequence id (a suffix array,
   // 3.4 bytes per digit at 10^8 digits) and stores it in the INDEX
   // component. FindPattern builds it on first use; call this to pay the cost
-  // ahead.
+  // ahead. NotSupported on a read-only database (Options::read_only).
   virtual Status BuildPatternIndex(std::string_view id) = 0;
 
   // Where `pattern` (1..64 digits) occurs in sequence id, exactly or within
   // query.max_mismatches differing digits. The first search of a sequence
-  // loads (or builds) its index, later ones run in memory.
+  // loads (or builds) its index, later ones run in memory. On a read-only
+  // database an index built here is kept in memory only.
   // Errors: NotFound, InvalidArgument (bad pattern or query).
   virtual Status FindPattern(std::string_view id, std::string_view pattern,
                              const PatternQuery& query, PatternResult* result) = 0;

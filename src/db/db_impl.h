@@ -4,7 +4,10 @@
 // per-component segment files, and compaction of those segments.
 //
 // Locking (acquire in this order, never the reverse):
-//   bg_work_mu_  serializes flushes and compactions (one at a time)
+//   bg_work_mu_  serializes flushes and compactions (one at a time); in a
+//                read-only instance, CatchUps and Verify
+//   catch_up_mu_ read-only instances only: shared by every read, exclusive
+//                while CatchUp swaps in a new index
 //   mu_          writer queue, sequence counters, manifest_, journal state,
 //                snapshots, sealed journal list
 //   index_[c].mu per component: shared to read, exclusive to change
@@ -108,6 +111,7 @@ class DBImpl : public DB {
   Status Compact() override;
   Status Verify(VerifyReport* report, const std::function<void(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
+  Status CatchUp() override;
 
   // For transactions.
   struct Conditions {
@@ -124,6 +128,10 @@ class DBImpl : public DB {
   static Status MakePut(Component c, std::string_view id, std::string_view data_json,
                         std::string_view metadata_json, std::string_view blob, WriteOp* op);
   static Status CheckId(std::string_view id);
+  // What every write to a read-only instance returns.
+  static Status ReadOnlyError() {
+    return Status::NotSupported("the database was opened read-only");
+  }
 
  private:
   struct Writer;
@@ -163,6 +171,18 @@ class DBImpl : public DB {
   Status InstallJournals(std::vector<RecoveryFile>* journals);
   // Adds a segment's versions given its footer (read on another thread).
   Status LoadSegment(const RecoveryFile& segment, FooterRead* footer);
+
+  // Read-only instances (db_catch_up.cc).
+  Status OpenReadOnly();
+  // Loads the database's current state into a fresh instance, retrying when
+  // the writer replaces files meanwhile.
+  Status LoadLatest(std::unique_ptr<DBImpl>* fresh);
+  // Takes over the state `fresh` loaded; `fresh` gets the old one.
+  // Busy if a snapshot is held.
+  Status AdoptState(DBImpl* fresh);  // REQUIRES: bg_work_mu_ held
+  // Held by every read of a read-only instance, so that CatchUp never swaps
+  // the index under it; empty (no lock) for a writable instance.
+  std::shared_lock<std::shared_mutex> PinIndex();
 
   // Sizes the index for the journals, estimated from the first one.
   void ReserveForJournals(const JournalReplay& first, uint64_t journal_bytes);
@@ -259,6 +279,7 @@ class DBImpl : public DB {
   BlockCache cache_;
 
   std::mutex bg_work_mu_;
+  std::shared_mutex catch_up_mu_;
   std::mutex mu_;
   std::condition_variable bg_cv_;
   std::condition_variable bg_done_cv_;

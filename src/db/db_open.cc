@@ -80,6 +80,9 @@ Status ValidateOptions(const Options& o) {
   if (o.compaction_garbage_ratio <= 0 || o.compaction_garbage_ratio > 1) {
     return Status::InvalidArgument("compaction_garbage_ratio must be in (0, 1]");
   }
+  if (o.read_only && o.error_if_exists) {
+    return Status::InvalidArgument("read_only and error_if_exists exclude each other");
+  }
   return Status::OK();
 }
 
@@ -88,6 +91,7 @@ Status ValidateOptions(const Options& o) {
 Status DBImpl::OpenOrCreate() {
   Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
+  if (options_.read_only) return OpenReadOnly();
   bool exists = fs_->FileExists(path_);
   bool has_manifest = exists && fs_->FileExists(Path(kManifestName));
   if (!has_manifest) {
@@ -167,7 +171,9 @@ Status DBImpl::CheckSettings() {
     if (options_.passphrase.empty()) {
       return Status::InvalidArgument("the database is encrypted: a passphrase is required");
     }
-    s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
+    // CatchUp hands a read-only instance's key to the instance it loads:
+    // deriving it again would cost a scrypt run per CatchUp.
+    if (!cipher_.enabled()) s = Cipher::Create(options_.passphrase, m.kdf, &cipher_);
     if (!s.ok()) return s;
     std::string check;
     if (!cipher_.Open(m.key_check, &check).ok() || check != kKeyCheckText) {
@@ -191,7 +197,9 @@ Status DBImpl::Recover() {
   manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
-  s = RemoveOrphans();
+  // A read-only instance leaves files not in the MANIFEST alone: they may be
+  // the live writer's flush or compaction in progress.
+  if (!options_.read_only) s = RemoveOrphans();
   if (!s.ok()) return s;
   std::vector<RecoveryFile> segments;
   s = InstallSegments(&segments);
@@ -232,7 +240,15 @@ Status DBImpl::Recover() {
     std::unique_ptr<JournalReplay> replay = replays.Next();
     if (i == 0) ReserveForJournals(*replay, journal_bytes);
     s = ApplyJournal(*replay);
-    if (s.ok() && replay->tail_length > 0) s = KeepTailAside(*replay);
+    if (s.ok() && options_.read_only && i + 1 == journals.size()) {
+      // The live writer may be appending to it: bytes after the last frame
+      // that checks are a commit not yet visible, neither damage nor to be
+      // cut off.
+      journal_number_ = static_cast<uint32_t>(replay->number);
+      journal_size_ = replay->tail_offset;
+    } else if (s.ok() && replay->tail_length > 0) {
+      s = KeepTailAside(*replay);
+    }
     if (!s.ok()) return s;
     journal_ends_with_close_ = replay->ends_with_close;
     replays.Recycle(std::move(replay));
@@ -252,8 +268,18 @@ Status DBImpl::Recover() {
   }
   visible_seq_.store(last_seq_, std::memory_order_release);
   s = FindJournalTails();
-  if (s.ok() && manifest_outdated) s = InstallManifest(manifest_);
   if (!s.ok()) return s;
+  if (options_.read_only) {
+    // ApplyJournal noted the last journal's visible end as journal_size_.
+    for (size_t i = 0; i + 1 < journals.size(); ++i) {
+      sealed_journals_.push_back(journals[i].file->number);
+    }
+    return Status::OK();
+  }
+  if (manifest_outdated) {
+    s = InstallManifest(manifest_);
+    if (!s.ok()) return s;
+  }
   // Keep appending to the last journal unless it is full; older ones are
   // flushed to segments in the background.
   uint64_t size = 0;
@@ -354,6 +380,11 @@ Status DBImpl::InstallJournals(std::vector<RecoveryFile>* journals) {
   for (const std::string& n : names) {
     uint64_t number;
     if (ParseNumberedName(n, "log", &number)) numbers.push_back(number);
+  }
+  if (options_.read_only) {
+    // Journals below the floor are flushed already; a writer removes them at
+    // open, a read-only instance must not read them twice.
+    std::erase_if(numbers, [&](uint64_t n) { return n < manifest_.journal_floor; });
   }
   std::sort(numbers.begin(), numbers.end());
   for (uint64_t number : numbers) {

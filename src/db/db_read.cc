@@ -195,6 +195,7 @@ Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,
                    StorageRecord* record) {
   Status s = CheckId(id);
   if (!s.ok()) return s;
+  auto pin = PinIndex();
   return GetAt(SnapshotSeq(ro), c, id, record);
 }
 
@@ -202,6 +203,7 @@ Status DBImpl::GetVersion(const ReadOptions& ro, Component c, std::string_view i
                           uint64_t version, StorageRecord* record) {
   Status s = CheckId(id);
   if (!s.ok()) return s;
+  auto pin = PinIndex();
   uint64_t snapshot = SnapshotSeq(ro);
   VersionRef v;
   std::shared_ptr<DataFile> file;
@@ -240,6 +242,7 @@ bool DBImpl::ExistsAt(uint64_t snapshot, Component c, std::string_view id) {
 Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
   Status s = CheckId(id);
   if (!s.ok()) return s;
+  auto pin = PinIndex();
   *exists = ExistsAt(SnapshotSeq(ro), c, id);
   return Status::OK();
 }
@@ -248,6 +251,8 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
                     const std::function<bool(const StorageRecord&)>& fn) {
   // The scan reads in chunks so that writers are never blocked for long; a
   // registered snapshot keeps the versions it needs from being compacted away.
+  // A read-only instance's CatchUp waits until the scan is done.
+  auto pin = PinIndex();
   bool own_snapshot = ro.snapshot == nullptr;
   uint64_t snapshot = own_snapshot ? AcquireSnapshot() : SnapshotSeq(ro);
   struct Item {
@@ -309,6 +314,7 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
 }
 
 Status DBImpl::Count(const ReadOptions& ro, Component c, uint64_t* count) {
+  auto pin = PinIndex();
   ComponentIndex& idx = index(c);
   std::shared_lock<std::shared_mutex> l(idx.mu);
   if (ro.snapshot == nullptr) {

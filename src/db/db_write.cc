@@ -115,6 +115,7 @@ Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) 
 }
 
 Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {
+  if (options_.read_only) return ReadOnlyError();
   if (batch != nullptr && batch->bytes > kMaxBatchBytes) {
     return Status::InvalidArgument("the transaction holds " + std::to_string(batch->bytes) +
                                    " bytes; the limit is " + std::to_string(kMaxBatchBytes));

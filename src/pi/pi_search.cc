@@ -219,6 +219,9 @@ Status PiStoreImpl::Load(std::string_view id, bool rebuild,
   } else {
     s = PatternIndex::Build(loaded->digits, &loaded->index);
     if (s.ok()) s = StoreIndex(*loaded);
+    // A read-only database (NotSupported) keeps a searched index in memory;
+    // an explicit BuildPatternIndex must store it, so that fails.
+    if (s.IsNotSupported() && !rebuild) s = Status::OK();
     if (!s.ok()) return s;
   }
   std::lock_guard<std::mutex> lock(loaded_mu_);

@@ -22,6 +22,17 @@ ComponentIndex::~ComponentIndex() {
   for (const Slot& s : pending_) IndexEntry::Delete(s.entry);
 }
 
+void ComponentIndex::Swap(ComponentIndex& other) {
+  order_.swap(other.order_);
+  std::swap(bulk_, other.bulk_);
+  pending_.swap(other.pending_);
+  hash_.swap(other.hash_);
+  std::swap(live_, other.live_);
+  std::swap(versions_, other.versions_);
+  std::swap(droppable_, other.droppable_);
+  std::swap(id_bytes_, other.id_bytes_);
+}
+
 const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t snapshot) {
   for (const VersionRef& v : chain) {
     if (v.seq <= snapshot) return &v;

@@ -101,6 +101,10 @@ class ComponentIndex {
   void Remove(std::string_view id, uint64_t seq, uint32_t file_number);
   // Points the version of id with this seq in old_file at a new location.
   void Relocate(std::string_view id, uint64_t seq, uint32_t old_file, const Location& loc);
+  // Exchanges the contents (not the mutexes) with another index: a read-only
+  // DB builds a fresh index aside and swaps it in (DB::CatchUp). The caller
+  // holds both mutexes exclusively.
+  void Swap(ComponentIndex& other);
 
  private:
   // The id order is a B-tree of (first 8 id bytes as a big-endian number,

@@ -154,6 +154,10 @@ class TransactionImpl : public Transaction {
 }  // namespace
 
 Status DBImpl::BeginTransaction(const WriteOptions& wo, std::unique_ptr<Transaction>* txn) {
+  if (options_.read_only) {
+    txn->reset();
+    return ReadOnlyError();
+  }
   *txn = std::make_unique<TransactionImpl>(this, wo);
   return Status::OK();
 }

@@ -392,6 +392,27 @@ TEST_F(PiStoreTest, StoringAgainMakesTheIndexFollow) {
   EXPECT_EQ(result.total, 3u);
 }
 
+// On a read-only database a search builds the index in memory and stores
+// nothing; an explicit BuildPatternIndex, which must store, is refused.
+TEST_F(PiStoreTest, ReadOnlyDatabaseSearchesWithoutStoring) {
+  SequenceInfo info;
+  ASSERT_TRUE(store_->StoreSequence("f", "1234512345", StoreOptions(), &info).ok());
+  Options o;
+  o.read_only = true;
+  std::unique_ptr<DB> reader;
+  ASSERT_TRUE(DB::Open(o, dir_.Sub("db"), &reader).ok());
+  std::unique_ptr<PiStore> store;
+  ASSERT_TRUE(PiStore::Open(reader.get(), &store).ok());
+  PatternResult result;
+  ASSERT_TRUE(store->FindPattern("f", "345", PatternQuery(), &result).ok());
+  EXPECT_EQ(result.total, 2u);
+  EXPECT_TRUE(store->BuildPatternIndex("f").IsNotSupported());
+  uint64_t stored = 0;
+  ASSERT_TRUE(reader->CatchUp().ok());
+  ASSERT_TRUE(reader->Count(ReadOptions(), Component::kIndex, &stored).ok());
+  EXPECT_EQ(stored, 0u);
+}
+
 TEST_F(PiStoreTest, IdsAreUniqueAndResolve) {
   std::vector<std::string> ids;
   ASSERT_TRUE(store_->NewIds(3, 10, &ids).ok());
