@@ -84,7 +84,9 @@ struct ComponentStats {
 // overwrites or deletes it: keep it until you have decided it holds nothing
 // you need, then delete it. docs/RELIABILITY.md has the whole contract.
 struct SPIRAPI_EXPORT JournalTail {
-  std::string file;     // where the bytes are kept, relative to the database directory
+  // Where the bytes are kept, relative to the database directory; empty in a
+  // read-only instance that found them still in the journal.
+  std::string file;
   std::string journal;  // the journal they were cut from
   uint64_t offset = 0;  // where in that journal they began
   uint64_t length = 0;  // how many bytes

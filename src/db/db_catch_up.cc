@@ -119,6 +119,7 @@ Status DBImpl::AdoptState(DBImpl* fresh) {
   std::swap(journal_size_, fresh->journal_size_);
   std::swap(sealed_journals_, fresh->sealed_journals_);
   std::swap(recovery_damage_, fresh->recovery_damage_);
+  std::swap(journal_tails_, fresh->journal_tails_);
   visible_seq_.store(fresh->visible_seq_.load(std::memory_order_acquire),
                      std::memory_order_release);
   return Status::OK();

@@ -197,9 +197,7 @@ Status DBImpl::Recover() {
   manifest_.format_version = kFormatVersion;
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
-  // A read-only instance leaves files not in the MANIFEST alone: they may be
-  // the live writer's flush or compaction in progress.
-  if (!options_.read_only) s = RemoveOrphans();
+  s = RemoveOrphans();
   if (!s.ok()) return s;
   std::vector<RecoveryFile> segments;
   s = InstallSegments(&segments);
@@ -236,16 +234,24 @@ Status DBImpl::Recover() {
   }
   uint64_t journal_bytes = 0;
   for (const RecoveryFile& j : journals) journal_bytes += j.size;
+  JournalTail unkept_tail;  // read-only: a crash's tail not yet kept aside
   for (size_t i = 0; i < journals.size(); ++i) {
     std::unique_ptr<JournalReplay> replay = replays.Next();
     if (i == 0) ReserveForJournals(*replay, journal_bytes);
     s = ApplyJournal(*replay);
     if (s.ok() && options_.read_only && i + 1 == journals.size()) {
-      // The live writer may be appending to it: bytes after the last frame
-      // that checks are a commit not yet visible, neither damage nor to be
-      // cut off.
+      // A live writer may be appending to it: bytes after the last frame
+      // that checks are then a commit not yet visible, neither damage nor to
+      // be cut off. With no writer they are the tail of a crash: reported,
+      // and kept aside by the next open for writing.
       journal_number_ = static_cast<uint32_t>(replay->number);
       journal_size_ = replay->tail_offset;
+      bool writer_live = true;
+      if (replay->tail_length > 0) s = fs_->IsLockHeld(Path(kLockName), &writer_live);
+      if (s.ok() && !writer_live) {
+        unkept_tail = {"", JournalRelPath(replay->number), replay->tail_offset,
+                       replay->tail_length};
+      }
     } else if (s.ok() && replay->tail_length > 0) {
       s = KeepTailAside(*replay);
     }
@@ -269,6 +275,7 @@ Status DBImpl::Recover() {
   visible_seq_.store(last_seq_, std::memory_order_release);
   s = FindJournalTails();
   if (!s.ok()) return s;
+  if (unkept_tail.length > 0) journal_tails_.push_back(unkept_tail);
   if (options_.read_only) {
     // ApplyJournal noted the last journal's visible end as journal_size_.
     for (size_t i = 0; i + 1 < journals.size(); ++i) {
@@ -298,7 +305,10 @@ Status DBImpl::Recover() {
 
 Status DBImpl::RemoveOrphans() {
   // Segments not in the manifest were written by a flush or compaction that
-  // did not finish; journals below the floor were flushed already.
+  // did not finish; journals below the floor were flushed already. A
+  // read-only instance leaves them alone (they may be the live writer's flush
+  // or compaction in progress) but checks the layout all the same.
+  const bool remove = !options_.read_only;
   std::vector<std::string> names;
   // A folder of the layout that is gone was removed by hand: damage, not a
   // missing database.
@@ -316,18 +326,18 @@ Status DBImpl::RemoveOrphans() {
       next_file_number_ = std::max(next_file_number_, number + 1);
       bool is_live = std::any_of(live.begin(), live.end(),
                                  [&](const SegmentMeta& m) { return m.file_number == number; });
-      if (!is_live) fs_->RemoveFile(dir + "/" + n);
+      if (!is_live && remove) fs_->RemoveFile(dir + "/" + n);
     }
   }
   Status s = fs_->GetChildren(Path(kJournalDir), &names);
   if (!s.ok()) return missing_folder(kJournalDir, s);
   for (const std::string& n : names) {
     uint64_t number;
-    if (ParseNumberedName(n, "log", &number) && number < manifest_.journal_floor) {
+    if (ParseNumberedName(n, "log", &number) && number < manifest_.journal_floor && remove) {
       fs_->RemoveFile(Path(kJournalDir) + "/" + n);
     }
   }
-  fs_->RemoveFile(Path(std::string(kManifestName) + ".tmp"));
+  if (remove) fs_->RemoveFile(Path(std::string(kManifestName) + ".tmp"));
   return Status::OK();
 }
 

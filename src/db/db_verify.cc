@@ -213,8 +213,8 @@ std::string DbStats::ToJson() const {
 
 std::string JournalTail::ToString() const {
   return journal + ": " + std::to_string(length) + " bytes after offset " +
-         std::to_string(offset) + " do not check: a commit interrupted by a crash, or damage (kept in " +
-         file + ")";
+         std::to_string(offset) + " do not check: a commit interrupted by a crash, or damage (" +
+         (file.empty() ? "kept aside at the next open for writing" : "kept in " + file) + ")";
 }
 
 }  // namespace spirapi

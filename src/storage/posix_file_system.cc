@@ -191,6 +191,23 @@ class PosixFileSystem : public FileSystem {
     *lock = std::make_unique<PosixFileLock>(fd);
     return Status::OK();
   }
+
+  Status IsLockHeld(const std::string& path, bool* held) override {
+    // A shared lock, taken and dropped at once, conflicts only with a
+    // writer's exclusive one; O_RDONLY works on a read-only mount.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno != ENOENT) return ErrnoStatus("open", path, errno);
+      *held = false;  // no writer has ever opened the database here
+      return Status::OK();
+    }
+    const int rc = ::flock(fd, LOCK_SH | LOCK_NB);
+    const int err = errno;
+    ::close(fd);  // drops the lock
+    if (rc != 0 && err != EWOULDBLOCK) return ErrnoStatus("lock", path, err);
+    *held = rc != 0;
+    return Status::OK();
+  }
 };
 
 }  // namespace

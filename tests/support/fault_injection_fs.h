@@ -87,6 +87,9 @@ class FaultInjectionFileSystem : public FileSystem {
   Status TruncateFile(const std::string& path, uint64_t size) override;
   Status SyncDir(const std::string& dir) override;
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
+  Status IsLockHeld(const std::string& path, bool* held) override {
+    return base_->IsLockHeld(path, held);
+  }
 
   // ---- Crash simulation ----
 

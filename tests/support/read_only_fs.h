@@ -51,6 +51,9 @@ class ReadOnlyFileSystem : public FileSystem {
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>*) override {
     return Refuse("lock", path);
   }
+  Status IsLockHeld(const std::string& path, bool* held) override {
+    return base_->IsLockHeld(path, held);
+  }
 
  private:
   Status Refuse(const char* what, const std::string& path) {
