@@ -261,7 +261,10 @@ bool JournalScanner::Salvage(uint64_t pos, uint64_t limit, uint64_t durable, uin
   }
   if (pos >= durable) return false;
   *end = sized ? payload_at + h.payload_len : NextHeader(pos, limit);
-  for (size_t i = 0; i < count; ++i) {
+  // Without a directory, `count` is an unchecked header field: only the
+  // records that split are there to name.
+  const size_t named = dir_ok ? count : records.size();
+  for (size_t i = 0; i < named; ++i) {
     const auto* entry = dir_ok ? &dir.entries[i] : nullptr;
     if (i < records.size()) {
       AddChecked(seq, records[i], entry, true, true);
