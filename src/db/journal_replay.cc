@@ -204,7 +204,7 @@ bool JournalScanner::Salvage(uint64_t pos, uint64_t limit, uint64_t durable, uin
     const uint64_t payload_at = pos + kFrameHeaderSizeV2;
     if (h.format == 2 && payload_at + h.payload_len <= limit &&
         SplitRecords(file_.substr(payload_at, h.payload_len), payload_at, h.count, &records_)) {
-      const std::vector<JournalRecord> records = records_;
+      const std::vector<JournalRecord>& records = records_;  // not changed below
       for (const JournalRecord& jr : records) AddChecked(h.seq, jr, nullptr, true, true);
       out_->damage.push_back({"", pos, "", "", "journal frame checksum mismatch (transaction " +
                                                    std::to_string(h.seq) + ")"});
@@ -236,7 +236,7 @@ bool JournalScanner::Salvage(uint64_t pos, uint64_t limit, uint64_t durable, uin
   const size_t used = dir_len > 0 ? SplitPrefix(payload.substr(dir_len), payload_at + dir_len,
                                                 count)
                                   : (records_.clear(), 0);
-  const std::vector<JournalRecord> records = records_;
+  const std::vector<JournalRecord>& records = records_;  // not changed below
 
   // Every record its directory names is there and checks: the transaction is
   // whole, whatever else is damaged, and no crash tears a frame that way.
