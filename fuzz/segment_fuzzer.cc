@@ -30,7 +30,8 @@ void FixCrcs(std::string* file) {
     char* h = file->data() + pos;
     const uint32_t magic = DecodeFixed32(h);
     const uint32_t stored = DecodeFixed32(h + 5);
-    if ((magic != kDataBlockMagic && magic != kFooterBlockMagic) ||
+    if ((magic != kDataBlockMagic && magic != kFooterBlockMagic &&
+         magic != kDictionaryBlockMagic) ||
         stored > file->size() - pos - kBlockHeaderSize) {
       break;
     }
@@ -50,11 +51,11 @@ bool SameRecord(const SegmentEntry& a, const SegmentEntry& b) {
 
 // The record an entry points at, as a read finds it (empty if it cannot).
 std::string ReadEntry(const RandomAccessFile& file, const SegmentEntry& e, const Cipher* cipher,
-                      std::map<uint64_t, std::string>* blocks) {
+                      const ZstdDictionary* dict, std::map<uint64_t, std::string>* blocks) {
   auto it = blocks->find(e.block_offset);
   if (it == blocks->end()) {
     std::string raw;
-    if (!ReadBlock(file, e.block_offset, e.block_length, cipher, &raw).ok()) return "";
+    if (!ReadBlock(file, e.block_offset, e.block_length, cipher, &raw, dict).ok()) return "";
     it = blocks->emplace(e.block_offset, std::move(raw)).first;
   }
   const std::string& raw = it->second;
@@ -82,11 +83,13 @@ std::vector<SegmentEntry> Walk(std::string_view file, const Cipher* cipher,
     last = offset;
   });
   StringFile f(file);
+  std::shared_ptr<const ZstdDictionary> dict;
+  ReadSegmentDictionary(f, file.size(), cipher, &dict);
   std::map<uint64_t, std::string> blocks;
   records->clear();
   for (const SegmentEntry& e : entries) {
     FUZZ_CHECK(e.block_offset + e.block_length <= file.size());
-    const std::string bytes = ReadEntry(f, e, cipher, &blocks);
+    const std::string bytes = ReadEntry(f, e, cipher, dict.get(), &blocks);
     FUZZ_CHECK(RecordMatches(bytes, e));
     records->push_back(bytes);
   }
@@ -101,11 +104,13 @@ void Check(std::string_view input) {
 
   // As open and reads do: the footer, then each entry's record.
   std::vector<SegmentEntry> footer;
+  std::shared_ptr<const ZstdDictionary> dict;
+  ReadSegmentDictionary(f, file.size(), cipher, &dict);
   if (ReadSegmentFooter(f, file.size(), cipher, &footer).ok()) {
     std::map<uint64_t, std::string> blocks;
     for (const SegmentEntry& e : footer) {
       FUZZ_CHECK(e.block_offset + e.block_length <= file.size());
-      RecordMatches(ReadEntry(f, e, cipher, &blocks), e);
+      RecordMatches(ReadEntry(f, e, cipher, dict.get(), &blocks), e);
     }
   } else {
     FUZZ_CHECK(footer.empty());
@@ -117,7 +122,7 @@ void Check(std::string_view input) {
 
   // What was found, written again, reads back the same both ways.
   StringSink sink;
-  SegmentWriter writer(&sink, 0, cipher, 256);
+  SegmentWriter writer(&sink, SegmentSettings{CompressionCodec::kNone, 0, 256}, cipher);
   for (size_t i = 0; i < entries.size(); ++i) {
     const SegmentEntry& e = entries[i];
     FUZZ_CHECK(writer.Add(e.id, e.seq, e.version, e.flags, records[i]).ok());
@@ -135,16 +140,24 @@ void Check(std::string_view input) {
   }
 }
 
-// Segments as flushes write them: uncompressed and LZMA, plain and sealed,
+// Segments as flushes write them: uncompressed, LZMA and zstd (with a
+// dictionary when there are records enough to train one), plain and sealed,
 // one block and several.
 void WriteSeeds(const std::function<void(std::string_view)>& add) {
-  const std::vector<std::string> records = SampleRecords();
+  std::vector<std::string> records = SampleRecords();
+  std::vector<std::string> many;
+  for (int copy = 0; copy < 60; ++copy) {
+    for (const std::string& bytes : records) many.push_back(bytes);
+  }
   for (int encrypted = 0; encrypted <= 1; ++encrypted) {
-    for (int level : {0, 1}) {
+    for (CompressionCodec codec :
+         {CompressionCodec::kNone, CompressionCodec::kLzma, CompressionCodec::kZstd}) {
       for (uint32_t block_size : {64u, 4096u}) {
         StringSink sink;
-        SegmentWriter writer(&sink, level, encrypted ? TestCipher() : nullptr, block_size);
-        for (const std::string& bytes : records) {
+        const SegmentSettings settings{codec, codec == CompressionCodec::kNone ? 0 : 1,
+                                       block_size};
+        SegmentWriter writer(&sink, settings, encrypted ? TestCipher() : nullptr);
+        for (const std::string& bytes : codec == CompressionCodec::kZstd ? many : records) {
           RecordView r;
           FUZZ_CHECK(DecodeRecord(bytes, &r).ok());
           FUZZ_CHECK(writer.Add(r.id, r.seq, r.version, r.flags, bytes).ok());

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages SpiraPi needs to build and test, if any are
 # missing. Needs root (or sudo) only when something must be installed.
 set -euo pipefail
-packages=(build-essential cmake ccache pkg-config liblzma-dev libssl-dev libdeflate-dev
+packages=(build-essential cmake ccache pkg-config liblzma-dev libzstd-dev libssl-dev libdeflate-dev
           rapidjson-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
           libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
           libre2-dev

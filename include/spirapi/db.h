@@ -195,10 +195,29 @@ class SPIRAPI_EXPORT DB {
   // The background flushes stop the same way (later writes still succeed).
   virtual Status Flush() = 0;
   // Flushes, then rewrites every component's segments without overwritten
-  // (beyond retention) or deleted records, at the database's compression
-  // level. Readers and writers continue meanwhile. Crash-safe at every step.
-  // Errors: as Flush; Corruption if a record it must copy is damaged.
+  // (beyond retention) or deleted records, with the database's current
+  // codec, level and block size (so it also recompresses segments written
+  // before an OptimizeFor). Readers and writers continue meanwhile.
+  // Crash-safe at every step. Memory: about one segment's entries, not its
+  // records. Errors: as Flush; Corruption if a record it must copy is damaged.
   virtual Status Compact() = 0;
+
+  // Tunes the database for a goal, the specification's optimize_for, and
+  // stores the choice in the MANIFEST so that every later open keeps it:
+  //   kSpeed:    zstd at level 1 (zstd's 1), 4 KiB blocks;
+  //   kSpace:    zstd at level 9 (zstd's 19), 16 KiB blocks;
+  //   kSecurity: every read checks its record's SHA-256, block cache hits
+  //              included, and every commit is synced (WriteOptions::sync
+  //              false is treated as true); compression is left as it is.
+  //              The database must be encrypted.
+  // New settings apply to segments written from then on; Compact() rewrites
+  // the older ones. A later open must leave compression_codec, _level and
+  // block_size_kib unset or give the new values.
+  // Errors: InvalidArgument for kSecurity on a database that is not
+  // encrypted (nothing changes); NotSupported on a read-only instance;
+  // IOError if the MANIFEST cannot be written (the database then takes no
+  // more writes until reopened, as after any failed MANIFEST write).
+  virtual Status OptimizeFor(OptimizationGoal goal) = 0;
   // Reads and checks every file and record. Returns OK with the findings in
   // *report (damage is reported there, not as an error status).
   virtual Status Verify(VerifyReport* report,

@@ -17,6 +17,23 @@ namespace spirapi {
 class FileSystem;
 class Snapshot;
 
+// Codecs of sealed segment files (Options::compression_codec).
+enum class CompressionCodec { kNone = 0, kLzma = 1, kZstd = 2 };
+
+// "none", "lzma" or "zstd".
+SPIRAPI_EXPORT const char* CompressionCodecName(CompressionCodec codec);
+// Parses a name CompressionCodecName gives; false for anything else.
+SPIRAPI_EXPORT bool ParseCompressionCodec(std::string_view name, CompressionCodec* codec);
+
+// What DB::OptimizeFor tunes a database for (the specification's
+// optimize_for("speed" | "space" | "security")); docs/DESIGN.md, "Optimization goals", lists
+// the settings of each.
+enum class OptimizationGoal { kSpeed, kSpace, kSecurity };
+
+// "speed", "space" or "security".
+SPIRAPI_EXPORT const char* OptimizationGoalName(OptimizationGoal goal);
+SPIRAPI_EXPORT bool ParseOptimizationGoal(std::string_view name, OptimizationGoal* goal);
+
 struct Options {
   // Create the database if the directory holds none. Default: true.
   bool create_if_missing = true;
@@ -29,9 +46,20 @@ struct Options {
   // default. Set to a value that differs from the stored one, Open() fails
   // with InvalidArgument (so a typo cannot silently change a database).
 
-  // LZMA preset used when journal data is written to a component's sealed
-  // segment files, 0 (none) to 9 (smallest, slowest). Commits never wait for
-  // LZMA: it runs in the background. Default at creation: 3.
+  // The codec of sealed segment files, which hold every record once its
+  // journal is flushed: kZstd (blocks compressed with a dictionary trained on
+  // the segment's own records), kLzma (the specification's codec) or kNone.
+  // Commits never wait for it: it runs in the background. Changing it (or
+  // the level, or the block size) on an existing database is DB::OptimizeFor's
+  // work; it applies to segments written after, and DB::Recompress rewrites
+  // the older ones.
+  // Default at creation: kZstd. Databases created before it existed: kLzma.
+  std::optional<CompressionCodec> compression_codec;
+
+  // The codec's effort, 0 (none) to 9 (smallest, slowest to write; reading
+  // is about as fast at every level). For zstd the levels map to zstd's 1, 2,
+  // 3, 4, 6, 9, 12, 16 and 19; for LZMA they are its presets. Default at
+  // creation: 3.
   std::optional<int> compression_level;
 
   // Journal and segment files are closed ("rotated") once they reach this
@@ -41,8 +69,9 @@ struct Options {
   // Segment files are written in blocks of this many KiB of records (4..4096),
   // each compressed (and encrypted) on its own. A read that misses the block
   // cache decodes one whole block, so smaller blocks make such reads faster
-  // and compression weaker (docs/BENCHMARKS.md has both measured). Default at
-  // creation: 64.
+  // and compression weaker, much less so with zstd's dictionaries than with
+  // LZMA (docs/BENCHMARKS.md has both measured). Default at creation: 4 with
+  // zstd, 64 with LZMA or none.
   std::optional<int> block_size_kib;
 
   // How often the backup job (a later release) should run. Stored now so a

@@ -16,7 +16,9 @@
 // and older ones (which it upgrades); a newer one is refused as NotSupported.
 // Version 2 added DEFLATE-compressed segment footers, version 3 journal
 // frames with their own header check, a directory and durable_end, and the
-// close frame (an older database becomes version 3 when opened for writing).
-#define SPIRAPI_FORMAT_VERSION 3
+// close frame, version 4 zstd segment blocks with a trained dictionary and
+// the stored compression_codec (an older database takes the newest version
+// when opened for writing, and keeps its codec).
+#define SPIRAPI_FORMAT_VERSION 4
 
 #endif  // SPIRAPI_VERSION_H_

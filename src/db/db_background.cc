@@ -140,14 +140,14 @@ Status DBImpl::WriteSegments(
     Component c, const std::vector<std::pair<std::string, std::string>>& records,
     std::vector<SegmentMeta>* metas,
     std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* outputs) {
-  int level;
+  SegmentSettings settings;
   uint64_t max_bytes;
-  uint32_t block_size;
   {
     std::lock_guard<std::mutex> l(mu_);
-    level = manifest_.compression_level;
+    settings.codec = manifest_.codec;
+    settings.level = manifest_.compression_level;
+    settings.block_size = manifest_.block_size;
     max_bytes = static_cast<uint64_t>(manifest_.max_file_size_mb) << 20;
-    block_size = manifest_.block_size;
   }
   size_t i = 0;
   Status s;
@@ -163,8 +163,8 @@ Status DBImpl::WriteSegments(
     if (!s.ok()) break;
     // Record the output before writing so a failure cleans it up.
     metas->push_back({number, 0});
-    SegmentWriter writer(file.get(), level, cipher(), block_size);
-    for (; s.ok() && i < records.size() && writer.size() < max_bytes; ++i) {
+    SegmentWriter writer(file.get(), settings, cipher());
+    for (; s.ok() && i < records.size() && writer.EstimatedSize() < max_bytes; ++i) {
       RecordView r;
       DecodeRecord(records[i].second, &r);
       s = writer.Add(r.id, r.seq, r.version, r.flags, records[i].second);

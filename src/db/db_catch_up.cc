@@ -113,6 +113,7 @@ Status DBImpl::AdoptState(DBImpl* fresh) {
     }
   }
   std::swap(manifest_, fresh->manifest_);
+  ApplyStoredGoal();
   std::swap(last_seq_, fresh->last_seq_);
   std::swap(next_file_number_, fresh->next_file_number_);
   std::swap(journal_number_, fresh->journal_number_);

@@ -33,6 +33,7 @@
 
 #include "codec/cipher.h"
 #include "codec/record_codec.h"
+#include "codec/zstd_codec.h"
 #include <absl/container/flat_hash_map.h>
 
 #include "spirapi/db.h"
@@ -79,6 +80,9 @@ struct DataFile {
   Component component = Component::kSequence;  // segments only
   std::string rel_path;
   std::unique_ptr<RandomAccessFile> file;
+  // A segment's zstd dictionary, if it has one. If its block is damaged this
+  // is null, and reads of the blocks that need it report Corruption.
+  std::shared_ptr<const ZstdDictionary> dictionary;
 };
 
 struct JournalReplay;
@@ -109,6 +113,10 @@ class DBImpl : public DB {
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   Status Flush() override;
   Status Compact() override;
+  Status OptimizeFor(OptimizationGoal goal) override;
+  // Sets the flags the stored goal implies. REQUIRES: mu_ held, or no other
+  // thread yet.
+  void ApplyStoredGoal();
   Status Verify(VerifyReport* report, const std::function<void(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
   Status CatchUp() override;
@@ -218,7 +226,9 @@ class DBImpl : public DB {
     bool cache_missed = false;
     std::string owned;
     std::string_view bytes;
-    bool verified = false;    // checksum checked when the block was loaded
+    bool verified = false;    // checksum checked by an earlier read
+    // Where the check's result is kept (segment records only).
+    std::atomic<uint8_t>* check = nullptr;
   };
   // The last block a sequential reader (compaction) decoded in each file. Such
   // a reader passes one so that it neither fills the block cache with blocks
@@ -234,7 +244,6 @@ class DBImpl : public DB {
   // Decodes, checks it is the record the index meant, and its checksum.
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
-  BlockCache::Block DecodeAndCheckBlock(std::string raw);
   // `cached`: the version's block, if the caller found it in the cache;
   // `cache_missed`: the caller looked for it there and missed.
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
@@ -326,6 +335,10 @@ class DBImpl : public DB {
   };
   std::vector<DamagedVersion> damaged_versions_;         // during Recover() only
 
+  // What the MANIFEST's optimized_for "security" asks of reads and commits
+  // (set at open and by OptimizeFor; see ApplyStoredGoal).
+  std::atomic<bool> verify_every_read_{false};
+  std::atomic<bool> sync_every_write_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> journal_syncs_{0};
   std::atomic<uint64_t> flushes_{0};

@@ -126,9 +126,12 @@ Status DBImpl::OpenOrCreate() {
 
 Status DBImpl::Create() {
   Manifest m;
+  m.codec = options_.compression_codec.value_or(CompressionCodec::kZstd);
   m.compression_level = options_.compression_level.value_or(3);
   m.max_file_size_mb = options_.max_file_size_mb.value_or(64);
-  m.block_size = static_cast<uint32_t>(options_.block_size_kib.value_or(64)) << 10;
+  // zstd's dictionaries keep small blocks small; LZMA needs large ones.
+  const int block_kib = m.codec == CompressionCodec::kZstd ? 4 : 64;
+  m.block_size = static_cast<uint32_t>(options_.block_size_kib.value_or(block_kib)) << 10;
   m.backup_interval_hours = options_.backup_interval_hours.value_or(24);
   if (options_.encryption_enabled) {
     Status s = RandomBytes(16, &m.kdf.salt);
@@ -150,12 +153,19 @@ Status DBImpl::Create() {
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
   manifest_ = m;
+  ApplyStoredGoal();
   next_file_number_ = m.next_file_number;
   return NewJournal();
 }
 
 Status DBImpl::CheckSettings() {
   const Manifest& m = manifest_;
+  if (options_.compression_codec && *options_.compression_codec != m.codec) {
+    const char* stored = CompressionCodecName(m.codec);
+    return Status::InvalidArgument(std::string("the database was created with compression_codec ") +
+                                   stored + "; open it with " + stored +
+                                   " or leave the option unset (DB::OptimizeFor changes it)");
+  }
   Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level);
   if (s.ok()) s = CheckSetting("max_file_size_mb", options_.max_file_size_mb, m.max_file_size_mb);
   if (s.ok()) {
@@ -191,6 +201,7 @@ Status DBImpl::Recover() {
   if (!s.ok()) return s;
   s = CheckSettings();
   if (!s.ok()) return s;
+  ApplyStoredGoal();
   // An older database is upgraded below, before any frame of the current
   // format is appended (an older reader would take it for a torn tail).
   const bool manifest_outdated = manifest_.format_version < kFormatVersion;
@@ -349,6 +360,15 @@ Status DBImpl::InstallFile(uint32_t number, bool is_journal, Component c, const 
   f->rel_path = rel;
   Status s = fs_->NewRandomAccessFile(Path(rel), &f->file);
   if (!s.ok()) return s;
+  if (!is_journal) {
+    uint64_t size = 0;
+    s = fs_->GetFileSize(Path(rel), &size);
+    if (s.ok()) s = ReadSegmentDictionary(*f->file, size, cipher(), &f->dictionary);
+    // A damaged dictionary is reported by every read that needs it, and by
+    // verify, which finds the damaged block; the file's other blocks stay
+    // readable.
+    if (!s.ok() && !s.IsCorruption()) return s;
+  }
   std::unique_lock<std::shared_mutex> l(files_mu_);
   files_[number] = std::move(f);
   return Status::OK();

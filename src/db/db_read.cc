@@ -47,24 +47,6 @@ std::shared_ptr<DataFile> DBImpl::FindFile(uint32_t number) {
   return it == files_.end() ? nullptr : it->second;
 }
 
-BlockCache::Block DBImpl::DecodeAndCheckBlock(std::string raw) {
-  auto block = std::make_shared<CachedBlock>();
-  block->raw = std::move(raw);
-  block->checked = options_.verify_checksums;
-  if (block->checked) {
-    Decoder d(block->raw);
-    uint32_t len;
-    std::string_view bytes;
-    while (d.GetFixed32(&len) && d.GetBytes(len, &bytes)) {
-      RecordView r;
-      if (!DecodeRecord(bytes, &r).ok() || !ChecksumMatches(r)) {
-        block->damaged.push_back(static_cast<uint32_t>(bytes.data() - block->raw.data()));
-      }
-    }
-  }
-  return block;
-}
-
 Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
                          const std::shared_ptr<DataFile>& file, RecordBytes* out,
                          BlockMemo* memo) {
@@ -102,24 +84,29 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
   }
   if (block == nullptr) {
     std::string raw;
-    Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw);
+    Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw,
+                         file->dictionary.get());
     if (!s.ok()) return s.IsCorruption() ? Status::Corruption(where() + ": " + s.message()) : s;
-    block = DecodeAndCheckBlock(std::move(raw));
+    block = std::make_shared<const CachedBlock>(std::move(raw));
     if (memo_entry != nullptr) {
       *memo_entry = {v.loc.offset, block};
     } else {
       cache_.Insert(v.loc.file_number, v.loc.offset, block);
     }
   }
-  if (static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->raw.size()) {
-    return Status::Corruption(where() + ": index points outside its block");
+  std::atomic<uint8_t>* check = block->CheckOf(v.loc.inner_offset);
+  if (check == nullptr ||
+      static_cast<uint64_t>(v.loc.inner_offset) + v.loc.inner_length > block->raw().size()) {
+    return Status::Corruption(where() + ": index points at no record of its block");
   }
-  if (block->checked && block->IsDamaged(v.loc.inner_offset)) {
+  const uint8_t checked = check->load(std::memory_order_acquire);
+  if (checked == CachedBlock::kDamaged) {
     return Status::Corruption(where() + ": SHA-256 checksum mismatch");
   }
   out->block = block;
-  out->bytes = std::string_view(block->raw).substr(v.loc.inner_offset, v.loc.inner_length);
-  out->verified = block->checked;
+  out->bytes = std::string_view(block->raw()).substr(v.loc.inner_offset, v.loc.inner_length);
+  out->verified = checked == CachedBlock::kGood;
+  out->check = check;
   return Status::OK();
 }
 
@@ -133,8 +120,15 @@ Status DBImpl::CheckRecord(Component c, std::string_view id, const VersionRef& v
   if (r->id != id || r->seq != v.seq || r->component != c) {
     return Status::Corruption(where() + ": the stored record is a different one");
   }
-  if (!bytes.verified && options_.verify_checksums && !ChecksumMatches(*r)) {
-    return Status::Corruption(where() + ": SHA-256 checksum mismatch");
+  const bool every_read = verify_every_read_.load(std::memory_order_relaxed);
+  if ((!bytes.verified || every_read) && (options_.verify_checksums || every_read)) {
+    const bool good = ChecksumMatches(*r);
+    // Remembered with the cached block: the next read of it need not hash.
+    if (bytes.check != nullptr) {
+      bytes.check->store(good ? CachedBlock::kGood : CachedBlock::kDamaged,
+                         std::memory_order_release);
+    }
+    if (!good) return Status::Corruption(where() + ": SHA-256 checksum mismatch");
   }
   return Status::OK();
 }

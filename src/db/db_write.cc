@@ -122,7 +122,7 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
   }
   Writer w;
   w.batch = batch;
-  w.sync = wo.sync;
+  w.sync = wo.sync || sync_every_write_.load(std::memory_order_relaxed);
   w.rotate = batch == nullptr;
   w.cond = cond;
 

@@ -200,8 +200,10 @@ Status FilesToRead(FileSystem* fs, const std::string& path, const Manifest* mani
 }
 
 // Writes the salvaged versions, one transaction per original one.
+// `goal`: the damaged database's optimized_for, if any, given to the new one.
 Status WriteSalvaged(const Options& options, const std::string& output,
-                     std::map<VersionKey, Salvaged>* versions, RepairReport* report) {
+                     std::map<VersionKey, Salvaged>* versions, const std::string& goal,
+                     RepairReport* report) {
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, output, &db);
   if (!s.ok()) return s;
@@ -235,6 +237,8 @@ Status WriteSalvaged(const Options& options, const std::string& output,
   }
   for (const auto& [key, deleted] : newest_deleted) report->live_records += deleted ? 0 : 1;
   s = db->Flush();  // segments written and synced, the journal emptied
+  OptimizationGoal g;
+  if (s.ok() && ParseOptimizationGoal(goal, &g)) s = db->OptimizeFor(g);
   return s;
 }
 
@@ -302,6 +306,7 @@ Status RepairDB(const Options& options, const std::string& path,
   out.create_if_missing = true;
   out.error_if_exists = true;
   if (!report->manifest_damaged) {
+    out.compression_codec = manifest.codec;
     out.compression_level = manifest.compression_level;
     out.max_file_size_mb = manifest.max_file_size_mb;
     out.backup_interval_hours = manifest.backup_interval_hours;
@@ -354,7 +359,8 @@ Status RepairDB(const Options& options, const std::string& path,
   }
 
   const std::string output = in_place ? UnusedSibling(path, ".repair-") : repair_options.output;
-  s = WriteSalvaged(out, output, &salvager.versions(), report);
+  s = WriteSalvaged(out, output, &salvager.versions(),
+                    report->manifest_damaged ? "" : manifest.optimized_for, report);
   if (!s.ok()) return s;
   report->repaired_path = output;
   if (in_place) {

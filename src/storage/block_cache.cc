@@ -5,8 +5,29 @@
 
 namespace spirapi {
 
-bool CachedBlock::IsDamaged(uint32_t inner_offset) const {
-  return std::find(damaged.begin(), damaged.end(), inner_offset) != damaged.end();
+CachedBlock::CachedBlock(std::string raw) : raw_(std::move(raw)) {
+  // The record layout, without decoding the records: lengths only.
+  size_t pos = 0;
+  while (raw_.size() - pos >= 4) {
+    const auto* p = reinterpret_cast<const unsigned char*>(raw_.data() + pos);
+    const uint32_t len = p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t{p[3]} << 24);
+    if (len > raw_.size() - pos - 4) break;
+    offsets_.push_back(static_cast<uint32_t>(pos + 4));
+    pos += 4 + size_t{len};
+  }
+  checks_ = std::make_unique<std::atomic<uint8_t>[]>(offsets_.size());
+  for (size_t i = 0; i < offsets_.size(); ++i) checks_[i].store(kUnchecked);
+}
+
+std::atomic<uint8_t>* CachedBlock::CheckOf(uint32_t inner_offset) const {
+  auto it = std::lower_bound(offsets_.begin(), offsets_.end(), inner_offset);
+  if (it == offsets_.end() || *it != inner_offset) return nullptr;
+  return &checks_[it - offsets_.begin()];
+}
+
+size_t CachedBlock::Charge() const {
+  // With the shared pointer's control block and the cache's table slot.
+  return raw_.capacity() + sizeof(CachedBlock) + offsets_.capacity() * 5 + 64;
 }
 
 BlockCache::BlockCache(size_t capacity_bytes) : shard_capacity_(capacity_bytes / kShards) {}
@@ -32,7 +53,7 @@ void BlockCache::Insert(uint64_t file_number, uint64_t offset, Block block) {
   Key k{file_number, offset};
   Shard& shard = ShardFor(k);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
-  size_t size = block->raw.size();
+  size_t size = block->Charge();
   auto [it, inserted] = shard.map.try_emplace(k);
   if (!inserted) return;
   it->second = std::move(block);
@@ -49,7 +70,7 @@ void BlockCache::Evict(Shard& shard, const Key& keep) {
         ++it;
         continue;
       }
-      shard.bytes -= it->second->raw.size();
+      shard.bytes -= it->second->Charge();
       shard.map.erase(it++);
     }
   }
@@ -60,7 +81,7 @@ void BlockCache::EraseFile(uint64_t file_number) {
     std::unique_lock<std::shared_mutex> lock(shard.mu);
     for (auto it = shard.map.begin(); it != shard.map.end();) {
       if (it->first.file == file_number) {
-        shard.bytes -= it->second->raw.size();
+        shard.bytes -= it->second->Charge();
         shard.map.erase(it++);
       } else {
         ++it;

@@ -2,9 +2,10 @@
 // in bytes, evicting by CLOCK (second chance): a hit only sets a flag, so
 // lookups share a reader lock and move no list nodes. Thread-safe.
 //
-// Each record of a block is checked against its SHA-256 once, when the block
-// is read from disk; the result travels with the cached block, so warm reads
-// need not hash the record again (the bytes in memory are the verified ones).
+// A record is checked against its SHA-256 the first time it is read; the
+// result stays with the cached block, so later reads need not hash it again
+// (the bytes in memory are the verified ones), and a miss hashes the one
+// record it wants, not the whole block.
 
 #ifndef SPIRAPI_STORAGE_BLOCK_CACHE_H_
 #define SPIRAPI_STORAGE_BLOCK_CACHE_H_
@@ -20,15 +21,28 @@
 
 namespace spirapi {
 
-struct CachedBlock {
-  std::string raw;                // the decoded block: records as len u32 | bytes
-  bool checked = false;           // records were checked against their SHA-256
-  std::vector<uint32_t> damaged;  // inner offsets of records that failed
+class CachedBlock {
+ public:
+  enum Check : uint8_t { kUnchecked = 0, kGood = 1, kDamaged = 2 };
+
+  // Takes the decoded block: records as len u32 | bytes.
+  explicit CachedBlock(std::string raw);
+
+  const std::string& raw() const { return raw_; }
+  // The check slot of the record whose bytes start at inner_offset, or
+  // nullptr if no record of the block starts there.
+  std::atomic<uint8_t>* CheckOf(uint32_t inner_offset) const;
+  // Bytes of memory held, as the cache charges them.
+  size_t Charge() const;
+
   // CLOCK's flag: set on every hit, cleared by a sweep. Kept here, in memory
   // the hit touches anyway, so the cache's table can be flat.
   mutable std::atomic<bool> referenced{false};
 
-  bool IsDamaged(uint32_t inner_offset) const;
+ private:
+  std::string raw_;
+  std::vector<uint32_t> offsets_;  // of each record's bytes, ascending
+  std::unique_ptr<std::atomic<uint8_t>[]> checks_;
 };
 
 class BlockCache {

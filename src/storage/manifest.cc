@@ -18,6 +18,8 @@ std::string Body(const Manifest& m) {
   w.String("spirapi");
   w.Key("format_version");
   w.Int(m.format_version);
+  w.Key("compression_codec");
+  w.String(CompressionCodecName(m.codec));
   w.Key("compression_level");
   w.Int(m.compression_level);
   w.Key("max_file_size_mb");
@@ -26,6 +28,10 @@ std::string Body(const Manifest& m) {
   w.Int(m.backup_interval_hours);
   w.Key("block_size");
   w.Uint(m.block_size);
+  if (!m.optimized_for.empty()) {
+    w.Key("optimized_for");
+    w.String(m.optimized_for.c_str());
+  }
   w.Key("encryption");
   if (m.encrypted) {
     w.StartObject();
@@ -152,6 +158,21 @@ Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
   ok = ok && GetInt(doc, "journal_floor", 0, INT64_MAX, &v);
   m->journal_floor = static_cast<uint64_t>(v);
   if (!ok) return Status::Corruption("MANIFEST has a missing or out-of-range setting");
+  auto codec = doc.FindMember("compression_codec");
+  m->codec = CompressionCodec::kLzma;
+  if (codec != doc.MemberEnd() &&
+      (!codec->value.IsString() || !ParseCompressionCodec(codec->value.GetString(), &m->codec))) {
+    return Status::Corruption("MANIFEST has an unknown compression_codec");
+  }
+  auto goal = doc.FindMember("optimized_for");
+  m->optimized_for.clear();
+  if (goal != doc.MemberEnd()) {
+    OptimizationGoal g;
+    if (!goal->value.IsString() || !ParseOptimizationGoal(goal->value.GetString(), &g)) {
+      return Status::Corruption("MANIFEST has an unknown optimized_for");
+    }
+    m->optimized_for = goal->value.GetString();
+  }
 
   auto enc = doc.FindMember("encryption");
   m->encrypted = enc != doc.MemberEnd() && enc->value.IsObject();

@@ -11,6 +11,7 @@
 
 #include "codec/cipher.h"
 #include "spirapi/file_system.h"
+#include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
 #include "spirapi/version.h"
@@ -29,10 +30,15 @@ struct SegmentMeta {
 
 struct Manifest {
   int format_version = kFormatVersion;
+  // Absent in MANIFESTs before format version 4, whose databases used LZMA.
+  CompressionCodec codec = CompressionCodec::kLzma;
   int compression_level = 3;
   int max_file_size_mb = 64;
   int backup_interval_hours = 24;
   uint32_t block_size = 64 * 1024;
+  // The last DB::OptimizeFor goal; empty if never optimized. "security"
+  // also verifies every read and syncs every commit.
+  std::string optimized_for;
   bool encrypted = false;
   KdfParams kdf;
   std::string key_check;  // Cipher::Seal of a fixed text: proves the passphrase

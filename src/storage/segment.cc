@@ -22,31 +22,21 @@ std::string OffsetText(uint64_t offset) { return "block at offset " + std::to_st
 
 }  // namespace
 
-SegmentWriter::SegmentWriter(WritableFile* file, int compression_level, const Cipher* cipher,
-                             uint32_t block_size)
-    : file_(file), level_(compression_level), cipher_(cipher), block_size_(block_size) {}
-
-Status SegmentWriter::Add(std::string_view id, uint64_t seq, uint64_t version, uint8_t flags,
-                          std::string_view record) {
-  SegmentEntry e;
-  e.id.assign(id);
-  e.seq = seq;
-  e.version = version;
-  e.flags = flags;
-  PutFixed32(&block_, static_cast<uint32_t>(record.size()));
-  e.inner_offset = static_cast<uint32_t>(block_.size());
-  e.inner_length = static_cast<uint32_t>(record.size());
-  block_.append(record);
-  entries_.push_back(std::move(e));
-  if (block_.size() >= block_size_) return FlushBlock();
-  return Status::OK();
-}
-
 namespace {
+
+// Records the dictionary is trained on: zstd's guidance is about a hundred
+// times the dictionary's size; this much is buffered before the first block
+// of a segment is written.
+constexpr size_t kTrainingBytes = 1 << 20;
+constexpr size_t kDictionaryCapacity = 16 * 1024;
+constexpr size_t kMaxSampleBytes = 64 * 1024;
+// Blocks are handed to the compressing thread in batches of about this size.
+constexpr size_t kBatchBytes = 256 * 1024;
 
 // Blocks this large hold one big record, typically a blob of packed digits or
 // of an index: data LZMA cannot shrink, at up to a second per MiB. Three
 // 4 KiB slices compressed at preset 1 tell in well under a millisecond.
+// (zstd gives up on such data by itself, quickly.)
 constexpr size_t kSampledBlockBytes = 128 * 1024;
 constexpr size_t kSampleSliceBytes = 4096;
 // Stored raw if the sample keeps more than this share of its size: a saving
@@ -64,21 +54,118 @@ bool LooksIncompressible(std::string_view raw) {
   return static_cast<double>(compressed.size()) > kIncompressibleRatio * sample.size();
 }
 
+bool Compresses(const SegmentSettings& s) {
+  return s.level > 0 && s.codec != CompressionCodec::kNone;
+}
+
 }  // namespace
 
-Status SegmentWriter::EncodeBlock(uint32_t magic, std::string_view raw, int level,
+SegmentWriter::SegmentWriter(WritableFile* file, const SegmentSettings& settings,
+                             const Cipher* cipher)
+    : file_(file),
+      settings_(settings),
+      cipher_(cipher),
+      dictionary_decided_(!(settings.codec == CompressionCodec::kZstd && settings.level > 0)) {}
+
+SegmentWriter::~SegmentWriter() = default;
+
+uint64_t SegmentWriter::EstimatedSize() const {
+  return offset_ + static_cast<uint64_t>(static_cast<double>(unwritten_raw_ + block_.size()) *
+                                         written_ratio_);
+}
+
+Status SegmentWriter::Add(std::string_view id, uint64_t seq, uint64_t version, uint8_t flags,
+                          std::string_view record) {
+  SegmentEntry e;
+  e.id.assign(id);
+  e.seq = seq;
+  e.version = version;
+  e.flags = flags;
+  PutFixed32(&block_, static_cast<uint32_t>(record.size()));
+  e.inner_offset = static_cast<uint32_t>(block_.size());
+  e.inner_length = static_cast<uint32_t>(record.size());
+  block_.append(record);
+  entries_.push_back(std::move(e));
+  if (block_.size() < settings_.block_size) return Status::OK();
+  CloseBlock();
+  if (!dictionary_decided_) {
+    if (batch_->raw_bytes < kTrainingBytes) return Status::OK();
+    Status s = WriteDictionary();
+    if (!s.ok()) return s;
+  }
+  if (batch_->raw_bytes < std::max<size_t>(kBatchBytes, settings_.block_size)) {
+    return Status::OK();
+  }
+  return SubmitBatch();
+}
+
+void SegmentWriter::CloseBlock() {
+  if (block_.empty()) return;
+  if (batch_ == nullptr) batch_ = std::make_unique<Batch>();
+  batch_->raw_bytes += block_.size();
+  unwritten_raw_ += block_.size();
+  RawBlock b;
+  b.raw = std::move(block_);
+  b.first_entry = first_block_entry_;
+  b.end_entry = entries_.size();
+  batch_->blocks.push_back(std::move(b));
+  block_.clear();
+  first_block_entry_ = entries_.size();
+}
+
+Status SegmentWriter::WriteDictionary() {
+  dictionary_decided_ = true;
+  if (batch_ == nullptr) return Status::OK();
+  std::vector<std::string_view> samples;
+  for (const RawBlock& b : batch_->blocks) {
+    Decoder d(b.raw);
+    uint32_t len;
+    std::string_view record;
+    while (d.GetFixed32(&len) && d.GetBytes(len, &record)) {
+      samples.push_back(record.substr(0, kMaxSampleBytes));
+    }
+  }
+  std::string trained;
+  if (!TrainZstdDictionary(samples, kDictionaryCapacity, &trained)) return Status::OK();
+  Status s = ZstdDictionary::Make(std::move(trained), ZstdLevelFor(settings_.level), &dictionary_);
+  if (!s.ok()) {
+    dictionary_.reset();  // cannot happen with zstd's own output; go without
+    return Status::OK();
+  }
+  std::string block;
+  SegmentSettings raw = settings_;
+  raw.level = 0;  // a dictionary is what does not compress
+  s = EncodeBlock(kDictionaryBlockMagic, dictionary_->bytes(), raw, nullptr, cipher_, &block);
+  if (s.ok()) s = Append(block);
+  return s;
+}
+
+Status SegmentWriter::EncodeBlock(uint32_t magic, std::string_view raw,
+                                  const SegmentSettings& settings, const ZstdDictionary* dict,
                                   const Cipher* cipher, std::string* out) {
   std::string stored;
   uint8_t codec = 0;
   std::string_view payload = raw;
-  if (level > 0 && !LooksIncompressible(raw)) {
-    // Footers are read whole at every open: DEFLATE decodes them ~10x faster.
-    const bool footer = magic == kFooterBlockMagic;
-    Status s = footer ? DeflateCompress(kFooterDeflateLevel, raw, &stored)
-                      : LzmaCompress(level, raw, &stored);
+  if (Compresses(settings)) {
+    Status s;
+    uint8_t bits;
+    if (magic == kFooterBlockMagic) {
+      // Footers are read whole at every open: DEFLATE decodes them ~10x
+      // faster than LZMA, and zstd gains nothing over it on a footer.
+      s = DeflateCompress(kFooterDeflateLevel, raw, &stored);
+      bits = kCodecDeflate;
+    } else if (settings.codec == CompressionCodec::kZstd) {
+      s = ZstdCompress(ZstdLevelFor(settings.level), raw, dict, &stored);
+      bits = dict != nullptr ? kCodecZstd | kCodecWithDictionary : kCodecZstd;
+    } else if (!LooksIncompressible(raw)) {
+      s = LzmaCompress(settings.level, raw, &stored);
+      bits = kCodecLzma;
+    } else {
+      bits = 0;
+    }
     if (!s.ok()) return s;
-    if (stored.size() < raw.size()) {
-      codec |= footer ? kCodecDeflate : kCodecLzma;
+    if (bits != 0 && stored.size() < raw.size()) {
+      codec |= bits;
       payload = stored;
     }
   }
@@ -99,44 +186,60 @@ Status SegmentWriter::EncodeBlock(uint32_t magic, std::string_view raw, int leve
   return Status::OK();
 }
 
-Status SegmentWriter::AppendBlock(const std::string& block, size_t first_entry,
-                                  size_t end_entry) {
-  Status s = file_->Append(block);
-  if (!s.ok()) return s;
-  for (size_t i = first_entry; i < end_entry; ++i) {
-    entries_[i].block_offset = offset_;
-    entries_[i].block_length = static_cast<uint32_t>(block.size());
+Status SegmentWriter::EncodeBatch(Batch* batch, const SegmentSettings& settings,
+                                  const ZstdDictionary* dict, const Cipher* cipher) {
+  for (RawBlock& b : batch->blocks) {
+    Status s = EncodeBlock(kDataBlockMagic, b.raw, settings, dict, cipher, &b.block);
+    if (!s.ok()) return s;
+    b.raw = std::string();  // encoded: the memory is better given back now
   }
-  offset_ += block.size();
+  return Status::OK();
+}
+
+Status SegmentWriter::Append(std::string_view block) {
+  Status s = file_->Append(block);
+  if (s.ok()) offset_ += block.size();
+  return s;
+}
+
+Status SegmentWriter::AppendBatch(Batch* batch) {
+  for (const RawBlock& b : batch->blocks) {
+    const uint64_t at = offset_;
+    Status s = Append(b.block);
+    if (!s.ok()) return s;
+    for (size_t i = b.first_entry; i < b.end_entry; ++i) {
+      entries_[i].block_offset = at;
+      entries_[i].block_length = static_cast<uint32_t>(b.block.size());
+    }
+  }
+  written_raw_ += batch->raw_bytes;
+  unwritten_raw_ -= batch->raw_bytes;
+  written_ratio_ = static_cast<double>(offset_) / static_cast<double>(written_raw_);
   return Status::OK();
 }
 
 Status SegmentWriter::FinishPending() {
   if (pending_ == nullptr) return Status::OK();
-  std::unique_ptr<PendingBlock> p = std::move(pending_);
+  std::unique_ptr<Batch> p = std::move(pending_);
   Status s = p->encoded.get();
-  if (s.ok()) s = AppendBlock(p->block, p->first_entry, p->end_entry);
+  if (s.ok()) s = AppendBatch(p.get());
   return s;
 }
 
-Status SegmentWriter::FlushBlock() {
-  if (block_.empty()) return Status::OK();
-  auto b = std::make_unique<PendingBlock>();
-  b->raw = std::move(block_);
-  block_.clear();
-  b->first_entry = first_pending_entry_;
-  b->end_entry = entries_.size();
-  first_pending_entry_ = entries_.size();
-  if (level_ > 0 && pending_ == nullptr) {
-    // LZMA is the slow part of a flush or compaction: compress this block on
-    // a thread of its own while this one fills the next block and compresses
-    // it, so that two blocks are compressed at a time.
-    PendingBlock* p = b.get();
-    const int level = level_;
+Status SegmentWriter::SubmitBatch() {
+  if (batch_ == nullptr || batch_->blocks.empty()) return Status::OK();
+  std::unique_ptr<Batch> b = std::move(batch_);
+  if (Compresses(settings_) && pending_ == nullptr) {
+    // Compression is the slow part of a flush or compaction: compress this
+    // batch on a thread of its own while this one fills the next batch and
+    // compresses it, so that two batches are compressed at a time.
+    Batch* p = b.get();
+    const SegmentSettings settings = settings_;
+    const ZstdDictionary* dict = dictionary_.get();
     const Cipher* cipher = cipher_;
     try {
-      p->encoded = std::async(std::launch::async, [p, level, cipher] {
-        return EncodeBlock(kDataBlockMagic, p->raw, level, cipher, &p->block);
+      p->encoded = std::async(std::launch::async, [p, settings, dict, cipher] {
+        return EncodeBatch(p, settings, dict, cipher);
       });
       pending_ = std::move(b);
       return Status::OK();
@@ -144,16 +247,18 @@ Status SegmentWriter::FlushBlock() {
       // No thread to be had: compress here.
     }
   }
-  Status s = EncodeBlock(kDataBlockMagic, b->raw, level_, cipher_, &b->block);
-  // Blocks reach the file in order: the one compressed elsewhere first.
+  Status s = EncodeBatch(b.get(), settings_, dictionary_.get(), cipher_);
+  // Blocks reach the file in order: the batch compressed elsewhere first.
   Status pending = FinishPending();
   if (!pending.ok()) return pending;
   if (!s.ok()) return s;
-  return AppendBlock(b->block, b->first_entry, b->end_entry);
+  return AppendBatch(b.get());
 }
 
 Status SegmentWriter::Finish() {
-  Status s = FlushBlock();
+  CloseBlock();
+  Status s = dictionary_decided_ ? Status::OK() : WriteDictionary();
+  if (s.ok()) s = SubmitBatch();
   if (s.ok()) s = FinishPending();
   if (!s.ok()) return s;
   std::string footer;
@@ -169,10 +274,10 @@ Status SegmentWriter::Finish() {
     PutFixed32(&footer, e.inner_offset);
     PutFixed32(&footer, e.inner_length);
   }
-  uint64_t footer_offset = offset_;
+  const uint64_t footer_offset = offset_;
   std::string block;
-  s = EncodeBlock(kFooterBlockMagic, footer, level_, cipher_, &block);
-  if (s.ok()) s = AppendBlock(block, 0, 0);
+  s = EncodeBlock(kFooterBlockMagic, footer, settings_, nullptr, cipher_, &block);
+  if (s.ok()) s = Append(block);
   if (!s.ok()) return s;
   std::string trailer;
   PutFixed64(&trailer, footer_offset);
@@ -181,13 +286,11 @@ Status SegmentWriter::Finish() {
   PutFixed32(&trailer, Crc32(trailer));
   PutFixed32(&trailer, 0);
   PutFixed64(&trailer, kSegmentMagic);
-  s = file_->Append(trailer);
-  if (s.ok()) offset_ += trailer.size();
-  return s;
+  return Append(trailer);
 }
 
 Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
-                   std::string* raw) {
+                   std::string* raw, const ZstdDictionary* dict) {
   if (block.size() < kBlockHeaderSize) return Status::Corruption("block header truncated");
   const char* p = block.data();
   *magic = DecodeFixed32(p);
@@ -195,10 +298,14 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
   uint32_t stored_len = DecodeFixed32(p + 5);
   uint32_t raw_len = DecodeFixed32(p + 9);
   uint32_t crc = DecodeFixed32(p + 13);
-  const bool bad_codec = codec > (kCodecLzma | kCodecSealed | kCodecDeflate) ||
-                         ((codec & kCodecLzma) && (codec & kCodecDeflate));
-  if ((*magic != kDataBlockMagic && *magic != kFooterBlockMagic) || bad_codec ||
-      stored_len != block.size() - kBlockHeaderSize || raw_len > (1u << 30)) {
+  const int compressors = ((codec & kCodecLzma) != 0) + ((codec & kCodecDeflate) != 0) +
+                          ((codec & kCodecZstd) != 0);
+  const bool bad_codec =
+      codec > (kCodecLzma | kCodecSealed | kCodecDeflate | kCodecZstd | kCodecWithDictionary) ||
+      compressors > 1 || ((codec & kCodecWithDictionary) && !(codec & kCodecZstd));
+  if ((*magic != kDataBlockMagic && *magic != kFooterBlockMagic &&
+       *magic != kDictionaryBlockMagic) ||
+      bad_codec || stored_len != block.size() - kBlockHeaderSize || raw_len > (1u << 30)) {
     return Status::Corruption("block header damaged");
   }
   std::string_view stored = block.substr(kBlockHeaderSize);
@@ -212,6 +319,13 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
     if (!s.ok()) return s;
     stored = opened;
   }
+  if (codec & kCodecZstd) {
+    if (!(codec & kCodecWithDictionary)) return ZstdDecompress(stored, raw_len, nullptr, raw);
+    if (dict == nullptr) {
+      return Status::Corruption("block needs the segment's dictionary, which is damaged");
+    }
+    return ZstdDecompress(stored, raw_len, dict, raw);
+  }
   if (codec & kCodecLzma) return LzmaDecompress(stored, raw_len, raw);
   if (codec & kCodecDeflate) return DeflateDecompress(stored, raw_len, raw);
   if (stored.size() != raw_len) return Status::Corruption("block has the wrong length");
@@ -220,15 +334,36 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
 }
 
 Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
-                 const Cipher* cipher, std::string* raw) {
+                 const Cipher* cipher, std::string* raw, const ZstdDictionary* dict) {
   std::string block;
   Status s = file.Read(offset, length, &block);
   if (!s.ok()) return s;
   if (block.size() != length) return Status::Corruption(OffsetText(offset) + " is truncated");
   uint32_t magic;
-  s = DecodeBlock(block, cipher, &magic, raw);
+  s = DecodeBlock(block, cipher, &magic, raw, dict);
   if (!s.ok()) return Status::Corruption(OffsetText(offset) + ": " + s.message());
   return Status::OK();
+}
+
+Status ReadSegmentDictionary(const RandomAccessFile& file, uint64_t file_size,
+                             const Cipher* cipher, std::shared_ptr<const ZstdDictionary>* dict) {
+  dict->reset();
+  std::string header;
+  if (file_size < kBlockHeaderSize + kSegmentTrailerSize) return Status::OK();
+  Status s = file.Read(0, kBlockHeaderSize, &header);
+  if (!s.ok()) return s;
+  if (header.size() != kBlockHeaderSize || DecodeFixed32(header.data()) != kDictionaryBlockMagic) {
+    return Status::OK();
+  }
+  const uint64_t length = kBlockHeaderSize + uint64_t{DecodeFixed32(header.data() + 5)};
+  if (length + kSegmentTrailerSize > file_size) {
+    return Status::Corruption("dictionary block at offset 0 is longer than the file");
+  }
+  std::string raw;
+  s = ReadBlock(file, 0, static_cast<uint32_t>(length), cipher, &raw);
+  if (s.ok()) s = ZstdDictionary::Make(std::move(raw), 0, dict);
+  if (!s.ok() && !s.IsIOError()) return Status::Corruption("dictionary " + s.message());
+  return s;
 }
 
 Status ReadSegmentTrailer(const RandomAccessFile& file, uint64_t file_size,
@@ -329,15 +464,17 @@ namespace {
 // Whether a good block starts at pos: a known magic, a length inside the file,
 // and bytes that pass the CRC and decode. The footer counts only where it
 // really is: right before the trailer.
-bool GoodBlockAt(std::string_view file, uint64_t pos, const Cipher* cipher, uint32_t* magic,
-                 uint64_t* length, std::string* raw, Status* why) {
+bool GoodBlockAt(std::string_view file, uint64_t pos, const Cipher* cipher,
+                 const ZstdDictionary* dict, uint32_t* magic, uint64_t* length, std::string* raw,
+                 Status* why) {
   if (pos + kBlockHeaderSize > file.size()) {
     *why = Status::Corruption("block header truncated");
     return false;
   }
   uint32_t m = DecodeFixed32(file.data() + pos);
   uint64_t stored_len = DecodeFixed32(file.data() + pos + 5);
-  if ((m != kDataBlockMagic && m != kFooterBlockMagic) ||
+  if ((m != kDataBlockMagic && m != kFooterBlockMagic &&
+       (m != kDictionaryBlockMagic || pos != 0)) ||
       stored_len > file.size() - pos - kBlockHeaderSize) {
     *why = Status::Corruption("block header damaged");
     return false;
@@ -347,7 +484,7 @@ bool GoodBlockAt(std::string_view file, uint64_t pos, const Cipher* cipher, uint
     *why = Status::Corruption("block header damaged");
     return false;
   }
-  *why = DecodeBlock(file.substr(pos, *length), cipher, magic, raw);
+  *why = DecodeBlock(file.substr(pos, *length), cipher, magic, raw, dict);
   return why->ok();
 }
 
@@ -370,11 +507,12 @@ Status ScanSegmentBlocks(
   entries->clear();
   uint64_t pos = 0;
   std::string raw;
+  std::shared_ptr<const ZstdDictionary> dict;
   while (pos < file.size() && !FooterAt(file, pos)) {
     uint32_t magic = 0;
     uint64_t length = 0;
     Status why;
-    if (!GoodBlockAt(file, pos, cipher, &magic, &length, &raw, &why)) {
+    if (!GoodBlockAt(file, pos, cipher, dict.get(), &magic, &length, &raw, &why)) {
       // Neither the header nor its length can be trusted: resume at the next
       // offset where a good block starts (or give up at the end of the file).
       uint64_t next = pos + 1;
@@ -383,7 +521,7 @@ Status ScanSegmentBlocks(
       Status ignored;
       std::string scratch;
       while (next < file.size() && !FooterAt(file, next) &&
-             !GoodBlockAt(file, next, cipher, &m, &l, &scratch, &ignored)) {
+             !GoodBlockAt(file, next, cipher, dict.get(), &m, &l, &scratch, &ignored)) {
         ++next;
       }
       on_bad_block(pos, next, why);
@@ -391,6 +529,12 @@ Status ScanSegmentBlocks(
       continue;
     }
     if (magic == kFooterBlockMagic) break;
+    if (magic == kDictionaryBlockMagic) {
+      Status s = ZstdDictionary::Make(std::move(raw), 0, &dict);
+      if (!s.ok()) on_bad_block(pos, pos + length, Status::Corruption("dictionary " + s.message()));
+      pos += length;
+      continue;
+    }
     Decoder d(raw);
     while (!d.empty()) {
       uint32_t len;

@@ -243,7 +243,8 @@ TEST(DbTest, SmallBlocksRoundTripAndAreMoreBlocks) {
   uint64_t segment_bytes[2];
   for (int small = 0; small < 2; ++small) {
     Options o = TestOptions();
-    if (small) o.block_size_kib = 4;
+    o.compression_codec = CompressionCodec::kLzma;
+    o.block_size_kib = small ? 4 : 64;
     auto db = OpenOrDie(dir.Sub("db" + std::to_string(small)), o);
     for (int i = 0; i < 500; ++i) {
       ASSERT_TRUE(db->Put(WriteOptions(), Component::kSequence, "k" + std::to_string(i),

@@ -16,26 +16,24 @@ namespace {
 
 // The only places that know the cached type: adapt here if it changes.
 BlockCache::Block MakeBlock(size_t size, char fill = 'x') {
-  auto block = std::make_shared<CachedBlock>();
-  block->raw.assign(size, fill);
-  return block;
+  return std::make_shared<CachedBlock>(std::string(size, fill));
 }
-size_t BlockSize(const BlockCache::Block& block) { return block->raw.size(); }
+size_t BlockSize(const BlockCache::Block& block) { return block->raw().size(); }
 
 // The cache is sharded by key, and each shard has an equal part of the byte
 // budget, so eviction order is only defined among keys of one shard. This
 // finds `n` offsets (of file `file`) that share a shard, by observation: with
-// a budget of 100 bytes per shard, a second 60-byte block in the same shard
+// a budget of 100 KB per shard, a second 60 KB block in the same shard
 // evicts the first.
 constexpr size_t kShardsAssumed = 16;
-constexpr size_t kPerShard = 100;
+constexpr size_t kPerShard = 100'000;
 
 std::vector<uint64_t> SameShardOffsets(uint64_t file, size_t n) {
   std::vector<uint64_t> found = {0};
   for (uint64_t offset = 4096; found.size() < n && offset < 4096 * 10000; offset += 4096) {
     BlockCache probe(kShardsAssumed * kPerShard);
-    probe.Insert(file, found[0], MakeBlock(60));
-    probe.Insert(file, offset, MakeBlock(60));
+    probe.Insert(file, found[0], MakeBlock(60'000));
+    probe.Insert(file, offset, MakeBlock(60'000));
     if (probe.Lookup(file, found[0]) == nullptr) found.push_back(offset);
   }
   EXPECT_EQ(found.size(), n) << "no keys sharing a shard found: has the sharding changed?";
@@ -84,11 +82,11 @@ TEST(BlockCacheTest, EvictsBlocksNotUsedSinceTheLastSweep) {
   const std::vector<uint64_t> offs = SameShardOffsets(7, 3);
   ASSERT_EQ(offs.size(), 3u);
   BlockCache cache(kShardsAssumed * kPerShard);
-  cache.Insert(7, offs[0], MakeBlock(40));
-  cache.Insert(7, offs[1], MakeBlock(40));  // 80 of 100 bytes
+  cache.Insert(7, offs[0], MakeBlock(40'000));
+  cache.Insert(7, offs[1], MakeBlock(40'000));  // 80 of 100 KB
   // Touch the older block: the other one has not been used since insertion.
   ASSERT_NE(cache.Lookup(7, offs[0]), nullptr);
-  cache.Insert(7, offs[2], MakeBlock(40));  // 120 > 100: one must go
+  cache.Insert(7, offs[2], MakeBlock(40'000));  // 120 > 100 KB: one must go
   EXPECT_NE(cache.Lookup(7, offs[0]), nullptr);
   EXPECT_EQ(cache.Lookup(7, offs[1]), nullptr) << "the block not used since insertion is evicted";
   EXPECT_NE(cache.Lookup(7, offs[2]), nullptr);
@@ -100,15 +98,15 @@ TEST(BlockCacheTest, RecentUseIsOnlyASecondChance) {
   const std::vector<uint64_t> offs = SameShardOffsets(7, 4);
   ASSERT_EQ(offs.size(), 4u);
   BlockCache cache(kShardsAssumed * kPerShard);
-  cache.Insert(7, offs[0], MakeBlock(40));
-  cache.Insert(7, offs[1], MakeBlock(40));
+  cache.Insert(7, offs[0], MakeBlock(40'000));
+  cache.Insert(7, offs[1], MakeBlock(40'000));
   ASSERT_NE(cache.Lookup(7, offs[0]), nullptr);
   ASSERT_NE(cache.Lookup(7, offs[1]), nullptr);
-  cache.Insert(7, offs[2], MakeBlock(40));
-  cache.Insert(7, offs[3], MakeBlock(40));
+  cache.Insert(7, offs[2], MakeBlock(40'000));
+  cache.Insert(7, offs[3], MakeBlock(40'000));
   size_t present = 0;
   for (uint64_t off : offs) present += cache.Lookup(7, off) != nullptr;
-  EXPECT_EQ(present, 2u) << "100 bytes hold two 40-byte blocks";
+  EXPECT_EQ(present, 2u) << "100 KB hold two 40 KB blocks";
   EXPECT_NE(cache.Lookup(7, offs[3]), nullptr) << "the block just inserted is kept";
 }
 
@@ -118,7 +116,7 @@ TEST(BlockCacheTest, TotalSizeStaysWithinBudget) {
   std::vector<std::pair<uint64_t, uint64_t>> keys;
   for (uint64_t file = 1; file <= 20; ++file) {
     for (uint64_t off = 0; off < 20; ++off) {
-      cache.Insert(file, off * 512, MakeBlock(30));
+      cache.Insert(file, off * 512, MakeBlock(30'000));
       keys.push_back({file, off * 512});
     }
   }
@@ -137,12 +135,12 @@ TEST(BlockCacheTest, EvictedBlockStaysValidForItsHolder) {
   const std::vector<uint64_t> offs = SameShardOffsets(3, 2);
   ASSERT_EQ(offs.size(), 2u);
   BlockCache cache(kShardsAssumed * kPerShard);
-  cache.Insert(3, offs[0], MakeBlock(60, 'h'));
+  cache.Insert(3, offs[0], MakeBlock(60'000, 'h'));
   BlockCache::Block held = cache.Lookup(3, offs[0]);
-  cache.Insert(3, offs[1], MakeBlock(60));  // evicts the held block
+  cache.Insert(3, offs[1], MakeBlock(60'000));  // evicts the held block
   EXPECT_EQ(cache.Lookup(3, offs[0]), nullptr);
   ASSERT_NE(held, nullptr);
-  EXPECT_EQ(held->raw, std::string(60, 'h'));
+  EXPECT_EQ(held->raw(), std::string(60'000, 'h'));
 }
 
 TEST(BlockCacheTest, ZeroCapacityCachesNothing) {
@@ -170,7 +168,7 @@ TEST(BlockCacheTest, EraseFileDropsOnlyThatFile) {
   cache.Insert(1, 0, MakeBlock(5, 'n'));
   BlockCache::Block b = cache.Lookup(1, 0);
   ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->raw, "nnnnn");
+  EXPECT_EQ(b->raw(), "nnnnn");
 }
 
 TEST(BlockCacheTest, EraseFileReleasesItsBudget) {
@@ -179,23 +177,36 @@ TEST(BlockCacheTest, EraseFileReleasesItsBudget) {
   const std::vector<uint64_t> offs = SameShardOffsets(5, 2);
   ASSERT_EQ(offs.size(), 2u);
   BlockCache cache(kShardsAssumed * kPerShard);
-  cache.Insert(5, offs[0], MakeBlock(90));
+  cache.Insert(5, offs[0], MakeBlock(90'000));
   cache.EraseFile(5);
-  cache.Insert(5, offs[0], MakeBlock(45));
-  cache.Insert(5, offs[1], MakeBlock(45));  // 90 of 100 bytes: both fit
+  cache.Insert(5, offs[0], MakeBlock(45'000));
+  cache.Insert(5, offs[1], MakeBlock(45'000));  // 90 of 100 KB: both fit
   EXPECT_NE(cache.Lookup(5, offs[0]), nullptr);
   EXPECT_NE(cache.Lookup(5, offs[1]), nullptr);
 }
 
-TEST(BlockCacheTest, CachedBlockRemembersDamagedRecords) {
-  CachedBlock block;
-  block.raw = "records";
-  block.checked = true;
-  block.damaged = {4, 120};
-  EXPECT_TRUE(block.IsDamaged(4));
-  EXPECT_TRUE(block.IsDamaged(120));
-  EXPECT_FALSE(block.IsDamaged(5));
-  EXPECT_FALSE(CachedBlock().IsDamaged(0));
+TEST(BlockCacheTest, CachedBlockKeepsACheckPerRecord) {
+  // Two records, "abc" and "de", each after its u32 length.
+  std::string raw("\x03\x00\x00\x00" "abc" "\x02\x00\x00\x00" "de", 13);
+  CachedBlock block(raw);
+  std::atomic<uint8_t>* first = block.CheckOf(4);
+  std::atomic<uint8_t>* second = block.CheckOf(11);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first->load(), CachedBlock::kUnchecked);
+  first->store(CachedBlock::kDamaged);
+  EXPECT_EQ(block.CheckOf(4)->load(), CachedBlock::kDamaged);
+  EXPECT_EQ(second->load(), CachedBlock::kUnchecked);
+  // No record starts anywhere else: an index entry pointing there is wrong.
+  for (uint32_t off : {0u, 3u, 5u, 7u, 10u, 12u, 13u, 100u}) {
+    EXPECT_EQ(block.CheckOf(off), nullptr) << off;
+  }
+  // A length running past the end ends the layout.
+  CachedBlock cut(std::string("\x03\x00\x00\x00" "abc" "\x09\x00\x00\x00" "de", 13));
+  EXPECT_NE(cut.CheckOf(4), nullptr);
+  EXPECT_EQ(cut.CheckOf(11), nullptr);
+  EXPECT_GE(block.Charge(), raw.size());
 }
 
 TEST(BlockCacheTest, ConcurrentUseIsSafe) {

@@ -156,6 +156,8 @@ TEST_F(ManifestTest, RoundTripsEncryptionParameters) {
 TEST_F(ManifestTest, MatchesTheFormatDocumentExample) {
   // docs/FORMAT.md shows this body for this manifest.
   Manifest m;
+  m.codec = CompressionCodec::kZstd;
+  m.block_size = 4096;
   m.next_file_number = 7;
   m.last_sequence = 3004;
   m.journal_floor = 2;
@@ -165,8 +167,9 @@ TEST_F(ManifestTest, MatchesTheFormatDocumentExample) {
   m.segments[static_cast<int>(Component::kCache)] = {{6, 171}};
   ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());
   const std::string body =
-      R"({"format":"spirapi","format_version":3,"compression_level":3,"max_file_size_mb":64,)"
-      R"("backup_interval_hours":24,"block_size":65536,"encryption":null,"next_file_number":7,)"
+      R"({"format":"spirapi","format_version":4,"compression_codec":"zstd","compression_level":3,)"
+      R"("max_file_size_mb":64,"backup_interval_hours":24,"block_size":4096,"encryption":null,)"
+      R"("next_file_number":7,)"
       R"("last_sequence":3004,"journal_floor":2,"segments":{"sequence":[[3,146320]],)"
       R"("schema":[[4,309]],"query":[[5,168]],"metadata":[],"index":[],"cache":[[6,171]]}})";
   const Sha256Digest d = Sha256Of(body);

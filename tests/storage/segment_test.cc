@@ -119,11 +119,12 @@ class SegmentTest : public ::testing::Test {
 
   // Writes `inputs` to a new segment file; returns the writer's entries.
   std::vector<SegmentEntry> Write(const std::string& name, const std::vector<Input>& inputs,
-                                  int level, const Cipher* cipher, uint32_t block_size) {
+                                  int level, const Cipher* cipher, uint32_t block_size,
+                                  CompressionCodec codec = CompressionCodec::kLzma) {
     path_ = dir_.Sub(name);
     std::unique_ptr<WritableFile> file;
     EXPECT_TRUE(fs_->NewWritableFile(path_, &file).ok());
-    SegmentWriter writer(file.get(), level, cipher, block_size);
+    SegmentWriter writer(file.get(), SegmentSettings{codec, level, block_size}, cipher);
     for (const Input& in : inputs) {
       Status s = writer.Add(in.id, in.seq, in.version, in.flags, in.bytes);
       EXPECT_TRUE(s.ok()) << s.ToString();
@@ -169,10 +170,16 @@ class SegmentTest : public ::testing::Test {
     return s;
   }
 
+  // Reads the block of an entry as the database does (with the segment's
+  // dictionary, if it has one).
   Status Read(const SegmentEntry& e, const Cipher* cipher, std::string* raw) {
     std::unique_ptr<RandomAccessFile> file;
     Status s = fs_->NewRandomAccessFile(path_, &file);
-    if (s.ok()) s = ReadBlock(*file, e.block_offset, e.block_length, cipher, raw);
+    uint64_t size = 0;
+    if (s.ok()) s = fs_->GetFileSize(path_, &size);
+    std::shared_ptr<const ZstdDictionary> dict;
+    if (s.ok()) s = ReadSegmentDictionary(*file, size, cipher, &dict);
+    if (s.ok()) s = ReadBlock(*file, e.block_offset, e.block_length, cipher, raw, dict.get());
     return s;
   }
 
@@ -228,6 +235,7 @@ class SegmentTest : public ::testing::Test {
 struct SegmentParam {
   int level;
   bool encrypted;
+  CompressionCodec codec = CompressionCodec::kLzma;
 };
 
 class SegmentRoundTripTest : public SegmentTest,
@@ -270,7 +278,7 @@ TEST_P(SegmentRoundTripTest, FooterAndScanReturnWhatWasAdded) {
     SCOPED_TRACE(compressible ? "compressible" : "random");
     const std::vector<Input> inputs = MakeInputs(40, compressible);
     const std::vector<SegmentEntry> written =
-        Write("rt.seg", inputs, GetParam().level, cipher(), 64 * 1024);
+        Write("rt.seg", inputs, GetParam().level, cipher(), 64 * 1024, GetParam().codec);
     ExpectEntriesLocateRecords(written, inputs, cipher());
     ASSERT_EQ(BlockOffsets(written).size(), 1u) << "everything fits one 64 KiB block";
     EXPECT_EQ(written[0].block_offset, 0u);
@@ -283,7 +291,7 @@ TEST_P(SegmentRoundTripTest, SmallBlockSizeMakesSeveralBlocks) {
   const std::vector<Input> inputs = MakeInputs(50, true);
   const uint32_t block_size = 512;
   const std::vector<SegmentEntry> written =
-      Write("multi.seg", inputs, GetParam().level, cipher(), block_size);
+      Write("multi.seg", inputs, GetParam().level, cipher(), block_size, GetParam().codec);
   ExpectEntriesLocateRecords(written, inputs, cipher());
 
   // A block is closed once its raw size reaches block_size: every block but
@@ -312,12 +320,14 @@ TEST_P(SegmentRoundTripTest, SmallBlockSizeMakesSeveralBlocks) {
 TEST_P(SegmentRoundTripTest, BlockHeadersCarryTheCodec) {
   const std::vector<Input> inputs = MakeInputs(20, true);
   const std::vector<SegmentEntry> written =
-      Write("codec.seg", inputs, GetParam().level, cipher(), 64 * 1024);
+      Write("codec.seg", inputs, GetParam().level, cipher(), 64 * 1024, GetParam().codec);
   const std::string contents = Contents();
   uint8_t codec = static_cast<uint8_t>(contents[written[0].block_offset + 4]);
-  EXPECT_EQ((codec & kCodecLzma) != 0, GetParam().level > 0) << "compressible data";
+  const uint8_t compressor =
+      GetParam().codec == CompressionCodec::kZstd ? kCodecZstd : kCodecLzma;
+  EXPECT_EQ((codec & compressor) != 0, GetParam().level > 0) << "compressible data";
   EXPECT_EQ((codec & kCodecSealed) != 0, GetParam().encrypted);
-  EXPECT_EQ(codec & ~(kCodecLzma | kCodecSealed), 0);
+  EXPECT_EQ(codec & ~(compressor | kCodecSealed), 0) << "too few records for a dictionary";
   if (!GetParam().encrypted) {
     // Not sealed: ids are visible in the file only when not compressed.
     EXPECT_EQ(contents.find("id-0007") != std::string::npos, GetParam().level == 0);
@@ -330,11 +340,93 @@ TEST_P(SegmentRoundTripTest, BlockHeadersCarryTheCodec) {
 INSTANTIATE_TEST_SUITE_P(SegmentLevelsAndCipher, SegmentRoundTripTest,
                          ::testing::Values(SegmentParam{0, false}, SegmentParam{1, false},
                                            SegmentParam{6, false}, SegmentParam{0, true},
-                                           SegmentParam{1, true}, SegmentParam{6, true}),
+                                           SegmentParam{1, true}, SegmentParam{6, true},
+                                           SegmentParam{3, false, CompressionCodec::kZstd},
+                                           SegmentParam{9, false, CompressionCodec::kZstd},
+                                           SegmentParam{3, true, CompressionCodec::kZstd}),
                          [](const ::testing::TestParamInfo<SegmentParam>& info) {
-                           return "Level" + std::to_string(info.param.level) +
+                           return std::string(info.param.codec == CompressionCodec::kZstd
+                                                  ? "Zstd"
+                                                  : "") +
+                                  "Level" + std::to_string(info.param.level) +
                                   (info.param.encrypted ? "Encrypted" : "Plain");
                          });
+
+// Enough records to train a dictionary on: the segment starts with it, and
+// every data block is compressed with it.
+TEST_F(SegmentTest, ZstdSegmentsCarryATrainedDictionary) {
+  for (bool encrypted : {false, true}) {
+    SCOPED_TRACE(encrypted ? "encrypted" : "plain");
+    Cipher cipher;
+    ASSERT_TRUE(Cipher::Create("segment passphrase", FastKdf(), &cipher).ok());
+    const Cipher* c = encrypted ? &cipher : nullptr;
+    const std::vector<Input> inputs = MakeInputs(3000, true);
+    const std::vector<SegmentEntry> written =
+        Write("dict.seg", inputs, 3, c, 4096, CompressionCodec::kZstd);
+    const std::string contents = Contents();
+    ASSERT_EQ(DecodeFixed32(contents.data()), kDictionaryBlockMagic);
+    EXPECT_EQ(static_cast<uint8_t>(contents[4]), encrypted ? kCodecSealed : 0);
+    const uint8_t data_codec = static_cast<uint8_t>(contents[written[0].block_offset + 4]);
+    EXPECT_EQ(data_codec & (kCodecZstd | kCodecWithDictionary),
+              kCodecZstd | kCodecWithDictionary);
+    EXPECT_GT(written[0].block_offset, kBlockHeaderSize) << "the dictionary comes first";
+    if (encrypted) {
+      EXPECT_EQ(contents.find("digits"), std::string::npos) << "dictionary leaked";
+    }
+    ExpectEntriesLocateRecords(written, inputs, c);
+    std::vector<SegmentEntry> from_footer;
+    ASSERT_TRUE(ReadFooter(c, &from_footer).ok());
+    ExpectSameEntries(from_footer, written);
+    std::vector<uint64_t> bad;
+    ExpectSameEntries(Scan(contents, c, &bad), written);
+    EXPECT_TRUE(bad.empty());
+    // Each record holds a SHA-256 (32 random bytes of its ~120): compressed
+    // blocks under half the raw size mean the dictionary did its work.
+    uint64_t raw = 0, stored = 0;
+    for (const Input& in : inputs) raw += in.bytes.size();
+    for (uint64_t offset : BlockOffsets(written)) {
+      for (const SegmentEntry& e : written) {
+        if (e.block_offset == offset) {
+          stored += e.block_length;
+          break;
+        }
+      }
+    }
+    EXPECT_LT(stored, raw / 2) << "4 KiB blocks with a dictionary compress well";
+  }
+}
+
+// A damaged dictionary makes the blocks that need it unreadable: each read
+// and the walk report it; nothing is returned as data.
+TEST_F(SegmentTest, DamagedDictionaryIsReportedByEveryBlockThatNeedsIt) {
+  const std::vector<Input> inputs = MakeInputs(3000, true);
+  const std::vector<SegmentEntry> written =
+      Write("dict.seg", inputs, 3, nullptr, 4096, CompressionCodec::kZstd);
+  std::string contents = Contents();
+  ASSERT_EQ(DecodeFixed32(contents.data()), kDictionaryBlockMagic);
+  contents[kBlockHeaderSize + 100] ^= 0x20;
+  Overwrite(contents);
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_TRUE(fs_->NewRandomAccessFile(path_, &file).ok());
+  std::shared_ptr<const ZstdDictionary> dict;
+  Status s = ReadSegmentDictionary(*file, contents.size(), nullptr, &dict);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(dict, nullptr);
+  std::string raw;
+  s = Read(written.back(), nullptr, &raw);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  s = ReadBlock(*file, written[0].block_offset, written[0].block_length, nullptr, &raw);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("dictionary"), std::string::npos) << s.ToString();
+  // The footer still lists every record; the walk finds none of them.
+  std::vector<SegmentEntry> from_footer;
+  ASSERT_TRUE(ReadFooter(nullptr, &from_footer).ok());
+  EXPECT_EQ(from_footer.size(), written.size());
+  std::vector<uint64_t> bad;
+  EXPECT_TRUE(Scan(contents, nullptr, &bad).empty());
+  ASSERT_FALSE(bad.empty());
+  EXPECT_EQ(bad[0], 0u);
+}
 
 TEST_F(SegmentTest, IncompressibleBlockIsStoredPlain) {
   // With compression on, a block that LZMA does not shrink is stored as is.

@@ -1,0 +1,126 @@
+#include "codec/zstd_codec.h"
+
+#include <zdict.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+namespace spirapi {
+namespace {
+
+struct CCtxDeleter {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxDeleter {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+// Contexts are costly to make (their tables are hundreds of KiB) and cheap
+// to reuse: one of each per thread.
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> ctx(ZSTD_createCCtx());
+  return ctx.get();
+}
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> ctx(ZSTD_createDCtx());
+  return ctx.get();
+}
+
+std::string ZstdError(size_t code) { return ZSTD_getErrorName(code); }
+
+}  // namespace
+
+int ZstdLevelFor(int compression_level) {
+  static constexpr int kLevels[10] = {0, 1, 2, 3, 4, 6, 9, 12, 16, 19};
+  return kLevels[std::clamp(compression_level, 0, 9)];
+}
+
+Status ZstdDictionary::Make(std::string bytes, int zstd_level,
+                            std::shared_ptr<const ZstdDictionary>* out) {
+  std::shared_ptr<ZstdDictionary> d(new ZstdDictionary());
+  d->bytes_ = std::move(bytes);
+  d->ddict_ = ZSTD_createDDict(d->bytes_.data(), d->bytes_.size());
+  if (d->ddict_ == nullptr) return Status::Corruption("zstd dictionary does not load");
+  if (zstd_level > 0) {
+    d->cdict_ = ZSTD_createCDict(d->bytes_.data(), d->bytes_.size(), zstd_level);
+    if (d->cdict_ == nullptr) return Status::Corruption("zstd dictionary does not load");
+  }
+  *out = std::move(d);
+  return Status::OK();
+}
+
+ZstdDictionary::~ZstdDictionary() {
+  ZSTD_freeCDict(cdict_);
+  ZSTD_freeDDict(ddict_);
+}
+
+size_t ZstdDictionary::MemoryBytes() const {
+  return bytes_.capacity() + ZSTD_sizeof_DDict(ddict_) + ZSTD_sizeof_CDict(cdict_);
+}
+
+bool TrainZstdDictionary(const std::vector<std::string_view>& samples, size_t capacity,
+                         std::string* dict) {
+  dict->clear();
+  std::string joined;
+  std::vector<size_t> sizes;
+  sizes.reserve(samples.size());
+  for (std::string_view s : samples) {
+    joined.append(s);
+    sizes.push_back(s.size());
+  }
+  // zstd's trainer refuses fewer than a handful of samples, and a dictionary
+  // larger than a tenth of what it learned from would not pay for itself.
+  capacity = std::min(capacity, joined.size() / 10);
+  if (sizes.size() < 8 || capacity < 1024) return false;
+  dict->resize(capacity);
+  size_t n = ZDICT_trainFromBuffer(dict->data(), dict->size(), joined.data(), sizes.data(),
+                                   static_cast<unsigned>(sizes.size()));
+  if (ZDICT_isError(n)) {
+    dict->clear();
+    return false;
+  }
+  dict->resize(n);
+  return true;
+}
+
+Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* dict,
+                    std::string* out) {
+  ZSTD_CCtx* cctx = ThreadCCtx();
+  if (cctx == nullptr) return Status::IOError("zstd: out of memory");
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
+  if (dict != nullptr && dict->cdict_ != nullptr) ZSTD_CCtx_refCDict(cctx, dict->cdict_);
+  const size_t start = out->size();
+  out->resize(start + ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compress2(cctx, out->data() + start, out->size() - start, in.data(), in.size());
+  if (ZSTD_isError(n)) {
+    out->resize(start);
+    return Status::IOError("zstd compression failed: " + ZstdError(n));
+  }
+  out->resize(start + n);
+  return Status::OK();
+}
+
+Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary* dict,
+                      std::string* out) {
+  ZSTD_DCtx* dctx = ThreadDCtx();
+  if (dctx == nullptr) return Status::IOError("zstd: out of memory");
+  out->resize(raw_size);
+  size_t n = dict != nullptr
+                 ? ZSTD_decompress_usingDDict(dctx, out->data(), raw_size, in.data(), in.size(),
+                                              dict->ddict_)
+                 : ZSTD_decompressDCtx(dctx, out->data(), raw_size, in.data(), in.size());
+  if (ZSTD_isError(n)) {
+    out->clear();
+    return Status::Corruption("zstd block does not decode: " + ZstdError(n));
+  }
+  if (n != raw_size) {
+    out->clear();
+    return Status::Corruption("zstd block has the wrong length");
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi
