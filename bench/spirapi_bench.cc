@@ -133,8 +133,8 @@ struct Config {
                "                     (default ./spirapi-bench-data)\n"
                "  --json PATH        also write the figures as JSON\n"
                "  --cache-mib N      each engine's cache budget (default 64)\n"
-               "  --engines LIST     spirapi,spirapi6,spirapi-16k,sqlite,lmdb,rocksdb-zstd,\n"
-               "                     rocksdb-bzip2,leveldb\n"
+               "  --engines LIST     spirapi,spirapi-space,spirapi-speed,spirapi-lzma,sqlite,lmdb,\n"
+               "                     rocksdb-zstd,rocksdb-bzip2,leveldb\n"
                "  --sizes LIST       100B,1KB,16KB\n"
                "  --scale PERCENT    scales the full run's record counts (default 100)\n"
                "  --pi-digits LIST   π sizes (default 1000000,10000000; 0: none)\n"
@@ -394,17 +394,27 @@ class SpiraPiSession : public Session {
   spirapi::StorageRecord record_;
 };
 
+// SpiraPi at its defaults, tuned by DB::OptimizeFor, or with explicit
+// compression settings (the LZMA configuration of earlier releases).
+struct SpiraPiConfig {
+  std::optional<spirapi::CompressionCodec> codec;
+  std::optional<int> level;
+  std::optional<int> block_kib;
+  std::optional<spirapi::OptimizationGoal> goal;
+};
+
 class SpiraPiEngine : public Engine {
  public:
-  SpiraPiEngine(std::optional<int> level, std::optional<int> block_kib, size_t cache_bytes,
-                bool json)
-      : level_(level), block_kib_(block_kib), cache_bytes_(cache_bytes), json_(json) {}
+  SpiraPiEngine(const SpiraPiConfig& config, size_t cache_bytes, bool json)
+      : config_(config), cache_bytes_(cache_bytes), json_(json) {}
   void Open(const std::string& dir) override {
     spirapi::Options options;
-    options.compression_level = level_;
-    options.block_size_kib = block_kib_;
+    options.compression_codec = config_.codec;
+    options.compression_level = config_.level;
+    options.block_size_kib = config_.block_kib;
     options.block_cache_bytes = cache_bytes_;
     Check(spirapi::DB::Open(options, dir, &db_), "Open");
+    if (config_.goal) Check(db_->OptimizeFor(*config_.goal), "OptimizeFor");
   }
   void Close() override { db_.reset(); }
   std::unique_ptr<Session> NewSession() override {
@@ -413,8 +423,7 @@ class SpiraPiEngine : public Engine {
   void Compact() override { Check(db_->Compact(), "Compact"); }
 
  private:
-  std::optional<int> level_;
-  std::optional<int> block_kib_;
+  SpiraPiConfig config_;
   size_t cache_bytes_;
   bool json_;
   std::unique_ptr<spirapi::DB> db_;
@@ -815,9 +824,10 @@ struct EngineSpec {
 
 const std::vector<EngineSpec>& AllEngines() {
   static const std::vector<EngineSpec> engines = {
-      {"spirapi", "SpiraPi (LZMA 3)", true},
-      {"spirapi6", "SpiraPi (LZMA 6)", true},
-      {"spirapi-16k", "SpiraPi (LZMA 3, 16 KiB blocks)", true},
+      {"spirapi", "SpiraPi (zstd 3 + dictionary, 4 KiB)", true},
+      {"spirapi-space", "SpiraPi (optimize_for space)", true},
+      {"spirapi-speed", "SpiraPi (optimize_for speed)", true},
+      {"spirapi-lzma", "SpiraPi (LZMA 3, 64 KiB)", true},
       {"sqlite", "SQLite (WAL)", false},
       {"lmdb", "LMDB", false},
       {"rocksdb-zstd", "RocksDB (zstd)", false},
@@ -828,12 +838,17 @@ const std::vector<EngineSpec>& AllEngines() {
 }
 
 std::unique_ptr<Engine> MakeEngine(const std::string& key, size_t cache_bytes, bool json) {
-  if (key == "spirapi") {
-    return std::make_unique<SpiraPiEngine>(std::nullopt, std::nullopt, cache_bytes, json);
+  using spirapi::CompressionCodec;
+  using spirapi::OptimizationGoal;
+  if (key == "spirapi") return std::make_unique<SpiraPiEngine>(SpiraPiConfig{}, cache_bytes, json);
+  if (key == "spirapi-space" || key == "spirapi-speed") {
+    SpiraPiConfig config;
+    config.goal = key == "spirapi-space" ? OptimizationGoal::kSpace : OptimizationGoal::kSpeed;
+    return std::make_unique<SpiraPiEngine>(config, cache_bytes, json);
   }
-  if (key == "spirapi6") return std::make_unique<SpiraPiEngine>(6, std::nullopt, cache_bytes, json);
-  if (key == "spirapi-16k") {
-    return std::make_unique<SpiraPiEngine>(std::nullopt, 16, cache_bytes, json);
+  if (key == "spirapi-lzma") {
+    return std::make_unique<SpiraPiEngine>(SpiraPiConfig{CompressionCodec::kLzma, 3, 64, {}},
+                                           cache_bytes, json);
   }
   if (key == "sqlite") return std::make_unique<SqliteEngine>(cache_bytes);
   if (key == "lmdb") return std::make_unique<LmdbEngine>();

@@ -72,6 +72,7 @@ struct Args {
   bool passphrase_file_given = false;
 
   // init
+  std::string compression_codec;  // empty: not given
   int compression_level = 0;
   bool compression_level_given = false;
   int max_file_size_mb = 0;
@@ -89,6 +90,10 @@ struct Args {
 
   // repair
   std::string repair_output;
+
+  // optimize
+  std::string goal;
+  bool then_compact = false;
 
   // get
   uint64_t version = 0;
@@ -200,6 +205,11 @@ int RunInit(const Args& args) {
   Options options;
   options.create_if_missing = true;
   options.error_if_exists = true;
+  if (!args.compression_codec.empty()) {
+    spirapi::CompressionCodec codec;
+    spirapi::ParseCompressionCodec(args.compression_codec, &codec);  // checked by the parser
+    options.compression_codec = codec;
+  }
   if (args.compression_level_given) options.compression_level = args.compression_level;
   if (args.max_file_size_given) options.max_file_size_mb = args.max_file_size_mb;
   if (args.block_size_given) options.block_size_kib = args.block_size_kib;
@@ -352,10 +362,12 @@ void PrintStatsTable(const DbStats& st) {
                                        static_cast<double>(lookups));
   std::printf("%-16s %s (estimate)\n", "index memory",
               FormatBytes(st.index_memory_bytes).c_str());
-  std::printf("%-16s compression level %d, blocks of %d KiB, max file size %d MiB, "
-              "backup every %d h, %s\n",
-              "settings", st.compression_level, st.block_size_kib, st.max_file_size_mb,
-              st.backup_interval_hours, st.encrypted ? "encrypted" : "not encrypted");
+  std::printf("%-16s %s level %d, blocks of %d KiB, max file size %d MiB, "
+              "backup every %d h, %s%s%s\n",
+              "settings", spirapi::CompressionCodecName(st.compression_codec),
+              st.compression_level, st.block_size_kib, st.max_file_size_mb,
+              st.backup_interval_hours, st.encrypted ? "encrypted" : "not encrypted",
+              st.optimized_for.empty() ? "" : ", optimized for ", st.optimized_for.c_str());
   for (const JournalTail& t : st.journal_tails) {
     std::printf("%-16s %s\n", "warning", OneLine(t.ToString()).c_str());
   }
@@ -458,9 +470,7 @@ int RunRepair(const Args& args) {
   return WriteLine(summary) ? kExitOk : kExitIoError;
 }
 
-int RunCompact(const Args& args) {
-  std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
+int CompactOpen(DB* db) {
   // Compact reports no progress, so a terminal gets a single status line.
   const bool tty = isatty(STDERR_FILENO) == 1;
   if (tty) std::fprintf(stderr, "compacting...");
@@ -468,6 +478,22 @@ int RunCompact(const Args& args) {
   if (tty) std::fprintf(stderr, "\r\033[K");
   if (!s.ok()) return FailStatus("compact", s);
   return kExitOk;
+}
+
+int RunCompact(const Args& args) {
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
+  return CompactOpen(db.get());
+}
+
+int RunOptimize(const Args& args) {
+  spirapi::OptimizationGoal goal;
+  spirapi::ParseOptimizationGoal(args.goal, &goal);  // checked by the parser
+  std::unique_ptr<DB> db;
+  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
+  Status s = db->OptimizeFor(goal);
+  if (!s.ok()) return FailStatus("optimize", s);
+  return args.then_compact ? CompactOpen(db.get()) : kExitOk;
 }
 
 // ---------------------------------------------------------------------------
@@ -507,9 +533,13 @@ int Main(int argc, char** argv) {
 
   CLI::App* init = app.add_subcommand("init", "Create a new database");
   add_db(init);
+  init->add_option("--compression-codec", args.compression_codec,
+                   "Codec of segment files: zstd (default; blocks share a dictionary trained "
+                   "on the segment), lzma or none")
+      ->check(CLI::IsMember({"zstd", "lzma", "none"}));
   CLI::Option* level_opt =
       init->add_option("--compression-level", args.compression_level,
-                       "LZMA preset for segment files, 0 (none) to 9 (default 3)")
+                       "Codec effort for segment files, 0 (none) to 9 (smallest; default 3)")
           ->transform(DecimalNumber());
   CLI::Option* size_opt =
       init->add_option("--max-file-size-mb", args.max_file_size_mb,
@@ -517,8 +547,8 @@ int Main(int argc, char** argv) {
           ->transform(DecimalNumber());
   CLI::Option* block_opt =
       init->add_option("--block-size-kib", args.block_size_kib,
-                       "Segment block size in KiB, 4..4096 (default 64; smaller: faster "
-                       "uncached reads, weaker compression)")
+                       "Segment block size in KiB, 4..4096 (default 4 with zstd, 64 otherwise; "
+                       "smaller: faster uncached reads, weaker compression)")
           ->transform(DecimalNumber());
   init->add_flag("--encrypt", args.encrypt, "Encrypt the database (needs a passphrase)");
 
@@ -582,8 +612,18 @@ int Main(int argc, char** argv) {
                      "Write the clean database here (a new directory) and leave DB as it is; "
                      "default: replace DB, keeping the damaged one as DB.damaged-<time>");
 
-  CLI::App* compact = app.add_subcommand("compact", "Rewrite segments without dead records");
+  CLI::App* compact = app.add_subcommand(
+      "compact", "Rewrite segments without dead records, with the current compression settings");
   add_db(compact);
+
+  CLI::App* optimize = app.add_subcommand(
+      "optimize", "Tune the database for speed, space or security (stored; see docs/CLI.md)");
+  add_db(optimize);
+  optimize->add_option("GOAL", args.goal, "speed, space or security")
+      ->required()
+      ->check(CLI::IsMember({"speed", "space", "security"}));
+  optimize->add_flag("--compact", args.then_compact,
+                     "Then rewrite the existing segments with the new settings");
 
   PiCommands pi;
   pi.Add(&app, add_db);
@@ -643,6 +683,7 @@ int Main(int argc, char** argv) {
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);
   else if (compact->parsed()) rc = RunCompact(args);
+  else if (optimize->parsed()) rc = RunOptimize(args);
   else if (repair->parsed()) rc = RunRepair(args);
   else if (pi.parsed()) {
     rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });

@@ -108,7 +108,9 @@ struct SPIRAPI_EXPORT DbStats {
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
   uint64_t index_memory_bytes = 0; // estimate of the in-memory index
+  CompressionCodec compression_codec = CompressionCodec::kZstd;
   int compression_level = 0;
+  std::string optimized_for;       // the last DB::OptimizeFor goal, empty if none
   int max_file_size_mb = 0;
   int block_size_kib = 0;
   int backup_interval_hours = 0;

@@ -137,8 +137,7 @@ bool DBImpl::NeedsCompactionLocked(Component c) {
 }
 
 Status DBImpl::WriteSegments(
-    Component c, const std::vector<std::pair<std::string, std::string>>& records,
-    std::vector<SegmentMeta>* metas,
+    Component c, const RecordSource& next, std::vector<SegmentMeta>* metas,
     std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* outputs) {
   SegmentSettings settings;
   uint64_t max_bytes;
@@ -149,9 +148,10 @@ Status DBImpl::WriteSegments(
     settings.block_size = manifest_.block_size;
     max_bytes = static_cast<uint64_t>(manifest_.max_file_size_mb) << 20;
   }
-  size_t i = 0;
-  Status s;
-  while (s.ok() && i < records.size()) {
+  std::string_view record;
+  bool end = false;
+  Status s = next(&record, &end);
+  while (s.ok() && !end) {
     uint32_t number;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -164,10 +164,11 @@ Status DBImpl::WriteSegments(
     // Record the output before writing so a failure cleans it up.
     metas->push_back({number, 0});
     SegmentWriter writer(file.get(), settings, cipher());
-    for (; s.ok() && i < records.size() && writer.EstimatedSize() < max_bytes; ++i) {
+    while (s.ok() && !end && writer.EstimatedSize() < max_bytes) {
       RecordView r;
-      DecodeRecord(records[i].second, &r);
-      s = writer.Add(r.id, r.seq, r.version, r.flags, records[i].second);
+      DecodeRecord(record, &r);
+      s = writer.Add(r.id, r.seq, r.version, r.flags, record);
+      if (s.ok()) s = next(&record, &end);
     }
     if (s.ok()) s = writer.Finish();
     if (s.ok()) s = file->Sync();
@@ -243,10 +244,10 @@ Status DBImpl::FlushOldestJournal() {
         std::to_string(d.offset) + (d.id.empty() ? "" : " (" + d.component + " '" + d.id + "')") +
         "; run spirapi repair");
   }
-  std::vector<std::pair<std::string, std::string>> per_component[kNumComponents];
+  // Views into the replay's copy of the journal: no record is copied.
+  std::vector<std::pair<std::string_view, std::string_view>> per_component[kNumComponents];
   for (const JournalReplay::Version& v : replay.versions) {
-    per_component[static_cast<int>(v.component)].emplace_back(std::string(v.id),
-                                                              std::string(v.plain));
+    per_component[static_cast<int>(v.component)].emplace_back(v.id, v.plain);
   }
 
   std::vector<SegmentMeta> metas[kNumComponents];
@@ -263,7 +264,13 @@ Status DBImpl::FlushOldestJournal() {
       std::reverse(recs.begin() + static_cast<long>(lo), recs.begin() + static_cast<long>(hi));
       lo = hi;
     }
-    s = WriteSegments(c, recs, &metas[static_cast<int>(c)], &outputs[static_cast<int>(c)]);
+    size_t i = 0;
+    auto next = [&](std::string_view* record, bool* end) {
+      *end = i == recs.size();
+      if (!*end) *record = recs[i++].second;
+      return Status::OK();
+    };
+    s = WriteSegments(c, next, &metas[static_cast<int>(c)], &outputs[static_cast<int>(c)]);
     if (!s.ok()) break;
   }
   auto remove_outputs = [&] {
@@ -358,25 +365,34 @@ Status DBImpl::CompactComponent(Component c, bool force) {
     }
   }
 
-  // Copy what is kept. A damaged record stops the compaction: its only copy
+  // Copy what is kept, one record at a time (memory: the output's entries,
+  // not its records). A damaged record stops the compaction: its only copy
   // must not be deleted, and it must not be copied as if it were good.
-  std::vector<std::pair<std::string, std::string>> records;
-  records.reserve(keep.size());
   BlockMemo memo;
-  for (const Planned& p : keep) {
-    std::string encoded;
-    Status s = ReadEncoded(c, p.id, p.ref, FindFile(p.ref.loc.file_number), &encoded, &memo);
+  size_t k = 0;
+  std::string encoded;
+  std::shared_ptr<DataFile> file;
+  auto next = [&](std::string_view* record, bool* end) {
+    *end = k == keep.size();
+    if (*end) return Status::OK();
+    const Planned& p = keep[k++];
+    if (file == nullptr || file->number != p.ref.loc.file_number) {
+      file = FindFile(p.ref.loc.file_number);
+    }
+    Status s = ReadEncoded(c, p.id, p.ref, file, &encoded, &memo);
     if (!s.ok()) {
       // Keep an I/O error one: a failing read is not a damaged record.
       std::string what = std::string("compaction of ") + ComponentName(c) + " stopped: " +
                          s.message();
       return s.IsIOError() ? Status::IOError(what) : Status::Corruption(what);
     }
-    records.emplace_back(p.id, std::move(encoded));
-  }
+    *record = encoded;
+    return Status::OK();
+  };
   std::vector<SegmentMeta> metas;
   std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>> outputs;
-  Status s = WriteSegments(c, records, &metas, &outputs);
+  Status s = WriteSegments(c, next, &metas, &outputs);
+  file.reset();
   if (!s.ok()) return s;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -397,10 +413,10 @@ Status DBImpl::CompactComponent(Component c, bool force) {
   }
   {
     std::unique_lock<std::shared_mutex> l(idx.mu);
-    size_t k = 0;
+    size_t planned = 0;
     for (const auto& [file_number, entries] : outputs) {
       for (const SegmentEntry& e : entries) {
-        const Planned& p = keep[k++];
+        const Planned& p = keep[planned++];
         Location loc{file_number, e.block_length, e.block_offset, e.inner_offset, e.inner_length};
         idx.Relocate(p.id, p.ref.seq, p.ref.loc.file_number, loc);
       }

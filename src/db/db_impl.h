@@ -269,8 +269,10 @@ class DBImpl : public DB {
   Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
   bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
-  Status WriteSegments(Component c, const std::vector<std::pair<std::string, std::string>>& recs,
-                       std::vector<SegmentMeta>* metas,
+  // Where WriteSegments takes its records from, one at a time, in file
+  // order: each call sets *record (valid until the next call), or *end.
+  using RecordSource = std::function<Status(std::string_view* record, bool* end)>;
+  Status WriteSegments(Component c, const RecordSource& next, std::vector<SegmentMeta>* metas,
                        std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* out);
   uint64_t OldestSnapshot();     // REQUIRES: mu_ held
   Status InstallFile(uint32_t number, bool is_journal, Component c, const std::string& rel);

@@ -129,7 +129,9 @@ Status DBImpl::GetStats(DbStats* stats) {
       uint64_t size = 0;
       if (fs_->GetFileSize(Path(JournalRelPath(j)), &size).ok()) stats->journal_bytes += size;
     }
+    stats->compression_codec = manifest_.codec;
     stats->compression_level = manifest_.compression_level;
+    stats->optimized_for = manifest_.optimized_for;
     stats->max_file_size_mb = manifest_.max_file_size_mb;
     stats->block_size_kib = static_cast<int>(manifest_.block_size >> 10);
     stats->backup_interval_hours = manifest_.backup_interval_hours;
@@ -190,7 +192,10 @@ std::string DbStats::ToJson() const {
   kv(&out, "block_cache_hits", block_cache_hits);
   kv(&out, "block_cache_misses", block_cache_misses);
   kv(&out, "index_memory_bytes", index_memory_bytes);
+  out += std::string("\"compression_codec\":\"") + CompressionCodecName(compression_codec) + "\",";
   kv(&out, "compression_level", static_cast<uint64_t>(compression_level));
+  // One of three fixed names, or empty: nothing to escape.
+  out += "\"optimized_for\":\"" + optimized_for + "\",";
   kv(&out, "max_file_size_mb", static_cast<uint64_t>(max_file_size_mb));
   kv(&out, "block_size_kib", static_cast<uint64_t>(block_size_kib));
   kv(&out, "backup_interval_hours", static_cast<uint64_t>(backup_interval_hours));

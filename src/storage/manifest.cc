@@ -104,9 +104,10 @@ Status WriteManifest(FileSystem* fs, const std::string& db_path, const Manifest&
   return s;
 }
 
-Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
-  std::string path = db_path + "/" + kManifestName;
-  if (!fs->FileExists(path)) return Status::NotFound(db_path + " is not a SpiraPi database (no MANIFEST)");
+namespace {
+
+// The MANIFEST's body, once its size and SHA-256 check.
+Status ReadManifestBody(FileSystem* fs, const std::string& path, std::string* body) {
   std::unique_ptr<RandomAccessFile> file;
   Status s = fs->NewRandomAccessFile(path, &file);
   uint64_t size = 0;
@@ -119,11 +120,29 @@ Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
   if (nl == std::string::npos || contents.size() != nl + 1 + 64 + 1) {
     return Status::Corruption("MANIFEST is truncated or malformed");
   }
-  std::string body = contents.substr(0, nl);
-  Sha256Digest digest = Sha256Of(body);
+  *body = contents.substr(0, nl);
+  Sha256Digest digest = Sha256Of(*body);
   if (ToHex(digest.data(), digest.size()) != contents.substr(nl + 1, 64)) {
     return Status::Corruption("MANIFEST checksum mismatch");
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
+  std::string path = db_path + "/" + kManifestName;
+  if (!fs->FileExists(path)) return Status::NotFound(db_path + " is not a SpiraPi database (no MANIFEST)");
+  // A writer may replace the MANIFEST (rename over it) between the open and
+  // the size, which are taken by name: the bytes of the old file then fail
+  // the check against the new one's size. Damage fails every time.
+  std::string body;
+  Status s;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    s = ReadManifestBody(fs, path, &body);
+    if (!s.IsCorruption()) break;
+  }
+  if (!s.ok()) return s;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return Status::Corruption("MANIFEST does not parse");

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -354,6 +356,37 @@ TEST_F(ManifestTest, NotJsonIsCorruption) {
   EXPECT_TRUE(Read(&got).IsCorruption());
   WriteBody("[1,2,3]");
   EXPECT_TRUE(Read(&got).IsCorruption());
+}
+
+}  // namespace
+}  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+// Found by ReadOnlyProcessTest: a reader opened the MANIFEST, a writer
+// renamed a new one (of another size) over it, and the reader took the old
+// file's bytes for a truncated new one: "MANIFEST is truncated or malformed".
+TEST_F(ManifestTest, ReadsWhileTheManifestIsReplaced) {
+  Manifest small, large;
+  large.segments[static_cast<int>(Component::kSequence)] = {{3, 146320}, {8, 1}, {9, 2}};
+  ASSERT_TRUE(WriteManifest(fs_, dir_.path(), small).ok());
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(WriteManifest(fs_, dir_.path(), i % 2 ? small : large).ok());
+    }
+    done = true;
+  });
+  int reads = 0;
+  while (!done) {
+    Manifest m;
+    Status s = ReadManifest(fs_, dir_.path(), &m);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0);
 }
 
 }  // namespace
