@@ -58,7 +58,7 @@ struct Options {
 
   // The codec's effort, 0 (none) to 9 (smallest, slowest to write; reading
   // is about as fast at every level). For zstd the levels map to zstd's 1, 2,
-  // 3, 4, 6, 9, 12, 16 and 19; for LZMA they are its presets. Default at
+  // 3, 13, 14, 15, 16, 18 and 19; for LZMA they are its presets. Default at
   // creation: 3.
   std::optional<int> compression_level;
 

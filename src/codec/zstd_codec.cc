@@ -31,7 +31,11 @@ std::string ZstdError(size_t code) { return ZSTD_getErrorName(code); }
 }  // namespace
 
 int ZstdLevelFor(int compression_level) {
-  static constexpr int kLevels[10] = {0, 1, 2, 3, 4, 6, 9, 12, 16, 19};
+  // zstd's levels 4..12 (its lazy matchers) made SpiraPi's records larger
+  // than level 3 did, with a dictionary over 4 KiB blocks (ratio 0.292 at 4,
+  // 0.311 at 5, 0.272 at 12, against 0.259 at 3; docs/BENCHMARKS.md): they
+  // are skipped, so that a higher SpiraPi level is never larger.
+  static constexpr int kLevels[10] = {0, 1, 2, 3, 13, 14, 15, 16, 18, 19};
   return kLevels[std::clamp(compression_level, 0, 9)];
 }
 

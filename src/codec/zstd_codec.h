@@ -23,7 +23,7 @@ struct ZSTD_DDict_s;
 namespace spirapi {
 
 // The zstd level for a SpiraPi compression_level 1..9 (higher = smaller):
-// 1, 2, 3, 4, 6, 9, 12, 16, 19.
+// 1, 2, 3, 13, 14, 15, 16, 18, 19.
 int ZstdLevelFor(int compression_level);
 
 // A dictionary, prepared for decoding and (when made with a level) for

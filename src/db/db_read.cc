@@ -260,6 +260,9 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
   Status status;
   bool done = false;
   std::vector<Item> chunk;
+  BlockCache::Block last_block;
+  uint32_t last_file = 0;
+  uint64_t last_offset = 0;
   while (!done && status.ok()) {
     chunk.clear();
     {
@@ -267,13 +270,17 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
       std::shared_lock<std::shared_mutex> l(idx.mu);
       const ComponentIndex::OrderedView ids = idx.ordered();
       auto it = inclusive ? ids.lower_bound(cursor) : ids.upper_bound(cursor);
+      std::shared_ptr<DataFile> file;  // most neighbours share a file
       for (; it != ids.end() && chunk.size() < 256; ++it) {
         const auto [id, chain] = *it;
         if (!so.prefix.empty() && id.compare(0, so.prefix.size(), so.prefix) != 0) break;
         if (!so.to.empty() && id >= so.to) break;
         const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
         if (v == nullptr || v->tombstone()) continue;
-        chunk.push_back({std::string(id), *v, FindFile(v->loc.file_number)});
+        if (file == nullptr || file->number != v->loc.file_number) {
+          file = FindFile(v->loc.file_number);
+        }
+        chunk.push_back({std::string(id), *v, file});
       }
       done = it == ids.end() || chunk.size() < 256;
       if (!done && !chunk.empty()) {
@@ -287,7 +294,25 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
         done = true;
         break;
       }
-      status = ReadRecord(c, item.id, item.ref, item.file, &record);
+      // Neighbours in id order share blocks: keep the last one at hand rather
+      // than look it up in the cache again.
+      RecordBytes bytes;
+      const Location& loc = item.ref.loc;
+      if (last_block != nullptr && loc.inner_length != 0 && loc.file_number == last_file &&
+          loc.offset == last_offset) {
+        bytes.block = last_block;
+      }
+      RecordView r;
+      status = ReadBytes(c, item.id, item.ref, item.file, &bytes);
+      if (status.ok()) status = CheckRecord(c, item.id, item.ref, bytes, &r);
+      if (status.ok()) {
+        ToStorageRecord(r, &record);
+        if (bytes.block != nullptr) {
+          last_block = std::move(bytes.block);
+          last_file = loc.file_number;
+          last_offset = loc.offset;
+        }
+      }
       if (status.IsCorruption() && so.on_damaged) {
         done = !so.on_damaged(item.id, status);
         status = Status::OK();
