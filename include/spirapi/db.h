@@ -172,6 +172,10 @@ class SPIRAPI_EXPORT DB {
   // Errors: NotFound; Corruption naming the record and file.
   virtual Status Get(const ReadOptions& ro, Component c, std::string_view id,
                      StorageRecord* record) = 0;
+  // As Get, without copying the record: *record pins the database's decoded
+  // copy (see PinnedRecord). The same checks as Get. Errors: as Get.
+  virtual Status GetPinned(const ReadOptions& ro, Component c, std::string_view id,
+                           PinnedRecord* record) = 0;
   // An older version of a live or deleted record, while retained (see
   // Options::max_versions_kept). Errors: NotFound, Corruption.
   virtual Status GetVersion(const ReadOptions& ro, Component c, std::string_view id,

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,46 @@ struct SPIRAPI_EXPORT StorageRecord {
   // "blob_base64" (standard base64 with padding) only when the blob is not
   // empty, so that records without a blob print as they always have.
   std::string ToJson() const;
+};
+
+// A record read without copying its bytes (DB::GetPinned), as RocksDB's
+// PinnableSlice: the views point into the database's decoded copy of the
+// record, which this object keeps alive, so they stay valid until it is
+// reset, assigned or destroyed, even if the block cache evicts the block or
+// a compaction deletes its file meanwhile. Holding many pins holds their
+// blocks (4 KiB each by default) in memory. Not thread-safe; movable.
+class SPIRAPI_EXPORT PinnedRecord {
+ public:
+  PinnedRecord() = default;
+  PinnedRecord(PinnedRecord&&) noexcept = default;
+  PinnedRecord& operator=(PinnedRecord&&) noexcept = default;
+  PinnedRecord(const PinnedRecord&) = delete;
+  PinnedRecord& operator=(const PinnedRecord&) = delete;
+
+  // Empty views after Reset or before a successful read.
+  std::string_view id() const { return id_; }
+  std::string_view data() const { return data_; }
+  std::string_view metadata() const { return metadata_; }
+  std::string_view blob() const { return blob_; }
+  Component data_type() const { return data_type_; }
+  double timestamp() const { return static_cast<double>(timestamp_us_) / 1e6; }
+  uint64_t version() const { return version_; }
+  // Lowercase hex, as StorageRecord::checksum.
+  std::string checksum() const;
+
+  // Releases the pinned bytes.
+  void Reset();
+  // A copy, for when the record must outlive the pin.
+  void CopyTo(StorageRecord* out) const;
+
+ private:
+  friend class DBImpl;
+  std::shared_ptr<const void> pin_;
+  std::string_view id_, data_, metadata_, blob_;
+  Component data_type_ = Component::kSequence;
+  int64_t timestamp_us_ = 0;
+  uint64_t version_ = 0;
+  std::array<uint8_t, 32> checksum_{};
 };
 
 }  // namespace spirapi

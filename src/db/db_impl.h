@@ -114,6 +114,8 @@ class DBImpl : public DB {
   Status Flush() override;
   Status Compact() override;
   Status OptimizeFor(OptimizationGoal goal) override;
+  Status GetPinned(const ReadOptions& ro, Component c, std::string_view id,
+                   PinnedRecord* record) override;
   // Sets the flags the stored goal implies. REQUIRES: mu_ held, or no other
   // thread yet.
   void ApplyStoredGoal();
@@ -241,14 +243,15 @@ class DBImpl : public DB {
   Status ReadBytes(Component c, std::string_view id, const VersionRef& v,
                    const std::shared_ptr<DataFile>& file, RecordBytes* out,
                    BlockMemo* memo = nullptr);
+  // Finds the version of id visible at snapshot, and its cached block (in
+  // bytes->block) or else its file. NotFound if there is none.
+  Status Locate(uint64_t snapshot, Component c, std::string_view id, VersionRef* v,
+                std::shared_ptr<DataFile>* file, RecordBytes* bytes);
   // Decodes, checks it is the record the index meant, and its checksum.
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
-  // `cached`: the version's block, if the caller found it in the cache;
-  // `cache_missed`: the caller looked for it there and missed.
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                    const std::shared_ptr<DataFile>& file, StorageRecord* record,
-                    BlockCache::Block cached = nullptr, bool cache_missed = false);
+                    const std::shared_ptr<DataFile>& file, StorageRecord* record);
   // The record's plaintext encoded bytes (checksum verified).
   Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
                      const std::shared_ptr<DataFile>& file, std::string* encoded,

@@ -145,11 +145,8 @@ Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v
 }
 
 Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                          const std::shared_ptr<DataFile>& file, StorageRecord* record,
-                          BlockCache::Block cached, bool cache_missed) {
+                          const std::shared_ptr<DataFile>& file, StorageRecord* record) {
   RecordBytes bytes;
-  bytes.block = std::move(cached);
-  bytes.cache_missed = cache_missed;
   RecordView r;
   Status s = ReadBytes(c, id, v, file, &bytes);
   if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
@@ -157,32 +154,76 @@ Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
   return s;
 }
 
+Status DBImpl::Locate(uint64_t snapshot, Component c, std::string_view id, VersionRef* v,
+                      std::shared_ptr<DataFile>* file, RecordBytes* bytes) {
+  ComponentIndex& idx = index(c);
+  std::shared_lock<std::shared_mutex> l(idx.mu);
+  const VersionChain* chain = idx.Find(id);
+  const VersionRef* found = chain ? ComponentIndex::Visible(*chain, snapshot) : nullptr;
+  if (found == nullptr || found->tombstone()) {
+    return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
+  }
+  *v = *found;
+  // Resolve the block or the file under the index lock: a flush or
+  // compaction drops a file (and its cached blocks) only after relocating
+  // its versions under the exclusive lock. A cached block needs no file,
+  // which spares readers a shared count on it. (Journal records, with no
+  // inner length, are never in the block cache.)
+  if (v->loc.inner_length != 0) {
+    bytes->block = cache_.Lookup(v->loc.file_number, v->loc.offset);
+    bytes->cache_missed = bytes->block == nullptr;
+  }
+  if (bytes->block == nullptr) *file = FindFile(v->loc.file_number);
+  return Status::OK();
+}
+
 Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record) {
   VersionRef v;
   std::shared_ptr<DataFile> file;
-  BlockCache::Block cached;
-  bool cache_missed = false;
-  {
-    ComponentIndex& idx = index(c);
-    std::shared_lock<std::shared_mutex> l(idx.mu);
-    const VersionChain* chain = idx.Find(id);
-    const VersionRef* found = chain ? ComponentIndex::Visible(*chain, snapshot) : nullptr;
-    if (found == nullptr || found->tombstone()) {
-      return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));
-    }
-    v = *found;
-    // Resolve the block or the file under the index lock: a flush or
-    // compaction drops a file (and its cached blocks) only after relocating
-    // its versions under the exclusive lock. A cached block needs no file,
-    // which spares readers a shared count on it. (Journal records, with no
-    // inner length, are never in the block cache.)
-    if (v.loc.inner_length != 0) {
-      cached = cache_.Lookup(v.loc.file_number, v.loc.offset);
-      cache_missed = cached == nullptr;
-    }
-    if (cached == nullptr) file = FindFile(v.loc.file_number);
+  RecordBytes bytes;
+  Status s = Locate(snapshot, c, id, &v, &file, &bytes);
+  if (!s.ok()) return s;
+  RecordView r;
+  s = ReadBytes(c, id, v, file, &bytes);
+  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
+  if (s.ok()) ToStorageRecord(r, record);
+  return s;
+}
+
+Status DBImpl::GetPinned(const ReadOptions& ro, Component c, std::string_view id,
+                         PinnedRecord* record) {
+  record->Reset();
+  Status s = CheckId(id);
+  if (!s.ok()) return s;
+  auto pin = PinIndex();
+  VersionRef v;
+  std::shared_ptr<DataFile> file;
+  RecordBytes bytes;
+  s = Locate(SnapshotSeq(ro), c, id, &v, &file, &bytes);
+  if (s.ok()) s = ReadBytes(c, id, v, file, &bytes);
+  if (!s.ok()) return s;
+  std::shared_ptr<const void> holder;
+  if (bytes.block != nullptr) {
+    holder = bytes.block;
+  } else {
+    // A journal record: its buffer becomes the pinned copy.
+    auto owned = std::make_shared<const std::string>(std::move(bytes.owned));
+    bytes.bytes = *owned;
+    holder = std::move(owned);
   }
-  return ReadRecord(c, id, v, file, record, std::move(cached), cache_missed);
+  RecordView r;
+  s = CheckRecord(c, id, v, bytes, &r);
+  if (!s.ok()) return s;
+  record->pin_ = std::move(holder);
+  record->id_ = r.id;
+  record->data_ = r.data;
+  record->metadata_ = r.metadata;
+  record->blob_ = r.blob;
+  record->data_type_ = r.component;
+  record->timestamp_us_ = r.timestamp_us;
+  record->version_ = r.version;
+  record->checksum_ = r.checksum;
+  return Status::OK();
 }
 
 Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,

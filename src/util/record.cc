@@ -2,6 +2,7 @@
 
 #include "spirapi/record.h"
 #include "util/base64.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -50,6 +51,29 @@ std::string StorageRecord::ToJson() const {
   }
   out += '}';
   return out;
+}
+
+}  // namespace spirapi
+
+namespace spirapi {
+
+std::string PinnedRecord::checksum() const {
+  std::string hex;
+  AssignHex(checksum_.data(), checksum_.size(), &hex);
+  return hex;
+}
+
+void PinnedRecord::Reset() { *this = PinnedRecord(); }
+
+void PinnedRecord::CopyTo(StorageRecord* out) const {
+  out->id.assign(id_);
+  out->data_type = data_type_;
+  out->data.assign(data_);
+  out->metadata.assign(metadata_);
+  out->blob.assign(blob_);
+  out->timestamp = timestamp();
+  AssignHex(checksum_.data(), checksum_.size(), &out->checksum);
+  out->version = version_;
 }
 
 }  // namespace spirapi

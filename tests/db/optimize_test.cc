@@ -250,3 +250,60 @@ TEST(OptimizeTest, DamagedDictionaryIsReportedNotReturned) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+// GetPinned returns the same record as Get, without a copy, and its views
+// outlive the block's eviction and the file's deletion by compaction.
+TEST(PinnedReadTest, PinsOutliveEvictionAndCompaction) {
+  test::TempDir dir;
+  std::unique_ptr<DB> db;
+  Options o;
+  o.background_work = false;
+  o.block_cache_bytes = 64 * 1024;  // a few blocks: reads below evict
+  ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
+  Fill(db.get(), 2000);
+  ASSERT_TRUE(db->PutWithBlob(WriteOptions(), Component::kSequence, "blob", "{\"b\":1}",
+                              "{\"m\":2}", std::string("\0bin\xff", 5))
+                  .ok());
+  // In the journal: the pin owns a copy of the record's bytes.
+  PinnedRecord journal;
+  ASSERT_TRUE(db->GetPinned(ReadOptions(), Component::kSequence, "id5", &journal).ok());
+  EXPECT_EQ(journal.data(), Json(5));
+  ASSERT_TRUE(db->Compact().ok());
+
+  PinnedRecord pinned;
+  ASSERT_TRUE(db->GetPinned(ReadOptions(), Component::kSequence, "id7", &pinned).ok());
+  StorageRecord copy;
+  ASSERT_TRUE(db->Get(ReadOptions(), Component::kSequence, "id7", &copy).ok());
+  EXPECT_EQ(pinned.id(), "id7");
+  EXPECT_EQ(pinned.data(), copy.data);
+  EXPECT_EQ(pinned.metadata(), copy.metadata);
+  EXPECT_EQ(pinned.version(), copy.version);
+  EXPECT_EQ(pinned.checksum(), copy.checksum);
+  EXPECT_EQ(pinned.timestamp(), copy.timestamp);
+  PinnedRecord blob;
+  ASSERT_TRUE(db->GetPinned(ReadOptions(), Component::kSequence, "blob", &blob).ok());
+  EXPECT_EQ(blob.blob(), std::string("\0bin\xff", 5));
+  EXPECT_EQ(blob.metadata(), "{\"m\":2}");
+
+  ExpectAll(db.get(), 2000);        // evicts id7's block many times over
+  Fill(db.get(), 2000);             // new versions of every id
+  ASSERT_TRUE(db->Compact().ok());  // deletes the file id7's pin came from
+  EXPECT_EQ(pinned.data(), Json(7));
+  EXPECT_EQ(journal.data(), Json(5));
+  StorageRecord out;
+  pinned.CopyTo(&out);
+  EXPECT_EQ(out.data, copy.data);
+  EXPECT_EQ(out.checksum, copy.checksum);
+
+  pinned.Reset();
+  EXPECT_TRUE(pinned.data().empty());
+  Status s = db->GetPinned(ReadOptions(), Component::kSequence, "nope", &pinned);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_TRUE(pinned.id().empty());
+}
+
+}  // namespace
+}  // namespace spirapi
