@@ -360,8 +360,13 @@ void PrintStatsTable(const DbStats& st) {
               "block cache", st.block_cache_hits, st.block_cache_misses,
               lookups == 0 ? 0.0 : 100.0 * static_cast<double>(st.block_cache_hits) /
                                        static_cast<double>(lookups));
-  std::printf("%-16s %s (estimate)\n", "index memory",
-              FormatBytes(st.index_memory_bytes).c_str());
+  uint64_t versions = 0;
+  for (const spirapi::ComponentStats& c : st.components) versions += c.stored_versions;
+  std::printf("%-16s %s (estimate; %.0f bytes per stored version)\n", "index memory",
+              FormatBytes(st.index_memory_bytes).c_str(),
+              versions == 0 ? 0.0
+                            : static_cast<double>(st.index_memory_bytes) /
+                                  static_cast<double>(versions));
   std::printf("%-16s %s level %d, blocks of %d KiB, max file size %d MiB, "
               "backup every %d h, %s%s%s\n",
               "settings", spirapi::CompressionCodecName(st.compression_codec),

@@ -107,6 +107,11 @@ struct SPIRAPI_EXPORT DbStats {
   uint64_t compactions = 0;
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
+  // Records whose SHA-256 was computed to check a read, since open. A
+  // segment record is hashed on its first read in this process (on every
+  // read with optimized_for "security", and on every read from disk of an
+  // LZMA block); a journal record on every read.
+  uint64_t checksums_verified = 0;
   uint64_t index_memory_bytes = 0; // estimate of the in-memory index
   CompressionCodec compression_codec = CompressionCodec::kZstd;
   int compression_level = 0;

@@ -94,6 +94,7 @@ Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* d
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
   if (dict != nullptr && dict->cdict_ != nullptr) ZSTD_CCtx_refCDict(cctx, dict->cdict_);
   const size_t start = out->size();
@@ -108,7 +109,8 @@ Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* d
 }
 
 Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary* dict,
-                      std::string* out) {
+                      std::string* out, bool* content_checked) {
+  if (content_checked != nullptr) *content_checked = false;
   ZSTD_DCtx* dctx = ThreadDCtx();
   if (dctx == nullptr) return Status::IOError("zstd: out of memory");
   out->resize(raw_size);
@@ -124,6 +126,10 @@ Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary
     out->clear();
     return Status::Corruption("zstd block has the wrong length");
   }
+  // The frame decoded, so its header is sound: after the 4-byte magic, the
+  // frame header descriptor's bit 2 is the content checksum flag (RFC 8878,
+  // 3.1.1.1.1), which the decoder has checked.
+  if (content_checked != nullptr) *content_checked = (static_cast<uint8_t>(in[4]) & 0x04) != 0;
   return Status::OK();
 }
 

@@ -3,8 +3,9 @@
 // own (each starts with an empty history); a dictionary of the strings the
 // records share gives every block that history back, so that 4 KiB blocks
 // are about as small as 64 KiB LZMA blocks and decode about 150x faster
-// (docs/BENCHMARKS.md). Frames carry no checksum, content size or dictionary
-// id: the segment block header already has lengths and a CRC.
+// (docs/BENCHMARKS.md). Frames carry a content checksum (zstd's XXH64 of the
+// decoded bytes, checked by every decode), but no content size or dictionary
+// id: the segment block header has the lengths.
 
 #ifndef SPIRAPI_CODEC_ZSTD_CODEC_H_
 #define SPIRAPI_CODEC_ZSTD_CODEC_H_
@@ -45,7 +46,8 @@ class ZstdDictionary {
  private:
   ZstdDictionary() = default;
   friend Status ZstdCompress(int, std::string_view, const ZstdDictionary*, std::string*);
-  friend Status ZstdDecompress(std::string_view, size_t, const ZstdDictionary*, std::string*);
+  friend Status ZstdDecompress(std::string_view, size_t, const ZstdDictionary*, std::string*,
+                               bool*);
 
   std::string bytes_;
   ZSTD_CDict_s* cdict_ = nullptr;
@@ -65,9 +67,11 @@ Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* d
 
 // Decompresses a block that must expand to exactly `raw_size` bytes into
 // *out (replacing its contents). `dict` must be the one it was compressed
-// with. Corruption if it does not decode or has the wrong length.
+// with. Corruption if it does not decode, fails its content checksum or has
+// the wrong length. *content_checked, if given: the frame had a content
+// checksum (and it matched).
 Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary* dict,
-                      std::string* out);
+                      std::string* out, bool* content_checked = nullptr);
 
 }  // namespace spirapi
 

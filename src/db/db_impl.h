@@ -83,6 +83,9 @@ struct DataFile {
   // A segment's zstd dictionary, if it has one. If its block is damaged this
   // is null, and reads of the blocks that need it report Corruption.
   std::shared_ptr<const ZstdDictionary> dictionary;
+  // The records of the segment this process has checked (see
+  // storage/verified_records.h).
+  std::shared_ptr<VerifiedRecords> verified = std::make_shared<VerifiedRecords>();
 };
 
 struct JournalReplay;
@@ -345,6 +348,7 @@ class DBImpl : public DB {
   std::atomic<bool> verify_every_read_{false};
   std::atomic<bool> sync_every_write_{false};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> checksums_verified_{0};
   std::atomic<uint64_t> journal_syncs_{0};
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> compactions_{0};

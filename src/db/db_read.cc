@@ -84,10 +84,14 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
   }
   if (block == nullptr) {
     std::string raw;
+    bool content_checked = false;
     Status s = ReadBlock(*file->file, v.loc.offset, v.loc.length, cipher(), &raw,
-                         file->dictionary.get());
+                         file->dictionary.get(), &content_checked);
     if (!s.ok()) return s.IsCorruption() ? Status::Corruption(where() + ": " + s.message()) : s;
-    block = std::make_shared<const CachedBlock>(std::move(raw));
+    // Records this process checked before stay checked only if the decoded
+    // bytes are proven the same (a content checksum): not for LZMA blocks.
+    block = std::make_shared<const CachedBlock>(
+        std::move(raw), content_checked ? file->verified : nullptr, v.loc.offset);
     if (memo_entry != nullptr) {
       *memo_entry = {v.loc.offset, block};
     } else {
@@ -123,11 +127,9 @@ Status DBImpl::CheckRecord(Component c, std::string_view id, const VersionRef& v
   const bool every_read = verify_every_read_.load(std::memory_order_relaxed);
   if ((!bytes.verified || every_read) && (options_.verify_checksums || every_read)) {
     const bool good = ChecksumMatches(*r);
+    checksums_verified_.fetch_add(1, std::memory_order_relaxed);
     // Remembered with the cached block: the next read of it need not hash.
-    if (bytes.check != nullptr) {
-      bytes.check->store(good ? CachedBlock::kGood : CachedBlock::kDamaged,
-                         std::memory_order_release);
-    }
+    if (bytes.check != nullptr) bytes.block->SetCheck(bytes.check, good);
     if (!good) return Status::Corruption(where() + ": SHA-256 checksum mismatch");
   }
   return Status::OK();

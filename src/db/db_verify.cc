@@ -161,6 +161,7 @@ Status DBImpl::GetStats(DbStats* stats) {
   stats->compactions = compactions_.load();
   stats->block_cache_hits = cache_.hits();
   stats->block_cache_misses = cache_.misses();
+  stats->checksums_verified = checksums_verified_.load(std::memory_order_relaxed);
   return Status::OK();
 }
 
@@ -191,6 +192,7 @@ std::string DbStats::ToJson() const {
   kv(&out, "compactions", compactions);
   kv(&out, "block_cache_hits", block_cache_hits);
   kv(&out, "block_cache_misses", block_cache_misses);
+  kv(&out, "checksums_verified", checksums_verified);
   kv(&out, "index_memory_bytes", index_memory_bytes);
   out += std::string("\"compression_codec\":\"") + CompressionCodecName(compression_codec) + "\",";
   kv(&out, "compression_level", static_cast<uint64_t>(compression_level));

@@ -5,7 +5,9 @@
 
 namespace spirapi {
 
-CachedBlock::CachedBlock(std::string raw) : raw_(std::move(raw)) {
+CachedBlock::CachedBlock(std::string raw, std::shared_ptr<VerifiedRecords> verified,
+                         uint64_t block_offset)
+    : raw_(std::move(raw)), verified_(std::move(verified)), block_offset_(block_offset) {
   // The record layout, without decoding the records: lengths only.
   size_t pos = 0;
   while (raw_.size() - pos >= 4) {
@@ -16,7 +18,18 @@ CachedBlock::CachedBlock(std::string raw) : raw_(std::move(raw)) {
     pos += 4 + size_t{len};
   }
   checks_ = std::make_unique<std::atomic<uint8_t>[]>(offsets_.size());
-  for (size_t i = 0; i < offsets_.size(); ++i) checks_[i].store(kUnchecked);
+  const uint64_t known = verified_ != nullptr ? verified_->BitsOf(block_offset_) : 0;
+  for (size_t i = 0; i < offsets_.size(); ++i) {
+    const bool good = i < VerifiedRecords::kMaxRecordsPerBlock && ((known >> i) & 1) != 0;
+    checks_[i].store(good ? kGood : kUnchecked);
+  }
+}
+
+void CachedBlock::SetCheck(std::atomic<uint8_t>* slot, bool good) const {
+  slot->store(good ? kGood : kDamaged, std::memory_order_release);
+  if (good && verified_ != nullptr) {
+    verified_->Mark(block_offset_, static_cast<int>(slot - checks_.get()));
+  }
 }
 
 std::atomic<uint8_t>* CachedBlock::CheckOf(uint32_t inner_offset) const {

@@ -5,7 +5,9 @@
 // A record is checked against its SHA-256 the first time it is read; the
 // result stays with the cached block, so later reads need not hash it again
 // (the bytes in memory are the verified ones), and a miss hashes the one
-// record it wants, not the whole block.
+// record it wants, not the whole block. A block whose decoded bytes passed a
+// content checksum also records the result in its file's VerifiedRecords,
+// which outlives the block's stay in the cache.
 
 #ifndef SPIRAPI_STORAGE_BLOCK_CACHE_H_
 #define SPIRAPI_STORAGE_BLOCK_CACHE_H_
@@ -19,19 +21,28 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "storage/verified_records.h"
+
 namespace spirapi {
 
 class CachedBlock {
  public:
   enum Check : uint8_t { kUnchecked = 0, kGood = 1, kDamaged = 2 };
 
-  // Takes the decoded block: records as len u32 | bytes.
-  explicit CachedBlock(std::string raw);
+  // Takes the decoded block: records as len u32 | bytes. `verified`, if
+  // given, is its file's memory of checked records (only for blocks whose
+  // decoded bytes passed a content checksum); its bits for this block start
+  // the records' slots as kGood.
+  explicit CachedBlock(std::string raw, std::shared_ptr<VerifiedRecords> verified = nullptr,
+                       uint64_t block_offset = 0);
 
   const std::string& raw() const { return raw_; }
   // The check slot of the record whose bytes start at inner_offset, or
   // nullptr if no record of the block starts there.
   std::atomic<uint8_t>* CheckOf(uint32_t inner_offset) const;
+  // Stores the result of checking the record of `slot` (from CheckOf), also
+  // in the file's VerifiedRecords when it matched.
+  void SetCheck(std::atomic<uint8_t>* slot, bool good) const;
   // Bytes of memory held, as the cache charges them.
   size_t Charge() const;
 
@@ -43,6 +54,8 @@ class CachedBlock {
   std::string raw_;
   std::vector<uint32_t> offsets_;  // of each record's bytes, ascending
   std::unique_ptr<std::atomic<uint8_t>[]> checks_;
+  std::shared_ptr<VerifiedRecords> verified_;
+  uint64_t block_offset_;
 };
 
 class BlockCache {

@@ -290,7 +290,8 @@ Status SegmentWriter::Finish() {
 }
 
 Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
-                   std::string* raw, const ZstdDictionary* dict) {
+                   std::string* raw, const ZstdDictionary* dict, bool* content_checked) {
+  if (content_checked != nullptr) *content_checked = false;
   if (block.size() < kBlockHeaderSize) return Status::Corruption("block header truncated");
   const char* p = block.data();
   *magic = DecodeFixed32(p);
@@ -320,11 +321,13 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
     stored = opened;
   }
   if (codec & kCodecZstd) {
-    if (!(codec & kCodecWithDictionary)) return ZstdDecompress(stored, raw_len, nullptr, raw);
+    if (!(codec & kCodecWithDictionary)) {
+      return ZstdDecompress(stored, raw_len, nullptr, raw, content_checked);
+    }
     if (dict == nullptr) {
       return Status::Corruption("block needs the segment's dictionary, which is damaged");
     }
-    return ZstdDecompress(stored, raw_len, dict, raw);
+    return ZstdDecompress(stored, raw_len, dict, raw, content_checked);
   }
   if (codec & kCodecLzma) return LzmaDecompress(stored, raw_len, raw);
   if (codec & kCodecDeflate) return DeflateDecompress(stored, raw_len, raw);
@@ -334,7 +337,8 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
 }
 
 Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
-                 const Cipher* cipher, std::string* raw, const ZstdDictionary* dict) {
+                 const Cipher* cipher, std::string* raw, const ZstdDictionary* dict,
+                 bool* content_checked) {
   // The stored bytes are only needed until decoded: one buffer per thread
   // spares a block cache miss an allocation (and, for large blocks, the page
   // faults of fresh memory).
@@ -343,7 +347,7 @@ Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
   if (!s.ok()) return s;
   if (block.size() != length) return Status::Corruption(OffsetText(offset) + " is truncated");
   uint32_t magic;
-  s = DecodeBlock(block, cipher, &magic, raw, dict);
+  s = DecodeBlock(block, cipher, &magic, raw, dict, content_checked);
   if (block.capacity() > (1u << 20)) block = std::string();  // a rare large block
   if (!s.ok()) return Status::Corruption(OffsetText(offset) + ": " + s.message());
   return Status::OK();

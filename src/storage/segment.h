@@ -144,12 +144,16 @@ Status ReadSegmentDictionary(const RandomAccessFile& file, uint64_t file_size,
 // Reads and decodes the block at [offset, offset+length): checks the CRC,
 // opens the seal, decompresses. Corruption (with the offset) on any failure.
 // `dict` is the segment's dictionary (nullptr if it has none).
+// *content_checked, if given: the decoded bytes passed a content checksum
+// (zstd blocks; LZMA and raw blocks have none).
 Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
-                 const Cipher* cipher, std::string* raw, const ZstdDictionary* dict = nullptr);
+                 const Cipher* cipher, std::string* raw, const ZstdDictionary* dict = nullptr,
+                 bool* content_checked = nullptr);
 
 // Decodes a block from bytes already in memory (header included).
 Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic,
-                   std::string* raw, const ZstdDictionary* dict = nullptr);
+                   std::string* raw, const ZstdDictionary* dict = nullptr,
+                   bool* content_checked = nullptr);
 
 struct SegmentTrailer {
   uint64_t footer_offset = 0;

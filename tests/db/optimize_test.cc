@@ -307,3 +307,55 @@ TEST(PinnedReadTest, PinsOutliveEvictionAndCompaction) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+uint64_t ChecksumsVerified(DB* db) {
+  DbStats st;
+  EXPECT_TRUE(db->GetStats(&st).ok());
+  return st.checksums_verified;
+}
+
+// A record's SHA-256 is checked on its first read; after its block is
+// evicted and read again, zstd's content checksum and the block CRC prove
+// the bytes unchanged, so it is not hashed again. LZMA blocks have no content
+// checksum: hashed on every read from disk. "security" hashes every read.
+TEST(VerifiedRecordsTest, ARecordIsHashedOnceUnlessTheCodecCannotProveItsBytes) {
+  for (CompressionCodec codec : {CompressionCodec::kZstd, CompressionCodec::kLzma}) {
+    SCOPED_TRACE(CompressionCodecName(codec));
+    test::TempDir dir;
+    std::unique_ptr<DB> db;
+    Options o;
+    o.background_work = false;
+    o.compression_codec = codec;
+    o.block_cache_bytes = 0;  // no cache: every read decodes its block from disk
+    ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
+    Fill(db.get(), 2000);
+    ASSERT_TRUE(db->Compact().ok());
+    const uint64_t before = ChecksumsVerified(db.get());
+    ExpectAll(db.get(), 2000);
+    const uint64_t first = ChecksumsVerified(db.get()) - before;
+    EXPECT_EQ(first, 2000u);
+    ExpectAll(db.get(), 2000);
+    const uint64_t second = ChecksumsVerified(db.get()) - before - first;
+    EXPECT_EQ(second, codec == CompressionCodec::kZstd ? 0u : 2000u);
+  }
+  test::TempDir dir;
+  std::unique_ptr<DB> db;
+  Options o;
+  o.background_work = false;
+  o.encryption_enabled = true;
+  o.passphrase = "verified";
+  ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
+  Fill(db.get(), 500);
+  ASSERT_TRUE(db->Compact().ok());
+  ASSERT_TRUE(db->OptimizeFor(OptimizationGoal::kSecurity).ok());
+  const uint64_t before = ChecksumsVerified(db.get());
+  ExpectAll(db.get(), 500);
+  ExpectAll(db.get(), 500);  // cache hits: hashed again
+  EXPECT_EQ(ChecksumsVerified(db.get()) - before, 1000u);
+}
+
+}  // namespace
+}  // namespace spirapi
