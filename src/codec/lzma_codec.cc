@@ -63,16 +63,52 @@ Status LzmaDecompress(std::string_view in, size_t raw_size, std::string* out) {
   lzma_filter filters[2];
   MakeFilters(1, &opt, filters);
   opt.dict_size = dict;
-  out->resize(raw_size);
-  size_t in_pos = 4, out_pos = 0;
-  lzma_ret ret = lzma_raw_buffer_decode(filters, nullptr,
-                                        reinterpret_cast<const uint8_t*>(in.data()), &in_pos,
-                                        in.size(), reinterpret_cast<uint8_t*>(out->data()),
-                                        &out_pos, raw_size);
-  if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
+  // A damaged length must not make a read allocate a gigabyte up front: past
+  // what the input could plausibly expand to, the output grows as it comes.
+  const size_t plausible = 256 * in.size() + (1 << 20);
+  if (raw_size <= plausible) {
+    out->resize(raw_size);
+    size_t in_pos = 4, out_pos = 0;
+    lzma_ret ret = lzma_raw_buffer_decode(filters, nullptr,
+                                          reinterpret_cast<const uint8_t*>(in.data()), &in_pos,
+                                          in.size(), reinterpret_cast<uint8_t*>(out->data()),
+                                          &out_pos, raw_size);
+    if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
+      return Status::Corruption("LZMA block does not decode (code " + std::to_string(ret) + ")");
+    }
+    if (out_pos != raw_size || in_pos != in.size()) {
+      return Status::Corruption("LZMA block decodes to the wrong length");
+    }
+    return Status::OK();
+  }
+  lzma_stream strm = LZMA_STREAM_INIT;
+  if (lzma_raw_decoder(&strm, filters) != LZMA_OK) {
+    return Status::IOError("LZMA decoder could not start");
+  }
+  out->resize(plausible);
+  strm.next_in = reinterpret_cast<const uint8_t*>(in.data()) + 4;
+  strm.avail_in = in.size() - 4;
+  strm.next_out = reinterpret_cast<uint8_t*>(out->data());
+  strm.avail_out = out->size();
+  lzma_ret ret = LZMA_OK;
+  while (ret == LZMA_OK) {
+    ret = lzma_code(&strm, LZMA_FINISH);
+    // Full but short of raw_size: grow. Full at raw_size: the next call
+    // ends the stream, or finds more output than the length and stops with
+    // LZMA_BUF_ERROR (no progress).
+    if (ret == LZMA_OK && strm.avail_out == 0 && strm.total_out < raw_size) {
+      out->resize(std::min(raw_size, 2 * out->size()));
+      strm.next_out = reinterpret_cast<uint8_t*>(out->data()) + strm.total_out;
+      strm.avail_out = out->size() - strm.total_out;
+    }
+  }
+  const uint64_t produced = strm.total_out;
+  const bool consumed = strm.avail_in == 0;
+  lzma_end(&strm);
+  if (ret != LZMA_STREAM_END) {
     return Status::Corruption("LZMA block does not decode (code " + std::to_string(ret) + ")");
   }
-  if (out_pos != raw_size || in_pos != in.size()) {
+  if (produced != raw_size || !consumed) {
     return Status::Corruption("LZMA block decodes to the wrong length");
   }
   return Status::OK();

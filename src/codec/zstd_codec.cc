@@ -108,23 +108,67 @@ Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* d
   return Status::OK();
 }
 
+namespace {
+
+// Decodes in steps into a buffer that grows as output arrives: for a block
+// whose header claims far more bytes than its input could plausibly hold, so
+// that a damaged length cannot make a read allocate a gigabyte up front.
+Status DecompressGrowing(ZSTD_DCtx* dctx, std::string_view in, size_t raw_size,
+                         const ZSTD_DDict_s* ddict, size_t first_capacity, std::string* out) {
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
+  if (ddict != nullptr) ZSTD_DCtx_refDDict(dctx, ddict);
+  out->resize(first_capacity);
+  ZSTD_inBuffer ib{in.data(), in.size(), 0};
+  ZSTD_outBuffer ob{out->data(), out->size(), 0};
+  while (true) {
+    const size_t in_before = ib.pos, out_before = ob.pos;
+    const size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
+    if (ZSTD_isError(r)) return Status::Corruption("zstd block does not decode: " + ZstdError(r));
+    if (r == 0) break;  // the frame is complete (its checksum checked)
+    if (ob.pos == ob.size && ob.size < raw_size) {
+      out->resize(std::min(raw_size, 2 * ob.size));
+      ob.dst = out->data();
+      ob.size = out->size();
+    } else if (ib.pos == in_before && ob.pos == out_before) {
+      return Status::Corruption("zstd block is truncated or longer than its length");
+    }
+  }
+  if (ob.pos != raw_size || ib.pos != in.size()) {
+    return Status::Corruption("zstd block has the wrong length");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary* dict,
                       std::string* out, bool* content_checked) {
   if (content_checked != nullptr) *content_checked = false;
   ZSTD_DCtx* dctx = ThreadDCtx();
   if (dctx == nullptr) return Status::IOError("zstd: out of memory");
-  out->resize(raw_size);
-  size_t n = dict != nullptr
-                 ? ZSTD_decompress_usingDDict(dctx, out->data(), raw_size, in.data(), in.size(),
-                                              dict->ddict_)
-                 : ZSTD_decompressDCtx(dctx, out->data(), raw_size, in.data(), in.size());
-  if (ZSTD_isError(n)) {
-    out->clear();
-    return Status::Corruption("zstd block does not decode: " + ZstdError(n));
+  // What SpiraPi writes expands at most a few hundred times; only a long run
+  // of one byte expands more, and it still decodes, in steps.
+  const size_t plausible = 256 * in.size() + (1 << 20);
+  Status s;
+  if (raw_size <= plausible) {
+    out->resize(raw_size);
+    const size_t n = dict != nullptr ? ZSTD_decompress_usingDDict(dctx, out->data(), raw_size,
+                                                                  in.data(), in.size(),
+                                                                  dict->ddict_)
+                                     : ZSTD_decompressDCtx(dctx, out->data(), raw_size,
+                                                           in.data(), in.size());
+    if (ZSTD_isError(n)) {
+      s = Status::Corruption("zstd block does not decode: " + ZstdError(n));
+    } else if (n != raw_size) {
+      s = Status::Corruption("zstd block has the wrong length");
+    }
+  } else {
+    s = DecompressGrowing(dctx, in, raw_size, dict != nullptr ? dict->ddict_ : nullptr,
+                          plausible, out);
   }
-  if (n != raw_size) {
+  if (!s.ok()) {
     out->clear();
-    return Status::Corruption("zstd block has the wrong length");
+    return s;
   }
   // The frame decoded, so its header is sound: after the 4-byte magic, the
   // frame header descriptor's bit 2 is the content checksum flag (RFC 8878,

@@ -178,3 +178,30 @@ TEST(LzmaCodecTest, FlippedByteIsCorruptionOrDifferentOutput) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+// Found by the segment fuzzer: a damaged length made a read allocate (and
+// zero) up to 1 GiB before decoding failed. A length far beyond what the
+// input could expand to is now decoded in steps; a real block that large
+// (a long run of one byte) still decodes.
+TEST(LzmaCodecTest, ImplausibleLengthsDecodeInStepsAndFailWithoutHugeBuffers) {
+  const std::string zeros(8 << 20, '\0');
+  std::string compressed;
+  ASSERT_TRUE(LzmaCompress(3, zeros, &compressed).ok());
+  ASSERT_LT(compressed.size() * 256 + (1 << 20), zeros.size()) << "exercises the stepped path";
+  std::string back;
+  Status s = LzmaDecompress(compressed, zeros.size(), &back);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(back, zeros);
+  for (size_t wrong : {zeros.size() - 1, zeros.size() + 1, size_t{1} << 30}) {
+    s = LzmaDecompress(compressed, wrong, &back);
+    EXPECT_TRUE(s.IsCorruption()) << wrong << ": " << s.ToString();
+  }
+  EXPECT_TRUE(LzmaDecompress(compressed.substr(0, compressed.size() / 2), zeros.size(), &back)
+                  .IsCorruption());
+}
+
+}  // namespace
+}  // namespace spirapi
