@@ -165,6 +165,9 @@ Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary
   } else {
     s = DecompressGrowing(dctx, in, raw_size, dict != nullptr ? dict->ddict_ : nullptr,
                           plausible, out);
+    // A referenced dictionary stays with the context for every later frame,
+    // ZSTD_decompressDCtx's included, and may be freed before them: drop it.
+    ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
   }
   if (!s.ok()) {
     out->clear();
