@@ -154,8 +154,8 @@ void WriteSeeds(const std::function<void(std::string_view)>& add) {
          {CompressionCodec::kNone, CompressionCodec::kLzma, CompressionCodec::kZstd}) {
       for (uint32_t block_size : {64u, 4096u}) {
         StringSink sink;
-        const SegmentSettings settings{codec, codec == CompressionCodec::kNone ? 0 : 1,
-                                       block_size};
+        SegmentSettings settings{codec, codec == CompressionCodec::kNone ? 0 : 1, block_size};
+        settings.dictionary_min_bytes = 16 * 1024;  // small seeds with a dictionary
         SegmentWriter writer(&sink, settings, encrypted ? TestCipher() : nullptr);
         for (const std::string& bytes : codec == CompressionCodec::kZstd ? many : records) {
           RecordView r;

@@ -115,7 +115,9 @@ void SegmentWriter::CloseBlock() {
 
 Status SegmentWriter::WriteDictionary() {
   dictionary_decided_ = true;
-  if (batch_ == nullptr) return Status::OK();
+  if (batch_ == nullptr || batch_->raw_bytes < settings_.dictionary_min_bytes) {
+    return Status::OK();
+  }
   std::vector<std::string_view> samples;
   for (const RawBlock& b : batch_->blocks) {
     Decoder d(b.raw);

@@ -66,6 +66,10 @@ struct SegmentSettings {
   CompressionCodec codec = CompressionCodec::kZstd;
   int level = 3;  // 0..9; 0 stores blocks raw whatever the codec
   uint32_t block_size = 4 * 1024;
+  // zstd: a segment with fewer bytes of records than this has no dictionary.
+  // zstd's trainer costs about 40 ms however little it learns from, which a
+  // small flush output would pay on every flush.
+  size_t dictionary_min_bytes = 256 * 1024;
 };
 
 class SegmentWriter {
