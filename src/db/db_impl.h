@@ -253,8 +253,11 @@ class DBImpl : public DB {
   // Decodes, checks it is the record the index meant, and its checksum.
   Status CheckRecord(Component c, std::string_view id, const VersionRef& v,
                      const RecordBytes& bytes, RecordView* r);
+  // ReadBytes, CheckRecord, and the copy into *record. *bytes as for
+  // ReadBytes (a block the caller found may be passed in; the one read stays).
   Status ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                    const std::shared_ptr<DataFile>& file, StorageRecord* record);
+                    const std::shared_ptr<DataFile>& file, RecordBytes* bytes,
+                    StorageRecord* record);
   // The record's plaintext encoded bytes (checksum verified).
   Status ReadEncoded(Component c, std::string_view id, const VersionRef& v,
                      const std::shared_ptr<DataFile>& file, std::string* encoded,

@@ -147,11 +147,11 @@ Status DBImpl::ReadEncoded(Component c, std::string_view id, const VersionRef& v
 }
 
 Status DBImpl::ReadRecord(Component c, std::string_view id, const VersionRef& v,
-                          const std::shared_ptr<DataFile>& file, StorageRecord* record) {
-  RecordBytes bytes;
+                          const std::shared_ptr<DataFile>& file, RecordBytes* bytes,
+                          StorageRecord* record) {
   RecordView r;
-  Status s = ReadBytes(c, id, v, file, &bytes);
-  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
+  Status s = ReadBytes(c, id, v, file, bytes);
+  if (s.ok()) s = CheckRecord(c, id, v, *bytes, &r);
   if (s.ok()) ToStorageRecord(r, record);
   return s;
 }
@@ -185,11 +185,7 @@ Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, Storag
   RecordBytes bytes;
   Status s = Locate(snapshot, c, id, &v, &file, &bytes);
   if (!s.ok()) return s;
-  RecordView r;
-  s = ReadBytes(c, id, v, file, &bytes);
-  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
-  if (s.ok()) ToStorageRecord(r, record);
-  return s;
+  return ReadRecord(c, id, v, file, &bytes, record);
 }
 
 Status DBImpl::GetPinned(const ReadOptions& ro, Component c, std::string_view id,
@@ -265,7 +261,8 @@ Status DBImpl::GetVersion(const ReadOptions& ro, Component c, std::string_view i
     v = *found;
     file = FindFile(v.loc.file_number);
   }
-  return ReadRecord(c, id, v, file, record);
+  RecordBytes bytes;
+  return ReadRecord(c, id, v, file, &bytes, record);
 }
 
 bool DBImpl::ExistsAt(uint64_t snapshot, Component c, std::string_view id) {
@@ -345,11 +342,8 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
           loc.offset == last_offset) {
         bytes.block = last_block;
       }
-      RecordView r;
-      status = ReadBytes(c, item.id, item.ref, item.file, &bytes);
-      if (status.ok()) status = CheckRecord(c, item.id, item.ref, bytes, &r);
+      status = ReadRecord(c, item.id, item.ref, item.file, &bytes, &record);
       if (status.ok()) {
-        ToStorageRecord(r, &record);
         if (bytes.block != nullptr) {
           last_block = std::move(bytes.block);
           last_file = loc.file_number;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "spirapi/db.h"
+#include "storage/filenames.h"
 #include "storage/manifest.h"
 #include "storage/segment.h"
 #include "support/temp_dir.h"
@@ -43,18 +44,22 @@ void ExpectAll(DB* db, int n) {
   }
 }
 
-// The codec byte of the first data block of the component's first segment.
-uint8_t FirstDataBlockCodec(const std::string& db_path) {
+// The path of the sequence component's first segment.
+std::string FirstSegmentPath(const std::string& db_path) {
   Manifest m;
   EXPECT_TRUE(ReadManifest(FileSystem::Default(), db_path, &m).ok());
   const auto& segs = m.segments[static_cast<int>(Component::kSequence)];
   EXPECT_FALSE(segs.empty());
-  if (segs.empty()) return 0xff;
-  char name[32];
-  std::snprintf(name, sizeof(name), "/sequence/%06llu.seg",
-                static_cast<unsigned long long>(segs[0].file_number));
+  if (segs.empty()) return db_path + "/no-segment";
+  return db_path + "/" + SegmentRelPath(Component::kSequence, segs[0].file_number);
+}
+
+// The codec byte of the first data block of the component's first segment.
+uint8_t FirstDataBlockCodec(const std::string& db_path) {
   std::unique_ptr<RandomAccessFile> f;
-  EXPECT_TRUE(FileSystem::Default()->NewRandomAccessFile(db_path + name, &f).ok());
+  EXPECT_TRUE(
+      FileSystem::Default()->NewRandomAccessFile(FirstSegmentPath(db_path), &f).ok());
+  if (f == nullptr) return 0xff;
   std::string head;
   EXPECT_TRUE(f->Read(0, kBlockHeaderSize, &head).ok());
   uint64_t first = 0;
@@ -213,13 +218,7 @@ TEST(OptimizeTest, DamagedDictionaryIsReportedNotReturned) {
   Fill(db.get(), 3000);
   ASSERT_TRUE(db->Compact().ok());
   db.reset();
-  Manifest m;
-  ASSERT_TRUE(ReadManifest(FileSystem::Default(), dir.Sub("db"), &m).ok());
-  char name[32];
-  std::snprintf(name, sizeof(name), "/sequence/%06llu.seg",
-                static_cast<unsigned long long>(
-                    m.segments[static_cast<int>(Component::kSequence)][0].file_number));
-  const std::string path = dir.Sub("db") + name;
+  const std::string path = FirstSegmentPath(dir.Sub("db"));
   std::string contents;
   {
     std::unique_ptr<RandomAccessFile> f;
