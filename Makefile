@@ -9,7 +9,10 @@ JOBS ?= 2
 # 96% of its compiles; the price is debug info naming the first clone's paths.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The Python package is built with Debian's python3 (not one earlier on PATH),
+# whose packages (pytest, numpy, lmdb, plyvel) install-deps.sh installs.
+PYTHON ?= /usr/bin/python3
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
 .PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
 

@@ -411,7 +411,10 @@ int RunVerify(const Args& args) {
   if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   ProgressBar progress("verifying");
   VerifyReport report;
-  Status s = db->Verify(&report, [&progress](double fraction) { progress.Update(fraction); });
+  Status s = db->Verify(&report, [&progress](double fraction) {
+    progress.Update(fraction);
+    return true;
+  });
   progress.Clear();
   if (!s.ok()) return FailStatus("verify", s);
 

@@ -230,9 +230,12 @@ class SPIRAPI_EXPORT DB {
   // more writes until reopened, as after any failed MANIFEST write).
   virtual Status OptimizeFor(OptimizationGoal goal) = 0;
   // Reads and checks every file and record. Returns OK with the findings in
-  // *report (damage is reported there, not as an error status).
+  // *report (damage is reported there, not as an error status). `progress`,
+  // if given, is called with the fraction of files done, before each file
+  // and at the end; returning false stops the check with Cancelled (*report
+  // then holds what was found so far).
   virtual Status Verify(VerifyReport* report,
-                        const std::function<void(double)>& progress = nullptr) = 0;
+                        const std::function<bool(double)>& progress = nullptr) = 0;
   virtual Status GetStats(DbStats* stats) = 0;
 
   // Read-only instances (Options::read_only): brings this instance up to the

@@ -122,7 +122,7 @@ class DBImpl : public DB {
   // Sets the flags the stored goal implies. REQUIRES: mu_ held, or no other
   // thread yet.
   void ApplyStoredGoal();
-  Status Verify(VerifyReport* report, const std::function<void(double)>& progress) override;
+  Status Verify(VerifyReport* report, const std::function<bool(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
   Status CatchUp() override;
 

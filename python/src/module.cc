@@ -1,0 +1,23 @@
+// spirapi._spirapi: the compiled part of the Python package. It binds the
+// engine with JSON text in and out; the package's Python layer (spirapi/)
+// turns that into Python values, and documents the public API.
+
+#include "db_handle.h"
+#include "spirapi/version.h"
+
+namespace spirapi::python {
+void BindDatabase(py::module_& m);
+void BindPi(py::module_& m);
+void BindSchema(py::module_& m);
+}  // namespace spirapi::python
+
+PYBIND11_MODULE(_spirapi, m) {
+  m.doc() = "The compiled core of the spirapi package; use the spirapi module instead.";
+  m.attr("__version__") = std::to_string(SPIRAPI_VERSION_MAJOR) + "." +
+                          std::to_string(SPIRAPI_VERSION_MINOR) + "." +
+                          std::to_string(SPIRAPI_VERSION_PATCH);
+  m.attr("FORMAT_VERSION") = SPIRAPI_FORMAT_VERSION;
+  spirapi::python::BindDatabase(m);
+  spirapi::python::BindPi(m);
+  spirapi::python::BindSchema(m);
+}
