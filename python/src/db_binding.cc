@@ -248,8 +248,9 @@ class PyDatabase {
     return !h_->db;
   }
 
-  void Put(int c, std::string_view id, const py::handle& data, const py::handle& metadata,
+  void Put(int c, const py::handle& id_arg, const py::handle& data, const py::handle& metadata,
            const py::handle& blob, bool sync, bool as_json) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     WriteParts p;
     MakeWriteParts(data, metadata, blob, as_json, &p);
@@ -260,7 +261,8 @@ class PyDatabase {
     });
   }
 
-  py::object Get(int c, std::string_view id, const PySnapshot* snap) {
+  py::object Get(int c, const py::handle& id_arg, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     PinnedRecord r;
     bool found = true;
@@ -278,7 +280,8 @@ class PyDatabase {
     return PinnedTuple(r);
   }
 
-  py::object GetVersion(int c, std::string_view id, uint64_t version, const PySnapshot* snap) {
+  py::object GetVersion(int c, const py::handle& id_arg, uint64_t version, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     StorageRecord r;
     bool found = true;
@@ -296,7 +299,8 @@ class PyDatabase {
     return RecordTuple(r);
   }
 
-  bool Exists(int c, std::string_view id, const PySnapshot* snap) {
+  bool Exists(int c, const py::handle& id_arg, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     bool exists = false;
     CallEngine(*h_, [&](DB* db) {
@@ -307,7 +311,8 @@ class PyDatabase {
     return exists;
   }
 
-  bool Delete(int c, std::string_view id, bool sync) {
+  bool Delete(int c, const py::handle& id_arg, bool sync) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     WriteOptions wo;
     wo.sync = sync;
@@ -454,8 +459,9 @@ void BindDatabase(py::module_& m) {
 
   py::class_<PyTransaction>(m, "Transaction", "An engine transaction (see spirapi.Transaction).")
       .def("put",
-           [](PyTransaction& t, int c, std::string_view id, const py::handle& data,
+           [](PyTransaction& t, int c, const py::handle& id_arg, const py::handle& data,
               const py::handle& metadata, const py::handle& blob, bool as_json) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              WriteParts p;
              MakeWriteParts(data, metadata, blob, as_json, &p);
@@ -466,7 +472,8 @@ void BindDatabase(py::module_& m) {
            py::arg("component"), py::arg("id"), py::arg("data"), py::arg("metadata"),
            py::arg("blob"), py::arg("as_json") = false)
       .def("get",
-           [](PyTransaction& t, int c, std::string_view id) -> py::object {
+           [](PyTransaction& t, int c, const py::handle& id_arg) -> py::object {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              StorageRecord r;
              bool found = true;
@@ -482,14 +489,16 @@ void BindDatabase(py::module_& m) {
              return RecordTuple(r);
            })
       .def("exists",
-           [](PyTransaction& t, int c, std::string_view id) {
+           [](PyTransaction& t, int c, const py::handle& id_arg) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool exists = false;
              t.Call([&](Transaction* txn) { return txn->Exists(comp, id, &exists); });
              return exists;
            })
       .def("delete",
-           [](PyTransaction& t, int c, std::string_view id) {
+           [](PyTransaction& t, int c, const py::handle& id_arg) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool deleted = true;
              t.Call([&](Transaction* txn) {
