@@ -73,7 +73,10 @@ void MakeWriteParts(const py::handle& data, const py::handle& metadata, const py
                                  static_cast<size_t>(PyBytes_GET_SIZE(blob.ptr())));
     } else {
       // Copied: a bytearray could change size while the GIL is released.
-      p->blob_buffer = std::string(py::bytes(py::reinterpret_borrow<py::object>(blob)));
+      PyObject* copy = PyBytes_FromObject(blob.ptr());
+      if (copy == nullptr) throw py::error_already_set();
+      py::bytes owned = py::reinterpret_steal<py::bytes>(copy);
+      p->blob_buffer = std::string(owned);
       p->blob = p->blob_buffer;
     }
   }
@@ -410,10 +413,7 @@ class PyDatabase {
   py::dict Verify(const py::object& progress) {
     VerifyReport report;
     RunInterruptibly(*h_, progress, [&](DB* db, Interruptible* state) {
-      return db->Verify(&report, [state](double f) {
-        state->Report(f);
-        return !state->cancelled();
-      });
+      return db->Verify(&report, [state](double f) { return state->Report(f); });
     });
     py::list damage;
     for (const Damage& d : report.damage) {
