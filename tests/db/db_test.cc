@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -267,6 +268,34 @@ TEST(DbTest, SmallBlocksRoundTripAndAreMoreBlocks) {
   }
   // Each block is compressed on its own: more blocks, more bytes.
   EXPECT_GT(segment_bytes[1], segment_bytes[0]);
+}
+
+// Verify's progress callback sees the fraction rise to 1, and returning
+// false stops the check with Cancelled (the Python binding's Ctrl-C).
+TEST(DbTest, VerifyReportsProgressAndCanBeCancelled) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), Component::kCache, "k" + std::to_string(i), "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  VerifyReport report;
+  std::vector<double> seen;
+  ASSERT_TRUE(db->Verify(&report, [&](double f) {
+                  seen.push_back(f);
+                  return true;
+                }).ok());
+  EXPECT_TRUE(report.clean());
+  ASSERT_GE(seen.size(), 4u);
+  EXPECT_EQ(seen.front(), 0.0);
+  EXPECT_EQ(seen.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+
+  int calls = 0;
+  Status s = db->Verify(&report, [&](double) { return ++calls < 2; });
+  EXPECT_TRUE(s.IsCancelled()) << s.ToString();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(report.files_checked, 1u);
 }
 
 TEST(DbTest, TransactionsAreAtomicAndIsolated) {
