@@ -536,10 +536,13 @@ class SpiraPiDatabase:
         """Writes the journal into the components' compressed segment files."""
         self._db.flush()
 
-    def compact(self) -> None:
+    def compact(self, progress: Progress = None) -> None:
         """Rewrites every component without overwritten or deleted records,
-        with the current compression settings. Readers and writers go on."""
-        self._db.compact()
+        with the current compression settings. Readers and writers go on.
+        ``progress(f)`` is called with the fraction done; returning False
+        stops with CancelledError, as Ctrl-C does with KeyboardInterrupt (the
+        component being rewritten is left as it was; crash-safe throughout)."""
+        self._db.compact(progress)
 
     def verify(self, progress: Progress = None) -> Dict[str, Any]:
         """Reads and checks every file and record. Returns {"clean": bool,

@@ -388,8 +388,10 @@ class PyDatabase {
   void Flush() {
     RunInterruptibly(*h_, py::none(), [](DB* db, Interruptible*) { return db->Flush(); });
   }
-  void Compact() {
-    RunInterruptibly(*h_, py::none(), [](DB* db, Interruptible*) { return db->Compact(); });
+  void Compact(const py::object& progress) {
+    RunInterruptibly(*h_, progress, [](DB* db, Interruptible* state) {
+      return db->Compact([state](double f) { return state->Report(f); });
+    });
   }
   void CatchUp() {
     CallEngine(*h_, [](DB* db) { return db->CatchUp(); });
@@ -545,7 +547,7 @@ void BindDatabase(py::module_& m) {
       .def("begin_transaction", &PyDatabase::Begin, py::arg("sync"))
       .def("snapshot", &PyDatabase::GetSnapshot)
       .def("flush", &PyDatabase::Flush)
-      .def("compact", &PyDatabase::Compact)
+      .def("compact", &PyDatabase::Compact, py::arg("progress") = py::none())
       .def("catch_up", &PyDatabase::CatchUp)
       .def("optimize_for", &PyDatabase::OptimizeFor, py::arg("goal"))
       .def("stats_json", &PyDatabase::StatsJson)

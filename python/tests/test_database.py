@@ -385,6 +385,24 @@ def test_verify_cancel_and_interrupt(db):
     assert db.verify()["clean"]  # the database is fine afterwards
 
 
+def test_compact_progress_cancel_and_interrupt(db):
+    with db.transaction() as t:
+        for i in range(3000):
+            t.put("cache", f"k{i:05d}", {"i": i})
+    with pytest.raises(spirapi.CancelledError):
+        db.compact(progress=lambda f: False)
+
+    def ctrl_c(f):
+        _thread.interrupt_main()
+    with pytest.raises(KeyboardInterrupt):
+        db.compact(progress=ctrl_c)
+    assert len(db["cache"]) == 3000 and db["cache"]["k02999"].data == {"i": 2999}
+    seen = []
+    db.compact(progress=seen.append)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert db.verify()["clean"]
+
+
 def test_corruption_is_reported_not_returned(tmp_path):
     path = tmp_path / "db"
     with spirapi.SpiraPiDatabase(path) as db:
