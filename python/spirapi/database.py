@@ -245,7 +245,14 @@ class SpiraPiDatabase:
                     backup_interval_hours=backup_interval_hours,
                     max_file_size_mb=max_file_size_mb)
         if passphrase is None:
+            # The environment's passphrase is ambient: it opens encrypted
+            # databases and creates them when asked, but does not turn the
+            # creation of a plain database into an error.
             passphrase = os.environ.get("SPIRAPI_PASSPHRASE")
+            creating_plain = not encryption_enabled and not os.path.exists(
+                os.path.join(self.path, "MANIFEST"))
+            if creating_plain:
+                passphrase = None
         if passphrase is not None:
             opts["passphrase"] = passphrase
         self._db: Any = None

@@ -338,7 +338,15 @@ def test_encryption(tmp_path, monkeypatch):
         for f in files:
             with open(os.path.join(root, f), "rb") as fh:
                 assert b"must not be on disk" not in fh.read()
+    # The environment's passphrase opens it, and does not stop the creation
+    # of a plain database.
+    with spirapi.SpiraPiDatabase(path) as db:
+        assert db["cache"]["secret"].data.startswith("plain")
+    with spirapi.SpiraPiDatabase(tmp_path / "plain") as db:
+        assert not db.get_database_stats()["encrypted"]
     monkeypatch.delenv("SPIRAPI_PASSPHRASE")
+    with pytest.raises(spirapi.InvalidArgumentError, match="passphrase is required"):
+        spirapi.SpiraPiDatabase(path)
     with pytest.raises(spirapi.InvalidArgumentError):
         spirapi.SpiraPiDatabase(path, passphrase="wrong")
     with spirapi.SpiraPiDatabase(path, passphrase="correct horse") as db:
