@@ -2,10 +2,16 @@
 
 from spirapi._errors import (BusyError, CancelledError, ConflictError, CorruptionError, Error,
                              InvalidArgumentError, IOError, NotFoundError, NotSupportedError)
+from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
+from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, Schema,
+                            SchemaChange, SchemaField, SchemaManager, SchemaRecord, SchemaZone)
 
 __all__ = [
     "Error", "NotFoundError", "CorruptionError", "InvalidArgumentError", "IOError",
     "ConflictError", "BusyError", "NotSupportedError", "CancelledError",
     "StorageRecord", "StorageType",
+    "PiStore", "SequenceInfo", "PatternMatch", "PatternResult", "SpiralDigit", "PiIdInfo",
+    "SchemaManager", "Schema", "SchemaField", "SchemaChange", "SchemaRecord", "SchemaZone",
+    "FieldType", "RollbackReport", "MigrationReport", "UNSET",
 ]
