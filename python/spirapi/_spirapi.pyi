@@ -12,8 +12,14 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 import numpy
 import numpy.typing
 
+from spirapi._errors import Error
+
 __version__: str
 FORMAT_VERSION: int
+
+MAX_SEQUENCE_DIGITS: int
+SEQUENCE_CHUNK_DIGITS: int
+MAX_SEQUENCE_ID_BYTES: int
 
 _Progress = Optional[Callable[[float], Union[bool, None]]]
 # (x, y, position, digit value 0..9)
@@ -47,7 +53,8 @@ class PiStore:
                max_computation_time: Optional[float] = None,
                min_uniqueness: Optional[float] = None, max_uniqueness: Optional[float] = None,
                stored_after: Optional[float] = None, stored_before: Optional[float] = None,
-               limit: Optional[int] = None) -> List[str]: ...
+               limit: Optional[int] = None,
+               collect_damaged: bool = False) -> Tuple[List[str], List[Tuple[str, Error]]]: ...
     def read_digits(self, id: Union[str, bytes], first: int = 1,
                     count: Optional[int] = None) -> str: ...
     def read_digits_array(self, id: Union[str, bytes], first: int = 1,

@@ -17,18 +17,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Final, List, Optional, Sequence, Union
 
 from spirapi import _checks, _spirapi
-from spirapi._errors import NotFoundError
+from spirapi._errors import Error, NotFoundError
 
 if TYPE_CHECKING:
     import numpy
     import numpy.typing
 
+#: Sequences hold 1 .. MAX_SEQUENCE_DIGITS (2**31 - 1) digits.
+MAX_SEQUENCE_DIGITS: Final[int] = _spirapi.MAX_SEQUENCE_DIGITS
+#: Digits per stored chunk record.
+SEQUENCE_CHUNK_DIGITS: Final[int] = _spirapi.SEQUENCE_CHUNK_DIGITS
+#: Sequence ids are 1 .. MAX_SEQUENCE_ID_BYTES characters of [A-Za-z0-9._-].
+MAX_SEQUENCE_ID_BYTES: Final[int] = _spirapi.MAX_SEQUENCE_ID_BYTES
+
 #: A progress callback: called with the fraction done (0.0 .. 1.0) about
 #: every 100 ms; returning False cancels (None or True go on).
 ProgressCallback = Callable[[float], Union[bool, None]]
+
+#: Called with a damaged sequence's id and the error reading it raised;
+#: returning False stops the search (None or True go on).
+DamageCallback = Callable[[str, Error], Union[bool, None]]
 
 
 @dataclass
@@ -192,15 +203,24 @@ class PiStore:
                          max_uniqueness: Optional[float] = None,
                          stored_after: Optional[float] = None,
                          stored_before: Optional[float] = None,
-                         limit: Optional[int] = None) -> List[SequenceInfo]:
+                         limit: Optional[int] = None,
+                         on_damaged: Optional[DamageCallback] = None) -> List[SequenceInfo]:
         """The descriptions of the sequences that meet every bound given
         (bounds included; None leaves one out), in id order, at most
         ``limit`` of them. ``stored_after`` and ``stored_before`` are
-        seconds since the Unix epoch. A damaged description stops the search
-        with CorruptionError."""
+        seconds since the Unix epoch.
+
+        A damaged description stops the search with CorruptionError, unless
+        ``on_damaged`` is given: it is then called with the sequence's id and
+        the error for each damaged one, and the search goes on while it
+        returns True or None. (It is called once the search is done, so
+        returning False leaves out the matches after that id.)
+        """
         if algorithm is not None:
             _checks.text(algorithm, "algorithm")
-        found = self._store.search(
+        if on_damaged is not None and not callable(on_damaged):
+            raise TypeError(f"on_damaged must be callable, not {type(on_damaged).__name__}")
+        found, damaged = self._store.search(
             algorithm=algorithm,
             min_precision=_checks.optional_uint64(min_precision, "min_precision"),
             max_precision=_checks.optional_uint64(max_precision, "max_precision"),
@@ -212,8 +232,14 @@ class PiStore:
             max_uniqueness=_checks.optional_number(max_uniqueness, "max_uniqueness"),
             stored_after=_checks.optional_number(stored_after, "stored_after"),
             stored_before=_checks.optional_number(stored_before, "stored_before"),
-            limit=_checks.optional_uint64(limit, "limit"))
-        return [SequenceInfo._from_json(text) for text in found]
+            limit=_checks.optional_uint64(limit, "limit"),
+            collect_damaged=on_damaged is not None)
+        infos = [SequenceInfo._from_json(text) for text in found]
+        for id, error in damaged:
+            if on_damaged is not None and on_damaged(id, error) is False:
+                # Ids are ASCII, so str order is the engine's byte order.
+                return [info for info in infos if info.id < id]
+        return infos
 
     def read_digits(self, id: str, first: int = 1, count: Optional[int] = None) -> str:
         """The digits at positions ``first`` .. ``first + count - 1`` of
@@ -329,4 +355,5 @@ class PiStore:
 
 
 __all__ = ["PiStore", "SequenceInfo", "PatternMatch", "PatternResult", "SpiralDigit",
-           "PiIdInfo", "ProgressCallback"]
+           "PiIdInfo", "ProgressCallback", "DamageCallback", "MAX_SEQUENCE_DIGITS",
+           "SEQUENCE_CHUNK_DIGITS", "MAX_SEQUENCE_ID_BYTES"]

@@ -136,16 +136,17 @@ class PyPiStore {
     return py::str(info.ToJson());
   }
 
-  std::vector<std::string> Search(const std::optional<std::string>& algorithm,
-                                  std::optional<uint64_t> min_precision,
-                                  std::optional<uint64_t> max_precision,
-                                  std::optional<double> min_computation_time,
-                                  std::optional<double> max_computation_time,
-                                  std::optional<double> min_uniqueness,
-                                  std::optional<double> max_uniqueness,
-                                  std::optional<double> stored_after,
-                                  std::optional<double> stored_before,
-                                  std::optional<uint64_t> limit) {
+  // (descriptions as ToJson text, damaged). With collect_damaged, a damaged
+  // description does not stop the search: each is returned in `damaged` as
+  // (id, the spirapi.Error it would have raised), for the Python layer to
+  // hand to its callback afterwards (engine code never calls into Python).
+  py::tuple Search(const std::optional<std::string>& algorithm,
+                   std::optional<uint64_t> min_precision, std::optional<uint64_t> max_precision,
+                   std::optional<double> min_computation_time,
+                   std::optional<double> max_computation_time, std::optional<double> min_uniqueness,
+                   std::optional<double> max_uniqueness, std::optional<double> stored_after,
+                   std::optional<double> stored_before, std::optional<uint64_t> limit,
+                   bool collect_damaged) {
     SequenceQuery q;
     if (algorithm) q.algorithm = *algorithm;
     if (min_precision) q.min_precision = *min_precision;
@@ -164,15 +165,32 @@ class PyPiStore {
     if (limit) {
       // The engine reads 0 as "no limit"; a Python caller asking for 0
       // results means none.
-      if (*limit == 0) return {};
+      if (*limit == 0) return py::make_tuple(py::list(), py::list());
       q.limit = *limit;
+    }
+    std::vector<std::pair<std::string, Status>> damaged;
+    if (collect_damaged) {
+      q.on_damaged = [&damaged](std::string_view id, const Status& why) {
+        damaged.emplace_back(std::string(id), why);
+        return true;
+      };
     }
     std::vector<SequenceInfo> found;
     Call([&](PiStore* pi) { return pi->SearchSequences(q, &found); });
-    std::vector<std::string> out;
-    out.reserve(found.size());
-    for (const SequenceInfo& info : found) out.push_back(info.ToJson());
-    return out;
+    py::list out(found.size());
+    for (size_t i = 0; i < found.size(); ++i) out[i] = py::str(found[i].ToJson());
+    py::list errors;
+    for (const auto& [id, why] : damaged) {
+      if (why.ok()) continue;
+      // The id of a damaged record may itself be damaged: not valid UTF-8.
+      py::object text = py::bytes(id).attr("decode")("utf-8", "replace");
+      try {
+        RaiseIfError(why);
+      } catch (py::error_already_set& e) {
+        errors.append(py::make_tuple(text, e.value()));
+      }
+    }
+    return py::make_tuple(out, errors);
   }
 
   py::str ReadDigits(std::string_view id, uint64_t first, std::optional<uint64_t> count) {
@@ -190,9 +208,9 @@ class PyPiStore {
       py::module_::import("numpy");
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_ImportError)) throw;
-      throw py::import_error(
-          "read_digits_array needs NumPy, which cannot be imported (" + std::string(e.what()) +
-          "); install it (pip install numpy) or use read_digits");
+      throw py::import_error("read_digits_array needs NumPy, which cannot be imported (" +
+                             std::string(e.what()) +
+                             "); install it (pip install numpy) or use read_digits");
     }
     auto digits = std::make_unique<std::string>();
     Call([&](PiStore* pi) {
@@ -307,6 +325,9 @@ class PyPiStore {
 }  // namespace
 
 void BindPi(py::module_& m) {
+  m.attr("MAX_SEQUENCE_DIGITS") = kMaxSequenceDigits;
+  m.attr("SEQUENCE_CHUNK_DIGITS") = kSequenceChunkDigits;
+  m.attr("MAX_SEQUENCE_ID_BYTES") = kMaxSequenceIdBytes;
   py::class_<PyPiStore>(m, "PiStore", "The π store of a database (see spirapi.pi.PiStore).")
       .def(py::init<const py::object&>(), py::arg("database"))
       .def_property_readonly("database", &PyPiStore::database)
@@ -321,7 +342,8 @@ void BindPi(py::module_& m) {
            py::arg("min_computation_time") = py::none(),
            py::arg("max_computation_time") = py::none(), py::arg("min_uniqueness") = py::none(),
            py::arg("max_uniqueness") = py::none(), py::arg("stored_after") = py::none(),
-           py::arg("stored_before") = py::none(), py::arg("limit") = py::none())
+           py::arg("stored_before") = py::none(), py::arg("limit") = py::none(),
+           py::arg("collect_damaged") = false)
       .def("read_digits", &PyPiStore::ReadDigits, py::arg("id"), py::arg("first") = 1,
            py::arg("count") = py::none())
       .def("read_digits_array", &PyPiStore::ReadDigitsArray, py::arg("id"), py::arg("first") = 1,

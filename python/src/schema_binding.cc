@@ -39,8 +39,8 @@ Conditions ConditionList(const py::handle& where) {
   Conditions out;
   for (auto item : py::reinterpret_borrow<py::dict>(where)) {
     if (!PyUnicode_Check(item.first.ptr())) {
-      RaiseIfError(Status::InvalidArgument("where: field name " + std::string(py::repr(item.first)) +
-                                           " is not a str"));
+      RaiseIfError(Status::InvalidArgument("where: field name " +
+                                           std::string(py::repr(item.first)) + " is not a str"));
     }
     std::string field(TextArgument(item.first, "where: a field name"));
     std::string value;
@@ -51,7 +51,9 @@ Conditions ConditionList(const py::handle& where) {
 }
 
 void CheckTime(double t, const char* what) {
-  if (!std::isfinite(t)) RaiseIfError(Status::InvalidArgument(std::string(what) + " must be finite"));
+  if (!std::isfinite(t)) {
+    RaiseIfError(Status::InvalidArgument(std::string(what) + " must be finite"));
+  }
 }
 
 // (id, data JSON, schema_version, valid_from, valid_to, deleted).
@@ -109,7 +111,9 @@ class PySchemaManager {
     RaiseIfError(ParseSchemaZone(zone, &z));
     const std::string fields_json = JsonObject(fields, "fields");
     SchemaInfo info;
-    Call([&](SchemaManager* schemas) { return schemas->CreateSchema(name, z, fields_json, &info); });
+    Call([&](SchemaManager* schemas) {
+      return schemas->CreateSchema(name, z, fields_json, &info);
+    });
     return info.json;
   }
 

@@ -11,7 +11,8 @@ import pytest
 
 import spirapi
 from spirapi import _spirapi
-from spirapi.pi import (PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo,
+from spirapi.pi import (MAX_SEQUENCE_DIGITS, MAX_SEQUENCE_ID_BYTES, SEQUENCE_CHUNK_DIGITS,
+                        PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo,
                         SpiralDigit)
 
 PI_50 = "14159265358979323846264338327950288419716939937510"
@@ -111,6 +112,24 @@ def test_search_sequences(fresh):
                                       max_uniqueness=c.uniqueness_score)) == ["c"]
     assert ids(store.search_sequences(stored_after=c.stored_at)) == ["c"]
     assert ids(store.search_sequences(stored_before=c.stored_at - 1e6)) == []
+
+
+def test_search_with_damaged_descriptions(fresh):
+    store, raw = fresh
+    for id in ["a", "c"]:
+        store.store_sequence(id, "123")
+    # A description that does not decode, as a damaged one would.
+    raw.put(int(spirapi.StorageType.SEQUENCE), "seq/b", '{"bogus":1}', None, None, False,
+            as_json=True)
+    with pytest.raises(spirapi.CorruptionError, match="seq/b"):
+        store.search_sequences()
+    seen = []
+    found = store.search_sequences(on_damaged=lambda id, e: seen.append((id, e)))
+    assert [i.id for i in found] == ["a", "c"]
+    assert [id for id, _ in seen] == ["b"] and isinstance(seen[0][1], spirapi.CorruptionError)
+    assert [i.id for i in store.search_sequences(on_damaged=lambda id, e: False)] == ["a"]
+    with pytest.raises(TypeError):
+        store.search_sequences(on_damaged=1)
 
 
 def test_statistics(shared, fresh):
@@ -404,8 +423,11 @@ def test_bad_arguments(fresh):
     store.store_sequence("s", "123")
     with pytest.raises(spirapi.InvalidArgumentError):
         store.compute(0)
+    assert (MAX_SEQUENCE_DIGITS, SEQUENCE_CHUNK_DIGITS, MAX_SEQUENCE_ID_BYTES) == (
+        2 ** 31 - 1, 1_000_002, 128)
     with pytest.raises(spirapi.InvalidArgumentError):
-        store.compute(2 ** 31)
+        store.compute(MAX_SEQUENCE_DIGITS + 1)
+    store.store_sequence("x" * MAX_SEQUENCE_ID_BYTES, "1")
     with pytest.raises(spirapi.InvalidArgumentError):
         store.compute(-5)
     with pytest.raises(spirapi.InvalidArgumentError):
@@ -422,7 +444,7 @@ def test_bad_arguments(fresh):
         with pytest.raises(spirapi.InvalidArgumentError):
             store.store_sequence("t", digits)
     with pytest.raises(spirapi.InvalidArgumentError):
-        store.store_sequence("x" * 129, "1")
+        store.store_sequence("x" * (MAX_SEQUENCE_ID_BYTES + 1), "1")
     with pytest.raises(spirapi.InvalidArgumentError):
         store.store_sequence("t", "1", computation_time=float("nan"))
     with pytest.raises(spirapi.InvalidArgumentError):
