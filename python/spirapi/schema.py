@@ -257,6 +257,11 @@ def _definition(definition: Union[Mapping[str, Any], SchemaField, None]) -> Any:
     return definition  # None, a dict, or something the binding refuses by name
 
 
+def _check_field(field: object) -> None:
+    if not isinstance(field, SchemaField):
+        raise TypeError(f"field must be a SchemaField, not {type(field).__name__}")
+
+
 def _record(record: Mapping[str, Any]) -> Any:
     # The binding takes a dict only; any other mapping is copied into one.
     if not isinstance(record, dict) and isinstance(record, Mapping):
@@ -338,6 +343,7 @@ class SchemaManager:
 
     def add_field(self, name: str, field: SchemaField, reason: str = "") -> Schema:
         """Adds ``field`` to schema ``name`` (evolve "add")."""
+        _check_field(field)
         return self.evolve(name, "add", field.name, definition=field, reason=reason)
 
     def drop_field(self, name: str, field: str, reason: str = "") -> Schema:
@@ -348,6 +354,7 @@ class SchemaManager:
     def alter_field(self, name: str, field: SchemaField, reason: str = "") -> Schema:
         """Replaces the definition of ``field.name`` by ``field`` (evolve
         "alter"); refused if any record would violate it."""
+        _check_field(field)
         return self.evolve(name, "alter", field.name, definition=field, reason=reason)
 
     def rename_field(self, name: str, field: str, new_name: str, reason: str = "") -> Schema:

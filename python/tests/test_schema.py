@@ -447,6 +447,10 @@ def test_bad_arguments(m):
     with pytest.raises(TypeError):
         m.evolve("people", "add", 5)
     with pytest.raises(TypeError):
+        m.add_field("people", {"name": "x", "type": "string"})
+    with pytest.raises(TypeError):
+        m.alter_field("people", "age")
+    with pytest.raises(TypeError):
         m.delete("people", 141592653589)
     with pytest.raises(TypeError):
         m.rollback("people", "1")
