@@ -210,8 +210,12 @@ class SPIRAPI_EXPORT DB {
   // codec, level and block size (so it also recompresses segments written
   // before an OptimizeFor). Readers and writers continue meanwhile.
   // Crash-safe at every step. Memory: about one segment's entries, not its
-  // records. Errors: as Flush; Corruption if a record it must copy is damaged.
-  virtual Status Compact() = 0;
+  // records. `progress`, if given, is called with the fraction done (every
+  // few hundred records copied); returning false stops the compaction with
+  // Cancelled: components already rewritten stay so, the one in progress is
+  // left as it was. Errors: as Flush; Corruption if a record it must copy is
+  // damaged; Cancelled.
+  virtual Status Compact(const std::function<bool(double)>& progress = nullptr) = 0;
 
   // Tunes the database for a goal, the specification's optimize_for, and
   // stores the choice in the MANIFEST so that every later open keeps it:

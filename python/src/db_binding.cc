@@ -73,7 +73,10 @@ void MakeWriteParts(const py::handle& data, const py::handle& metadata, const py
                                  static_cast<size_t>(PyBytes_GET_SIZE(blob.ptr())));
     } else {
       // Copied: a bytearray could change size while the GIL is released.
-      p->blob_buffer = std::string(py::bytes(py::reinterpret_borrow<py::object>(blob)));
+      PyObject* copy = PyBytes_FromObject(blob.ptr());
+      if (copy == nullptr) throw py::error_already_set();
+      py::bytes owned = py::reinterpret_steal<py::bytes>(copy);
+      p->blob_buffer = std::string(owned);
       p->blob = p->blob_buffer;
     }
   }
@@ -248,8 +251,9 @@ class PyDatabase {
     return !h_->db;
   }
 
-  void Put(int c, std::string_view id, const py::handle& data, const py::handle& metadata,
+  void Put(int c, const py::handle& id_arg, const py::handle& data, const py::handle& metadata,
            const py::handle& blob, bool sync, bool as_json) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     WriteParts p;
     MakeWriteParts(data, metadata, blob, as_json, &p);
@@ -260,7 +264,8 @@ class PyDatabase {
     });
   }
 
-  py::object Get(int c, std::string_view id, const PySnapshot* snap) {
+  py::object Get(int c, const py::handle& id_arg, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     PinnedRecord r;
     bool found = true;
@@ -278,7 +283,8 @@ class PyDatabase {
     return PinnedTuple(r);
   }
 
-  py::object GetVersion(int c, std::string_view id, uint64_t version, const PySnapshot* snap) {
+  py::object GetVersion(int c, const py::handle& id_arg, uint64_t version, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     StorageRecord r;
     bool found = true;
@@ -296,7 +302,8 @@ class PyDatabase {
     return RecordTuple(r);
   }
 
-  bool Exists(int c, std::string_view id, const PySnapshot* snap) {
+  bool Exists(int c, const py::handle& id_arg, const PySnapshot* snap) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     bool exists = false;
     CallEngine(*h_, [&](DB* db) {
@@ -307,7 +314,8 @@ class PyDatabase {
     return exists;
   }
 
-  bool Delete(int c, std::string_view id, bool sync) {
+  bool Delete(int c, const py::handle& id_arg, bool sync) {
+    std::string_view id = TextArgument(id_arg, "id");
     Component comp = ComponentArgument(c);
     WriteOptions wo;
     wo.sync = sync;
@@ -380,8 +388,10 @@ class PyDatabase {
   void Flush() {
     RunInterruptibly(*h_, py::none(), [](DB* db, Interruptible*) { return db->Flush(); });
   }
-  void Compact() {
-    RunInterruptibly(*h_, py::none(), [](DB* db, Interruptible*) { return db->Compact(); });
+  void Compact(const py::object& progress) {
+    RunInterruptibly(*h_, progress, [](DB* db, Interruptible* state) {
+      return db->Compact([state](double f) { return state->Report(f); });
+    });
   }
   void CatchUp() {
     CallEngine(*h_, [](DB* db) { return db->CatchUp(); });
@@ -405,10 +415,7 @@ class PyDatabase {
   py::dict Verify(const py::object& progress) {
     VerifyReport report;
     RunInterruptibly(*h_, progress, [&](DB* db, Interruptible* state) {
-      return db->Verify(&report, [state](double f) {
-        state->Report(f);
-        return !state->cancelled();
-      });
+      return db->Verify(&report, [state](double f) { return state->Report(f); });
     });
     py::list damage;
     for (const Damage& d : report.damage) {
@@ -454,8 +461,9 @@ void BindDatabase(py::module_& m) {
 
   py::class_<PyTransaction>(m, "Transaction", "An engine transaction (see spirapi.Transaction).")
       .def("put",
-           [](PyTransaction& t, int c, std::string_view id, const py::handle& data,
+           [](PyTransaction& t, int c, const py::handle& id_arg, const py::handle& data,
               const py::handle& metadata, const py::handle& blob, bool as_json) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              WriteParts p;
              MakeWriteParts(data, metadata, blob, as_json, &p);
@@ -466,7 +474,8 @@ void BindDatabase(py::module_& m) {
            py::arg("component"), py::arg("id"), py::arg("data"), py::arg("metadata"),
            py::arg("blob"), py::arg("as_json") = false)
       .def("get",
-           [](PyTransaction& t, int c, std::string_view id) -> py::object {
+           [](PyTransaction& t, int c, const py::handle& id_arg) -> py::object {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              StorageRecord r;
              bool found = true;
@@ -482,14 +491,16 @@ void BindDatabase(py::module_& m) {
              return RecordTuple(r);
            })
       .def("exists",
-           [](PyTransaction& t, int c, std::string_view id) {
+           [](PyTransaction& t, int c, const py::handle& id_arg) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool exists = false;
              t.Call([&](Transaction* txn) { return txn->Exists(comp, id, &exists); });
              return exists;
            })
       .def("delete",
-           [](PyTransaction& t, int c, std::string_view id) {
+           [](PyTransaction& t, int c, const py::handle& id_arg) {
+    std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool deleted = true;
              t.Call([&](Transaction* txn) {
@@ -536,7 +547,7 @@ void BindDatabase(py::module_& m) {
       .def("begin_transaction", &PyDatabase::Begin, py::arg("sync"))
       .def("snapshot", &PyDatabase::GetSnapshot)
       .def("flush", &PyDatabase::Flush)
-      .def("compact", &PyDatabase::Compact)
+      .def("compact", &PyDatabase::Compact, py::arg("progress") = py::none())
       .def("catch_up", &PyDatabase::CatchUp)
       .def("optimize_for", &PyDatabase::OptimizeFor, py::arg("goal"))
       .def("stats_json", &PyDatabase::StatsJson)

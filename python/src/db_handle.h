@@ -18,6 +18,7 @@
 #include <pybind11/pybind11.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -97,22 +98,31 @@ void CallEngine(DbHandle& h, Fn&& fn) {
   RaiseIfError(s);
 }
 
-// Runs work(cancel) on a worker thread under the handle's shared lock while
-// the calling thread waits without it: every 100 ms (and at the end) it
-// calls progress(fraction) (a Python callable or None; returning False
-// cancels) and checks Python's signal handlers, so Ctrl-C raises
-// KeyboardInterrupt once the engine has stopped. The work reports its
-// fraction through report(f) and should stop soon after cancelled() turns
-// true. Raises the work's Status if it failed and nothing was interrupted.
+// Runs work(db, state) on a worker thread under the handle's shared lock
+// while the calling thread waits without it. The work reports its progress
+// through state->Report(f), which returns false once the operation is to
+// stop. With a Python `progress` callable, each report waits for the calling
+// thread to call progress(f) (returning False cancels), so the callback sees
+// every report and can stop the work exactly there; without one, reports
+// never wait. The calling thread also checks Python's signal handlers at
+// each report and every 100 ms, so Ctrl-C (KeyboardInterrupt) stops the
+// work at its next report and is raised once the engine has stopped; so is
+// any exception from the callback. Otherwise the work's Status is raised if
+// it failed.
 class Interruptible {
  public:
-  void Report(double fraction) { fraction_.store(fraction, std::memory_order_relaxed); }
+  bool Report(double fraction);
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
   friend void RunInterruptibly(DbHandle& h, const py::object& progress,
                                const std::function<Status(DB*, Interruptible*)>& work);
-  std::atomic<double> fraction_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wait_for_callback_ = false;
+  bool has_report_ = false;
+  bool done_ = false;
+  double fraction_ = 0;
   std::atomic<bool> cancelled_{false};
 };
 

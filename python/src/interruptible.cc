@@ -4,19 +4,27 @@
 #include <Python.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <thread>
 
 #include "db_handle.h"
 
 namespace spirapi::python {
 
+bool Interruptible::Report(double fraction) {
+  std::unique_lock<std::mutex> l(mu_);
+  fraction_ = fraction;
+  has_report_ = true;
+  cv_.notify_all();
+  if (wait_for_callback_) {
+    cv_.wait(l, [&] { return !has_report_ || cancelled(); });
+  }
+  return !cancelled();
+}
+
 void RunInterruptibly(DbHandle& h, const py::object& progress,
                       const std::function<Status(DB*, Interruptible*)>& work) {
   Interruptible state;
-  std::mutex mu;
-  std::condition_variable done_cv;
-  bool done = false;
+  state.wait_for_callback_ = !progress.is_none();
   Status result;
   std::thread worker;
   {
@@ -28,51 +36,55 @@ void RunInterruptibly(DbHandle& h, const py::object& progress,
           std::shared_lock<std::shared_mutex> l(h.mu);
           s = h.db ? work(h.db.get(), &state) : ClosedStatus();
         }
-        std::lock_guard<std::mutex> l(mu);
+        std::lock_guard<std::mutex> l(state.mu_);
         result = s;
-        done = true;
-        done_cv.notify_all();
+        state.done_ = true;
+        state.cv_.notify_all();
       });
     } catch (const std::system_error& e) {
       result = Status::IOError(std::string("cannot start a thread: ") + e.what());
-      done = true;
+      state.done_ = true;
     }
   }
-  bool interrupted = false;  // a Python exception is pending
-  double reported = -1;
+  // Stops the work and lets it finish; a Python exception is pending.
+  auto cancel = [&] {
+    std::lock_guard<std::mutex> l(state.mu_);
+    state.cancelled_.store(true);
+    state.has_report_ = false;
+    state.cv_.notify_all();
+  };
+  bool raised = false;
   for (;;) {
-    bool finished;
+    bool finished, reported;
+    double fraction;
     {
       py::gil_scoped_release release;
-      std::unique_lock<std::mutex> l(mu);
-      done_cv.wait_for(l, std::chrono::milliseconds(100), [&] { return done; });
-      finished = done;
+      std::unique_lock<std::mutex> l(state.mu_);
+      state.cv_.wait_for(l, std::chrono::milliseconds(100),
+                         [&] { return state.done_ || state.has_report_; });
+      finished = state.done_;
+      reported = state.has_report_;
+      fraction = state.fraction_;
     }
-    if (interrupted) {
-      if (finished) break;
-      continue;
+    if (!raised && PyErr_CheckSignals() != 0) {  // e.g. KeyboardInterrupt from Ctrl-C
+      raised = true;
+      cancel();
     }
-    if (PyErr_CheckSignals() != 0) {  // e.g. KeyboardInterrupt from Ctrl-C
-      interrupted = true;
-      state.cancelled_.store(true);
-      continue;
-    }
-    double f = state.fraction_.load(std::memory_order_relaxed);
-    if (finished && result.ok()) f = 1.0;
-    if (!progress.is_none() && f != reported) {
-      reported = f;
-      bool go_on = true;
+    if (!raised && reported && state.wait_for_callback_) {
       try {
-        py::object r = progress(f);
-        go_on = r.is_none() || py::bool_(r);
+        py::object r = progress(fraction);
+        if (!r.is_none() && !py::bool_(r)) state.cancelled_.store(true);
       } catch (py::error_already_set& e) {
-        // Stop the engine, then let the callback's exception through.
-        e.restore();
-        interrupted = true;
-        state.cancelled_.store(true);
-        continue;
+        e.restore();  // raised again once the work has stopped
+        raised = true;
+        cancel();
       }
-      if (!go_on) state.cancelled_.store(true);
+      std::lock_guard<std::mutex> l(state.mu_);
+      state.has_report_ = false;
+      state.cv_.notify_all();
+    } else if (reported) {
+      std::lock_guard<std::mutex> l(state.mu_);
+      state.has_report_ = false;
     }
     if (finished) break;
   }
@@ -80,7 +92,7 @@ void RunInterruptibly(DbHandle& h, const py::object& progress,
     py::gil_scoped_release release;
     worker.join();
   }
-  if (interrupted) throw py::error_already_set();
+  if (raised) throw py::error_already_set();
   RaiseIfError(result);
 }
 

@@ -89,7 +89,7 @@ void Append(PyObject* o, const std::string& path, int depth, std::string* out) {
     bool first = true;
     while (PyDict_Next(o, &pos, &key, &value)) {
       if (!PyUnicode_Check(key)) {
-        Fail(path, "key " + std::string(py::repr(key)) + " is a " + TypeName(key) +
+        Fail(path, "key " + std::string(py::repr(key)) + " is of type " + TypeName(key) +
                        "; JSON object keys are str");
       }
       std::string_view k = Utf8(key, path);

@@ -318,7 +318,8 @@ Status DBImpl::FlushOldestJournal() {
   return Status::OK();
 }
 
-Status DBImpl::CompactComponent(Component c, bool force) {
+Status DBImpl::CompactComponent(Component c, bool force,
+                                const std::function<bool(double)>& progress) {
   if (!force && !NeedsCompaction(c)) return Status::OK();
   std::vector<SegmentMeta> inputs;
   uint64_t cutoff;
@@ -375,6 +376,11 @@ Status DBImpl::CompactComponent(Component c, bool force) {
   auto next = [&](std::string_view* record, bool* end) {
     *end = k == keep.size();
     if (*end) return Status::OK();
+    if (progress && k % 256 == 0 &&
+        !progress(static_cast<double>(k) / static_cast<double>(keep.size()))) {
+      return Status::Cancelled(std::string("compaction of ") + ComponentName(c) +
+                               " cancelled by the progress callback; it is left as it was");
+    }
     const Planned& p = keep[k++];
     if (file == nullptr || file->number != p.ref.loc.file_number) {
       file = FindFile(p.ref.loc.file_number);
@@ -446,14 +452,19 @@ Status DBImpl::Flush() {
   }
 }
 
-Status DBImpl::Compact() {
+Status DBImpl::Compact(const std::function<bool(double)>& progress) {
   Status s = Flush();
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> work(bg_work_mu_);
-  for (Component c : kAllComponents) {
-    s = CompactComponent(c, /*force=*/true);
+  for (int i = 0; i < kNumComponents; ++i) {
+    std::function<bool(double)> share;
+    if (progress) {
+      share = [&progress, i](double f) { return progress((i + f) / kNumComponents); };
+    }
+    s = CompactComponent(kAllComponents[i], /*force=*/true, share);
     if (!s.ok()) return s;
   }
+  if (progress) progress(1.0);
   return Status::OK();
 }
 

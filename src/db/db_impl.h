@@ -115,7 +115,7 @@ class DBImpl : public DB {
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   Status Flush() override;
-  Status Compact() override;
+  Status Compact(const std::function<bool(double)>& progress) override;
   Status OptimizeFor(OptimizationGoal goal) override;
   Status GetPinned(const ReadOptions& ro, Component c, std::string_view id,
                    PinnedRecord* record) override;
@@ -275,7 +275,9 @@ class DBImpl : public DB {
   // Writes `next` and makes it manifest_; on failure, ManifestWriteFailed.
   Status InstallManifest(const Manifest& next);  // REQUIRES: mu_ held
   Status InstallFailed(const Status& s);        // REQUIRES: mu_ not held
-  Status CompactComponent(Component c, bool force);  // REQUIRES: bg_work_mu_
+  // `progress` as Compact's, for this component's share of the work.
+  Status CompactComponent(Component c, bool force,
+                          const std::function<bool(double)>& progress = nullptr);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
   bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
   // Where WriteSegments takes its records from, one at a time, in file

@@ -49,12 +49,12 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& p
 
   for (size_t i = 0; i < files.size(); ++i) {
     const DataFile& f = *files[i];
-    ++report->files_checked;
     if (progress && !progress(static_cast<double>(i) / static_cast<double>(files.size()))) {
       return Status::Cancelled("verify: cancelled by the progress callback after " +
                                std::to_string(i) + " of " + std::to_string(files.size()) +
                                " files");
     }
+    ++report->files_checked;
     uint64_t size = 0;
     Status s = fs_->GetFileSize(Path(f.rel_path), &size);
     // Beside a live writer, a file may be flushed or compacted away since this

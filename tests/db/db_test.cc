@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -267,6 +268,68 @@ TEST(DbTest, SmallBlocksRoundTripAndAreMoreBlocks) {
   }
   // Each block is compressed on its own: more blocks, more bytes.
   EXPECT_GT(segment_bytes[1], segment_bytes[0]);
+}
+
+// Verify's progress callback sees the fraction rise to 1, and returning
+// false stops the check with Cancelled (the Python binding's Ctrl-C).
+TEST(DbTest, VerifyReportsProgressAndCanBeCancelled) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), Component::kCache, "k" + std::to_string(i), "1").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  VerifyReport report;
+  std::vector<double> seen;
+  ASSERT_TRUE(db->Verify(&report, [&](double f) {
+                  seen.push_back(f);
+                  return true;
+                }).ok());
+  EXPECT_TRUE(report.clean());
+  ASSERT_GE(seen.size(), 4u);
+  EXPECT_EQ(seen.front(), 0.0);
+  EXPECT_EQ(seen.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+
+  int calls = 0;
+  Status s = db->Verify(&report, [&](double) { return ++calls < 2; });
+  EXPECT_TRUE(s.IsCancelled()) << s.ToString();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(report.files_checked, 1u);
+}
+
+// Compact's progress rises to 1; returning false cancels it and leaves the
+// component readable and whole, as it was.
+TEST(DbTest, CompactReportsProgressAndCanBeCancelled) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  WriteOptions fast;
+  fast.sync = false;
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(db->Put(fast, Component::kCache, "k" + std::to_string(i % 1000),
+                        std::to_string(i)).ok());
+  }
+  int calls = 0;
+  Status s = db->Compact([&](double) { return ++calls < 3; });
+  EXPECT_TRUE(s.IsCancelled()) << s.ToString();
+  for (int i = 0; i < 1000; i += 37) {
+    EXPECT_EQ(GetData(db.get(), Component::kCache, "k" + std::to_string(i)),
+              std::to_string(1000 + i));
+  }
+  VerifyReport report;
+  ASSERT_TRUE(db->Verify(&report).ok());
+  EXPECT_TRUE(report.clean());
+  std::vector<double> seen;
+  ASSERT_TRUE(db->Compact([&](double f) {
+                  seen.push_back(f);
+                  return true;
+                }).ok());
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), 1.0);
+  DbStats stats;
+  ASSERT_TRUE(db->GetStats(&stats).ok());
+  EXPECT_EQ(stats.components[static_cast<int>(Component::kCache)].live_records, 1000u);
 }
 
 TEST(DbTest, TransactionsAreAtomicAndIsolated) {
