@@ -33,8 +33,8 @@ SEQUENCE_CHUNK_DIGITS: Final[int] = _spirapi.SEQUENCE_CHUNK_DIGITS
 #: Sequence ids are 1 .. MAX_SEQUENCE_ID_BYTES characters of [A-Za-z0-9._-].
 MAX_SEQUENCE_ID_BYTES: Final[int] = _spirapi.MAX_SEQUENCE_ID_BYTES
 
-#: A progress callback: called with the fraction done (0.0 .. 1.0) about
-#: every 100 ms; returning False cancels (None or True go on).
+#: A progress callback: called with the fraction done (0.0 .. 1.0);
+#: returning False cancels (None or True go on).
 ProgressCallback = Callable[[float], Union[bool, None]]
 
 #: Called with a damaged sequence's id and the error reading it raised;
@@ -162,10 +162,11 @@ class PiStore:
         ``verify`` checks the binary result against digits computed
         independently by the BBP formula before conversion (a mismatch is a
         CorruptionError and nothing is stored). ``threads`` is 1 .. 256.
-        ``progress`` is called with the fraction done about every 100 ms and
-        at the end; returning False stops the computation with
-        CancelledError. Ctrl-C stops it too (KeyboardInterrupt). 10**6
-        digits take about 0.3 s, 10**7 about 4 s.
+        ``progress`` is called with the fraction done at every report of
+        the engine (up to about 500 times, and 1.0 at the end); returning
+        False stops the computation there with CancelledError and stores
+        nothing. Ctrl-C stops it too (KeyboardInterrupt). 10**6 digits take
+        about 0.3 s, 10**7 about 4 s.
         """
         digits = _checks.uint64(digits, "digits")
         if id is not None:
@@ -296,8 +297,9 @@ class PiStore:
         it (about 10 s at 10**8 digits).
 
         The build cannot be stopped midway: ``progress`` is called with 0.0
-        while it runs and 1.0 at the end (its answer is ignored), and
-        Ctrl-C raises KeyboardInterrupt once the build is done.
+        before it starts (returning False then raises CancelledError and
+        builds nothing) and with 1.0 once the index is stored; Ctrl-C
+        during the build raises KeyboardInterrupt once it is done.
         NotSupportedError on a read-only database.
         """
         self._store.build_pattern_index(_checks.text(id, "id"), progress)

@@ -92,10 +92,7 @@ class PyPiStore {
       PiStore* pi = nullptr;
       Status s = LazyStore(*h_, &h_->pi, &pi);
       if (!s.ok()) return s;
-      o.progress = [state](double f) {
-        state->Report(f);
-        return !state->cancelled();
-      };
+      o.progress = [state](double f) { return state->Report(f); };
       return pi->ComputeSequence(o, &info);
     });
     return info.ToJson();
@@ -270,15 +267,19 @@ class PyPiStore {
     return SpiralList(cells);
   }
 
-  // The build reports no progress and cannot be stopped midway: progress
-  // sees 0.0 while it runs and 1.0 at the end, and Ctrl-C takes effect
-  // when it is done.
+  // The build reports no progress and cannot be stopped midway, so it is
+  // reported as 0.0 before it starts (when the callback or Ctrl-C can still
+  // cancel it: CancelledError, nothing done) and 1.0 once it is stored.
   void BuildIndex(std::string_view id, const py::object& progress) {
     CheckCallable(progress);
-    RunInterruptibly(*h_, progress, [&](DB*, Interruptible*) {
+    RunInterruptibly(*h_, progress, [&](DB*, Interruptible* state) {
       PiStore* pi = nullptr;
       Status s = LazyStore(*h_, &h_->pi, &pi);
-      return s.ok() ? pi->BuildPatternIndex(id) : s;
+      if (!s.ok()) return s;
+      if (!state->Report(0.0)) return Status::Cancelled("build_pattern_index cancelled");
+      s = pi->BuildPatternIndex(id);
+      if (s.ok()) state->Report(1.0);
+      return s;
     });
   }
 

@@ -307,9 +307,11 @@ def test_find_patterns(shared):
 def test_build_pattern_index(fresh):
     store, _ = fresh
     store.compute(N, "p")
+    with pytest.raises(spirapi.CancelledError):
+        store.build_pattern_index("p", progress=lambda f: False)
     seen = []
     store.build_pattern_index("p", progress=seen.append)
-    assert seen and seen[-1] == 1.0
+    assert seen == [0.0, 1.0]
     assert store.find_pattern("p", "999999").matches == [PatternMatch(762, 0)]
     with pytest.raises(spirapi.NotFoundError):
         store.build_pattern_index("nothing")
@@ -345,17 +347,25 @@ def test_progress_is_reported(fresh):
     store, _ = fresh
     seen = []
     store.compute(N, "p", progress=seen.append)
-    assert seen and seen[-1] == 1.0
+    assert len(seen) > 10 and seen[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in seen) and seen == sorted(seen)
 
 
-def test_progress_returning_false_cancels(fresh):
+@pytest.mark.parametrize("stop_at", [0.0, 0.5, 0.85])
+def test_progress_returning_false_cancels(fresh, stop_at):
     store, _ = fresh
-    # Reports come every 100 ms, so this needs a computation that takes
-    # longer; it is cancelled at the first report.
+    seen = []
+
+    def progress(f):
+        seen.append(f)
+        return f < stop_at
+
     with pytest.raises(spirapi.CancelledError):
-        store.compute(5_000_000, "big", progress=lambda f: False)
-    assert store.retrieve_sequence("big") is None
+        store.compute(N, "p", progress=progress)
+    # The callback sees every report, so the work stops at the first one
+    # that answered False.
+    assert seen[-1] >= stop_at and all(f < stop_at for f in seen[:-1])
+    assert store.retrieve_sequence("p") is None
     # The store still works after a cancellation.
     assert store.compute(1000, "small", progress=lambda f: True).precision == 1000
 
@@ -367,7 +377,7 @@ def test_progress_exception_propagates(fresh):
         raise ZeroDivisionError("from the callback")
 
     with pytest.raises(ZeroDivisionError, match="from the callback"):
-        store.compute(5_000_000, "big", progress=boom)
+        store.compute(N, "big", progress=boom)
     assert store.retrieve_sequence("big") is None
 
 
@@ -383,7 +393,7 @@ def test_ctrl_c_stops_a_computation(fresh):
     previous = signal.signal(signal.SIGINT, handler)
     try:
         with pytest.raises(KeyboardInterrupt):
-            store.compute(5_000_000, "big", progress=interrupt)
+            store.compute(N, "big", progress=interrupt)
     finally:
         signal.signal(signal.SIGINT, previous)
     assert store.retrieve_sequence("big") is None
