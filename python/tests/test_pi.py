@@ -1,6 +1,7 @@
 """spirapi.pi: PiStore over the engine's π store, checked against known
 digits of π."""
 
+import _thread
 import hashlib
 import os
 import signal
@@ -384,19 +385,19 @@ def test_progress_exception_propagates(fresh):
 def test_ctrl_c_stops_a_computation(fresh):
     store, _ = fresh
 
-    def interrupt(f):
+    def interrupt(f):  # a real SIGINT; conftest.py installs Python's handler
         os.kill(os.getpid(), signal.SIGINT)
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            store.compute(N, "big", progress=interrupt)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(KeyboardInterrupt):
+        store.compute(N, "big", progress=interrupt)
     assert store.retrieve_sequence("big") is None
+
+    def interrupt_build(f):
+        _thread.interrupt_main()
+
+    store.compute(1000, "small")
+    with pytest.raises(KeyboardInterrupt):
+        store.build_pattern_index("small", progress=interrupt_build)
 
 
 # --- π identifiers ---
