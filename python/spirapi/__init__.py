@@ -3,7 +3,10 @@
 from spirapi._errors import (BusyError, CancelledError, ConflictError, CorruptionError, Error,
                              InvalidArgumentError, IOError, NotFoundError, NotSupportedError)
 from spirapi.database import Component, Snapshot, SpiraPiDatabase, Transaction
+from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
+from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, Schema,
+                            SchemaChange, SchemaField, SchemaManager, SchemaRecord, SchemaZone)
 from spirapi._spirapi import FORMAT_VERSION, __version__
 
 __all__ = [
@@ -11,4 +14,7 @@ __all__ = [
     "ConflictError", "BusyError", "NotSupportedError", "CancelledError",
     "StorageRecord", "StorageType", "SpiraPiDatabase", "Transaction", "Snapshot", "Component",
     "FORMAT_VERSION", "__version__",
+    "PiStore", "SequenceInfo", "PatternMatch", "PatternResult", "SpiralDigit", "PiIdInfo",
+    "SchemaManager", "Schema", "SchemaField", "SchemaChange", "SchemaRecord", "SchemaZone",
+    "FieldType", "RollbackReport", "MigrationReport", "UNSET",
 ]

@@ -32,7 +32,14 @@ void RaiseIfError(const Status& s) {
   // object would outlive the interpreter at exit.
   py::object errors = py::module_::import("spirapi._errors");
   py::object cls = errors.attr(ErrorClassName(s.code()));
-  PyErr_SetObject(cls.ptr(), py::str(s.message()).ptr());
+  // The message may quote the caller's bytes (an id or a name given as
+  // bytes), which need not be UTF-8: those are shown as \xNN escapes rather
+  // than turning the error into a UnicodeDecodeError.
+  const std::string& m = s.message();
+  py::object text = py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeUTF8(m.data(), static_cast<Py_ssize_t>(m.size()), "backslashreplace"));
+  if (!text) throw py::error_already_set();
+  PyErr_SetObject(cls.ptr(), text.ptr());
   throw py::error_already_set();
 }
 
