@@ -47,15 +47,21 @@ bool OnlyLayoutEntries(FileSystem* fs, const std::string& path,
   return true;
 }
 
-Status CheckSetting(const char* name, const std::optional<int>& wanted, int stored) {
+// `goal`: the last OptimizeFor goal, if any, which may have changed the
+// setting since creation: the message says so.
+Status CheckSetting(const char* name, const std::optional<int>& wanted, int stored,
+                    const std::string& goal = "") {
   if (wanted.has_value() && *wanted != stored) {
-    return Status::InvalidArgument(std::string("the database was created with ") + name + " " +
-                                   std::to_string(stored) + "; open it with " +
+    const std::string origin =
+        goal.empty() ? std::string("the database was created with ") + name + " "
+                     : std::string("the database's ") + name + " is ";
+    const std::string since =
+        goal.empty() ? "" : ", as optimize_for left it (last goal: " + goal + ")";
+    return Status::InvalidArgument(origin + std::to_string(stored) + since + "; open it with " +
                                    std::to_string(stored) + " or leave the option unset");
   }
   return Status::OK();
 }
-
 
 // Checks the creation settings before anything is written, so that a bad
 // option leaves no directory behind.
@@ -166,11 +172,13 @@ Status DBImpl::CheckSettings() {
                                    stored + "; open it with " + stored +
                                    " or leave the option unset (DB::OptimizeFor changes it)");
   }
-  Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level);
+  const std::string& goal = m.optimized_for;
+  Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level,
+                          goal);
   if (s.ok()) s = CheckSetting("max_file_size_mb", options_.max_file_size_mb, m.max_file_size_mb);
   if (s.ok()) {
     s = CheckSetting("block_size_kib", options_.block_size_kib,
-                     static_cast<int>(m.block_size >> 10));
+                     static_cast<int>(m.block_size >> 10), goal);
   }
   if (s.ok()) {
     s = CheckSetting("backup_interval_hours", options_.backup_interval_hours,

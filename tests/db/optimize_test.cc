@@ -148,6 +148,14 @@ TEST(OptimizeTest, SpaceAndSpeedAreStoredAndRecompressOnCompact) {
   // Stored: a plain reopen keeps it; the old explicit settings are refused.
   Status s = DB::Open(o, dir.Sub("db"), &db);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  Options creation_level = Quiet();
+  creation_level.compression_level = 3;
+  s = DB::Open(creation_level, dir.Sub("db"), &db);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  // The message says where the other value came from, not "created with".
+  EXPECT_NE(s.message().find("compression_level is 9, as optimize_for left it (last goal: space)"),
+            std::string::npos)
+      << s.ToString();
   ASSERT_TRUE(DB::Open(Quiet(), dir.Sub("db"), &db).ok());
   ASSERT_TRUE(db->GetStats(&st).ok());
   EXPECT_EQ(st.optimized_for, "space");
