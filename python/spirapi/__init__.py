@@ -1,7 +1,8 @@
 """SpiraPi: an embedded database for mathematical sequences and evolving records."""
 
 from spirapi._errors import (BusyError, CancelledError, ConflictError, CorruptionError, Error,
-                             InvalidArgumentError, IOError, NotFoundError, NotSupportedError)
+                             InvalidArgumentError, InvalidTypeError, IOError, NotFoundError,
+                             NotSupportedError)
 from spirapi.database import Component, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
@@ -10,7 +11,8 @@ from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, S
 from spirapi._spirapi import FORMAT_VERSION, __version__
 
 __all__ = [
-    "Error", "NotFoundError", "CorruptionError", "InvalidArgumentError", "IOError",
+    "Error", "NotFoundError", "CorruptionError", "InvalidArgumentError", "InvalidTypeError",
+    "IOError",
     "ConflictError", "BusyError", "NotSupportedError", "CancelledError",
     "StorageRecord", "StorageType", "SpiraPiDatabase", "Transaction", "Snapshot", "Component",
     "FORMAT_VERSION", "__version__",

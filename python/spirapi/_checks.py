@@ -3,15 +3,15 @@
 The binding converts arguments to C++ types, and pybind11 answers a value
 that does not fit (a negative count, an int past 64 bits) with a TypeError
 that lists the whole signature. These checks run first and say which
-argument is wrong: TypeError for the wrong type, InvalidArgumentError for a
-value out of range.
+argument is wrong: InvalidTypeError (a TypeError too) for the wrong type,
+InvalidArgumentError for a value out of range.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from spirapi._errors import InvalidArgumentError
+from spirapi._errors import InvalidArgumentError, InvalidTypeError
 
 _INT_MIN = -(2 ** 31)
 _INT_MAX = 2 ** 31 - 1
@@ -20,7 +20,7 @@ _INT_MAX = 2 ** 31 - 1
 def _integer(value: object, name: str) -> int:
     # bool is an int subclass, but True as a count is a mistake.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        raise InvalidTypeError(f"{name} must be an int, not {type(value).__name__}")
     return value
 
 
@@ -56,7 +56,7 @@ def c_int(value: object, name: str) -> int:
 def number(value: object, name: str) -> float:
     """value (an int or a float) as a float; NaN is left to the binding."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+        raise InvalidTypeError(f"{name} must be a number, not {type(value).__name__}")
     try:
         return float(value)
     except OverflowError:  # an int past a double's range
@@ -71,5 +71,5 @@ def optional_number(value: object, name: str) -> Optional[float]:
 def text(value: object, name: str) -> str:
     """value, which must be a str."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        raise InvalidTypeError(f"{name} must be a str, not {type(value).__name__}")
     return value

@@ -30,6 +30,11 @@ class InvalidArgumentError(Error, ValueError):
     unknown option, a record a schema rejects...); nothing was changed."""
 
 
+class InvalidTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type (a str where an int belongs...): both
+    ``except TypeError`` and ``except spirapi.InvalidArgumentError`` catch it."""
+
+
 class IOError(Error, builtins.OSError):  # noqa: A001 - the engine's name for it
     """The operating system reported a failure (disk full, permissions...).
     After a failed write the database takes no more writes until reopened."""
@@ -55,6 +60,7 @@ class CancelledError(Error):
 
 
 __all__ = [
-    "Error", "NotFoundError", "CorruptionError", "InvalidArgumentError", "IOError",
+    "Error", "NotFoundError", "CorruptionError", "InvalidArgumentError", "InvalidTypeError",
+    "IOError",
     "ConflictError", "BusyError", "NotSupportedError", "CancelledError",
 ]

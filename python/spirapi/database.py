@@ -7,7 +7,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping,
                     Union)
 
 from spirapi import _spirapi
-from spirapi._errors import InvalidArgumentError
+from spirapi._errors import InvalidArgumentError, InvalidTypeError
 from spirapi.criteria import json_equal, matches_criteria
 from spirapi.records import StorageRecord, StorageType
 
@@ -25,7 +25,7 @@ _BACKUP_RELEASE = "SpiraPi 0.2 (backups and point-in-time recovery, issue 18)"
 
 def _id_text(id: Any, what: str = "id") -> str:
     if not isinstance(id, str):
-        raise InvalidArgumentError(f"{what} must be a str, not {type(id).__name__}")
+        raise InvalidTypeError(f"{what} must be a str, not {type(id).__name__}")
     return id
 
 
@@ -420,7 +420,7 @@ class SpiraPiDatabase:
         digits' SHA-256 are computed from the digits, never trusted from the
         input. Without an id it gets a new π identifier. Returns the id."""
         if not isinstance(data, Mapping):
-            raise InvalidArgumentError(f"data must be a dict, not {type(data).__name__}")
+            raise InvalidTypeError(f"data must be a dict, not {type(data).__name__}")
         known = {"id", "sequence", "algorithm", "computation_time", "verified", "precision",
                  "uniqueness_score", "mathematical_properties", "digits_sha256", "stored_at",
                  "chunks"}
@@ -504,7 +504,7 @@ class SpiraPiDatabase:
         """Stores a query record (any dict; its "id" if it has one, else a new
         π identifier) in the QUERY component. Returns the id."""
         if not isinstance(data, Mapping):
-            raise InvalidArgumentError(f"data must be a dict, not {type(data).__name__}")
+            raise InvalidTypeError(f"data must be a dict, not {type(data).__name__}")
         id = data.get("id") or self.pi.new_ids(1)[0]
         self[StorageType.QUERY].put(_id_text(id), dict(data), metadata)
         return id
@@ -536,7 +536,7 @@ class SpiraPiDatabase:
         the choice (docs/DESIGN.md, "Optimization goals"); compact() rewrites
         existing data to it. "security" needs an encrypted database."""
         if not isinstance(goal, str):
-            raise InvalidArgumentError(f"goal must be a str, not {type(goal).__name__}")
+            raise InvalidTypeError(f"goal must be a str, not {type(goal).__name__}")
         self._db.optimize_for(goal)
 
     def flush(self) -> None:

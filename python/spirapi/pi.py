@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Final, List, Optional, Sequence, Union
 
 from spirapi import _checks, _spirapi
-from spirapi._errors import Error, NotFoundError
+from spirapi._errors import Error, InvalidTypeError, NotFoundError
 
 if TYPE_CHECKING:
     import numpy
@@ -220,7 +220,7 @@ class PiStore:
         if algorithm is not None:
             _checks.text(algorithm, "algorithm")
         if on_damaged is not None and not callable(on_damaged):
-            raise TypeError(f"on_damaged must be callable, not {type(on_damaged).__name__}")
+            raise InvalidTypeError(f"on_damaged must be callable, not {type(on_damaged).__name__}")
         found, damaged = self._store.search(
             algorithm=algorithm,
             min_precision=_checks.optional_uint64(min_precision, "min_precision"),
@@ -322,7 +322,7 @@ class PiStore:
         without the index: result i is patterns[i]'s total and its first
         ``max_positions`` matches (at least the first, if there is one)."""
         if isinstance(patterns, (str, bytes)):
-            raise TypeError("patterns must be a sequence of str, not a single "
+            raise InvalidTypeError("patterns must be a sequence of str, not a single "
                             + type(patterns).__name__)
         listed = [_checks.text(p, f"patterns[{i}]") for i, p in enumerate(patterns)]
         results = self._store.find_patterns(_checks.text(id, "id"), listed,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from spirapi import _checks, _spirapi
-from spirapi._errors import InvalidArgumentError
+from spirapi._errors import InvalidArgumentError, InvalidTypeError
 
 
 class SchemaZone(str, enum.Enum):
@@ -259,7 +259,7 @@ def _definition(definition: Union[Mapping[str, Any], SchemaField, None]) -> Any:
 
 def _check_field(field: object) -> None:
     if not isinstance(field, SchemaField):
-        raise TypeError(f"field must be a SchemaField, not {type(field).__name__}")
+        raise InvalidTypeError(f"field must be a SchemaField, not {type(field).__name__}")
 
 
 def _record(record: Mapping[str, Any]) -> Any:
@@ -271,7 +271,7 @@ def _record(record: Mapping[str, Any]) -> Any:
 
 def _conditions(where: Optional[Mapping[str, Any]], fields: Mapping[str, Any]) -> Dict[str, Any]:
     if where is not None and not isinstance(where, Mapping):
-        raise InvalidArgumentError(f"where must be a mapping, not {type(where).__name__}")
+        raise InvalidTypeError(f"where must be a mapping, not {type(where).__name__}")
     conditions = dict(where or {})
     conditions.update(fields)
     return conditions

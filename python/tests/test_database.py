@@ -518,6 +518,8 @@ def test_error_tree():
                  "ConflictError", "BusyError", "NotSupportedError", "CancelledError"):
         assert issubclass(getattr(spirapi, name), spirapi.Error)
     assert issubclass(spirapi.NotFoundError, KeyError)
+    assert issubclass(spirapi.InvalidTypeError, TypeError)
+    assert issubclass(spirapi.InvalidTypeError, spirapi.InvalidArgumentError)
     assert issubclass(spirapi.InvalidArgumentError, ValueError)
     assert issubclass(spirapi.IOError, OSError)
     assert str(spirapi.NotFoundError("no record 'x'")) == "no record 'x'"
