@@ -220,8 +220,11 @@ Status PiStoreImpl::Load(std::string_view id, bool rebuild,
     s = PatternIndex::Build(loaded->digits, &loaded->index);
     if (s.ok()) s = StoreIndex(*loaded);
     // A read-only database (NotSupported) keeps a searched index in memory;
-    // an explicit BuildPatternIndex must store it, so that fails.
-    if (s.IsNotSupported() && !rebuild) s = Status::OK();
+    // an explicit BuildPatternIndex must store it, so that fails. A Conflict
+    // means another first search of the same sequence stored its index
+    // meanwhile: built from the same digits, it is the same index, and this
+    // search has its own copy in memory.
+    if ((s.IsNotSupported() || s.IsConflict()) && !rebuild) s = Status::OK();
     if (!s.ok()) return s;
   }
   std::lock_guard<std::mutex> lock(loaded_mu_);

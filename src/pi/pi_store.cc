@@ -101,6 +101,10 @@ Status PiStoreImpl::StoreSequence(std::string_view id, std::string_view digits,
   s = ValidateDecimalDigits(digits);
   if (s.ok()) s = CheckIdSourceLength(nullptr, id, digits.size());
   if (!s.ok()) return s;
+  // JSON has no NaN or infinity: the description could not be stored.
+  if (!std::isfinite(options.computation_time) || options.computation_time < 0) {
+    return Status::InvalidArgument("computation_time must be a finite number of seconds >= 0");
+  }
 
   SequenceRecord record;
   record.info.id = std::string(id);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -118,6 +120,13 @@ TEST_F(PiStoreTest, BadInputChangesNothing) {
   EXPECT_TRUE(store_->StoreSequence("", "1", StoreOptions(), &info).IsInvalidArgument());
   EXPECT_TRUE(
       store_->StoreSequence(std::string(129, 'a'), "1", StoreOptions(), &info).IsInvalidArgument());
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -1.0}) {
+    StoreOptions o;
+    o.computation_time = bad;
+    Status s = store_->StoreSequence("keep", "5678", o, &info);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find("computation_time"), std::string::npos) << s.ToString();
+  }
   EXPECT_EQ(Read("keep", 1, 4), "1234");
   std::vector<SequenceInfo> all;
   ASSERT_TRUE(store_->SearchSequences(SequenceQuery(), &all).ok());
@@ -390,6 +399,29 @@ TEST_F(PiStoreTest, StoringAgainMakesTheIndexFollow) {
   Reopen();
   ASSERT_TRUE(store_->FindPattern("f", "345", PatternQuery(), &result).ok());
   EXPECT_EQ(result.total, 3u);
+}
+
+// Threads that search a sequence for the first time at once each build its
+// index; all of them get their answer (the later stores conflict with the
+// first, which stored the same index).
+TEST_F(PiStoreTest, ConcurrentFirstSearchesAllSucceed) {
+  std::string digits;
+  for (int i = 0; i < 200000; ++i) digits.push_back(static_cast<char>('0' + (i * 7919 + i / 13) % 10));
+  for (int round = 0; round < 4; ++round) {
+    const std::string id = "race" + std::to_string(round);
+    SequenceInfo info;
+    ASSERT_TRUE(store_->StoreSequence(id, digits, StoreOptions(), &info).ok());
+    std::vector<Status> results(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        PatternResult result;
+        results[t] = store_->FindPattern(id, "1234", PatternQuery(), &result);
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  }
 }
 
 // On a read-only database a search builds the index in memory and stores
