@@ -490,3 +490,17 @@ def test_reopen_sees_the_schemas(tmp_path):
         assert manager.get_schema("people").fields["name"]["required"] is True
     finally:
         db.close()
+
+
+def test_integers_beyond_64_bits_are_refused_not_rounded(m):
+    # A schema record's values are typed (integers are 64-bit): a bigger
+    # integer would have been stored as the nearest double, another number.
+    m.create_schema("big", {"j": {"type": "json"}, "n": {"type": "integer"}},
+                    SchemaZone.FLEXIBLE)
+    for record in ({"j": {"x": 2**70}}, {"n": -(2**63) - 1}, {"extra": [2**64]}):
+        with pytest.raises(spirapi.InvalidArgumentError, match="does not fit in 64 bits"):
+            m.insert("big", record)
+    assert m.find("big") == []
+    rid = m.insert("big", {"j": {"x": 2**63 - 1, "f": 0.1}, "n": -(2**63)})
+    got = m.get("big", rid)
+    assert got.data == {"j": {"x": 2**63 - 1, "f": 0.1}, "n": -(2**63)}

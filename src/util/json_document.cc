@@ -57,7 +57,10 @@ class ExactNumbers {
           return doc_.Int64(static_cast<int64_t>(0 - magnitude));
         }
       }
-      // Beyond 64 bits: a double, as RapidJSON does.
+      // Beyond 64 bits: RapidJSON would make it a double, which would store
+      // another number than the one given. Refused instead.
+      return Refuse(text, length, " does not fit in 64 bits (store it as a string, or as a "
+                                  "float such as 1.5e21)");
     }
     double value = 0;
     const auto [ptr, ec] = std::from_chars(text, end, value);
@@ -69,25 +72,29 @@ class ExactNumbers {
         }
         return false;
       }();
-      if (!negative_exponent) return TooLarge(text, length);
+      if (!negative_exponent) return Refuse(text, length, kTooLarge);
       value = minus ? -0.0 : 0.0;
     } else if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-      return TooLarge(text, length);  // not expected for a number the reader checked
+      return Refuse(text, length, kTooLarge);  // not expected for a number the reader checked
     }
     return doc_.Double(value);
   }
 
-  const std::string& too_large() const { return too_large_; }
+  // Why the parse stopped at a number, if it did: "number ... is too large ...".
+  const std::string& refused() const { return refused_; }
 
  private:
-  bool TooLarge(const char* text, rapidjson::SizeType length) {
-    too_large_.assign(text, std::min<size_t>(length, 40));
-    if (length > 40) too_large_ += "...";
+  static constexpr const char* kTooLarge = " is too large for a double";
+
+  bool Refuse(const char* text, rapidjson::SizeType length, const char* why) {
+    refused_ = "number " + std::string(text, std::min<size_t>(length, 40));
+    if (length > 40) refused_ += "...";
+    refused_ += why;
     return false;
   }
 
   rapidjson::Document& doc_;
-  std::string too_large_;  // the number that stopped the parse, if one did
+  std::string refused_;
 };
 
 struct Parse {
@@ -99,8 +106,8 @@ struct Parse {
     rapidjson::Reader reader;
     const rapidjson::ParseResult result =
         reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(stream, handler);
-    if (!handler.too_large().empty()) {
-      error = "number " + handler.too_large() + " is too large for a double";
+    if (!handler.refused().empty()) {
+      error = handler.refused();
     } else if (result.IsError()) {
       error = "not valid JSON at offset " + std::to_string(result.Offset()) + ": " +
               rapidjson::GetParseError_En(result.Code());

@@ -19,13 +19,15 @@ namespace spirapi {
 
 // Parses `text` (one JSON value, white space around it allowed) into *doc.
 // Integers that fit 64 bits become integers as RapidJSON would make them
-// (Int, Uint, Int64, Uint64); every other number becomes the double nearest
-// to it, rounding to zero below a double's range. One too large for a double
-// (past 1.8e308) is refused: RapidJSON would make it infinity, which no JSON
-// writer can print. Returns false, leaving *doc null, if the text is not
-// valid JSON or holds such a number, and then sets *error (if not null) to
-// the reason, e.g. "not valid JSON at offset 3: Invalid value." or "number
-// 2e308 is too large for a double".
+// (Int, Uint, Int64, Uint64); an integer beyond 64 bits is refused (as a
+// double it would be another number: 2^64 + 1 would read back as 2^64).
+// Other numbers become the double nearest to them, rounding to zero below a
+// double's range; one too large for a double (past 1.8e308) is refused:
+// RapidJSON would make it infinity, which no JSON writer can print. Returns
+// false, leaving *doc null, if the text is not valid JSON or holds such a
+// number, and then sets *error (if not null) to the reason, e.g. "not valid
+// JSON at offset 3: Invalid value.", "number 2e308 is too large for a
+// double" or "number 18446744073709551616 does not fit in 64 bits (...)".
 // Recursion: RapidJSON's recursive parser is used, so callers given text from
 // outside check JsonNestsDeeperThan first.
 bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc,

@@ -73,7 +73,7 @@ TEST(JsonDocumentTest, IntegersKeepRapidJsonTypes) {
   rapidjson::Document doc;
   ASSERT_TRUE(ParseJsonDocument(
       "[0, -0, 4294967295, 4294967296, -2147483648, -2147483649, 18446744073709551615, "
-      "-9223372036854775808, 18446744073709551616, -9223372036854775809, 1.0]",
+      "-9223372036854775808, 18446744073709551616.0, -9223372036854775809e0, 1.0]",
       &doc));
   ASSERT_TRUE(doc.IsArray());
   const auto& a = doc.GetArray();
@@ -88,6 +88,17 @@ TEST(JsonDocumentTest, IntegersKeepRapidJsonTypes) {
   EXPECT_TRUE(a[8].IsDouble() && a[8].GetDouble() == 18446744073709551616.0);
   EXPECT_TRUE(a[9].IsDouble() && a[9].GetDouble() == -9223372036854775809.0);
   EXPECT_TRUE(a[10].IsDouble() && a[10].GetDouble() == 1.0);
+}
+
+// An integer beyond 64 bits would become a double, another number: refused.
+TEST(JsonDocumentTest, IntegersBeyond64BitsAreRefused) {
+  rapidjson::Document doc;
+  std::string error;
+  for (const char* text : {"18446744073709551616", "[-9223372036854775809]",
+                           "{\"a\": 1180591620717411303424}"}) {
+    EXPECT_FALSE(ParseJsonDocument(text, &doc, &error)) << text;
+    EXPECT_NE(error.find("does not fit in 64 bits"), std::string::npos) << error;
+  }
 }
 
 TEST(JsonDocumentTest, StructureAndInvalidText) {
