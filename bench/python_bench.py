@@ -894,14 +894,27 @@ def engine_table(results: Dict[str, Any]) -> List[str]:
         if show_ratio:
             row += f" {values['spirapi'] / max(values[e] for e in peers):.2f}× |"
         lines.append(row)
-    end = " |" if show_ratio else ""
+    end = " | |" if show_ratio else " |"
     lines.append("| peak RSS (of which the data set) | " + " | ".join(
         f"{mib(per[e]['peak_rss'])} ({mib(per[e]['baseline_rss'])})" for e in engines) + end)
     lines.append("| peak RSS above the data set | " + " | ".join(
         mib(per[e]["peak_rss"] - per[e]["baseline_rss"]) for e in engines) + end)
     lines.append("| bytes on disk after the bulk store ÷ raw JSON and ids | " + " | ".join(
         f"{per[e]['bytes_after_load'] / results['raw_bytes']:.2f}" for e in engines) + end)
-    return lines + [""]
+    lines.append("")
+    if results["runs"] > 1:
+        # The spread says how far to trust a difference on a shared machine.
+        lines += [f"Slowest and fastest of the {results['runs']} runs:", "",
+                  "| workload | " + " | ".join(ENGINES[e] for e in engines) + " |",
+                  "|---|" + "---:|" * len(engines)]
+        for key, label, _ in WORKLOADS:
+            cells = []
+            for e in engines:
+                values = [r["ops"][key] for r in per[e]["runs"]]
+                cells.append(f"{rate(min(values))}–{rate(max(values))}")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 def report(results: Dict[str, Any]) -> str:
