@@ -107,9 +107,10 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def dumps(value: Any) -> str:
-    """The peers' JSON encoding: compact, as SpiraPi stores it."""
-    return json.dumps(value, separators=(",", ":"))
+# The peers' JSON encoding: compact, as SpiraPi stores it. The same text as
+# json.dumps(value, separators=(",", ":")), from one encoder made once (that
+# call would make a new JSONEncoder each time, ~0.5 µs the peers need not pay).
+dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # ---------------------------------------------------------------------------
