@@ -80,7 +80,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 SEED = 271828182845904
 BATCH = 1_000          # records per transaction of the bulk store
 SCAN_LENGTH = 100      # records per range scan
-CACHE_BYTES = 64 << 20  # each engine's own cache
+CACHE_BYTES = 64 << 20  # each engine's own cache (--cache-mib; set in each child)
 LMDB_MAP_SIZE = 16 << 30  # address space only: the file grows as needed
 VERIFIED_READS = 1_000  # reads checked against the data set (untimed)
 OVERHEAD_RECORDS = 10_000
@@ -825,7 +825,8 @@ def run_child(what: str, data_file: str, base: str) -> Dict[str, Any]:
     "overhead"); returns its results (with its own peak RSS, VmHWM)."""
     directory = tempfile.mkdtemp(prefix=f"{what}-", dir=base)
     command = [sys.executable, os.path.abspath(__file__), "--child", what,
-               "--data", data_file, "--child-dir", directory]
+               "--data", data_file, "--child-dir", directory,
+               "--cache-mib", str(CACHE_BYTES >> 20)]
     start = time.perf_counter()
     child = subprocess.run(command, stdout=subprocess.PIPE)
     shutil.rmtree(directory, ignore_errors=True)
@@ -967,7 +968,8 @@ def report(results: Dict[str, Any]) -> str:
             f"Records: {results['records']:,} π-sequence dicts, "
             f"{results['json_bytes_per_record']:.0f} bytes of JSON each on average, "
             f"{results['id_bytes_per_record']:.0f}-byte ids; {results['runs']} run(s) per engine"
-            + (", interleaved, median" if results["runs"] > 1 else "") + ".")
+            + (", interleaved, median" if results["runs"] > 1 else "")
+            + f"; {results.get('cache_mib', 64)} MiB cache per engine.")
     lines += [
         f"Conditions: load average {results['load_before']:.2f} before, "
         f"{results['load_after']:.2f} after; fdatasync'd 1 KB appends: "
@@ -1056,11 +1058,16 @@ def main() -> None:
     parser.add_argument("--dir", default=".",
                         help="where the scratch directory is made (default: here; keep it on "
                              "the disk being measured, not a tmpfs)")
+    parser.add_argument("--cache-mib", type=int, default=64,
+                        help="each engine's own cache (default 64, as spirapi_bench; LMDB has "
+                             "none but the OS page cache; SpiraPi's own default is 256)")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--child-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global CACHE_BYTES
+    CACHE_BYTES = max(1, args.cache_mib) << 20
     if args.child:
         child_main(args)
         return
@@ -1083,7 +1090,7 @@ def main() -> None:
         results: Dict[str, Any] = {
             "date": date, "machine": machine(), "filesystem": filesystem(base),
             "command": " ".join(["bench/python_bench.py"] + sys.argv[1:]),
-            "records": n, "runs": args.runs, "engines": engines,
+            "records": n, "runs": args.runs, "engines": engines, "cache_mib": args.cache_mib,
             "load_before": os.getloadavg()[0], "fdatasync_before": fdatasync_per_second(base),
         }
         data_file = os.path.join(base, "dataset.pickle")
