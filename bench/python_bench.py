@@ -983,9 +983,9 @@ def report(results: Dict[str, Any]) -> str:
         r = per["spirapi"]["spirapi_reads"]
         lines += [
             "SpiraPi's warm random read of a 1 KB record, per read (best of 3 passes over "
-            f"{r['ids']:,.0f} of the ids): engine alone (C++ `GetPinned` loop) {ns(r['cpp'])}; raw binding "
-            f"(`db._db.get`, JSON text out) {ns(r['binding'])}; public `get` (decoded "
-            f"`StorageRecord`) {ns(r['public'])}.",
+            f"{r['ids']:,.0f} of the ids): engine alone (C++ `GetPinned` loop) "
+            f"{ns(r['cpp'])}; raw binding (`db._db.get`, JSON text out) {ns(r['binding'])}; "
+            f"public `get` (decoded `StorageRecord`) {ns(r['public'])}.",
             "",
         ]
 
