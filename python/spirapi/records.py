@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 
 class StorageType(enum.IntEnum):
@@ -49,7 +49,8 @@ _TYPES: Dict[int, StorageType] = {t.value: t for t in StorageType}
 # so reads call the scanner directly; whatever it does not consume whole
 # (leading or trailing whitespace, bad JSON, bytes) goes to json.loads, which
 # returns or raises exactly as it always did.
-_scan_once = json.JSONDecoder().scan_once
+_scan_once: Callable[[str, int], Tuple[Any, int]] = (
+    json.JSONDecoder().scan_once)  # type: ignore[attr-defined]  # not in typeshed
 
 
 def _loads(text: str) -> Any:
