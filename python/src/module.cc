@@ -6,6 +6,7 @@
 #include "spirapi/version.h"
 
 namespace spirapi::python {
+void BindBench(py::module_& m);
 void BindDatabase(py::module_& m);
 void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindDatabase(m);
   spirapi::python::BindPi(m);
   spirapi::python::BindSchema(m);
+  spirapi::python::BindBench(m);
 }
