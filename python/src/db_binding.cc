@@ -273,9 +273,8 @@ class PyDatabase {
     MakeWriteParts(data, metadata, blob, as_json, &p);
     WriteOptions wo;
     wo.sync = sync;
-    CallEngine(*h_, [&](DB* db) {
-      return db->PutWithBlob(wo, comp, id, p.data, p.metadata, p.blob);
-    });
+    CallEngine(*h_,
+               [&](DB* db) { return db->PutWithBlob(wo, comp, id, p.data, p.metadata, p.blob); });
   }
 
   py::object Get(int c, const py::handle& id_arg, const py::handle& snapshot) {
@@ -473,29 +472,31 @@ std::shared_ptr<DbHandle> HandleOf(const py::handle& database) {
 
 void BindDatabase(py::module_& m) {
   py::class_<PySnapshot>(m, "Snapshot", "A consistent read view; release() when done.")
-      .def("release", [](PySnapshot& s) {
-        py::gil_scoped_release release;
-        s.Release();
-      })
+      .def("release",
+           [](PySnapshot& s) {
+             py::gil_scoped_release release;
+             s.Release();
+           })
       .def_property_readonly("released", [](const PySnapshot& s) { return s.released(); });
 
   py::class_<PyTransaction>(m, "Transaction", "An engine transaction (see spirapi.Transaction).")
-      .def("put",
-           [](PyTransaction& t, int c, const py::handle& id_arg, const py::handle& data,
-              const py::handle& metadata, const py::handle& blob, bool as_json) {
-    std::string_view id = TextArgument(id_arg, "id");
-             Component comp = ComponentArgument(c);
-             WriteParts p;
-             MakeWriteParts(data, metadata, blob, as_json, &p);
-             t.Call([&](Transaction* txn) {
-               return txn->PutWithBlob(comp, id, p.data, p.metadata, p.blob);
-             });
-           },
-           py::arg("component"), py::arg("id"), py::arg("data"), py::arg("metadata"),
-           py::arg("blob"), py::arg("as_json") = false)
+      .def(
+          "put",
+          [](PyTransaction& t, int c, const py::handle& id_arg, const py::handle& data,
+             const py::handle& metadata, const py::handle& blob, bool as_json) {
+            std::string_view id = TextArgument(id_arg, "id");
+            Component comp = ComponentArgument(c);
+            WriteParts p;
+            MakeWriteParts(data, metadata, blob, as_json, &p);
+            t.Call([&](Transaction* txn) {
+              return txn->PutWithBlob(comp, id, p.data, p.metadata, p.blob);
+            });
+          },
+          py::arg("component"), py::arg("id"), py::arg("data"), py::arg("metadata"),
+          py::arg("blob"), py::arg("as_json") = false)
       .def("get",
            [](PyTransaction& t, int c, const py::handle& id_arg) -> py::object {
-    std::string_view id = TextArgument(id_arg, "id");
+             std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              StorageRecord r;
              bool found = true;
@@ -512,7 +513,7 @@ void BindDatabase(py::module_& m) {
            })
       .def("exists",
            [](PyTransaction& t, int c, const py::handle& id_arg) {
-    std::string_view id = TextArgument(id_arg, "id");
+             std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool exists = false;
              t.Call([&](Transaction* txn) { return txn->Exists(comp, id, &exists); });
@@ -520,7 +521,7 @@ void BindDatabase(py::module_& m) {
            })
       .def("delete",
            [](PyTransaction& t, int c, const py::handle& id_arg) {
-    std::string_view id = TextArgument(id_arg, "id");
+             std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool deleted = true;
              t.Call([&](Transaction* txn) {

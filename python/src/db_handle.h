@@ -49,10 +49,10 @@ class DbChild {
 
 struct DbHandle {
   std::shared_mutex mu;
-  std::unique_ptr<DB> db;                       // null once closed
-  std::unique_ptr<PiStore> pi;                  // made on first use
-  std::unique_ptr<SchemaManager> schemas;       // made on first use
-  std::mutex lazy_mu;                           // guards making pi and schemas
+  std::unique_ptr<DB> db;                  // null once closed
+  std::unique_ptr<PiStore> pi;             // made on first use
+  std::unique_ptr<SchemaManager> schemas;  // made on first use
+  std::mutex lazy_mu;                      // guards making pi and schemas
   std::mutex children_mu;
   std::set<DbChild*> children;
   std::string path;
@@ -80,9 +80,7 @@ struct DbHandle {
   }
 };
 
-inline Status ClosedStatus() {
-  return Status::InvalidArgument("the database is closed");
-}
+inline Status ClosedStatus() { return Status::InvalidArgument("the database is closed"); }
 
 // Runs fn(db) with the GIL released and the handle's lock shared; fn returns
 // a Status, which is raised (with the GIL back) if it is not OK. Whatever fn

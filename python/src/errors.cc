@@ -11,15 +11,24 @@ namespace {
 
 const char* ErrorClassName(Status::Code code) {
   switch (code) {
-    case Status::Code::kNotFound: return "NotFoundError";
-    case Status::Code::kCorruption: return "CorruptionError";
-    case Status::Code::kInvalidArgument: return "InvalidArgumentError";
-    case Status::Code::kIOError: return "IOError";
-    case Status::Code::kConflict: return "ConflictError";
-    case Status::Code::kBusy: return "BusyError";
-    case Status::Code::kNotSupported: return "NotSupportedError";
-    case Status::Code::kCancelled: return "CancelledError";
-    case Status::Code::kOk: break;
+    case Status::Code::kNotFound:
+      return "NotFoundError";
+    case Status::Code::kCorruption:
+      return "CorruptionError";
+    case Status::Code::kInvalidArgument:
+      return "InvalidArgumentError";
+    case Status::Code::kIOError:
+      return "IOError";
+    case Status::Code::kConflict:
+      return "ConflictError";
+    case Status::Code::kBusy:
+      return "BusyError";
+    case Status::Code::kNotSupported:
+      return "NotSupportedError";
+    case Status::Code::kCancelled:
+      return "CancelledError";
+    case Status::Code::kOk:
+      break;
   }
   return "Error";
 }
@@ -49,8 +58,8 @@ std::string_view TextArgument(const py::handle& obj, const char* what) {
     const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
     if (data == nullptr) {
       PyErr_Clear();
-      RaiseIfError(Status::InvalidArgument(std::string(what) +
-                                           " is not valid Unicode (a lone surrogate?)"));
+      RaiseIfError(
+          Status::InvalidArgument(std::string(what) + " is not valid Unicode (a lone surrogate?)"));
     }
     return std::string_view(data, static_cast<size_t>(size));
   }

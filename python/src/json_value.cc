@@ -25,13 +25,27 @@ void AppendString(std::string_view s, std::string* out) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");
@@ -105,8 +119,7 @@ void Append(PyObject* o, const std::string& path, int depth, std::string* out) {
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
     for (Py_ssize_t i = 0; i < n; ++i) {
       if (i > 0) out->push_back(',');
-      Append(PySequence_Fast_GET_ITEM(o, i), path + "[" + std::to_string(i) + "]", depth + 1,
-             out);
+      Append(PySequence_Fast_GET_ITEM(o, i), path + "[" + std::to_string(i) + "]", depth + 1, out);
     }
     out->push_back(']');
   } else {

@@ -111,9 +111,8 @@ class PySchemaManager {
     RaiseIfError(ParseSchemaZone(zone, &z));
     const std::string fields_json = JsonObject(fields, "fields");
     SchemaInfo info;
-    Call([&](SchemaManager* schemas) {
-      return schemas->CreateSchema(name, z, fields_json, &info);
-    });
+    Call(
+        [&](SchemaManager* schemas) { return schemas->CreateSchema(name, z, fields_json, &info); });
     return info.json;
   }
 
