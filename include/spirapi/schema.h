@@ -16,6 +16,7 @@
 #define SPIRAPI_SCHEMA_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -210,6 +211,11 @@ class SPIRAPI_EXPORT SchemaManager {
                       const std::vector<std::pair<std::string, std::string>>& where,
                       std::vector<SchemaRecord>* out) = 0;
 
+  // Calls fn with every record of the schema, presented under the current
+  // schema, in id order, until fn returns false; one record in memory at a
+  // time. Errors: NotFound (schema), Corruption.
+  virtual Status Scan(std::string_view schema,
+                      const std::function<bool(const SchemaRecord&)>& fn) = 0;
   // Temporal schemas only. As Get and Find, but the records as they were at
   // `as_of` (seconds since the Unix epoch), presented under the current
   // schema, with their validity times. Errors: NotFound (schema; the record

@@ -619,6 +619,16 @@ Status SchemaManagerImpl::Find(std::string_view name,
   });
 }
 
+Status SchemaManagerImpl::Scan(std::string_view name,
+                               const std::function<bool(const SchemaRecord&)>& fn) {
+  std::shared_ptr<const Schema> schema;
+  Status s = LoadSchema(nullptr, name, &schema);
+  if (!s.ok()) return s;
+  return ScanRecords(name, [&](const std::string& id, const StorageRecord& r) {
+    return fn(Presented(*schema, id, r));
+  });
+}
+
 Status SchemaManagerImpl::ScanRecords(
     std::string_view name,
     const std::function<bool(const std::string& id, const StorageRecord&)>& fn) {

@@ -111,6 +111,8 @@ class SchemaManagerImpl : public SchemaManager {
   Status Find(std::string_view schema,
               const std::vector<std::pair<std::string, std::string>>& where,
               std::vector<SchemaRecord>* out) override;
+  Status Scan(std::string_view schema,
+              const std::function<bool(const SchemaRecord&)>& fn) override;
   Status GetAsOf(std::string_view schema, std::string_view id, double as_of,
                  SchemaRecord* out) override;
   Status FindAsOf(std::string_view schema,

@@ -1,0 +1,371 @@
+// RunQuery, ExplainQuery, CheckQuery: a scan of the source through the
+// filter, then counting, grouping, sorting and projecting.
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "query/query_parse.h"
+#include "spirapi/query.h"
+#include "spirapi/schema.h"
+
+namespace spirapi {
+
+namespace {
+
+using query::Json;
+using query::Key;
+using query::Path;
+using query::Query;
+using query::RecordView;
+
+std::string SourcePlan(const QuerySource& source) {
+  return source.schema.empty() ? std::string("scan component ") + ComponentName(source.component)
+                               : "scan schema " + source.schema;
+}
+
+// One output row and what it sorts by.
+struct Row {
+  std::vector<Key> keys;
+  uint64_t sequence = 0;  // scan order, so that ties keep it
+  std::string json;
+};
+
+// The rows of a sort: all of them, or the best skip + limit.
+class SortBuffer {
+ public:
+  SortBuffer(const Query& q, uint64_t max_rows) : q_(q), max_rows_(max_rows) {}
+
+  bool Less(const Row& a, const Row& b) const {
+    for (size_t i = 0; i < q_.sort.size(); ++i) {
+      int c = query::CompareKeys(a.keys[i], b.keys[i]);
+      if (c != 0) return q_.sort[i].descending ? c > 0 : c < 0;
+    }
+    return a.sequence < b.sequence;
+  }
+
+  Status Add(Row row) {
+    rows_.push_back(std::move(row));
+    if (q_.limit.has_value()) {
+      const uint64_t keep = q_.skip + *q_.limit;
+      if (rows_.size() >= 2 * keep + 1024) Trim(keep);
+    } else if (rows_.size() > max_rows_) {
+      return Status::InvalidArgument(
+          "query: sorting more than " + std::to_string(max_rows_) +
+          " rows in memory (QueryOptions::max_sort_rows); add a $limit or narrow the filter");
+    }
+    return Status::OK();
+  }
+
+  std::vector<Row>& Finish() {
+    if (q_.limit.has_value()) Trim(q_.skip + *q_.limit);
+    std::sort(rows_.begin(), rows_.end(), [&](const Row& a, const Row& b) { return Less(a, b); });
+    return rows_;
+  }
+
+ private:
+  void Trim(uint64_t keep) {
+    if (rows_.size() <= keep) return;
+    std::nth_element(rows_.begin(), rows_.begin() + static_cast<ptrdiff_t>(keep), rows_.end(),
+                     [&](const Row& a, const Row& b) { return Less(a, b); });
+    rows_.resize(keep);
+  }
+
+  const Query& q_;
+  uint64_t max_rows_;
+  std::vector<Row> rows_;
+};
+
+struct GroupState {
+  uint64_t count = 0;
+  std::vector<uint64_t> numbers;  // per aggregate: numbers seen (sum, avg)
+  std::vector<long double> sums;
+  std::vector<Key> extremes;      // per aggregate: min or max so far
+  std::vector<bool> seen;
+};
+
+struct KeysLess {
+  bool operator()(const std::vector<Key>& a, const std::vector<Key>& b) const {
+    for (size_t i = 0; i < a.size(); ++i) {
+      int c = query::CompareKeys(a[i], b[i]);
+      if (c != 0) return c < 0;
+    }
+    return false;
+  }
+};
+
+void AppendNumber(long double v, std::string* out) {
+  Json n;
+  const double d = static_cast<double>(v);
+  if (v == static_cast<long double>(static_cast<int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
+    n.SetInt64(static_cast<int64_t>(d));
+  } else {
+    n.SetDouble(d);
+  }
+  out->append(query::ToJson(n));
+}
+
+class Runner {
+ public:
+  Runner(const Query& q, const QueryOptions& options,
+         const std::function<bool(std::string_view)>& fn, QueryStats* stats)
+      : q_(q), fn_(fn), stats_(stats), sort_(q, options.max_sort_rows) {}
+
+  // One record of the source; false stops the scan (the caller's fn did,
+  // or an error, kept in status()).
+  bool Offer(const RecordView& view, const std::function<std::string()>& whole_row) {
+    ++stats_->rows_examined;
+    if (!q_.where.Matches(view)) return true;
+    if (q_.count) {
+      ++count_;
+      return true;
+    }
+    if (q_.group) {
+      AddToGroup(view);
+      return true;
+    }
+    std::string json = q_.fields.empty() ? whole_row() : Project(view);
+    if (q_.sort.empty()) return Emit(json);
+    Row row;
+    Json scratch;
+    for (const query::SortKey& k : q_.sort) row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
+    row.sequence = sequence_++;
+    row.json = std::move(json);
+    status_ = sort_.Add(std::move(row));
+    return status_.ok();
+  }
+
+  Status Finish() {
+    if (!status_.ok() || stopped_) return status_;
+    if (q_.count) {
+      Emit("{\"count\":" + std::to_string(count_) + "}");
+      return status_;
+    }
+    if (q_.group) return FinishGroups();
+    if (!q_.sort.empty()) {
+      for (Row& row : sort_.Finish()) {
+        if (!Emit(row.json)) break;
+      }
+    }
+    return status_;
+  }
+
+ private:
+  // Applies skip and limit; false once the caller has had enough.
+  bool Emit(std::string_view json) {
+    if (skipped_ < q_.skip) {
+      ++skipped_;
+      return true;
+    }
+    if (q_.limit.has_value() && stats_->rows_returned >= *q_.limit) {
+      stopped_ = true;
+      return false;
+    }
+    ++stats_->rows_returned;
+    if (!fn_(json)) {
+      stopped_ = true;
+      return false;
+    }
+    if (q_.limit.has_value() && stats_->rows_returned >= *q_.limit && q_.sort.empty() &&
+        !q_.group) {
+      stopped_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  std::string Project(const RecordView& view) const {
+    std::string out = "{";
+    Json scratch;
+    for (const Path& p : q_.fields) {
+      const Json* v = query::Resolve(p, view, &scratch);
+      if (v == nullptr) continue;
+      if (out.size() > 1) out.push_back(',');
+      Json name(rapidjson::StringRef(p.text.data(), static_cast<rapidjson::SizeType>(p.text.size())));
+      out += query::ToJson(name) + ":" + query::ToJson(*v);
+    }
+    return out + "}";
+  }
+
+  void AddToGroup(const RecordView& view) {
+    std::vector<Key> key;
+    Json scratch;
+    for (const Path& p : q_.group_by) key.emplace_back(query::Resolve(p, view, &scratch));
+    GroupState& g = groups_[std::move(key)];
+    const size_t n = q_.aggregates.size();
+    if (g.seen.empty()) {
+      g.numbers.assign(n, 0);
+      g.sums.assign(n, 0);
+      g.extremes.assign(n, Key());
+      g.seen.assign(n, false);
+    }
+    ++g.count;
+    for (size_t i = 0; i < n; ++i) {
+      const query::Aggregate& a = q_.aggregates[i];
+      if (a.fn == query::Aggregate::Fn::kCount) continue;
+      Key v(query::Resolve(a.path, view, &scratch));
+      if (v.kind() == query::Kind::kMissing) continue;
+      if (a.fn == query::Aggregate::Fn::kSum || a.fn == query::Aggregate::Fn::kAvg) {
+        if (v.kind() != query::Kind::kNumber) continue;
+        ++g.numbers[i];
+        g.sums[i] += v.number();
+      } else {
+        const int c = g.seen[i] ? query::CompareKeys(v, g.extremes[i]) : 0;
+        if (!g.seen[i] || (a.fn == query::Aggregate::Fn::kMin ? c < 0 : c > 0)) {
+          g.extremes[i] = v;
+          g.seen[i] = true;
+        }
+      }
+    }
+  }
+
+  Status FinishGroups() {
+    uint64_t sequence = 0;
+    SortBuffer sorted(q_, UINT64_MAX);
+    for (const auto& [key, g] : groups_) {
+      std::string json = "{";
+      for (size_t i = 0; i < key.size(); ++i) {
+        if (i > 0) json.push_back(',');
+        const std::string& name = q_.group_by[i].text;
+        Json n(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+        json += query::ToJson(n) + ":";
+        key[i].AppendJson(&json);
+      }
+      for (size_t i = 0; i < q_.aggregates.size(); ++i) {
+        const query::Aggregate& a = q_.aggregates[i];
+        Json n(rapidjson::StringRef(a.name.data(), static_cast<rapidjson::SizeType>(a.name.size())));
+        json += "," + query::ToJson(n) + ":";
+        switch (a.fn) {
+          case query::Aggregate::Fn::kCount: json += std::to_string(g.count); break;
+          case query::Aggregate::Fn::kSum: AppendNumber(g.sums[i], &json); break;
+          case query::Aggregate::Fn::kAvg:
+            if (g.numbers[i] == 0) json += "null";
+            else AppendNumber(g.sums[i] / static_cast<long double>(g.numbers[i]), &json);
+            break;
+          case query::Aggregate::Fn::kMin:
+          case query::Aggregate::Fn::kMax: g.extremes[i].AppendJson(&json); break;
+        }
+      }
+      json.push_back('}');
+      if (q_.sort.empty()) {
+        if (!Emit(json)) return status_;
+        continue;
+      }
+      // Sorting groups: their rows are the values the sort paths name.
+      rapidjson::Document doc;
+      doc.Parse(json.data(), json.size());
+      RecordView view;
+      view.data = &doc;
+      Row row;
+      Json scratch;
+      for (const query::SortKey& k : q_.sort) row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
+      row.sequence = sequence++;
+      row.json = std::move(json);
+      Status s = sorted.Add(std::move(row));
+      if (!s.ok()) return s;
+    }
+    if (!q_.sort.empty()) {
+      for (Row& row : sorted.Finish()) {
+        if (!Emit(row.json)) break;
+      }
+    }
+    return status_;
+  }
+
+  const Query& q_;
+  const std::function<bool(std::string_view)>& fn_;
+  QueryStats* stats_;
+  SortBuffer sort_;
+  Status status_;
+  bool stopped_ = false;
+  uint64_t skipped_ = 0;
+  uint64_t count_ = 0;
+  uint64_t sequence_ = 0;
+  std::map<std::vector<Key>, GroupState, KeysLess> groups_;
+};
+
+Status ParseRecordJson(const std::string& what, std::string_view text, rapidjson::Document* doc) {
+  doc->Parse(text.data(), text.size());
+  if (doc->HasParseError()) {
+    return Status::Corruption(what + " does not parse as JSON (offset " +
+                              std::to_string(doc->GetErrorOffset()) + ")");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CheckQuery(std::string_view query_json) {
+  Query q;
+  return query::ParseQuery(query_json, &q);
+}
+
+Status ExplainQuery(const QuerySource& source, std::string_view query_json, std::string* plan) {
+  Query q;
+  Status s = query::ParseQuery(query_json, &q);
+  if (!s.ok()) return s;
+  *plan = SourcePlan(source) + " (no index)" + q.Describe();
+  return Status::OK();
+}
+
+Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                QueryStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  QueryStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = QueryStats();
+  if (db == nullptr) return Status::InvalidArgument("query: no database");
+  auto q = std::make_unique<Query>();
+  Status s = query::ParseQuery(query_json, q.get());
+  if (!s.ok()) return s;
+  stats->plan = SourcePlan(source) + " (no index)" + q->Describe();
+  Runner runner(*q, options, fn, stats);
+  rapidjson::Document data, metadata;
+  Status record_status;
+  if (source.schema.empty()) {
+    ReadOptions ro;
+    ro.snapshot = options.snapshot;
+    const Snapshot* own = nullptr;
+    if (ro.snapshot == nullptr) ro.snapshot = own = db->GetSnapshot();
+    s = db->Scan(ro, source.component, ScanOptions(), [&](const StorageRecord& r) {
+      const std::string what = std::string(ComponentName(source.component)) + " record '" + r.id + "'";
+      record_status = ParseRecordJson(what + " data", r.data, &data);
+      if (record_status.ok()) record_status = ParseRecordJson(what + " metadata", r.metadata, &metadata);
+      if (!record_status.ok()) return false;
+      RecordView view{r.id, &data, &metadata, r.version, r.timestamp, r.checksum};
+      return runner.Offer(view, [&] { return r.ToJson(); });
+    });
+    if (own != nullptr) db->ReleaseSnapshot(own);
+  } else {
+    std::unique_ptr<SchemaManager> schemas;
+    s = SchemaManager::Open(db, &schemas);
+    if (s.ok()) {
+      s = schemas->Scan(source.schema, [&](const SchemaRecord& r) {
+        record_status = ParseRecordJson("schema '" + source.schema + "' record '" + r.id + "'",
+                                        r.json, &data);
+        if (!record_status.ok()) return false;
+        RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
+        return runner.Offer(view, [&] {
+          Json id(rapidjson::StringRef(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size())));
+          std::string row = "{\"id\":" + query::ToJson(id) +
+                            ",\"schema_version\":" + std::to_string(r.schema_version) +
+                            ",\"data\":" + r.json;
+          if (r.valid_from != 0) {
+            Json t;
+            t.SetDouble(r.valid_from);
+            row += ",\"valid_from\":" + query::ToJson(t);
+          }
+          return row + "}";
+        });
+      });
+    }
+  }
+  if (s.ok()) s = record_status;
+  if (s.ok()) s = runner.Finish();
+  stats->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace spirapi
