@@ -31,6 +31,7 @@
 #include "cli_load.h"
 #include "cli_load_command.h"
 #include "cli_pi.h"
+#include "cli_query.h"
 #include "cli_schema.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
@@ -637,6 +638,8 @@ int Main(int argc, char** argv) {
   pi.Add(&app, add_db);
   SchemaCommands schema;
   schema.Add(&app, add_db);
+  QueryCommand query;
+  query.Add(&app, add_db);
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -695,6 +698,8 @@ int Main(int argc, char** argv) {
   else if (repair->parsed()) rc = RunRepair(args);
   else if (pi.parsed()) {
     rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });
+  } else if (query.parsed()) {
+    rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {
     rc = schema.Run(
         [&](std::unique_ptr<DB>* db) { return OpenExisting(args, schema.access(), db); });
