@@ -3,7 +3,7 @@
 from spirapi._errors import (BusyError, CancelledError, ConflictError, CorruptionError, Error,
                              InvalidArgumentError, InvalidTypeError, IOError, NotFoundError,
                              NotSupportedError)
-from spirapi.database import Component, Snapshot, SpiraPiDatabase, Transaction
+from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
 from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, Schema,
@@ -15,6 +15,7 @@ __all__ = [
     "IOError",
     "ConflictError", "BusyError", "NotSupportedError", "CancelledError",
     "StorageRecord", "StorageType", "SpiraPiDatabase", "Transaction", "Snapshot", "Component",
+    "QueryResult",
     "FORMAT_VERSION", "__version__",
     "PiStore", "SequenceInfo", "PatternMatch", "PatternResult", "SpiralDigit", "PiIdInfo",
     "SchemaManager", "Schema", "SchemaField", "SchemaChange", "SchemaRecord", "SchemaZone",

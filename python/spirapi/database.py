@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Union)
 
 from spirapi import _spirapi
 from spirapi._errors import InvalidArgumentError, InvalidTypeError
-from spirapi.criteria import json_equal, matches_criteria
-from spirapi.records import StorageRecord, StorageType
+from spirapi.records import StorageRecord, StorageType, _loads
 
 if TYPE_CHECKING:
     from spirapi.pi import PiStore
@@ -205,6 +205,47 @@ class Component:
         return f"<spirapi.Component {self.data_type.name.lower()} of {self._db.path!r}>"
 
 
+class QueryResult:
+    """The rows of a running query, as dicts, read lazily (see
+    SpiraPiDatabase.query). ``stats()`` tells rows examined and returned, the
+    time and the plan once the query has run to its end."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._page: List[str] = []
+        self._at = 0
+        self._ended = False
+
+    def __iter__(self) -> "QueryResult":
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        if self._at == len(self._page):
+            if self._ended:
+                raise StopIteration
+            self._page = self._cursor.next_page()
+            self._at = 0
+            if not self._page:
+                self._ended = True
+                raise StopIteration
+        row = self._page[self._at]
+        self._at += 1
+        value: Dict[str, Any] = _loads(row)
+        return value
+
+    def stats(self) -> Dict[str, Any]:
+        """{"rows_examined", "rows_returned", "seconds", "plan", "done"}."""
+        result: Dict[str, Any] = self._cursor.stats()
+        return result
+
+
+def _record_from_row(row: Mapping[str, Any]) -> StorageRecord:
+    blob = row.get("blob_base64")
+    return StorageRecord(row["id"], StorageType.parse(row["data_type"]), row["data"],
+                         row["metadata"], row["timestamp"], row["checksum"], row["version"],
+                         base64.b64decode(blob) if blob else b"")
+
+
 class SpiraPiDatabase:
     """An open SpiraPi database: six components of checksummed, compressed,
     optionally encrypted JSON records with ACID transactions.
@@ -320,24 +361,49 @@ class SpiraPiDatabase:
 
     def search(self, criteria: Mapping[str, Any], data_type: TypeLike,
                limit: Optional[int] = None) -> List[StorageRecord]:
-        """Records of ``data_type`` whose data match every criterion, in id order.
+        """Records of ``data_type`` matching ``criteria``, in id order.
 
-        Criteria: ``{"field": value}`` (equality; dotted paths "a.b" reach
-        into nested objects), and the record's own fields as ``@id``,
-        ``@version``, ``@metadata.key``. Equality is by JSON value: 3 equals
-        3.0, True does not equal 1, a str never equals a number. This scans
-        the component (indexes and a query language come with issue 17).
+        Criteria are a query (docs/QUERY.md): ``{"field": value}`` means
+        equality (dotted paths "a.b" reach into nested objects; ``@id``,
+        ``@version``, ``@timestamp``, ``@metadata.key`` the record's own
+        fields), and operators, sorting and limits may be added:
+        ``{"n": {"$gte": 3}, "$sort": {"n": "desc"}}``. Equality is by JSON
+        value: 3 equals 3.0, True does not equal 1, a str never equals a
+        number. See query() for a lazy iterator.
         """
         if not isinstance(criteria, Mapping):
-            raise InvalidArgumentError(
-                f"criteria must be a dict, not {type(criteria).__name__}")
-        out: List[StorageRecord] = []
-        for record in self.scan(data_type):
-            if matches_criteria(record, criteria):
-                out.append(record)
-                if limit is not None and len(out) >= limit:
-                    break
-        return out
+            raise InvalidTypeError(f"criteria must be a dict, not {type(criteria).__name__}")
+        q = dict(criteria)
+        if limit is not None:
+            q["$limit"] = limit
+        return [_record_from_row(row) for row in self.query(q, data_type)]
+
+    def query(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
+              *, schema: Optional[str] = None) -> "QueryResult":
+        """Runs a query (docs/QUERY.md) over the records of ``data_type``, or
+        of ``schema``, and returns a lazy iterator of its rows as dicts:
+
+        - the whole record ({"id", "data_type", "data", "metadata",
+          "timestamp", "checksum", "version"}; for a schema {"id",
+          "schema_version", "data"}), or with ``$fields`` the named paths;
+        - with ``$count``, one row {"count": n}; with ``$group``, one row per
+          group with its aggregates.
+
+        The query reads one snapshot while the rows are consumed, holding
+        only a bounded queue of them in memory (and, to sort without a
+        limit, the matching rows). A bad query raises InvalidArgumentError
+        naming the place at once; errors met while running (a damaged
+        record) are raised by the iteration.
+        """
+        component = None if data_type is None else int(StorageType.parse(data_type))
+        return QueryResult(_spirapi.query(self._db, component, schema, query))
+
+    def explain(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
+                *, schema: Optional[str] = None) -> str:
+        """The plan query() would run, one line."""
+        component = None if data_type is None else int(StorageType.parse(data_type))
+        plan: str = _spirapi.explain(component, schema, query)
+        return plan
 
     def scan(self, data_type: TypeLike, prefix: Optional[str] = None,
              start: Optional[str] = None, stop: Optional[str] = None,
@@ -431,7 +497,8 @@ class SpiraPiDatabase:
         if not isinstance(digits, str):
             raise InvalidArgumentError("store_sequence: 'sequence' must be a str of digits")
         precision = len(digits) - 2 if digits.startswith("3.") else len(digits)
-        if "precision" in data and not json_equal(data["precision"], precision):
+        given = data.get("precision", precision)
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or given != precision:
             raise InvalidArgumentError(
                 f"store_sequence: 'precision' says {data['precision']!r} but the sequence has "
                 f"{precision} digits after \"3.\"")

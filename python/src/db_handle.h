@@ -40,10 +40,13 @@ namespace py = pybind11;
 void RaiseIfError(const Status& s);
 
 // Something that must be torn down before the DB closes (a transaction, a
-// snapshot). Invalidate runs under the handle's exclusive lock.
+// snapshot, a running query). Cancel runs first, without the handle's lock,
+// to stop work that holds it shared (a query cursor's worker); Invalidate
+// then runs under the exclusive lock.
 class DbChild {
  public:
   virtual ~DbChild() = default;
+  virtual void Cancel() {}
   virtual void Invalidate() = 0;
 };
 
@@ -67,6 +70,10 @@ struct DbHandle {
   }
   // Tears everything down. Must be called with the GIL released.
   void Close() {
+    {
+      std::lock_guard<std::mutex> cl(children_mu);
+      for (DbChild* c : children) c->Cancel();
+    }
     std::unique_lock<std::shared_mutex> l(mu);
     std::set<DbChild*> doomed;
     {

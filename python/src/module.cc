@@ -10,6 +10,7 @@ void BindBench(py::module_& m);
 void BindDatabase(py::module_& m);
 void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
+void BindQuery(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -21,5 +22,6 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindDatabase(m);
   spirapi::python::BindPi(m);
   spirapi::python::BindSchema(m);
+  spirapi::python::BindQuery(m);
   spirapi::python::BindBench(m);
 }
