@@ -16,7 +16,7 @@ seconds=${2:-60}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(record journal segment json schema_def schema_export cli_load schema_insert cli_args)
+  targets=(record journal segment json schema_def schema_export cli_load schema_insert cli_args query)
 fi
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DSPIRAPI_FUZZ=ON \
