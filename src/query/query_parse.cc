@@ -349,7 +349,8 @@ Status ParseQuery(std::string_view text, Query* q) {
   if (JsonNestsDeeperThan(text, kMaxJsonDepth)) {
     return Fault("", "nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
-  q->document.Parse(text.data(), text.size());
+  // Names and strings of the query reach its rows: they must be UTF-8.
+  q->document.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (q->document.HasParseError()) {
     return Fault("", "not valid JSON at offset " + std::to_string(q->document.GetErrorOffset()) +
                          ": " + rapidjson::GetParseError_En(q->document.GetParseError()));

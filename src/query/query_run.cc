@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "query/query_parse.h"
@@ -94,11 +95,17 @@ struct KeysLess {
   }
 };
 
+// A sum or an average: an integer when it is one (and fits 64 bits), null
+// past a double's range, which JSON cannot write.
 void AppendNumber(long double v, std::string* out) {
-  Json n;
   const double d = static_cast<double>(v);
-  if (v == static_cast<long double>(static_cast<int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
-    n.SetInt64(static_cast<int64_t>(d));
+  if (!std::isfinite(d)) {
+    out->append("null");
+    return;
+  }
+  Json n;
+  if (d > -9.2e18 && d < 9.2e18 && v == static_cast<long double>(static_cast<int64_t>(v))) {
+    n.SetInt64(static_cast<int64_t>(v));
   } else {
     n.SetDouble(d);
   }

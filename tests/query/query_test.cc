@@ -140,6 +140,25 @@ TEST_F(QueryTest, CountAndGroup) {
             std::vector<std::string>{R"({"@metadata.by":"ann","n":2})"});
 }
 
+// Found by the fuzzer: a sum past int64 was converted to one (undefined).
+// A sum past a double's range is null (JSON has no infinity); the average
+// is summed wider, so it stays exact.
+TEST_F(QueryTest, SumsPastIntegersAndDoubles) {
+  WriteOptions wo;
+  wo.sync = false;
+  ASSERT_TRUE(db_->Put(wo, Component::kIndex, "x", R"({"g":1,"n":18446744073709551615})").ok());
+  ASSERT_TRUE(db_->Put(wo, Component::kIndex, "y", R"({"g":1,"n":1e308})").ok());
+  ASSERT_TRUE(db_->Put(wo, Component::kIndex, "z", R"({"g":2,"n":1.7e308})").ok());
+  ASSERT_TRUE(db_->Put(wo, Component::kIndex, "w", R"({"g":2,"n":1.7e308})").ok());
+  ASSERT_TRUE(db_->Put(wo, Component::kIndex, "v", R"({"g":3,"n":18446744073709551615})").ok());
+  QuerySource index;
+  index.component = Component::kIndex;
+  EXPECT_EQ(Run(R"({"$group":{"by":"g","s":{"$sum":"n"},"a":{"$avg":"n"}}})", nullptr, &index),
+            (std::vector<std::string>{R"({"g":1,"s":1e308,"a":5e307})",
+                                      R"({"g":2,"s":null,"a":1.7e308})",
+                                      R"({"g":3,"s":18446744073709553000.0,"a":18446744073709553000.0})"}));
+}
+
 TEST_F(QueryTest, BadQueriesNameThePlace) {
   auto error = [&](const std::string& q) {
     Status s = CheckQuery(q);
@@ -162,6 +181,9 @@ TEST_F(QueryTest, BadQueriesNameThePlace) {
   EXPECT_NE(error(R"({"$group":{"n":{"$count":true}}})").find("needs \"by\""), std::string::npos);
   EXPECT_NE(error("[1]").find("needs an object"), std::string::npos);
   EXPECT_NE(error("{").find("not valid JSON"), std::string::npos);
+  // Found by the fuzzer: a name that is not UTF-8 reached the rows.
+  EXPECT_NE(error("{\"$group\":{\"by\":\"s\",\"\xd7\":{\"$count\":true}}}").find("encoding"),
+            std::string::npos);
   EXPECT_NE(error(std::string(600, '[') + std::string(600, ']')).find("deeper"),
             std::string::npos);
 }
