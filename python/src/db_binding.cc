@@ -287,11 +287,7 @@ class PyDatabase {
       ReadOptions ro;
       Status s = MakeReadOptions(*h_, snap, &ro);
       if (s.ok()) s = db->GetPinned(ro, comp, id, &r);
-      if (s.IsNotFound()) {
-        found = false;
-        return Status::OK();
-      }
-      return s;
+      return AbsentIsOk(s, &found);
     });
     if (!found) return py::none();
     return PinnedTuple(r);
@@ -308,11 +304,7 @@ class PyDatabase {
       ReadOptions ro;
       Status s = MakeReadOptions(*h_, snap, &ro);
       if (s.ok()) s = db->GetVersion(ro, comp, id, version, &r);
-      if (s.IsNotFound()) {
-        found = false;
-        return Status::OK();
-      }
-      return s;
+      return AbsentIsOk(s, &found);
     });
     if (!found) return py::none();
     return RecordTuple(r);
@@ -337,14 +329,7 @@ class PyDatabase {
     WriteOptions wo;
     wo.sync = sync;
     bool deleted = true;
-    CallEngine(*h_, [&](DB* db) {
-      Status s = db->Delete(wo, comp, id);
-      if (s.IsNotFound()) {
-        deleted = false;
-        return Status::OK();
-      }
-      return s;
-    });
+    CallEngine(*h_, [&](DB* db) { return AbsentIsOk(db->Delete(wo, comp, id), &deleted); });
     return deleted;
   }
 
@@ -500,14 +485,7 @@ void BindDatabase(py::module_& m) {
              Component comp = ComponentArgument(c);
              StorageRecord r;
              bool found = true;
-             t.Call([&](Transaction* txn) {
-               Status s = txn->Get(comp, id, &r);
-               if (s.IsNotFound()) {
-                 found = false;
-                 return Status::OK();
-               }
-               return s;
-             });
+             t.Call([&](Transaction* txn) { return AbsentIsOk(txn->Get(comp, id, &r), &found); });
              if (!found) return py::none();
              return RecordTuple(r);
            })
@@ -524,14 +502,7 @@ void BindDatabase(py::module_& m) {
              std::string_view id = TextArgument(id_arg, "id");
              Component comp = ComponentArgument(c);
              bool deleted = true;
-             t.Call([&](Transaction* txn) {
-               Status s = txn->Delete(comp, id);
-               if (s.IsNotFound()) {
-                 deleted = false;
-                 return Status::OK();
-               }
-               return s;
-             });
+             t.Call([&](Transaction* txn) { return AbsentIsOk(txn->Delete(comp, id), &deleted); });
              return deleted;
            })
       .def("commit",

@@ -87,6 +87,13 @@ struct DbHandle {
   }
 };
 
+// For reads that answer None (or False) when there is nothing: *found tells
+// whether s was NotFound, which then counts as success.
+inline Status AbsentIsOk(const Status& s, bool* found) {
+  *found = !s.IsNotFound();
+  return *found ? s : Status::OK();
+}
+
 inline Status ClosedStatus() { return Status::InvalidArgument("the database is closed"); }
 
 // Runs fn(db) with the GIL released and the handle's lock shared; fn returns

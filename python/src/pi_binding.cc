@@ -121,14 +121,7 @@ class PyPiStore {
   py::object Retrieve(std::string_view id) {
     SequenceInfo info;
     bool found = true;
-    Call([&](PiStore* pi) {
-      Status s = pi->RetrieveSequence(id, &info);
-      if (s.IsNotFound()) {
-        found = false;
-        return Status::OK();
-      }
-      return s;
-    });
+    Call([&](PiStore* pi) { return AbsentIsOk(pi->RetrieveSequence(id, &info), &found); });
     if (!found) return py::none();
     return py::str(info.ToJson());
   }
@@ -226,14 +219,7 @@ class PyPiStore {
 
   bool Delete(std::string_view id) {
     bool deleted = true;
-    Call([&](PiStore* pi) {
-      Status s = pi->DeleteSequence(id);
-      if (s.IsNotFound()) {
-        deleted = false;
-        return Status::OK();
-      }
-      return s;
-    });
+    Call([&](PiStore* pi) { return AbsentIsOk(pi->DeleteSequence(id), &deleted); });
     return deleted;
   }
 

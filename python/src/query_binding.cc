@@ -98,16 +98,17 @@ class QueryCursor : public DbChild {
       if (!h_->db) {
         s = ClosedStatus();
       } else {
-        s = RunQuery(h_->db.get(), source_, query_, QueryOptions(),
-                     [&](std::string_view row) {
-                       std::unique_lock<std::mutex> l(mu_);
-                       cv_.wait(l, [&] { return queue_.size() < kQueueRows || cancelled_; });
-                       if (cancelled_) return false;
-                       queue_.emplace_back(row);
-                       cv_.notify_all();
-                       return true;
-                     },
-                     &stats);
+        s = RunQuery(
+            h_->db.get(), source_, query_, QueryOptions(),
+            [&](std::string_view row) {
+              std::unique_lock<std::mutex> l(mu_);
+              cv_.wait(l, [&] { return queue_.size() < kQueueRows || cancelled_; });
+              if (cancelled_) return false;
+              queue_.emplace_back(row);
+              cv_.notify_all();
+              return true;
+            },
+            &stats);
       }
     }
     std::lock_guard<std::mutex> l(mu_);

@@ -120,12 +120,7 @@ class PySchemaManager {
     SchemaInfo info;
     bool found = true;
     Call([&](SchemaManager* schemas) {
-      Status s = schemas->GetSchema(name, &info);
-      if (s.IsNotFound()) {
-        found = false;
-        return Status::OK();
-      }
-      return s;
+      return AbsentIsOk(schemas->GetSchema(name, &info), &found);
     });
     if (!found) return py::none();
     return py::str(info.json);
