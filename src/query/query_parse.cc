@@ -253,6 +253,16 @@ Status ParseGroup(const Json& v, Query* q) {
   return Status::OK();
 }
 
+bool ReadsMetadata(const Path& p) { return p.root == Path::Root::kMetadata; }
+
+bool ReadsMetadata(const Condition& c) {
+  if (ReadsMetadata(c.path)) return true;
+  for (const Condition& child : c.children) {
+    if (ReadsMetadata(child)) return true;
+  }
+  return false;
+}
+
 size_t CountConditions(const Condition& c) {
   if (c.op != Condition::Op::kAnd && c.op != Condition::Op::kOr && c.op != Condition::Op::kNot) {
     return 1;
@@ -406,7 +416,14 @@ Status ParseQuery(std::string_view text, Query* q) {
   // The filter's copy must outlive the parse: keep it in the document.
   q->document.AddMember("$$filter", filter, alloc);
   const Json& kept = q->document["$$filter"];
-  return ParseFilter("", kept, &q->where);
+  Status s = ParseFilter("", kept, &q->where);
+  if (!s.ok()) return s;
+  q->uses_metadata = ReadsMetadata(q->where);
+  for (const SortKey& k : q->sort) q->uses_metadata |= ReadsMetadata(k.path);
+  for (const Path& p : q->fields) q->uses_metadata |= ReadsMetadata(p);
+  for (const Path& p : q->group_by) q->uses_metadata |= ReadsMetadata(p);
+  for (const Aggregate& a : q->aggregates) q->uses_metadata |= ReadsMetadata(a.path);
+  return Status::OK();
 }
 
 }  // namespace spirapi::query

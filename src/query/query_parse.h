@@ -51,6 +51,7 @@ struct Query {
   bool group = false;
   std::vector<Path> group_by;
   std::vector<Aggregate> aggregates;
+  bool uses_metadata = false;    // some path reads @metadata
 
   // Counts the comparisons in `where`, for plans.
   size_t ConditionCount() const;

@@ -291,13 +291,13 @@ class Runner {
   std::map<std::vector<Key>, GroupState, KeysLess> groups_;
 };
 
-Status ParseRecordJson(const std::string& what, std::string_view text, rapidjson::Document* doc) {
+// Parses a stored record's JSON; `what` names it, built only on failure.
+template <typename What>
+Status ParseRecordJson(std::string_view text, rapidjson::Document* doc, What&& what) {
   doc->Parse(text.data(), text.size());
-  if (doc->HasParseError()) {
-    return Status::Corruption(what + " does not parse as JSON (offset " +
-                              std::to_string(doc->GetErrorOffset()) + ")");
-  }
-  return Status::OK();
+  if (!doc->HasParseError()) return Status::OK();
+  return Status::Corruption(what() + " does not parse as JSON (offset " +
+                            std::to_string(doc->GetErrorOffset()) + ")");
 }
 
 }  // namespace
@@ -336,11 +336,19 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     const Snapshot* own = nullptr;
     if (ro.snapshot == nullptr) ro.snapshot = own = db->GetSnapshot();
     s = db->Scan(ro, source.component, ScanOptions(), [&](const StorageRecord& r) {
-      const std::string what = std::string(ComponentName(source.component)) + " record '" + r.id + "'";
-      record_status = ParseRecordJson(what + " data", r.data, &data);
-      if (record_status.ok()) record_status = ParseRecordJson(what + " metadata", r.metadata, &metadata);
+      auto what = [&](const char* part) {
+        return [&, part] {
+          return std::string(ComponentName(source.component)) + " record '" + r.id + "' " + part;
+        };
+      };
+      record_status = ParseRecordJson(r.data, &data, what("data"));
+      // Metadata is parsed only for queries that read it.
+      if (record_status.ok() && q->uses_metadata) {
+        record_status = ParseRecordJson(r.metadata, &metadata, what("metadata"));
+      }
       if (!record_status.ok()) return false;
-      RecordView view{r.id, &data, &metadata, r.version, r.timestamp, r.checksum};
+      RecordView view{r.id, &data, q->uses_metadata ? &metadata : nullptr, r.version, r.timestamp,
+                      r.checksum};
       return runner.Offer(view, [&] { return r.ToJson(); });
     });
     if (own != nullptr) db->ReleaseSnapshot(own);
@@ -349,8 +357,9 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     s = SchemaManager::Open(db, &schemas);
     if (s.ok()) {
       s = schemas->Scan(source.schema, [&](const SchemaRecord& r) {
-        record_status = ParseRecordJson("schema '" + source.schema + "' record '" + r.id + "'",
-                                        r.json, &data);
+        record_status = ParseRecordJson(r.json, &data, [&] {
+          return "schema '" + source.schema + "' record '" + r.id + "'";
+        });
         if (!record_status.ok()) return false;
         RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
         return runner.Offer(view, [&] {

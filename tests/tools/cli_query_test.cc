@@ -43,6 +43,12 @@ TEST_F(CliTest, BadQueriesAreOneErrorLine) {
     EXPECT_EQ(r.exit_code, 2) << args[args.size() - 1] << ": " << r.err;
     ExpectOneErrorLine(r);
   }
+  // Endless input on a pipe stops at 16 MiB with one line, not exhausted memory.
+  CliResult huge = Run({"query", db_, "--component", "cache", "-"},
+                       "{\"s\":\"" + std::string((16u << 20) + 10, 'x') + "\"}");
+  EXPECT_EQ(huge.exit_code, 2) << huge.err;
+  ExpectOneErrorLine(huge);
+  EXPECT_NE(huge.err.find("over 16 MiB"), std::string::npos) << huge.err;
   CliResult r = Run({"query", db_, "--component", "cache", R"({"n":{"$gt":[1]}})"});
   EXPECT_NE(r.err.find("n.$gt: needs a number or a string, not an array"), std::string::npos)
       << r.err;
