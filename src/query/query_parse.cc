@@ -31,6 +31,11 @@ Status ParsePathAt(const std::string& where, std::string_view text, Path* path) 
   return error.empty() ? Status::OK() : Fault(where, error);
 }
 
+bool IsOption(const std::string& key) {
+  return key == "$sort" || key == "$limit" || key == "$skip" || key == "$fields" ||
+         key == "$count" || key == "$group";
+}
+
 Status ParseFilter(const std::string& where, const Json& object, Condition* out);
 
 // {"$gt": 3, "$lt": 9} for `path`: one condition per operator, ANDed.
@@ -121,12 +126,14 @@ Status ParseLogical(const std::string& at, const std::string& op, const Json& v,
   return Status::OK();
 }
 
-// A filter object: paths with values or operators, and $and $or $not.
-// Query options ($sort...) are left to the caller at the top level.
+// A filter object: paths with values or operators, and $and $or $not. At
+// the top level (`where` empty) the query options ($sort...) are skipped:
+// ParseQuery reads them.
 Status ParseFilter(const std::string& where, const Json& object, Condition* out) {
   out->op = Condition::Op::kAnd;
   for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
     const std::string key = Name(m->name);
+    if (where.empty() && IsOption(key)) continue;
     const std::string at = where.empty() ? key : where + "." + key;
     Condition c;
     if (key == "$and" || key == "$or" || key == "$not") {
@@ -368,9 +375,6 @@ Status ParseQuery(std::string_view text, Query* q) {
   if (!q->document.IsObject()) {
     return Fault("", std::string("needs an object, not ") + KindName(q->document));
   }
-  // Options first, out of the filter; the rest is the filter.
-  Json filter(rapidjson::kObjectType);
-  auto& alloc = q->document.GetAllocator();
   for (auto m = q->document.MemberBegin(); m != q->document.MemberEnd(); ++m) {
     const std::string key = Name(m->name);
     const Json& v = m->value;
@@ -404,19 +408,14 @@ Status ParseQuery(std::string_view text, Query* q) {
     } else if (key == "$group") {
       s = ParseGroup(v, q);
     } else {
-      // A shallow reference: the filter's values stay in the document.
-      filter.AddMember(Json(m->name, alloc), Json(v, alloc), alloc);
-      continue;
+      continue;  // a condition: ParseFilter below
     }
     if (!s.ok()) return s;
   }
   if (q->count + q->group + !q->fields.empty() > 1) {
     return Fault("", "$count, $group and $fields exclude each other");
   }
-  // The filter's copy must outlive the parse: keep it in the document.
-  q->document.AddMember("$$filter", filter, alloc);
-  const Json& kept = q->document["$$filter"];
-  Status s = ParseFilter("", kept, &q->where);
+  Status s = ParseFilter("", q->document, &q->where);
   if (!s.ok()) return s;
   q->uses_metadata = ReadsMetadata(q->where);
   for (const SortKey& k : q->sort) q->uses_metadata |= ReadsMetadata(k.path);
