@@ -60,9 +60,16 @@ struct QueryStats {
 // string, not an array" or "query: $sort: unknown order 'up'".
 SPIRAPI_EXPORT Status CheckQuery(std::string_view query_json);
 
-// The plan the query would run, one line, e.g. "scan component sequence;
-// filter 2 conditions; sort by precision desc, top 10 in memory; project 2
-// fields". Errors: as CheckQuery.
+// The plan the query would run on db, one line, e.g. "component sequence by
+// index by_precision (btree on precision): 1 range, 120 of 100000 entries;
+// filter 2 conditions; sort by precision desc, top 10 in memory" or "scan
+// component sequence (no index); ...". The index and its entry count (an
+// estimate of the rows examined) are chosen now, at a fresh snapshot;
+// QueryStats::rows_examined gives the actual count after RunQuery. Errors:
+// as CheckQuery, and what reading the index returns.
+SPIRAPI_EXPORT Status ExplainQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                                   std::string* plan);
+// As above without a database: no index is considered.
 SPIRAPI_EXPORT Status ExplainQuery(const QuerySource& source, std::string_view query_json,
                                    std::string* plan);
 

@@ -47,7 +47,8 @@ Status DBImpl::OpenReadOnly() {
   Status s = LoadLatest(&fresh);
   if (!s.ok()) return s;
   cipher_ = fresh->cipher_;  // derived from the passphrase by the first load
-  return AdoptState(fresh.get());
+  s = AdoptState(fresh.get());
+  return s.ok() ? LoadIndexCatalog() : s;
 }
 
 Status DBImpl::CatchUp() {
@@ -56,6 +57,7 @@ Status DBImpl::CatchUp() {
   std::unique_ptr<DBImpl> fresh;
   Status s = LoadLatest(&fresh);
   if (s.ok()) s = AdoptState(fresh.get());
+  if (s.ok()) s = LoadIndexCatalog();
   // `fresh` now holds the old index and files: freed on return, when reads
   // no longer wait for anything.
   return s;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,9 @@ struct WriteOp {
   // for any write), so that it keeps its checksum.
   uint64_t restore_version = 0;
   int64_t restore_timestamp_us = 0;
+  // A secondary index's entry, added by the write path (db_indexes.cc): its
+  // delete needs no live record, as an index being built may lack it.
+  bool index_entry = false;
 
   // What the op counts towards WriteBatch::bytes.
   size_t bytes() const {
@@ -70,6 +74,9 @@ struct WriteOp {
 struct WriteBatch {
   std::vector<WriteOp> ops;
   size_t bytes = 0;  // the sum of WriteOp::bytes()
+  // Written by SpiraPi itself (repair, index builds): may use the reserved
+  // ids, and gets no index entries added.
+  bool internal = false;
 };
 
 // An open journal or segment file. Shared by readers so that a file deleted
@@ -89,6 +96,11 @@ struct DataFile {
 };
 
 struct JournalReplay;
+namespace index {
+struct Catalog;
+}
+// DBImpl's index(c) hides the namespace inside the class.
+using IndexCatalogState = index::Catalog;
 
 class DBImpl : public DB {
  public:
@@ -131,6 +143,11 @@ class DBImpl : public DB {
     bool check_conflicts = false;  // fail if a written id changed after `snapshot`
     uint64_t snapshot = 0;
     bool require_exists = false;   // deletes of absent ids fail with NotFound
+    // Set by Write: the index catalog the batch's entries were computed
+    // with; a batch that touches indexed components fails with Conflict if
+    // the catalog changed before it commits.
+    bool guard_catalog = false;
+    uint64_t catalog_epoch = 0;
   };
   Status Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
   Status GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record);
@@ -141,6 +158,17 @@ class DBImpl : public DB {
   static Status MakePut(Component c, std::string_view id, std::string_view data_json,
                         std::string_view metadata_json, std::string_view blob, WriteOp* op);
   static Status CheckId(std::string_view id);
+  // InvalidArgument for ids SpiraPi reserves (index entries and definitions).
+  static Status CheckReserved(Component c, std::string_view id);
+
+  // Secondary indexes (db_indexes.cc).
+  std::shared_ptr<const IndexCatalogState> IndexCatalog() const;
+  // Calls fn with each id of component c in [from, to) (to empty: no end)
+  // live at snapshot, in order or, reverse, in reverse order, until fn
+  // returns false. Reads the in-memory index only.
+  Status WalkIds(uint64_t snapshot, Component c, std::string_view from, std::string_view to,
+                 bool reverse, const std::function<bool(std::string_view id)>& fn);
+  uint64_t SnapshotOf(const ReadOptions& ro) const { return SnapshotSeq(ro); }
   // What every write to a read-only instance returns.
   static Status ReadOnlyError() {
     return Status::NotSupported("the database was opened read-only");
@@ -207,6 +235,19 @@ class DBImpl : public DB {
   Status FindJournalTails();
   Status OpenActiveJournal(uint64_t number, bool append);
   Status NewJournal();  // REQUIRES: mu_ held, called by the write leader or at open
+
+  // Secondary indexes (db_indexes.cc).
+  // Reads the definitions from METADATA into catalog_.
+  Status LoadIndexCatalog();
+  // Adds to batch the entry changes its writes make, reading each record's
+  // previous version at `snapshot`.
+  Status AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot, WriteBatch* batch);
+  // Conflict if the catalog changed since w's batch was prepared for it.
+  Status CheckCatalog(const WriteBatch& batch, const Conditions& cond) const;  // REQUIRES: mu_ held
+  // Installs the definitions w's batch writes.
+  void ApplyCatalogChanges(const WriteBatch& batch);  // REQUIRES: mu_ held
+  // The group commit itself (Write adds index entries first).
+  Status Commit(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
 
   // Write path (db_write.cc).
   // Appends w's batch as a frame to *frames. Its writes are recorded in
@@ -351,6 +392,10 @@ class DBImpl : public DB {
   // What the MANIFEST's optimized_for "security" asks of reads and commits
   // (set at open and by OptimizeFor; see ApplyStoredGoal).
   std::atomic<bool> verify_every_read_{false};
+  // The index definitions; replaced whole (under catalog_mu_) by the write
+  // leader when a batch changes one, read by writers and queries.
+  mutable std::mutex catalog_mu_;
+  std::shared_ptr<const IndexCatalogState> catalog_;
   std::atomic<bool> sync_every_write_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> checksums_verified_{0};

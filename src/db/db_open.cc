@@ -121,6 +121,7 @@ Status DBImpl::OpenOrCreate() {
   Status s = fs_->LockFile(Path(kLockName), &lock_);
   if (!s.ok()) return s;
   s = has_manifest ? Recover() : Create();
+  if (s.ok()) s = LoadIndexCatalog();
   if (!s.ok()) return s;
   if (options_.background_work) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });

@@ -56,6 +56,7 @@ Status DBImpl::CheckId(std::string_view id) {
 Status DBImpl::MakePut(Component c, std::string_view id, std::string_view data_json,
                        std::string_view metadata_json, std::string_view blob, WriteOp* op) {
   Status s = CheckId(id);
+  if (s.ok()) s = CheckReserved(c, id);
   if (!s.ok()) return s;
   if (static_cast<uint8_t>(c) >= kNumComponents) return Status::InvalidArgument("bad component");
   if (blob.size() > kMaxBlobBytes) {
@@ -105,6 +106,7 @@ Status DBImpl::PutWithBlob(const WriteOptions& wo, Component c, std::string_view
 
 Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) {
   Status s = CheckId(id);
+  if (s.ok()) s = CheckReserved(c, id);
   if (!s.ok()) return s;
   WriteBatch batch;
   batch.ops.push_back({c, std::string(id), true, "", "", ""});
@@ -114,7 +116,7 @@ Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) 
   return Write(wo, &batch, cond);
 }
 
-Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {
+Status DBImpl::Commit(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {
   if (options_.read_only) return ReadOnlyError();
   if (batch != nullptr && batch->bytes > kMaxBatchBytes) {
     return Status::InvalidArgument("the transaction holds " + std::to_string(batch->bytes) +
@@ -292,9 +294,15 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
       return Status::Conflict("record '" + op.id + "' in " + ComponentName(op.component) +
                               " was changed by another transaction after this one began");
     }
-    if (op.is_delete && w->cond.require_exists && (!present[i] || current[i].tombstone)) {
+    if (op.is_delete && w->cond.require_exists && !op.index_entry &&
+        (!present[i] || current[i].tombstone)) {
       return Status::NotFound("no record '" + op.id + "' in " + ComponentName(op.component));
     }
+  }
+
+  if (w->cond.guard_catalog) {
+    Status s = CheckCatalog(batch, w->cond);
+    if (!s.ok()) return s;
   }
 
   const uint64_t seq = last_seq_ + 1;
@@ -351,6 +359,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     applied->push_back(a);
   }
   last_seq_ = seq;
+  ApplyCatalogChanges(batch);
   std::vector<uint32_t> offsets;
   frame.Finish(&offsets);
   const uint64_t frame_offset = journal_size_ + frame_start;

@@ -214,6 +214,7 @@ Status WriteSalvaged(const Options& options, const std::string& output,
   for (auto it = versions->begin(); it != versions->end();) {
     const uint64_t seq = std::get<0>(it->first);
     WriteBatch batch;
+    batch.internal = true;  // index entries and definitions are copied as they were
     for (; it != versions->end() && std::get<0>(it->first) == seq; ++it) {
       const auto& [unused, c, id] = it->first;
       Salvaged& v = it->second;

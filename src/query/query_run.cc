@@ -6,7 +6,10 @@
 #include <cmath>
 #include <map>
 
+#include "db/db_impl.h"
+#include "index/index_key.h"
 #include "query/query_parse.h"
+#include "query/query_plan.h"
 #include "spirapi/query.h"
 #include "spirapi/schema.h"
 
@@ -20,9 +23,13 @@ using query::Path;
 using query::Query;
 using query::RecordView;
 
-std::string SourcePlan(const QuerySource& source) {
-  return source.schema.empty() ? std::string("scan component ") + ComponentName(source.component)
-                               : "scan schema " + source.schema;
+std::string SourcePlan(const QuerySource& source, const query::IndexPlan& plan) {
+  if (!source.schema.empty()) return "scan schema " + source.schema + " (no index)";
+  if (plan.def != nullptr) {
+    return std::string("component ") + ComponentName(source.component) + " by " +
+           plan.Describe();
+  }
+  return std::string("scan component ") + ComponentName(source.component) + " (no index)";
 }
 
 // One output row and what it sorts by.
@@ -123,6 +130,7 @@ class Runner {
   bool Offer(const RecordView& view, const std::function<std::string()>& whole_row) {
     ++stats_->rows_examined;
     if (!q_.where.Matches(view)) return true;
+    ++matched_;
     if (q_.count) {
       ++count_;
       return true;
@@ -141,6 +149,9 @@ class Runner {
     status_ = sort_.Add(std::move(row));
     return status_.ok();
   }
+
+  // Records that passed the filter so far.
+  uint64_t matched() const { return matched_; }
 
   Status Finish() {
     if (!status_.ok() || stopped_) return status_;
@@ -287,6 +298,7 @@ class Runner {
   bool stopped_ = false;
   uint64_t skipped_ = 0;
   uint64_t count_ = 0;
+  uint64_t matched_ = 0;
   uint64_t sequence_ = 0;
   std::map<std::vector<Key>, GroupState, KeysLess> groups_;
 };
@@ -300,6 +312,79 @@ Status ParseRecordJson(std::string_view text, rapidjson::Document* doc, What&& w
                             std::to_string(doc->GetErrorOffset()) + ")");
 }
 
+// Reads the records a plan's index entries name. Rows reach the runner in
+// the order a scan would give them where the query cannot tell: a filter
+// plan fetches its records in id order; an ordered plan feeds whole runs of
+// equal first sort keys, each in id order (the sort orders a run further),
+// and stops once the rows the sort keeps are all in.
+Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::IndexPlan& plan,
+                const Query& q, const Runner& runner,
+                const std::function<bool(const StorageRecord&)>& offer) {
+  const index::IndexDef& def = *plan.def;
+  const uint64_t snapshot = db->SnapshotOf(ro);
+  const uint64_t wanted = plan.ordered ? q.skip + *q.limit : UINT64_MAX;
+  Status status;
+  bool done = false;
+  std::string run_key;
+  std::vector<std::string> run;
+  StorageRecord record;
+  auto flush = [&] {
+    std::sort(run.begin(), run.end());
+    for (const std::string& id : run) {
+      status = db->Get(ro, c, id, &record);
+      if (status.IsNotFound()) {
+        status = Status::Corruption("index " + def.spec.name + " has an entry for " +
+                                    ComponentName(c) + " record '" + id +
+                                    "', which does not exist; run 'spirapi index rebuild'");
+      }
+      if (!status.ok() || !offer(record)) {
+        done = true;
+        return false;
+      }
+    }
+    run.clear();
+    done = runner.matched() >= wanted;
+    return !done;
+  };
+  std::vector<query::KeyRange> ranges = plan.ranges;
+  if (plan.reverse) std::reverse(ranges.begin(), ranges.end());
+  for (const query::KeyRange& r : ranges) {
+    Status s = db->WalkIds(snapshot, Component::kIndex, r.from, r.to, plan.reverse,
+                           [&](std::string_view entry) {
+      std::string_view key, id;
+      bool hashed = false;
+      if (!index::SplitEntry(entry.substr(def.entry_prefix.size()), def.paths.size(),
+                             def.spec.type == IndexType::kHash, &key, &id, &hashed)) {
+        status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
+        return false;
+      }
+      std::string record_id(id);
+      if (hashed) {  // the entry's data holds the id its name could not
+        StorageRecord e;
+        status = db->Get(ro, Component::kIndex, entry, &e);
+        rapidjson::Document doc;
+        if (status.ok()) doc.Parse(e.data.data(), e.data.size());
+        if (status.ok() && (doc.HasParseError() || !doc.IsString())) {
+          status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
+        }
+        if (!status.ok()) return false;
+        record_id.assign(doc.GetString(), doc.GetStringLength());
+      }
+      if (plan.ordered) {
+        const std::string_view first = key.substr(0, index::FirstValueLength(key));
+        if (first != run_key && !run.empty() && !flush()) return false;
+        run_key.assign(first);
+      }
+      run.push_back(std::move(record_id));
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!status.ok() || done) return status;
+  }
+  if (!run.empty()) flush();
+  return status;
+}
+
 }  // namespace
 
 Status CheckQuery(std::string_view query_json) {
@@ -308,10 +393,25 @@ Status CheckQuery(std::string_view query_json) {
 }
 
 Status ExplainQuery(const QuerySource& source, std::string_view query_json, std::string* plan) {
+  return ExplainQuery(nullptr, source, query_json, plan);
+}
+
+Status ExplainQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                    std::string* plan) {
   Query q;
   Status s = query::ParseQuery(query_json, &q);
   if (!s.ok()) return s;
-  *plan = SourcePlan(source) + " (no index)" + q.Describe();
+  query::IndexPlan index_plan;
+  auto* impl = dynamic_cast<DBImpl*>(db);
+  if (impl != nullptr && source.schema.empty()) {
+    const Snapshot* snapshot = db->GetSnapshot();
+    ReadOptions ro;
+    ro.snapshot = snapshot;
+    s = query::ChooseIndex(impl, impl->SnapshotOf(ro), source.component, q, &index_plan);
+    db->ReleaseSnapshot(snapshot);
+    if (!s.ok()) return s;
+  }
+  *plan = SourcePlan(source, index_plan) + q.Describe();
   return Status::OK();
 }
 
@@ -326,7 +426,6 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
   auto q = std::make_unique<Query>();
   Status s = query::ParseQuery(query_json, q.get());
   if (!s.ok()) return s;
-  stats->plan = SourcePlan(source) + " (no index)" + q->Describe();
   Runner runner(*q, options, fn, stats);
   rapidjson::Document data, metadata;
   Status record_status;
@@ -335,7 +434,13 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     ro.snapshot = options.snapshot;
     const Snapshot* own = nullptr;
     if (ro.snapshot == nullptr) ro.snapshot = own = db->GetSnapshot();
-    s = db->Scan(ro, source.component, ScanOptions(), [&](const StorageRecord& r) {
+    query::IndexPlan plan;
+    auto* impl = dynamic_cast<DBImpl*>(db);
+    if (impl != nullptr) {
+      s = query::ChooseIndex(impl, impl->SnapshotOf(ro), source.component, *q, &plan);
+    }
+    stats->plan = SourcePlan(source, plan) + q->Describe();
+    const std::function<bool(const StorageRecord&)> offer = [&](const StorageRecord& r) {
       auto what = [&](const char* part) {
         return [&, part] {
           return std::string(ComponentName(source.component)) + " record '" + r.id + "' " + part;
@@ -347,12 +452,17 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
         record_status = ParseRecordJson(r.metadata, &metadata, what("metadata"));
       }
       if (!record_status.ok()) return false;
-      RecordView view{r.id, &data, q->uses_metadata ? &metadata : nullptr, r.version, r.timestamp,
+      query::RecordView view{r.id, &data, q->uses_metadata ? &metadata : nullptr, r.version, r.timestamp,
                       r.checksum};
       return runner.Offer(view, [&] { return r.ToJson(); });
-    });
+    };
+    if (s.ok()) {
+      s = plan.def != nullptr ? WalkPlan(impl, ro, source.component, plan, *q, runner, offer)
+                              : db->Scan(ro, source.component, ScanOptions(), offer);
+    }
     if (own != nullptr) db->ReleaseSnapshot(own);
   } else {
+    stats->plan = SourcePlan(source, query::IndexPlan()) + q->Describe();
     std::unique_ptr<SchemaManager> schemas;
     s = SchemaManager::Open(db, &schemas);
     if (s.ok()) {
@@ -361,7 +471,7 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
           return "schema '" + source.schema + "' record '" + r.id + "'";
         });
         if (!record_status.ok()) return false;
-        RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
+        query::RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
         return runner.Offer(view, [&] {
           Json id(rapidjson::StringRef(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size())));
           std::string row = "{\"id\":" + query::ToJson(id) +

@@ -38,8 +38,10 @@ class TransactionImpl : public Transaction {
 
   Status Delete(Component c, std::string_view id) override {
     if (finished_) return Finished();
+    Status s = DBImpl::CheckReserved(c, id);
+    if (!s.ok()) return s;
     bool exists = false;
-    Status s = Exists(c, id, &exists);
+    s = Exists(c, id, &exists);
     if (!s.ok()) return s;
     if (!exists) {
       return Status::NotFound("no record '" + std::string(id) + "' in " + ComponentName(c));

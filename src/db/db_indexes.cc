@@ -1,0 +1,268 @@
+// The write path's part of secondary indexes (include/spirapi/index.h): each
+// write to an indexed component gets its entry changes added to the same
+// batch, and the catalog of definitions follows the METADATA records that
+// hold it. Creating, dropping and building indexes is src/index.
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+#include "db/db_impl.h"
+#include "index/index_catalog.h"
+#include "index/index_key.h"
+
+namespace spirapi {
+namespace {
+
+// Blind writes (DB::Put, DB::Delete) whose record or index catalog changed
+// under them are redone this often before Conflict is returned.
+constexpr int kMaxBlindAttempts = 64;
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool IsDefinition(const WriteOp& op) {
+  return op.component == Component::kMetadata && StartsWith(op.id, index::kDefinitionPrefix);
+}
+
+}  // namespace
+
+Status DBImpl::CheckReserved(Component c, std::string_view id) {
+  if (c == Component::kIndex && StartsWith(id, index::kEntryPrefix)) {
+    return Status::InvalidArgument("ids starting with '" + std::string(index::kEntryPrefix) +
+                                   "' in the index component are SpiraPi's index entries");
+  }
+  if (c == Component::kMetadata &&
+      (StartsWith(id, index::kDefinitionPrefix) || StartsWith(id, index::kBuildPrefix))) {
+    return Status::InvalidArgument("ids starting with '~index' in the metadata component are "
+                                   "SpiraPi's index definitions");
+  }
+  return Status::OK();
+}
+
+std::shared_ptr<const IndexCatalogState> DBImpl::IndexCatalog() const {
+  std::lock_guard<std::mutex> l(catalog_mu_);
+  return catalog_;
+}
+
+Status DBImpl::LoadIndexCatalog() {
+  auto next = std::make_shared<index::Catalog>();
+  ScanOptions so;
+  so.prefix = std::string(index::kDefinitionPrefix);
+  Status parse_error;
+  Status s = Scan(ReadOptions(), Component::kMetadata, so, [&](const StorageRecord& r) {
+    auto def = std::make_shared<index::IndexDef>();
+    parse_error = index::ParseDef(r.data, def.get());
+    if (!parse_error.ok()) return false;
+    next->defs.push_back(std::move(def));
+    return true;
+  });
+  if (s.ok()) s = parse_error;
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> l(catalog_mu_);
+  next->epoch = catalog_ == nullptr ? 1 : catalog_->epoch + 1;
+  catalog_ = std::move(next);
+  return Status::OK();
+}
+
+Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {
+  if (batch == nullptr || batch->internal) return Commit(wo, batch, cond);
+  const size_t user_ops = batch->ops.size();
+  const size_t user_bytes = batch->bytes;
+  const bool blind = !cond.check_conflicts;
+  for (int attempt = 1;; ++attempt) {
+    std::shared_ptr<const IndexCatalogState> catalog = IndexCatalog();
+    Conditions c = cond;
+    c.guard_catalog = true;
+    c.catalog_epoch = catalog == nullptr ? 0 : catalog->epoch;
+    bool indexed = false;
+    if (catalog != nullptr && !catalog->defs.empty()) {
+      for (size_t i = 0; i < user_ops && !indexed; ++i) {
+        indexed = catalog->Covers(batch->ops[i].component);
+      }
+    }
+    uint64_t own_snapshot = 0;
+    Status s;
+    if (indexed) {
+      // A blind write reads the previous versions at a snapshot of its own
+      // and commits only if none changed since, or tries again.
+      if (blind) {
+        own_snapshot = AcquireSnapshot();
+        c.check_conflicts = true;
+        c.snapshot = own_snapshot;
+      }
+      s = AddIndexEntries(*catalog, c.snapshot, batch);
+    }
+    if (s.ok()) s = Commit(wo, batch, c);
+    if (own_snapshot != 0) ReleaseSnapshotSeq(own_snapshot);
+    if (!s.IsConflict() || !blind || attempt >= kMaxBlindAttempts) return s;
+    batch->ops.resize(user_ops);
+    batch->bytes = user_bytes;
+  }
+}
+
+Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot,
+                               WriteBatch* batch) {
+  const size_t user_ops = batch->ops.size();
+  rapidjson::Document data, metadata, old_data, old_metadata;
+  StorageRecord old;
+  for (size_t i = 0; i < user_ops; ++i) {
+    if (!catalog.Covers(batch->ops[i].component)) continue;
+    // Copies: push_back below may move the ops.
+    const Component c = batch->ops[i].component;
+    const std::string id = batch->ops[i].id;
+    const bool is_delete = batch->ops[i].is_delete;
+    bool needs_metadata = false;
+    for (const auto& def : catalog.defs) {
+      if (def->spec.component == c) needs_metadata = needs_metadata || def->uses_metadata;
+    }
+    Status s = GetAt(snapshot, c, id, &old);
+    const bool had_old = s.ok();
+    if (!s.ok() && !s.IsNotFound()) return s;
+    // Parsed as queries parse records, so that entries hold the values
+    // queries compare.
+    if (had_old) {
+      old_data.Parse(old.data.data(), old.data.size());
+      if (needs_metadata) old_metadata.Parse(old.metadata.data(), old.metadata.size());
+      if (old_data.HasParseError() || (needs_metadata && old_metadata.HasParseError())) {
+        return Status::Corruption(std::string(ComponentName(c)) + " record '" + id +
+                                  "' does not parse as JSON");
+      }
+    }
+    if (!is_delete) {
+      // Put's JSON was validated and normalized already.
+      const WriteOp& op = batch->ops[i];
+      data.Parse(op.data.data(), op.data.size());
+      if (needs_metadata) metadata.Parse(op.metadata.data(), op.metadata.size());
+    }
+    for (const auto& def : catalog.defs) {
+      if (def->spec.component != c) continue;
+      const rapidjson::Value* old_meta = def->uses_metadata ? &old_metadata : nullptr;
+      const rapidjson::Value* new_meta = def->uses_metadata ? &metadata : nullptr;
+      std::string before = had_old ? index::EntryFor(*def, id, old_data, old_meta) : "";
+      std::string after = is_delete ? "" : index::EntryFor(*def, id, data, new_meta);
+      if (before == after) continue;
+      if (!before.empty()) {
+        WriteOp op;
+        op.component = Component::kIndex;
+        op.id = std::move(before);
+        op.is_delete = true;
+        op.index_entry = true;
+        batch->bytes += op.bytes();
+        batch->ops.push_back(std::move(op));
+      }
+      if (!after.empty()) {
+        WriteOp op;
+        op.component = Component::kIndex;
+        op.data = index::EntryData(after, id);
+        op.metadata = "{}";
+        op.id = std::move(after);
+        op.index_entry = true;
+        batch->bytes += op.bytes();
+        batch->ops.push_back(std::move(op));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status DBImpl::CheckCatalog(const WriteBatch& batch, const Conditions& cond) const {
+  std::shared_ptr<const IndexCatalogState> now = IndexCatalog();
+  const uint64_t epoch = now == nullptr ? 0 : now->epoch;
+  if (epoch == cond.catalog_epoch) return Status::OK();
+  for (const WriteOp& op : batch.ops) {
+    if (op.index_entry || (now != nullptr && now->Covers(op.component))) {
+      return Status::Conflict("an index of the " + std::string(ComponentName(op.component)) +
+                              " component was created or dropped while this transaction ran");
+    }
+  }
+  return Status::OK();
+}
+
+void DBImpl::ApplyCatalogChanges(const WriteBatch& batch) {
+  bool changes = false;
+  for (const WriteOp& op : batch.ops) changes = changes || IsDefinition(op);
+  if (!changes) return;
+  std::lock_guard<std::mutex> l(catalog_mu_);
+  auto next = std::make_shared<index::Catalog>();
+  if (catalog_ != nullptr) *next = *catalog_;
+  next->epoch = (catalog_ == nullptr ? 0 : catalog_->epoch) + 1;
+  for (const WriteOp& op : batch.ops) {
+    if (!IsDefinition(op)) continue;
+    const std::string_view name = std::string_view(op.id).substr(index::kDefinitionPrefix.size());
+    auto& defs = next->defs;
+    auto it = std::find_if(defs.begin(), defs.end(),
+                           [&](const auto& d) { return d->spec.name == name; });
+    std::shared_ptr<std::atomic<uint64_t>> queries;
+    if (it != defs.end()) {
+      queries = (*it)->queries;
+      defs.erase(it);
+    }
+    if (op.is_delete) continue;
+    auto def = std::make_shared<index::IndexDef>();
+    def->queries = std::move(queries);
+    // Written by src/index only, from a checked spec.
+    if (!index::ParseDef(op.data, def.get()).ok()) continue;
+    auto at = std::lower_bound(defs.begin(), defs.end(), def->spec.name,
+                               [](const auto& d, const std::string& n) { return d->spec.name < n; });
+    defs.insert(at, std::move(def));
+  }
+  catalog_ = std::move(next);
+}
+
+Status DBImpl::WalkIds(uint64_t snapshot, Component c, std::string_view from, std::string_view to,
+                       bool reverse, const std::function<bool(std::string_view id)>& fn) {
+  auto pin = PinIndex();
+  constexpr size_t kChunk = 512;  // ids copied per hold of the index lock
+  std::vector<std::string> chunk;
+  std::string cursor;
+  bool started = false;
+  while (true) {
+    chunk.clear();
+    bool more = false;
+    {
+      ComponentIndex& idx = index(c);
+      std::shared_lock<std::shared_mutex> l(idx.mu);
+      const ComponentIndex::OrderedView ids = idx.ordered();
+      if (!reverse) {
+        auto it = !started ? ids.lower_bound(from) : ids.upper_bound(cursor);
+        for (; it != ids.end(); ++it) {
+          const auto [id, chain] = *it;
+          if (!to.empty() && id >= to) break;
+          if (chunk.size() == kChunk) {
+            more = true;
+            break;
+          }
+          const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
+          if (v != nullptr && !v->tombstone()) chunk.emplace_back(id);
+        }
+      } else {
+        // Starts at the last id before `to` (or the cursor) and goes down.
+        auto it = !started ? (to.empty() ? ids.end() : ids.lower_bound(to)) : ids.lower_bound(cursor);
+        while (it != ids.begin()) {
+          --it;
+          const auto [id, chain] = *it;
+          if (id < from) break;
+          if (chunk.size() == kChunk) {
+            more = true;
+            break;
+          }
+          const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
+          if (v != nullptr && !v->tombstone()) chunk.emplace_back(id);
+        }
+      }
+    }
+    started = true;
+    for (const std::string& id : chunk) {
+      if (!fn(id)) return Status::OK();
+    }
+    if (!more) return Status::OK();
+    // The last id examined may have been skipped (not visible): resume after
+    // the last one returned, or else after everything seen.
+    if (chunk.empty()) return Status::OK();
+    cursor = chunk.back();
+  }
+}
+
+}  // namespace spirapi

@@ -1,0 +1,196 @@
+#include "index/index_catalog.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "index/index_key.h"
+#include "util/json_document.h"
+
+namespace spirapi::index {
+namespace {
+
+constexpr size_t kMaxNameBytes = 40;
+constexpr size_t kMaxFields = 4;
+
+bool NameCharOk(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+}  // namespace
+
+}  // namespace spirapi::index
+
+namespace spirapi {
+
+const char* IndexTypeName(IndexType type) { return type == IndexType::kHash ? "hash" : "btree"; }
+
+Status ParseIndexType(std::string_view name, IndexType* out) {
+  if (name == "btree") {
+    *out = IndexType::kBtree;
+  } else if (name == "hash") {
+    *out = IndexType::kHash;
+  } else {
+    return Status::InvalidArgument("index: unknown type '" + std::string(name) +
+                                   "' (btree or hash)");
+  }
+  return Status::OK();
+}
+
+}  // namespace spirapi
+
+namespace spirapi::index {
+
+const IndexDef* Catalog::Find(std::string_view name) const {
+  for (const auto& d : defs) {
+    if (d->spec.name == name) return d.get();
+  }
+  return nullptr;
+}
+
+bool Catalog::Covers(Component c) const {
+  for (const auto& d : defs) {
+    if (d->spec.component == c) return true;
+  }
+  return false;
+}
+
+Status CheckSpec(const IndexSpec& spec) {
+  if (spec.name.empty() || spec.name.size() > kMaxNameBytes) {
+    return Status::InvalidArgument("index: the name must be 1.." + std::to_string(kMaxNameBytes) +
+                                   " characters");
+  }
+  for (char c : spec.name) {
+    if (!NameCharOk(c)) {
+      return Status::InvalidArgument("index: the name '" + spec.name +
+                                     "' may hold only letters, digits, '_' and '-'");
+    }
+  }
+  if (static_cast<int>(spec.component) < 0 ||
+      static_cast<size_t>(spec.component) >= kNumComponents) {
+    return Status::InvalidArgument("index: bad component");
+  }
+  if (spec.component == Component::kIndex) {
+    return Status::InvalidArgument("index: the index component holds the indexes themselves");
+  }
+  if (spec.fields.empty() || spec.fields.size() > kMaxFields) {
+    return Status::InvalidArgument("index: give 1.." + std::to_string(kMaxFields) + " fields");
+  }
+  for (const std::string& f : spec.fields) {
+    query::Path p;
+    std::string error = query::ParsePath(f, &p);
+    if (!error.empty()) return Status::InvalidArgument("index: field " + error);
+    if (p.root != query::Path::Root::kData && p.root != query::Path::Root::kMetadata) {
+      return Status::InvalidArgument("index: field '" + f +
+                                     "': only data paths and @metadata paths can be indexed "
+                                     "(@id is the component's own order)");
+    }
+  }
+  return Status::OK();
+}
+
+Status MakeDef(const IndexSpec& spec, bool ready, int64_t created_us, IndexDef* def) {
+  Status s = CheckSpec(spec);
+  if (!s.ok()) return s;
+  def->spec = spec;
+  def->paths.clear();
+  def->uses_metadata = false;
+  for (const std::string& f : spec.fields) {
+    def->paths.emplace_back();
+    query::ParsePath(f, &def->paths.back());
+    if (def->paths.back().root == query::Path::Root::kMetadata) def->uses_metadata = true;
+  }
+  def->ready = ready;
+  def->created_us = created_us;
+  def->entry_prefix = EntryPrefix(spec.name);
+  if (def->queries == nullptr) def->queries = std::make_shared<std::atomic<uint64_t>>(0);
+  return Status::OK();
+}
+
+std::string DefToJson(const IndexDef& def) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("name");
+  w.String(def.spec.name.c_str());
+  w.Key("component");
+  w.String(ComponentName(def.spec.component));
+  w.Key("fields");
+  w.StartArray();
+  for (const std::string& f : def.spec.fields) w.String(f.data(), static_cast<rapidjson::SizeType>(f.size()));
+  w.EndArray();
+  w.Key("type");
+  w.String(IndexTypeName(def.spec.type));
+  w.Key("state");
+  w.String(def.ready ? "ready" : "building");
+  w.Key("created_us");
+  w.Int64(def.created_us);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Status ParseDef(std::string_view data_json, IndexDef* def) {
+  rapidjson::Document doc;
+  if (!ParseJsonDocument(data_json, &doc) || !doc.IsObject()) {
+    return Status::Corruption("index definition does not parse");
+  }
+  auto str = [&](const char* name) -> std::string {
+    auto it = doc.FindMember(name);
+    return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+  };
+  IndexSpec spec;
+  spec.name = str("name");
+  Status s = ParseComponent(str("component"), &spec.component);
+  if (!s.ok()) return Status::Corruption("index definition '" + spec.name + "': bad component");
+  if (!ParseIndexType(str("type"), &spec.type).ok()) {
+    return Status::Corruption("index definition '" + spec.name + "': bad type");
+  }
+  auto fields = doc.FindMember("fields");
+  if (fields == doc.MemberEnd() || !fields->value.IsArray()) {
+    return Status::Corruption("index definition '" + spec.name + "': no fields");
+  }
+  for (const auto& f : fields->value.GetArray()) {
+    if (!f.IsString()) return Status::Corruption("index definition '" + spec.name + "': bad field");
+    spec.fields.emplace_back(f.GetString(), f.GetStringLength());
+  }
+  auto created = doc.FindMember("created_us");
+  const int64_t created_us =
+      created != doc.MemberEnd() && created->value.IsInt64() ? created->value.GetInt64() : 0;
+  s = MakeDef(spec, str("state") == "ready", created_us, def);
+  if (!s.ok()) return Status::Corruption("index definition '" + spec.name + "': " + s.message());
+  return Status::OK();
+}
+
+std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
+                     const rapidjson::Value* metadata) {
+  query::RecordView view;
+  view.id = record_id;
+  view.data = &data;
+  view.metadata = metadata;
+  std::string key;
+  rapidjson::Value scratch;
+  for (const query::Path& p : def.paths) {
+    const rapidjson::Value* v = query::Resolve(p, view, &scratch);
+    if (def.spec.type == IndexType::kHash) {
+      AppendExactKey(v, &key);
+    } else {
+      AppendValueKey(v, &key);
+    }
+  }
+  if (def.spec.type == IndexType::kHash) key = HashKey(key);
+  return EntryId(def.spec.name, key, record_id);
+}
+
+std::string EntryData(std::string_view entry_id, std::string_view record_id) {
+  if (entry_id.size() >= record_id.size() + 1 &&
+      entry_id.substr(entry_id.size() - record_id.size()) == record_id &&
+      entry_id[entry_id.size() - record_id.size() - 1] == 'i') {
+    return "0";
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(record_id.data(), static_cast<rapidjson::SizeType>(record_id.size()));
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace spirapi::index

@@ -1,0 +1,65 @@
+// The definitions of a database's secondary indexes (include/spirapi/index.h)
+// and the entries a record gives them. Definitions are METADATA records
+// "~index/NAME"; entries are INDEX records (index_key.h).
+
+#ifndef SPIRAPI_INDEX_INDEX_CATALOG_H_
+#define SPIRAPI_INDEX_INDEX_CATALOG_H_
+
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/query_value.h"
+#include "spirapi/index.h"
+#include "spirapi/status.h"
+
+namespace spirapi::index {
+
+// METADATA ids of definitions, and of an interrupted build's progress.
+inline constexpr std::string_view kDefinitionPrefix = "~index/";
+inline constexpr std::string_view kBuildPrefix = "~indexbuild/";
+
+struct IndexDef {
+  IndexSpec spec;
+  std::vector<query::Path> paths;  // spec.fields parsed
+  bool ready = false;              // false: "building"
+  int64_t created_us = 0;
+  bool uses_metadata = false;
+  std::string entry_prefix;        // EntryPrefix(spec.name)
+  // Queries of this process that used the index (shared by the catalogs
+  // that hold the same index).
+  std::shared_ptr<std::atomic<uint64_t>> queries;
+};
+
+// One state of the definitions, replaced whole when one changes.
+struct Catalog {
+  std::vector<std::shared_ptr<const IndexDef>> defs;  // by name
+  uint64_t epoch = 0;  // grows with every change
+
+  const IndexDef* Find(std::string_view name) const;
+  bool Covers(Component c) const;
+};
+
+// Checks a spec: name, field count and paths, component.
+Status CheckSpec(const IndexSpec& spec);
+// Makes a definition from a spec.
+Status MakeDef(const IndexSpec& spec, bool ready, int64_t created_us, IndexDef* def);
+// A definition record's data, and back.
+std::string DefToJson(const IndexDef& def);
+Status ParseDef(std::string_view data_json, IndexDef* def);
+
+// The id of the entry the record gives index `def` (data and metadata
+// parsed; metadata may be null if the index does not read it).
+std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
+                     const rapidjson::Value* metadata);
+// The data of that entry: the record id when the entry id could not hold
+// it, else "0".
+std::string EntryData(std::string_view entry_id, std::string_view record_id);
+
+}  // namespace spirapi::index
+
+#endif  // SPIRAPI_INDEX_INDEX_CATALOG_H_

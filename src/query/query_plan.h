@@ -1,0 +1,46 @@
+// Choosing how a component query reads its records: a scan, or the entries
+// of a secondary index (include/spirapi/index.h) in some key ranges, maybe
+// in the order of the first sort key.
+
+#ifndef SPIRAPI_QUERY_QUERY_PLAN_H_
+#define SPIRAPI_QUERY_QUERY_PLAN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/index_catalog.h"
+#include "query/query_parse.h"
+
+namespace spirapi {
+class DBImpl;
+}
+
+namespace spirapi::query {
+
+// [from, to) in the INDEX component's ids.
+struct KeyRange {
+  std::string from, to;
+};
+
+struct IndexPlan {
+  std::shared_ptr<const index::Catalog> catalog;  // keeps def alive
+  const index::IndexDef* def = nullptr;           // null: scan
+  std::vector<KeyRange> ranges;                   // ascending, disjoint
+  bool ordered = false;    // entries come in the first sort key's order...
+  bool reverse = false;    // ...walked backwards (a descending sort)
+  uint64_t estimate = 0;   // entries in the ranges (counted; capped for ordered plans)
+  bool estimate_capped = false;
+  uint64_t total = 0;      // live records of the component
+
+  // "index by_x (btree on x): 1 range, 120 entries" or "scan".
+  std::string Describe() const;
+};
+
+// Picks the plan for q over component c at snapshot.
+Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, IndexPlan* plan);
+
+}  // namespace spirapi::query
+
+#endif  // SPIRAPI_QUERY_QUERY_PLAN_H_
