@@ -131,6 +131,9 @@ Status ParseRecord(const StorageRecord& r, bool with_metadata, rapidjson::Docume
 Status Build(DBImpl* impl, const std::string& name, std::string after,
              const std::function<bool(double)>& progress) {
   uint64_t total = 0, done = 0;
+  // Shrinks when a batch conflicts with writers, so that busy records still
+  // let the build through; grows back after.
+  size_t batch_size = kBuildBatch;
   rapidjson::Document data, metadata;
   bool finished = false;
   while (!finished) {
@@ -158,11 +161,11 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
         std::string entry_data = index::EntryData(entry, r.id);
         ops.push_back(PutOp(Component::kIndex, std::move(entry), std::move(entry_data), true));
         last = r.id;
-        return ++records < kBuildBatch;
+        return ++records < batch_size;
       });
       if (s.ok()) s = parse;
       if (!s.ok()) return s;
-      finished = records < kBuildBatch;
+      finished = records < batch_size;
       DBImpl::Conditions cond;
       cond.check_conflicts = true;
       cond.snapshot = impl->SnapshotOf(snap.ro());
@@ -179,8 +182,13 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
                             "{\"after\":" + index::EntryData("", last) + "}", false));
       }
       s = Commit(impl, std::move(ops), cond, finished);
-      if (s.ok()) done += records;
-      // A record changed after the batch's snapshot: read the batch again.
+      if (s.ok()) {
+        done += records;
+        batch_size = std::min(kBuildBatch, batch_size * 2);
+      } else if (s.IsConflict()) {
+        // A record changed after the batch's snapshot: read a smaller batch again.
+        batch_size = std::max<size_t>(1, batch_size / 4);
+      }
     } while (s.IsConflict() && ++attempt < kMaxBatchAttempts &&
              impl->IndexCatalog()->Find(name) != nullptr);
     if (!s.ok()) return s;

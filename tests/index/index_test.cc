@@ -276,10 +276,12 @@ TEST_F(IndexTest, ConcurrentWritersDuringBuildLeaveItExact) {
       }
     }
   });
-  ASSERT_TRUE(CreateIndex(db_.get(), Spec("by_n", {"n"})).ok());
-  ASSERT_TRUE(CreateIndex(db_.get(), Spec("h", {"n"}, IndexType::kHash)).ok());
+  const Status btree = CreateIndex(db_.get(), Spec("by_n", {"n"}));
+  const Status hash = CreateIndex(db_.get(), Spec("h", {"n"}, IndexType::kHash));
   stop = true;
   writer.join();
+  ASSERT_TRUE(btree.ok()) << btree.ToString();
+  ASSERT_TRUE(hash.ok()) << hash.ToString();
   ExpectClean();
 }
 
