@@ -56,10 +56,15 @@ struct QueryLogOptions {
   // it in batches, so the history may hold some more for a while: past
   // max_entries by about a tenth (checked, at random, once every
   // max_entries / 10 appends on average, since counting the entries reads
-  // them all), and past max_age_days by about a hundredth of it (the oldest
-  // entry is looked at on every append). PruneQueryLog applies it exactly.
+  // them all), and past max_age_days by about a hundredth of it, plus up to
+  // age_check_seconds. PruneQueryLog applies it exactly.
   uint64_t max_entries = 10000;
   double max_age_days = 30;
+  // AppendQueryLog looks for entries past max_age_days at most this often
+  // for each open database (and at least every thousandth of max_age_days);
+  // 0: on every append. Finding the oldest entry steps over the deletions
+  // of earlier prunes until a compaction drops them, which may be thousands.
+  double age_check_seconds = 60;
   // A longer query text is stored cut to this many bytes (at a character
   // boundary); ReadQueryLog then reports its full size in query_bytes.
   size_t max_query_bytes = 64u << 10;

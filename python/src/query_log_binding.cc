@@ -68,6 +68,7 @@ void BindQueryLog(py::module_& m) {
         QueryLogOptions options;
         options.max_entries = max_entries;
         options.max_age_days = max_age_days;
+        options.age_check_seconds = 0;  // the tests expect every append to apply the age
         CallEngine(*h, [&](DB* db) { return AppendQueryLog(db, e, options); });
       },
       py::arg("database"), py::arg("query"), py::arg("source"), py::arg("plan"), py::arg("seconds"),

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -40,7 +41,9 @@ constexpr size_t kDeleteBatch = 1000;
 // of time adapts so that it holds between these many entries.
 constexpr size_t kWindowMin = 256;
 constexpr size_t kWindowMax = 4096;
-constexpr int64_t kFirstWindowMicros = 3'600'000'000;  // an hour
+// Small, so that the newest few of a busy history are found without
+// reading the rest; windows then grow four-fold while nearly empty.
+constexpr int64_t kFirstWindowMicros = 1'000'000;
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -295,6 +298,24 @@ bool CountCheckDue(uint64_t max_entries) {
   return random() % every == 0;
 }
 
+// Whether `db`'s oldest entry is to be looked at now. Finding it walks past
+// the deletions of earlier prunes (a scan steps over them until compaction
+// drops them), thousands in a full history, too much for every append; so
+// it is done at most once per `interval` µs for each open database. A database
+// opened where a closed one was (the same address) may wait one interval
+// for its first check: harmless.
+bool AgeCheckDue(const DB* db, int64_t now, int64_t interval) {
+  if (interval <= 0) return true;
+  static std::mutex mu;
+  static auto* next_check = new std::map<const DB*, int64_t>;  // never destroyed: no exit-order issues
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = next_check->find(db);
+  if (it != next_check->end() && now < it->second) return false;
+  if (next_check->size() >= 256) next_check->clear();  // closed databases' leftovers
+  (*next_check)[db] = now + interval;
+  return true;
+}
+
 // Retention as AppendQueryLog applies it, in batches (see QueryLogOptions).
 Status PruneIfDue(DB* db, const QueryLogOptions& o) {
   const int64_t now = NowMicros();
@@ -304,13 +325,23 @@ Status PruneIfDue(DB* db, const QueryLogOptions& o) {
     // Past the limit by a hundredth of it, so that a steady stream of
     // queries deletes expired entries in batches, not one per append.
     const int64_t slack = static_cast<int64_t>(o.max_age_days * kMicrosPerDay / 100);
-    int64_t oldest = 0;
-    bool found = false;
-    Status s = OldestTime(db, ReadOptions(), &oldest, &found);
-    if (!s.ok()) return s;
-    age_due = found && oldest < cutoff - slack;
+    const double interval = std::min(o.age_check_seconds * 1e6, static_cast<double>(slack) / 10);
+    if (AgeCheckDue(db, now, interval >= 1 ? static_cast<int64_t>(interval) : 0)) {
+      int64_t oldest = 0;
+      bool found = false;
+      Status s = OldestTime(db, ReadOptions(), &oldest, &found);
+      if (!s.ok()) return s;
+      age_due = found && oldest < cutoff - slack;
+    }
   }
-  const bool count_due = o.max_entries > 0 && CountCheckDue(o.max_entries);
+  bool count_due = o.max_entries > 0 && CountCheckDue(o.max_entries);
+  if (count_due) {
+    // The component's count, from the index, bounds the history's.
+    uint64_t records = 0;
+    Status s = db->Count(ReadOptions(), Component::kQuery, &records);
+    if (!s.ok()) return s;
+    count_due = records > o.max_entries;
+  }
   if (!age_due && !count_due) return Status::OK();
   // One prune at a time in a process: a second thread due at the same
   // moment would only repeat the first one's work.
@@ -324,31 +355,37 @@ Status PruneIfDue(DB* db, const QueryLogOptions& o) {
   return s;
 }
 
-// Calls fn with the entries of [from, to) that pass the filter, in id
-// order, until fn returns false (*stopped then tells so).
-Status ScanEntries(DB* db, const ReadOptions& ro, const std::string& from, const std::string& to,
-                   double min_seconds, const std::function<bool(QueryLogEntry&&)>& fn,
-                   bool* stopped) {
+// Calls fn with the history's records in [from, to), in id order, until fn
+// returns false (*stopped then tells so).
+Status ScanRecords(DB* db, const ReadOptions& ro, const std::string& from, const std::string& to,
+                   const std::function<bool(const StorageRecord&)>& fn, bool* stopped) {
   ScanOptions so;
   so.prefix = std::string(kIdPrefix);
   so.from = from;
   so.to = to;
-  Status parse_error;
   *stopped = false;
-  Status s = db->Scan(ro, Component::kQuery, so, [&](const StorageRecord& r) {
+  return db->Scan(ro, Component::kQuery, so, [&](const StorageRecord& r) {
     if (!IsEntry(r)) return true;
-    QueryLogEntry e;
-    parse_error = ParseEntry(r, &e);
-    if (!parse_error.ok()) return false;
-    if (e.seconds < min_seconds) return true;
-    *stopped = !fn(std::move(e));
+    *stopped = !fn(r);
     return !*stopped;
   });
-  return s.ok() ? parse_error : s;
+}
+
+// Passes one record's entry to fn if it passes the filter; false once fn
+// or the parse says to stop (*s then holds the parse error, if any).
+bool Offer(const StorageRecord& r, const QueryLogFilter& f, uint64_t* passed,
+           const std::function<bool(const QueryLogEntry&)>& fn, Status* s) {
+  QueryLogEntry e;
+  *s = ParseEntry(r, &e);
+  if (!s->ok()) return false;
+  if (e.seconds < f.min_seconds) return true;
+  return fn(e) && (f.limit == 0 || ++*passed < f.limit);
 }
 
 // Newest first: windows of time from now backwards, each scanned forwards
 // into memory and passed on reversed, until the oldest entry's window.
+// Records are parsed only as they are passed on, so that a limit stops the
+// work early.
 Status ReadNewestFirst(DB* db, const ReadOptions& ro, const QueryLogFilter& f,
                        const std::function<bool(const QueryLogEntry&)>& fn) {
   int64_t oldest = 0;
@@ -359,27 +396,27 @@ Status ReadNewestFirst(DB* db, const ReadOptions& ro, const QueryLogFilter& f,
   int64_t hi = NowMicros() + 1;
   int64_t span = kFirstWindowMicros;
   std::string to;  // the first window reaches to the end, past clocks set ahead
-  std::vector<QueryLogEntry> window;
+  std::vector<StorageRecord> window;
   while (true) {
     const bool last = hi - oldest <= span;
     const int64_t lo = last ? oldest : hi - span;
     const std::string from = last ? std::string() : IdPrefixAt(lo);
     window.clear();
     bool stopped = false;
-    s = ScanEntries(db, ro, from, to, f.min_seconds,
-                    [&](QueryLogEntry&& e) {
-                      window.push_back(std::move(e));
+    s = ScanRecords(db, ro, from, to,
+                    [&](const StorageRecord& r) {
+                      window.push_back(r);
                       return true;
                     },
                     &stopped);
     if (!s.ok()) return s;
     for (auto it = window.rbegin(); it != window.rend(); ++it) {
-      if (!fn(*it) || (f.limit != 0 && ++passed == f.limit)) return Status::OK();
+      if (!Offer(*it, f, &passed, fn, &s)) return s;
     }
     if (last) return Status::OK();
     to = from;
     hi = lo;
-    if (window.size() < kWindowMin && span < (INT64_MAX >> 2)) span *= 2;
+    if (window.size() < kWindowMin && span < (INT64_MAX >> 3)) span *= 4;
     if (window.size() > kWindowMax && span > 1) span /= 2;
   }
 }
@@ -476,11 +513,11 @@ Status ReadQueryLog(DB* db, const QueryLogFilter& filter,
   } else {
     uint64_t passed = 0;
     bool stopped = false;
-    s = ScanEntries(db, ro, std::string(), std::string(), filter.min_seconds,
-                    [&](QueryLogEntry&& e) {
-                      return fn(e) && (filter.limit == 0 || ++passed < filter.limit);
-                    },
+    Status parse;
+    s = ScanRecords(db, ro, std::string(), std::string(),
+                    [&](const StorageRecord& r) { return Offer(r, filter, &passed, fn, &parse); },
                     &stopped);
+    if (s.ok()) s = parse;
   }
   if (own != nullptr) db->ReleaseSnapshot(own);
   return s;

@@ -47,11 +47,13 @@ class QueryLogTest : public ::testing::Test {
     return e;
   }
 
-  // No retention: the entries a test appends all stay.
+  // No retention: the entries a test appends all stay. Tests that set an
+  // age have it checked on every append.
   static QueryLogOptions KeepAll() {
     QueryLogOptions o;
     o.max_entries = 0;
     o.max_age_days = 0;
+    o.age_check_seconds = 0;
     return o;
   }
 
@@ -214,6 +216,20 @@ TEST_F(QueryLogTest, RetentionByAge) {
   EXPECT_EQ(Queries(), (std::vector<std::string>{"now"}));
 }
 
+TEST_F(QueryLogTest, AgeIsCheckedOncePerIntervalAndDatabase) {
+  QueryLogOptions o = KeepAll();
+  o.max_age_days = 30;
+  o.age_check_seconds = 3600;
+  const int64_t now = Now();
+  Append(Entry(now, 0, "first"), o);  // checks, and finds nothing to prune
+  Append(Entry(now - 40 * kDay, 0, "old"), o);
+  Append(Entry(now, 0, "third"), o);  // within the hour: no check
+  EXPECT_EQ(Read().size(), 3u);
+  o.age_check_seconds = 0;
+  Append(Entry(now, 0, "fourth"), o);
+  EXPECT_EQ(Read().size(), 3u);
+}
+
 TEST_F(QueryLogTest, OtherQueryRecordsAreNeverListedOrTouched) {
   WriteOptions wo;
   // store_query()'s records: any ids, even ones that look like the history's.
@@ -227,7 +243,7 @@ TEST_F(QueryLogTest, OtherQueryRecordsAreNeverListedOrTouched) {
                        R"({"kind":"query_log","by":"me"})")
                   .ok());
   const int64_t t = Now() - 1000;
-  QueryLogOptions o;
+  QueryLogOptions o = KeepAll();
   o.max_entries = 2;
   o.max_age_days = 1;
   for (int i = 0; i < 5; ++i) Append(Entry(t + i, 1, std::to_string(i)), o);
