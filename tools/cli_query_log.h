@@ -29,10 +29,14 @@ class QueryLogCommand {
     cmd_ = app->add_subcommand(
         "query-log", "Print the query history, newest first, or prune it (docs/QUERY.md)");
     add_db(cmd_);
+    char slow_default[32];
+    std::snprintf(slow_default, sizeof(slow_default), "%g", kDefaultSlowQuerySeconds);
     slow_ = cmd_->add_option("--slow", filter_.min_seconds,
-                             "Only queries that ran at least SECONDS (default 0.1)")
+                             std::string("Only queries that ran at least SECONDS (") +
+                                 slow_default + " when not given)")
                 ->expected(0, 1)
-                ->default_str(std::to_string(kDefaultSlowQuerySeconds));
+                ->type_name("[SECONDS]")
+                ->default_str(slow_default);
     cmd_->add_flag("--json", json_, "Print each entry as one JSON object per line");
     cmd_->add_option("--limit", filter_.limit, "Print at most N entries (0: all)")
         ->transform(DecimalNumber());
