@@ -39,6 +39,15 @@ def _bound(value: Optional[Union[str, bytes]], what: str) -> bytes:
     raise InvalidArgumentError(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
+def _at_least(value: Optional[int], least: int, what: str) -> int:
+    """An int limit >= least, or None for none (0 to the engine)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise InvalidArgumentError(f"{what} must be an int >= {least} or None, not {value!r}")
+    return value
+
+
 class Snapshot:
     """A consistent read view of the whole database, as of when it was taken.
 
@@ -404,6 +413,50 @@ class SpiraPiDatabase:
         component = None if data_type is None else int(StorageType.parse(data_type))
         plan: str = _spirapi.explain(component, schema, query)
         return plan
+
+    def query_log(self, slow: Union[None, bool, float] = None, limit: Optional[int] = None,
+                  newest_first: bool = True) -> List[Dict[str, Any]]:
+        """The query history (docs/QUERY.md, "Query history"), newest first:
+        one dict per query run, {"id", "time" (ISO 8601 UTC), "time_us",
+        "seconds", "rows_examined", "rows_returned", "source", "status" ("ok"
+        or the error), "plan", "query"}, and "query_bytes" when the stored
+        text was cut. ``slow=True`` keeps the queries that ran 0.1 s or
+        more, a number those that ran at least that many seconds; ``limit``
+        keeps the first that many. Reads one snapshot; works read_only."""
+        if slow is None or slow is False:
+            min_seconds = 0.0
+        elif slow is True:
+            min_seconds = _spirapi.DEFAULT_SLOW_QUERY_SECONDS
+        elif isinstance(slow, (int, float)) and slow >= 0:
+            min_seconds = float(slow)
+        else:
+            raise InvalidArgumentError(f"slow must be True or a number of seconds >= 0, "
+                                       f"not {slow!r}")
+        n = _at_least(limit, 0, "limit")
+        if not isinstance(newest_first, bool):
+            raise InvalidTypeError(f"newest_first must be a bool, not {type(newest_first).__name__}")
+        if limit == 0:
+            return []  # as scan(limit=0); the engine's 0 means no limit
+        rows = _spirapi.query_log(self._db, min_seconds, n, newest_first)
+        return [_loads(row) for row in rows]
+
+    def prune_query_log(self, max_entries: Optional[int] = 10000,
+                        max_age_days: Optional[float] = 30) -> int:
+        """Deletes the query history's entries that started more than
+        ``max_age_days`` ago, then the oldest past ``max_entries`` (None: no
+        such limit). Returns how many were deleted. The engine applies the
+        same limits, in batches, as it writes the history; this applies them
+        exactly, now. NotSupportedError on a read_only database."""
+        entries = _at_least(max_entries, 1, "max_entries")
+        if max_age_days is None:
+            days = 0.0
+        elif (isinstance(max_age_days, (int, float)) and not isinstance(max_age_days, bool)
+              and max_age_days > 0):
+            days = float(max_age_days)
+        else:
+            raise InvalidArgumentError(f"max_age_days must be a number > 0 or None, "
+                                       f"not {max_age_days!r}")
+        return int(_spirapi.prune_query_log(self._db, entries, days))
 
     def scan(self, data_type: TypeLike, prefix: Optional[str] = None,
              start: Optional[str] = None, stop: Optional[str] = None,

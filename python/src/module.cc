@@ -11,6 +11,7 @@ void BindDatabase(py::module_& m);
 void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
+void BindQueryLog(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -23,5 +24,6 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindPi(m);
   spirapi::python::BindSchema(m);
   spirapi::python::BindQuery(m);
+  spirapi::python::BindQueryLog(m);
   spirapi::python::BindBench(m);
 }

@@ -64,15 +64,20 @@ inline rapidjson::Document ParseJson(const std::string& text) {
   return doc;
 }
 
-// The ids of a scan's JSON-lines output, in order.
-inline std::vector<std::string> ScanIds(const std::string& out) {
-  std::vector<std::string> ids;
+// The string member `name` of each object of JSON-lines output, in order.
+inline std::vector<std::string> StringMembers(const std::string& out, const char* name) {
+  std::vector<std::string> values;
   for (const std::string& line : SplitLines(out)) {
     rapidjson::Document doc = ParseJson(line);
-    if (doc.IsObject() && doc.HasMember("id")) ids.push_back(doc["id"].GetString());
+    if (doc.IsObject() && doc.HasMember(name) && doc[name].IsString()) {
+      values.push_back(doc[name].GetString());
+    }
   }
-  return ids;
+  return values;
 }
+
+// The ids of a scan's JSON-lines output, in order.
+inline std::vector<std::string> ScanIds(const std::string& out) { return StringMembers(out, "id"); }
 
 class CliTest : public ::testing::Test {
  protected:
