@@ -33,6 +33,7 @@
 #include "cli_pi.h"
 #include "cli_query.h"
 #include "cli_schema.h"
+#include "cli_shell.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/repair.h"
@@ -640,6 +641,8 @@ int Main(int argc, char** argv) {
   schema.Add(&app, add_db);
   QueryCommand query;
   query.Add(&app, add_db);
+  ShellCommand shell;
+  shell.Add(&app, add_db);
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -700,6 +703,8 @@ int Main(int argc, char** argv) {
     rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });
   } else if (query.parsed()) {
     rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
+  } else if (shell.parsed()) {
+    rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {
     rc = schema.Run(
         [&](std::unique_ptr<DB>* db) { return OpenExisting(args, schema.access(), db); });
