@@ -310,8 +310,9 @@ void Shell::Line(std::string_view line, const std::string& where) {
   if (trimmed.empty() || trimmed.front() == '#') return;
   if (trimmed.front() == '.') return Dot(trimmed);
   if (trimmed.front() != '{') {
-    return Error(kExitUsage, "not a query or a command: '" + std::string(trimmed.substr(0, 40)) +
-                                 "' (a query starts with '{', a command with '.'; .help lists them)");
+    return Error(kExitUsage,
+                 "not a query or a command: '" + std::string(trimmed.substr(0, 40)) +
+                     "' (a query starts with '{', a command with '.'; .help lists them)");
   }
   balance_.Feed(trimmed);
   if (balance_.complete()) {
@@ -529,7 +530,9 @@ void Shell::SetOutput(const std::string& path) {
   if (out_ != stdout) {
     const bool closed = std::fclose(out_) == 0;
     out_ = stdout;
-    if (!closed) Error(kExitIoError, "cannot write to '" + out_path_ + "': " + std::strerror(errno));
+    if (!closed) {
+      Error(kExitIoError, "cannot write to '" + out_path_ + "': " + std::strerror(errno));
+    }
   }
   out_path_.clear();
   if (path.empty()) return;
@@ -623,8 +626,10 @@ int ShellCommand::Run(const OpenFn& open) {
   }
   shell.RunLines(stdin, "standard input");
   if (shell.errors() == 0) return kExitOk;
-  return Fail(shell.first_error(), "shell: " + std::to_string(shell.errors()) +
-                                       " errors (each on a line above)");
+  // The exit code of the first error; the count tells whether there were more.
+  const uint64_t n = shell.errors();
+  return Fail(shell.first_error(), "shell: " + std::to_string(n) + (n == 1 ? " error" : " errors") +
+                                       " (each on an \"Error:\" line above)");
 }
 
 }  // namespace spirapi::cli

@@ -210,8 +210,11 @@ bool RowPrinter::PrintCells(const Cells& cells) {
       if (c + 1 < columns_.size()) line.append(pad, ' ');
     }
   }
+  if (mode_ == ShellMode::kCsv) return Write(line + "\r\n");
+  // Absent cells at the end leave no trailing spaces.
+  while (!line.empty() && line.back() == ' ') line.pop_back();
   // A row without columns (an empty object) still shows as a line.
-  return Write(line + (mode_ == ShellMode::kCsv ? "\r\n" : "\n"));
+  return Write(line + "\n");
 }
 
 bool RowPrinter::Add(std::string_view row) {
