@@ -8,10 +8,12 @@
 #include "cli_shell.h"
 
 #include <histedit.h>
+#include <langinfo.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -126,6 +128,31 @@ class BraceBalance {
   long depth_ = 0;
   bool in_string_ = false;
   bool escaped_ = false;
+};
+
+// libedit decodes what is typed in the LC_CTYPE locale, which is "C" (ASCII
+// only: an "é" typed would vanish) until the program adopts the user's.
+// Queries are UTF-8 JSON, so a locale of another encoding gives way to
+// C.UTF-8. The old locale comes back at the end (RunCommandLine may run
+// again in the same process).
+class Utf8Input {
+ public:
+  Utf8Input() {
+    const char* old = std::setlocale(LC_CTYPE, nullptr);
+    if (old != nullptr) old_ = old;
+    const char* now = std::setlocale(LC_CTYPE, "");
+    if (now == nullptr || std::strcmp(nl_langinfo(CODESET), "UTF-8") != 0) {
+      std::setlocale(LC_CTYPE, "C.UTF-8");
+    }
+  }
+  Utf8Input(const Utf8Input&) = delete;
+  Utf8Input& operator=(const Utf8Input&) = delete;
+  ~Utf8Input() {
+    if (!old_.empty()) std::setlocale(LC_CTYPE, old_.c_str());
+  }
+
+ private:
+  std::string old_;
 };
 
 // Line editing and history (libedit), for a terminal on stdin only.
@@ -557,6 +584,7 @@ void RunInteractive(Shell* shell) {
   // redirected, so that the prompts stay out of the rows.
   std::FILE* screen = isatty(STDOUT_FILENO) == 1 ? stdout : stderr;
   SigintHandler sigint;
+  Utf8Input utf8;
   LineEditor editor(screen, HistoryPath());
   if (!editor.ok()) {
     shell->RunLines(stdin, "standard input");

@@ -164,12 +164,17 @@ TEST_F(ShellTest, ShellOnATerminalPrintsTablesAndKeepsHistory) {
   EXPECT_NE(history.find("$fields"), std::string::npos) << history;
 }
 
-TEST_F(ShellTest, CtrlDOnATerminalLeaves) {
+TEST_F(ShellTest, UnicodeAndCtrlDOnATerminal) {
   InitWithRecords();
+  RunOk({"put", db_, "sequence", "u", "{\"s\":\"\xc3\xbc\"}"});
   // No history file where $HOME cannot hold one: the shell runs all the same.
+  // The environment names no locale: what is typed is read as UTF-8 anyway.
   PtySession pty({"shell", db_}, dir_ + "/missing");
   ASSERT_TRUE(pty.started());
   ASSERT_TRUE(pty.WaitFor("queries read component sequence")) << pty.screen();
+  ASSERT_TRUE(pty.WaitFor("spirapi> ")) << pty.screen();
+  pty.Type("{\"s\": \"\xc3\xbc\", \"$fields\": [\"@id\"]}\r");
+  ASSERT_TRUE(pty.WaitFor("@id\r\n---\r\nu\r\n")) << pty.screen();
   ASSERT_TRUE(pty.WaitFor("spirapi> ")) << pty.screen();
   pty.TypeControl('\x04');
   EXPECT_EQ(pty.Wait(), 0) << pty.screen();
