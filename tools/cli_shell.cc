@@ -72,9 +72,10 @@ class SigintHandler {
     std::memset(&action, 0, sizeof(action));
     action.sa_handler = OnSigint;
     sigemptyset(&action.sa_mask);
-    // No SA_RESTART: the read() of the line editor must return, so that
-    // Ctrl-C at the prompt abandons the line.
-    action.sa_flags = 0;
+    // The engine's system calls during a query go on after Ctrl-C. At the
+    // prompt libedit's own handler (EL_SIGNAL) interrupts its read() and
+    // passes the signal on to this one, so that the line is abandoned.
+    action.sa_flags = SA_RESTART;
     installed_ = sigaction(SIGINT, &action, &old_) == 0;
   }
   SigintHandler(const SigintHandler&) = delete;

@@ -180,6 +180,31 @@ TEST_F(ShellTest, UnicodeAndCtrlDOnATerminal) {
   EXPECT_EQ(pty.Wait(), 0) << pty.screen();
 }
 
+TEST_F(ShellTest, CtrlCStopsAQueryOnATerminal) {
+  Init();
+  std::string lines;
+  for (int i = 0; i < 5000; ++i) {
+    lines += "{\"id\":\"k" + std::to_string(10000 + i) + "\",\"data\":{\"i\":" +
+             std::to_string(i) + "}}\n";
+  }
+  RunOk({"load", db_, "cache", "-"}, lines);
+  PtySession pty({"shell", db_, "--component", "cache"}, dir_);
+  ASSERT_TRUE(pty.started());
+  ASSERT_TRUE(pty.WaitFor("spirapi> ")) << pty.screen();
+  pty.Type(".mode json\r{}\r");
+  // Rows are far more than the terminal holds until they are read, so the
+  // query is still running while nothing is read here.
+  ASSERT_TRUE(pty.WaitFor("\"id\":\"k10000\"")) << pty.screen();
+  pty.Type("\x03");
+  ASSERT_TRUE(pty.WaitFor("Error: interrupted\r\n")) << pty.screen();
+  EXPECT_EQ(pty.screen().find("k14999"), std::string::npos);
+  ASSERT_TRUE(pty.WaitFor("spirapi> ")) << pty.screen();
+  pty.Type("{\"$count\": true}\r");
+  ASSERT_TRUE(pty.WaitFor("{\"count\":5000}")) << pty.screen();
+  pty.Type(".quit\r");
+  EXPECT_EQ(pty.Wait(), 0) << pty.screen();
+}
+
 TEST_F(ShellTest, PipedQueriesPrintJsonLines) {
   InitWithRecords();
   CliResult r = Shell("{\"n\":{\"$gte\":3},\"$fields\":[\"@id\",\"n\"]}\n"
