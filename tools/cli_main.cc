@@ -34,6 +34,7 @@
 #include "cli_query.h"
 #include "cli_query_log.h"
 #include "cli_schema.h"
+#include "cli_shell.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/repair.h"
@@ -643,6 +644,8 @@ int Main(int argc, char** argv) {
   query.Add(&app, add_db);
   QueryLogCommand query_log;
   query_log.Add(&app, add_db);
+  ShellCommand shell;
+  shell.Add(&app, add_db);
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -705,6 +708,8 @@ int Main(int argc, char** argv) {
     rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (query_log.parsed()) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
+  } else if (shell.parsed()) {
+    rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {
     rc = schema.Run(
         [&](std::unique_ptr<DB>* db) { return OpenExisting(args, schema.access(), db); });

@@ -11,7 +11,8 @@ namespace spirapi::cli {
 // stdin and writing stdout and stderr as the spirapi binary does. Returns the
 // process exit code (ExitCode in cli_util.h); every non-zero code has printed
 // exactly one "spirapi: ..." line on stderr (after the "damaged: ..." lines
-// of the records that dump and pi list skipped). Never throws and never exits.
+// of the records that dump and pi list skipped, and the "Error: ..." lines
+// of the lines that shell could not run). Never throws and never exits.
 // Keeps no state between calls; it reads $SPIRAPI_PASSPHRASE and the working
 // directory at each call.
 int RunCommandLine(int argc, char** argv);
