@@ -99,6 +99,26 @@ class Rng {
 // ---------------------------------------------------------------------------
 // Time.
 
+// Ends the program with "<program>: <what>: <status>" unless s.ok(); for a
+// spirapi::Status (or anything with ok() and ToString()).
+template <typename StatusT>
+void CheckOk(const StatusT& s, const char* program, const char* what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "%s: %s: %s\n", program, what, s.ToString().c_str());
+  std::exit(1);
+}
+
+// A new directory /tmp/<program>-XXXXXX for a run's databases.
+inline std::string NewTempDir(const std::string& program) {
+  std::string pattern = "/tmp/" + program + "-XXXXXX";
+  const char* dir = ::mkdtemp(pattern.data());
+  if (dir == nullptr) {
+    std::fprintf(stderr, "%s: cannot create %s\n", program.c_str(), pattern.c_str());
+    std::exit(1);
+  }
+  return dir;
+}
+
 inline uint64_t NowNanos() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())

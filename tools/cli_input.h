@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,22 @@ inline int OpenInputFile(const std::string& path, std::string_view what, std::FI
   const int code = errno == ENOENT || errno == EISDIR ? kExitUsage : kExitIoError;
   return Fail(code, "cannot read " + std::string(what) + " '" + path + "': " +
                         std::strerror(errno));
+}
+
+// Opens the JSON-lines input `path` of load or insert --file, "-" being
+// standard input; *name names it in messages. Returns an exit code.
+inline int OpenJsonLines(const std::string& path, std::FILE** file, std::string* name) {
+  if (path == "-") {
+    *name = "standard input";
+    *file = stdin;
+    return kExitOk;
+  }
+  *name = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Fail(kExitUsage, "'" + path + "' is a directory, not a JSON-lines file");
+  }
+  return OpenInputFile(path, "JSON-lines file", file);
 }
 
 // Reads `file` to its end into *out, but never more than limit + 1 bytes, so

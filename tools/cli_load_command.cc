@@ -44,17 +44,7 @@ class LoadInput {
 
   // Opens `path`, "-" being standard input. Returns an exit code.
   int Open(const std::string& path) {
-    if (path == "-") {
-      name_ = "standard input";
-      file_ = stdin;
-    } else {
-      name_ = path;
-      std::error_code ec;
-      if (std::filesystem::is_directory(path, ec)) {
-        return Fail(kExitUsage, "'" + path + "' is a directory, not a JSON-lines file");
-      }
-      if (int rc = OpenInputFile(path, "JSON-lines file", &file_); rc != kExitOk) return rc;
-    }
+    if (int rc = OpenJsonLines(path, &file_, &name_); rc != kExitOk) return rc;
     struct stat st;
     start_ = std::ftell(file_);  // -1 where the input cannot seek
     if (start_ >= 0 && fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) return kExitOk;

@@ -18,6 +18,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_input.h"
+#include "cli_insert.h"
 #include "cli_parse_error.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
@@ -86,10 +87,11 @@ class SchemaCommands {
         ->required()
         ->check(ExistingInputFile());
 
-    insert_ = app->add_subcommand("insert", "Validate a record against a schema and store it");
+    insert_ = app->add_subcommand("insert", "Validate records against a schema and store them: "
+                                            "one given as JSON, or a JSON-lines file");
     add_db(insert_);
     insert_->add_option("SCHEMA", name_, "Schema name")->required();
-    insert_->add_option("JSON", json_, "The record, a JSON object")->required();
+    insert_file_.Add(insert_, insert_->add_option("JSON", json_, "The record, a JSON object"));
 
     update_ = app->add_subcommand("update", "Replace a record of a schema (validated)");
     add_db(update_);
@@ -331,6 +333,10 @@ class SchemaCommands {
   }
 
   int Insert(SchemaManager* schemas) {
+    if (insert_file_.given()) return insert_file_.Run(schemas, name_);
+    if (insert_->get_option("JSON")->count() == 0) {
+      return Fail(kExitUsage, "insert needs the record as JSON, or --file");
+    }
     std::string id;
     Status s = schemas->Insert(name_, json_, &id);
     if (!s.ok()) return Failed("insert", s);
@@ -418,6 +424,7 @@ class SchemaCommands {
   CLI::App* update_ = nullptr;
   CLI::App* delete_ = nullptr;
   CLI::App* history_cmd_ = nullptr;
+  InsertFileCommand insert_file_;
 
   std::string name_;
   std::string zone_;

@@ -15,6 +15,7 @@
 #ifndef SPIRAPI_SCHEMA_H_
 #define SPIRAPI_SCHEMA_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -89,6 +90,18 @@ struct DeleteReport {
 struct MigrationReport {
   uint64_t rewritten = 0;  // records rewritten under the current version
   uint64_t current = 0;    // records already at it
+};
+
+// What InsertBatch did, or which record stopped it.
+struct InsertBatchReport {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  // The records' new identifiers, in the order given; set only on success.
+  std::vector<std::string> ids;
+  // When InsertBatch refuses a record (InvalidArgument): its index in
+  // records_json, and the message Insert would have given for it alone
+  // (or that it repeats a unique value of an earlier record of the batch).
+  size_t rejected = kNone;
+  std::string reason;
 };
 
 // A record of a schema as read back.
@@ -177,6 +190,21 @@ class SPIRAPI_EXPORT SchemaManager {
   // schema or a unique value are retried inside.
   virtual Status Insert(std::string_view schema, std::string_view record_json,
                         std::string* id) = 0;
+
+  // Inserts many records in one transaction, all or none: each is validated
+  // and stored exactly as Insert would, one after the other in the order
+  // given (identifiers taken the same way, in that order; the zone's schema
+  // changes made by a record apply to the records after it, each change a
+  // version of its own; unique values are also checked between the records
+  // of the batch). One commit makes the batch much faster than as many
+  // Inserts. `report` may be null; it gets the ids.
+  // Errors: NotFound (schema); InvalidArgument "record <i>: <reason>" for
+  // the first record refused (i from 0; report->rejected and ->reason), or
+  // when the batch's writes exceed a transaction's 256 MiB (split it).
+  // Nothing is written then. Conflicts are retried as Insert retries them.
+  virtual Status InsertBatch(std::string_view schema,
+                             const std::vector<std::string_view>& records_json,
+                             InsertBatchReport* report) = 0;
 
   // Replaces the fields of record `id` by `record_json`, validated exactly as
   // Insert validates (with the zone's effect on the schema). In a temporal

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from spirapi import _checks, _spirapi
 from spirapi._errors import InvalidArgumentError, InvalidTypeError
@@ -408,6 +408,46 @@ class SchemaManager:
         does with it (a new field, a widened type) and stores it under a new
         π identifier, which is returned."""
         return self._manager.insert(_checks.text(schema, "schema"), _record(record))
+
+    def insert_many(self, schema: str, records: Iterable[Mapping[str, Any]],
+                    batch: int = 1000) -> List[str]:
+        """Inserts ``records`` (read once, in order) as :meth:`insert` would,
+        one after the other, ``batch`` records to a transaction, and returns
+        their ids in order. A batch goes in whole or not at all; one commit
+        for many records makes it much faster than as many inserts. Unique
+        values are also checked between the records of a batch.
+
+        A refused record raises InvalidArgumentError "record <i>: <why>",
+        ``i`` being its position in ``records`` (the exception's ``index``).
+        Its batch is not inserted; the batches before it are, and their ids
+        are the exception's ``inserted`` attribute, so a retry can go on
+        with the records from ``len(e.inserted)``.
+        """
+        name = _checks.text(schema, "schema")
+        size = _checks.uint64(batch, "batch")
+        if size == 0:
+            raise InvalidArgumentError("batch must be at least 1")
+        if isinstance(records, (Mapping, str, bytes)):
+            raise InvalidTypeError("records must be an iterable of records, not a "
+                                   f"{type(records).__name__}")
+        ids: List[str] = []
+        chunk: List[Any] = []
+
+        def flush() -> None:
+            try:
+                ids.extend(self._manager.insert_batch(name, chunk, len(ids)))
+            except InvalidArgumentError as e:
+                setattr(e, "inserted", list(ids))
+                raise
+            chunk.clear()
+
+        for record in records:
+            chunk.append(_record(record))
+            if len(chunk) >= size:
+                flush()
+        if chunk:
+            flush()
+        return ids
 
     def update(self, schema: str, id: str, record: Mapping[str, Any]) -> None:
         """Replaces the fields of record ``id`` by ``record``, validated as

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -65,6 +66,16 @@ py::list RecordList(const std::vector<SchemaRecord>& records) {
   py::list out(records.size());
   for (size_t i = 0; i < records.size(); ++i) out[i] = RecordTuple(records[i]);
   return out;
+}
+
+// Raises InvalidArgumentError(message) with one more attribute.
+[[noreturn]] void RaiseInvalidArgument(const std::string& message, const char* attribute,
+                                       const py::object& value) {
+  py::object cls = py::module_::import("spirapi._errors").attr("InvalidArgumentError");
+  py::object error = cls(message);
+  error.attr(attribute) = value;
+  PyErr_SetObject(cls.ptr(), error.ptr());
+  throw py::error_already_set();
 }
 
 py::tuple ReportTuple(const RollbackReport& r) {
@@ -163,11 +174,7 @@ class PySchemaManager {
       if (s.ok()) s = schemas->Rollback(name, to_version, force, &report, &info);
     }
     if (s.IsInvalidArgument() && report.violating > 0) {
-      py::object cls = py::module_::import("spirapi._errors").attr("InvalidArgumentError");
-      py::object error = cls(s.message());
-      error.attr("report") = ReportTuple(report);
-      PyErr_SetObject(cls.ptr(), error.ptr());
-      throw py::error_already_set();
+      RaiseInvalidArgument(s.message(), "report", ReportTuple(report));
     }
     RaiseIfError(s);
     return py::make_tuple(info.json, ReportTuple(report));
@@ -206,6 +213,32 @@ class PySchemaManager {
     std::string id;
     Call([&](SchemaManager* schemas) { return schemas->Insert(schema, json, &id); });
     return id;
+  }
+
+  // The records, dicts, in one transaction (InsertBatch); their ids.
+  // Positions count from `first`, the records the caller's earlier batches
+  // held: a refused record raises InvalidArgumentError "record <position>:
+  // ..." with the position as its `index` attribute.
+  std::vector<std::string> InsertBatch(std::string_view schema, const py::list& records,
+                                       uint64_t first) {
+    std::vector<std::string> texts;
+    texts.reserve(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      texts.push_back(JsonObject(records[i], ("record " + std::to_string(first + i)).c_str()));
+    }
+    const std::vector<std::string_view> views(texts.begin(), texts.end());
+    InsertBatchReport report;
+    Call([&](SchemaManager* schemas) {
+      Status s = schemas->InsertBatch(schema, views, &report);
+      // Raised below, with the position in the caller's records.
+      return report.rejected != InsertBatchReport::kNone ? Status::OK() : s;
+    });
+    if (report.rejected != InsertBatchReport::kNone) {
+      const uint64_t position = first + report.rejected;
+      RaiseInvalidArgument("record " + std::to_string(position) + ": " + report.reason, "index",
+                           py::int_(position));
+    }
+    return report.ids;
   }
 
   void Update(std::string_view schema, std::string_view id, const py::handle& record) {
@@ -295,6 +328,8 @@ void BindSchema(py::module_& m) {
            py::arg("format") = "json_schema")
       .def("import_schema", &PySchemaManager::Import, py::arg("name"), py::arg("json_schema"))
       .def("insert", &PySchemaManager::Insert, py::arg("schema"), py::arg("record"))
+      .def("insert_batch", &PySchemaManager::InsertBatch, py::arg("schema"), py::arg("records"),
+           py::arg("first") = 0)
       .def("update", &PySchemaManager::Update, py::arg("schema"), py::arg("id"), py::arg("record"))
       .def("delete", &PySchemaManager::Delete, py::arg("schema"), py::arg("id"))
       .def("migrate", &PySchemaManager::Migrate, py::arg("name"))

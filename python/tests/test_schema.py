@@ -326,6 +326,72 @@ def test_validation(m):
     assert len(m.find("people")) == 1
 
 
+def test_insert_many(m, raw):
+    people(m)
+    first = m.insert("people", {"name": "Ann"})
+    rows = ({"name": f"p{i}", "age": i, "email": f"p{i}@x"} for i in range(25))
+    ids = m.insert_many("people", rows, batch=10)  # a generator, read once
+    assert len(ids) == 25 and len(set(ids)) == 25
+    positions = [PiStore(raw).resolve_id(i).position for i in [first] + ids]
+    assert positions == sorted(positions)  # taken in order
+    for i, id in enumerate(ids):
+        assert m.get("people", id).data == {"name": f"p{i}", "age": i, "email": f"p{i}@x"}
+    assert m.insert_many("people", []) == []
+    assert m.insert_many("people", [types.MappingProxyType({"name": "M"})]) != []
+    assert len(m.find("people")) == 27
+
+
+def test_insert_many_stops_at_a_refused_record(m):
+    people(m)
+    rows = [{"name": f"p{i}", "email": f"p{i}@x"} for i in range(7)]
+    rows[5]["age"] = -1
+    with pytest.raises(spirapi.InvalidArgumentError,
+                       match=r"^record 5: record rejected by schema 'people': age: -1") as e:
+        m.insert_many("people", rows, batch=2)
+    assert e.value.index == 5
+    assert len(e.value.inserted) == 4  # the batches before it; its own is not
+    assert {r.data["name"] for r in m.find("people")} == {"p0", "p1", "p2", "p3"}
+    del rows[5]["age"]
+    assert len(m.insert_many("people", rows[len(e.value.inserted):])) == 3
+    # Unique values are checked between the records of a batch too.
+    with pytest.raises(spirapi.InvalidArgumentError,
+                       match="record 1: .* is already used by record 0 of this batch"):
+        m.insert_many("people", [{"name": "a", "email": "z@x"}, {"name": "b", "email": "z@x"}])
+    # Values JSON cannot hold, and records that are not dicts, are named.
+    with pytest.raises(spirapi.InvalidArgumentError, match="record 1"):
+        m.insert_many("people", [{"name": "a"}, {"name": float("nan")}])
+    with pytest.raises(spirapi.InvalidArgumentError, match="record 2 must be a dict"):
+        m.insert_many("people", [{"name": "a"}, {"name": "b"}, [1]])
+    with pytest.raises(TypeError):
+        m.insert_many("people", {"name": "a"})
+    with pytest.raises(spirapi.InvalidArgumentError):
+        m.insert_many("people", [{"name": "a"}], batch=0)
+    with pytest.raises(spirapi.NotFoundError):
+        m.insert_many("nobody", [{}])
+    assert len(m.find("people")) == 7
+
+
+def test_insert_many_zones(m):
+    m.create_schema("notes", {"title": {"type": "string"}})  # flexible
+    a, b = m.insert_many("notes", [{"title": "t", "tag": "x"}, {"tag": "y", "n": 1}])
+    s = m.get_schema("notes")
+    assert s.version == 3 and s.fields["tag"] == {"type": "string"}
+    assert [c.reason for c in s.evolution_history] == [f"record {a} has tag = \"x\"",
+                                                       f"record {b} has n = 1"]
+    m.create_schema("prices", {"cents": {"type": "integer"}}, SchemaZone.TEMPORAL)
+    ids = m.insert_many("prices", [{"cents": 1}, {"cents": 2}])
+    assert [len(m.history("prices", i)) for i in ids] == [1, 1]
+    m.create_schema("parent", {"n": {"type": "string"}}, "relational")
+    m.create_schema("child", [SchemaField("p", FieldType.REFERENCE, references="parent")],
+                    "relational")
+    p = m.insert("parent", {"n": "x"})
+    with pytest.raises(spirapi.InvalidArgumentError, match="record 1: .*does not exist"):
+        m.insert_many("child", [{"p": p}, {"p": "141592653589-999"}])
+    m.insert_many("child", [{"p": p}, {"p": p}])
+    with pytest.raises(spirapi.InvalidArgumentError):
+        m.delete("parent", p)  # restricted by both
+
+
 def test_find(m):
     people(m)
     ids = [m.insert("people", {"name": n, "age": a})

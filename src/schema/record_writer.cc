@@ -1,6 +1,7 @@
-// Writing the records of a schema: Insert, Update and Delete, with what a
-// write implies in the same transaction (a schema change by the zone, unique
-// values, references, temporal history).
+// Writing the records of a schema: Insert, InsertBatch, Update and Delete,
+// with what a write implies in the same transaction (a schema change by the
+// zone, unique values, references, temporal history; record_plan.cc
+// validates the records and plans their writes).
 
 #include <rapidjson/document.h>
 
@@ -19,7 +20,6 @@ namespace spirapi::schema {
 namespace {
 
 constexpr int kMaxAttempts = 50;  // conflicting writers retried this often
-constexpr int kIdDigits = 12;
 
 void Append(std::string* problems, const std::string& problem) {
   if (!problems->empty()) *problems += "; ";
@@ -30,11 +30,6 @@ uint64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-
-std::string RecordKey(std::string_view name, std::string_view id) {
-  return RecordPrefix(name) + std::string(id);
 }
 
 std::string RefKey(const std::string& target, const std::string& tid, const std::string& name,
@@ -125,9 +120,37 @@ Status SchemaManagerImpl::Insert(std::string_view name, std::string_view record_
   // WriteOnce takes the identifier once the record is valid: taking one is
   // a durable write of the identifier counter (and the first one computes
   // π's digits), and a refused record changes nothing.
-  std::string new_id;
-  s = Write(name, CompactJson(record), &new_id, WriteMode::kInsert);
-  if (s.ok()) *id = std::move(new_id);
+  std::vector<std::string> ids;
+  size_t rejected = 0;
+  s = Write(name, {CompactJson(record)}, &ids, WriteMode::kInsert, &rejected);
+  if (s.ok()) *id = std::move(ids[0]);
+  return s;
+}
+
+Status SchemaManagerImpl::InsertBatch(std::string_view name,
+                                      const std::vector<std::string_view>& records_json,
+                                      InsertBatchReport* report) {
+  InsertBatchReport ignored;
+  if (report == nullptr) report = &ignored;
+  *report = InsertBatchReport();
+  const auto refuse = [&](size_t i, const Status& why) {
+    report->rejected = i;
+    report->reason = why.message();
+    return Status::InvalidArgument("record " + std::to_string(i) + ": " + report->reason);
+  };
+  std::vector<std::string> records;
+  records.reserve(records_json.size());
+  for (size_t i = 0; i < records_json.size(); ++i) {
+    rapidjson::Document record;
+    Status s = ParseRecord(records_json[i], &record);
+    if (!s.ok()) return refuse(i, s);
+    records.push_back(CompactJson(record));
+  }
+  std::vector<std::string> ids;
+  size_t rejected = InsertBatchReport::kNone;
+  Status s = Write(name, records, &ids, WriteMode::kInsert, &rejected);
+  if (s.IsInvalidArgument() && rejected != InsertBatchReport::kNone) return refuse(rejected, s);
+  if (s.ok()) report->ids = std::move(ids);
   return s;
 }
 
@@ -136,19 +159,20 @@ Status SchemaManagerImpl::Update(std::string_view name, std::string_view id,
   rapidjson::Document record;
   Status s = ParseRecord(record_json, &record);
   if (!s.ok()) return s;
-  std::string record_id(id);
-  return Write(name, CompactJson(record), &record_id, WriteMode::kUpdate);
+  std::vector<std::string> ids = {std::string(id)};
+  size_t rejected = 0;
+  return Write(name, {CompactJson(record)}, &ids, WriteMode::kUpdate, &rejected);
 }
 
-Status SchemaManagerImpl::Write(std::string_view name, const std::string& record_json,
-                                std::string* id, WriteMode mode) {
+Status SchemaManagerImpl::Write(std::string_view name, const std::vector<std::string>& records,
+                                std::vector<std::string>* ids, WriteMode mode, size_t* rejected) {
   Status s = ValidateSchemaName(name);
   if (s.ok()) s = UpgradeUniqueKeys(name);
   if (!s.ok()) return s;
   bool retype = false;
   auto write = [&](bool exclusive) {
     for (int attempt = 0;; ++attempt) {
-      s = WriteOnce(name, record_json, id, mode, exclusive, &retype);
+      s = WriteOnce(name, records, ids, mode, exclusive, &retype, rejected);
       if (s.IsConflict() && attempt < kMaxAttempts) continue;
       return s;
     }
@@ -162,244 +186,6 @@ Status SchemaManagerImpl::Write(std::string_view name, const std::string& record
   // no other write may change meanwhile.
   std::unique_lock<std::shared_mutex> lock(locks_->Of(name));
   return write(true);
-}
-
-Status SchemaManagerImpl::WriteOnce(std::string_view name, const std::string& record_json,
-                                    std::string* id_in_out, WriteMode mode, bool exclusive,
-                                    bool* retype) {
-  *retype = false;
-  // Empty until the record is found valid (an insert's first attempt).
-  const std::string& id = *id_in_out;
-  std::unique_ptr<Transaction> txn;
-  Status s = db_->BeginTransaction(WriteOptions(), &txn);
-  if (!s.ok()) return s;
-  std::shared_ptr<const Schema> current;
-  s = LoadSchema(txn.get(), name, &current);
-  if (!s.ok()) return s;
-  // An update: the record as it is, under the current schema.
-  std::string old_presented = "{}";
-  uint64_t old_from_us = 0;
-  StorageRecord stored;  // an update's record as it is
-  if (mode == WriteMode::kUpdate) {
-    s = txn->Get(Component::kSchema, RecordKey(name, id), &stored);
-    if (s.IsNotFound()) {
-      return Status::NotFound("schema '" + std::string(name) + "' has no record '" + id + "'");
-    }
-    if (!s.ok()) return s;
-    old_presented = Present(*current, stored.data, VersionOf(stored.metadata));
-    old_from_us = ValidFromOf(stored.metadata);
-  }
-  rapidjson::Document record;
-  ParseJsonDocument(record_json, &record);
-  auto& alloc = record.GetAllocator();
-
-  std::string problems;
-  std::unique_ptr<Schema> changed;  // a copy, once the record changes the schema
-  auto mutable_schema = [&]() -> Schema& {
-    if (changed == nullptr) changed = std::make_unique<Schema>(*current);
-    return *changed;
-  };
-  auto note = [&](const std::string& action, const std::string& field, const std::string& old_def,
-                  const std::string& new_def) {
-    Schema& next = mutable_schema();
-    SchemaChange c;
-    c.action = action;
-    c.field = field;
-    c.old_definition = old_def;
-    c.new_definition = new_def;
-    c.timestamp = NowSeconds();
-    auto value = record.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(),
-                                                                         field.size())));
-    // "record <id>" goes in front once the record has its id.
-    c.reason = value == record.MemberEnd()
-                   ? " has no " + field
-                   : " has " + field + " = " + CompactJson(value->value);
-    next.history.push_back(std::move(c));
-  };
-
-  // Undeclared fields: rejected, or added with the type their value shows.
-  for (auto& m : record.GetObject()) {
-    const std::string field(m.name.GetString(), m.name.GetStringLength());
-    if (current->fields.count(field) > 0) continue;
-    if (!AcceptsUnknownFields(current->zone)) {
-      Append(&problems, field + ": not in schema '" + current->name + "' (" +
-                            SchemaZoneName(current->zone) + " zone)");
-      continue;
-    }
-    s = ValidateFieldName(field);
-    if (!s.ok()) {
-      Append(&problems, field + ": " + s.message());
-      continue;
-    }
-    FieldDef def;
-    def.type = InferType(m.value);
-    note("add", field, "", FieldDefJson(def));
-    mutable_schema().fields.emplace(field, std::move(def));
-  }
-  // Declared fields: defaults, required, type and rules.
-  struct UniqueValue {
-    std::string field, shown, key;
-  };
-  std::vector<UniqueValue> unique_values;
-  std::vector<std::string> retyped;  // unique fields whose type this write widens
-  for (const auto& [field, declared] : current->fields) {
-    const rapidjson::Value key(rapidjson::StringRef(field.data(), field.size()));
-    auto it = record.FindMember(key);
-    if (it == record.MemberEnd() || it->value.IsNull()) {
-      if (!declared.default_json.empty()) {
-        rapidjson::Document value(&alloc);
-        ParseJsonDocument(declared.default_json, &value);
-        if (it == record.MemberEnd()) {
-          record.AddMember(rapidjson::Value(field.c_str(), alloc), value, alloc);
-        } else {
-          it->value.CopyFrom(value, alloc);
-        }
-      } else if (declared.required && current->zone == SchemaZone::kEmergent) {
-        // A field some records lack is optional in an emergent schema.
-        FieldDef relaxed = declared;
-        relaxed.required = false;
-        note("relax", field, FieldDefJson(declared), FieldDefJson(relaxed));
-        mutable_schema().fields[field] = std::move(relaxed);
-      } else if (declared.required) {
-        Append(&problems, field + ": required");
-      }
-      continue;
-    }
-    std::string why = CheckValue(declared, it->value, /*check_enum=*/true);
-    if (!why.empty() && current->zone == SchemaZone::kEmergent) {
-      const FieldType seen = InferType(it->value);
-      FieldDef widened = declared;
-      widened.type = WidenType(declared.type, seen);
-      // Rules that do not fit the wider type go; the history keeps them.
-      if (widened.type != FieldType::kInteger && widened.type != FieldType::kFloat) {
-        widened.min_value.reset();
-        widened.max_value.reset();
-      }
-      if (widened.type == FieldType::kJson) {
-        widened.pattern.clear();
-        widened.compiled_pattern.reset();
-      }
-      if (widened.type != declared.type &&
-          CheckValue(widened, it->value, /*check_enum=*/true).empty()) {
-        if (declared.unique && !exclusive) {
-          *retype = true;  // Write calls again holding the lock exclusively
-          return Status::OK();
-        }
-        if (declared.unique) retyped.push_back(field);
-        note("widen", field, FieldDefJson(declared), FieldDefJson(widened));
-        mutable_schema().fields[field] = std::move(widened);
-        why.clear();
-      }
-    }
-    if (!why.empty()) {
-      Append(&problems, field + ": " + why);
-      continue;
-    }
-    if (declared.unique) {
-      const FieldDef& now = changed != nullptr ? changed->fields.at(field) : declared;
-      unique_values.push_back(UniqueValue{field, CompactJson(it->value),
-                                          UniqueKeyOf(name, field, now, it->value)});
-    }
-  }
-  const Schema& final_schema = changed != nullptr ? *changed : *current;
-  for (const std::string& field : retyped) {
-    std::string repeats;  // none can arise: the values compared equal before
-    s = RebuildUniqueKeys(txn.get(), final_schema, field, &repeats);
-    if (!s.ok()) return s;
-  }
-  // Unique values: taken by another record, or ours to claim.
-  std::vector<std::string> claims;
-  for (UniqueValue& value : unique_values) {
-    StorageRecord taken;
-    s = txn->Get(Component::kIndex, value.key, &taken);
-    if (s.ok()) {
-      const std::string owner = UniqueOwner(taken);
-      if (owner != id) {
-        Append(&problems,
-               value.field + ": " + value.shown + " is already used by record " + owner);
-      }
-      continue;
-    }
-    if (!s.IsNotFound()) return s;
-    claims.push_back(std::move(value.key));
-  }
-  const std::string compact = CompactJson(record);
-  // What Put would refuse, refused here before the record takes an id.
-  if (!IsValidUtf8(compact)) {
-    Append(&problems, "the record is not valid UTF-8 (raw bytes, or a \\u escape of an "
-                      "unpaired surrogate)");
-  }
-  const size_t max_metadata = RecordMetadata(UINT64_MAX, UINT64_MAX).size();
-  if (compact.size() + max_metadata > kMaxValueBytes) {
-    Append(&problems, "the record is larger than " +
-                          std::to_string(kMaxValueBytes - max_metadata) + " bytes of JSON");
-  }
-  const References old_references = ReferencesOf(*current, old_presented);
-  const References new_references = ReferencesOf(*current, compact);
-  if (current->zone == SchemaZone::kRelational) {
-    s = CheckReferences(txn.get(), old_references, new_references, &problems);
-    if (!s.ok()) return s;
-  }
-  if (!problems.empty()) {
-    return Status::InvalidArgument("record rejected by schema '" + std::string(name) +
-                                   "': " + problems);
-  }
-
-  if (id.empty()) {
-    std::vector<std::string> ids;
-    s = ids_->NewIds(1, kIdDigits, &ids);
-    if (!s.ok()) return s;
-    *id_in_out = std::move(ids[0]);  // kept for a retry after a conflict
-  }
-  for (const std::string& key : claims) {
-    s = txn->Put(Component::kIndex, key, "{\"id\":\"" + id + "\"}");
-    if (!s.ok()) return s;
-  }
-  // An update gives up the unique values it no longer has: the old record
-  // as the schema now presents it (its keys were rebuilt for a retyped field).
-  rapidjson::Document old_doc;
-  ParseJsonDocument(mode == WriteMode::kUpdate
-                        ? Present(final_schema, stored.data, VersionOf(stored.metadata))
-                        : old_presented,
-                    &old_doc);
-  for (const auto& [field, def] : final_schema.fields) {
-    auto was = old_doc.FindMember(field.c_str());
-    if (!def.unique || was == old_doc.MemberEnd() || was->value.IsNull()) continue;
-    const std::string key = UniqueKeyOf(name, field, def, was->value);
-    auto now = record.FindMember(field.c_str());
-    if (now != record.MemberEnd() && !now->value.IsNull() &&
-        UniqueKeyOf(name, field, def, now->value) == key) {
-      continue;
-    }
-    StorageRecord taken;
-    s = txn->Get(Component::kIndex, key, &taken);
-    if (s.ok() && UniqueOwner(taken) == id) s = txn->Delete(Component::kIndex, key);
-    if (!s.ok() && !s.IsNotFound()) return s;
-  }
-  if (current->zone == SchemaZone::kRelational) {
-    s = WriteReferences(txn.get(), std::string(name), id, old_references, new_references);
-    if (!s.ok()) return s;
-  }
-  uint64_t version = current->version;
-  if (changed != nullptr) {
-    changed->version += 1;
-    version = changed->version;
-    for (size_t i = current->history.size(); i < changed->history.size(); ++i) {
-      changed->history[i].version = version;
-      changed->history[i].reason.insert(0, "record " + id);
-    }
-    s = txn->Put(Component::kSchema, SchemaKey(name), SchemaJson(*changed));
-    if (!s.ok()) return s;
-  }
-  uint64_t from_us = 0;
-  if (current->zone == SchemaZone::kTemporal) {
-    s = PutHistory(txn.get(), name, id, old_from_us, compact, version, false, &from_us);
-    if (!s.ok()) return s;
-  }
-  s = txn->Put(Component::kSchema, RecordKey(name, id), compact,
-               RecordMetadata(version, from_us));
-  if (!s.ok()) return s;
-  return txn->Commit();
 }
 
 Status SchemaManagerImpl::SyncReferences(Transaction* txn, const std::string& name,

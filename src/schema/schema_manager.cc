@@ -77,6 +77,9 @@ double NowSeconds() {
 
 std::string SchemaKey(std::string_view name) { return "def/" + std::string(name); }
 std::string RecordPrefix(std::string_view name) { return "rec/" + std::string(name) + "/"; }
+std::string RecordKey(std::string_view name, std::string_view id) {
+  return RecordPrefix(name) + std::string(id);
+}
 std::string UniqueKey(std::string_view name, std::string_view field, std::string_view value_json) {
   const Sha256Digest digest = Sha256Of(value_json);
   return "unique/" + std::string(name) + "/" + std::string(field) + "/" +
@@ -303,7 +306,8 @@ Status SchemaManagerImpl::UpdateUniqueKeys(Transaction* txn, const Schema& befor
 }
 
 Status SchemaManagerImpl::RebuildUniqueKeys(Transaction* txn, const Schema& schema,
-                                            const std::string& field, std::string* repeats) {
+                                            const std::string& field, std::string* repeats,
+                                            std::vector<std::string>* keys) {
   const std::string& name = schema.name;
   const FieldDef& def = schema.fields.at(field);
   std::vector<StorageRecord> stored_keys;
@@ -322,6 +326,10 @@ Status SchemaManagerImpl::RebuildUniqueKeys(Transaction* txn, const Schema& sche
     return true;
   });
   if (!s.ok()) return s;
+  if (keys != nullptr) {
+    keys->clear();
+    for (const auto& [key, id] : owner) keys->push_back(key);
+  }
   // Only what differs is written: an upgrade rewrites few keys.
   for (const StorageRecord& key : stored_keys) {
     auto now = owner.find(key.id);

@@ -37,6 +37,7 @@ namespace spirapi::schema {
 
 std::string SchemaKey(std::string_view name);
 std::string RecordPrefix(std::string_view name);
+std::string RecordKey(std::string_view name, std::string_view id);  // rec/<name>/<id>
 // The key of a unique value, from its canonical text (CanonicalValue).
 std::string UniqueKey(std::string_view name, std::string_view field, std::string_view canonical);
 // The key of `value` of a field of type def.type.
@@ -101,6 +102,8 @@ class SchemaManagerImpl : public SchemaManager {
   Status ImportSchema(std::string_view name, std::string_view json_schema,
                       SchemaInfo* out) override;
   Status Insert(std::string_view schema, std::string_view record_json, std::string* id) override;
+  Status InsertBatch(std::string_view schema, const std::vector<std::string_view>& records_json,
+                     InsertBatchReport* report) override;
   Status Rollback(std::string_view name, uint64_t to_version, bool force, RollbackReport* report,
                   SchemaInfo* out) override;
   Status Update(std::string_view schema, std::string_view id,
@@ -127,19 +130,36 @@ class SchemaManagerImpl : public SchemaManager {
   // per stored version: parsing compiles its patterns.
   Status LoadSchema(Transaction* txn, std::string_view name,
                     std::shared_ptr<const Schema>* out);
-  // Validates and stores record *id in one transaction (record_writer.cc).
-  // An empty *id (an insert) is set to a new π identifier once the record
-  // is found valid, so that a refused record takes none. Conflict when a
-  // concurrent writer won: the caller retries, with the same *id.
-  // A write that widens a unique field's type changes how its values
+  // The records of one write transaction as they are validated, and each
+  // one's pending writes (record_plan.cc).
+  struct WriteState;
+  struct PendingRecord;
+  // Validates records (compact JSON objects) and stores them in one
+  // transaction, in order, each seeing the schema as the ones before it
+  // left it (record_plan.cc). Empty *ids (inserts) get new π identifiers
+  // once every record is found valid, so that a refused write takes none;
+  // an update passes its one id. InvalidArgument for the first record
+  // refused, its index in *rejected, the message without a position.
+  // Conflict when a concurrent writer won: the caller retries, with the same
+  // *ids. A write that widens a unique field's type changes how its values
   // compare: without `exclusive` (the schema's lock held exclusively) it
   // sets *retype and writes nothing; with it, it rebuilds that field's keys.
-  Status WriteOnce(std::string_view name, const std::string& record_json, std::string* id,
-                   WriteMode mode, bool exclusive, bool* retype);
+  Status WriteOnce(std::string_view name, const std::vector<std::string>& records,
+                   std::vector<std::string>* ids, WriteMode mode, bool exclusive, bool* retype,
+                   size_t* rejected);
   // Retries WriteOnce while it conflicts, holding the schema's lock shared
   // (exclusively for a write that retypes a unique field).
-  Status Write(std::string_view name, const std::string& record_json, std::string* id,
-               WriteMode mode);
+  Status Write(std::string_view name, const std::vector<std::string>& records,
+               std::vector<std::string>* ids, WriteMode mode, size_t* rejected);
+  // Validates the next record of `state` (its id, for an update), adding
+  // what is wrong with it to *problems, else its writes to state->records.
+  Status PlanRecord(WriteState* state, const std::string& record_json, const std::string& id,
+                    std::string* problems);
+  // A retyped unique field: the keys of the records planned so far, as
+  // `schema` presents their values.
+  void Rekey(WriteState* state, const Schema& schema, const std::string& field);
+  // Adds to state->txn the writes of every planned record, now with ids.
+  Status ApplyRecords(WriteState* state, const std::vector<std::string>& ids);
   // Adds to txn the deletion of <name>/<id> and of what cascades from it;
   // restricted references go to *problems. `deleted` holds "<schema>/<id>"
   // of the records this transaction deletes.
@@ -174,8 +194,9 @@ class SchemaManagerImpl : public SchemaManager {
   // records as `schema` presents them (committed state; the caller holds
   // the schema's lock exclusively). Values held by several records go to
   // *repeats; the first record (by id) keeps the key.
+  // *keys (if not null) gets every key the field now has.
   Status RebuildUniqueKeys(Transaction* txn, const Schema& schema, const std::string& field,
-                           std::string* repeats);
+                           std::string* repeats, std::vector<std::string>* keys = nullptr);
   // A schema stored before unique keys were canonical gets them rebuilt and
   // is marked (Schema::canonical_unique_keys); a no-op once it is.
   Status UpgradeUniqueKeys(std::string_view name);

@@ -1,8 +1,9 @@
 // Schemas after kill -9: a child writes to relational and temporal schemas
-// (inserts, updates, restricted and cascading deletes) until it is killed;
-// after each kill the database reopens and every invariant holds: no
-// reference dangles, the reference records match the records exactly, and a
-// temporal record's current form is the last version of its history.
+// (inserts, batches of inserts, updates, restricted and cascading deletes)
+// until it is killed; after each kill the database reopens and every
+// invariant holds: no reference dangles, the reference records match the
+// records exactly, and a temporal record's current form is the last version
+// of its history.
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -53,9 +54,16 @@ std::vector<std::string> Ids(SchemaManager* schemas, const std::string& schema) 
       if (schemas->Insert("authors", R"({"name":"a)" + std::to_string(i) + R"("})", &id).ok()) {
         authors.push_back(id);
       }
-    } else if (op <= 2) {
+    } else if (op == 1) {
       if (schemas->Insert("posts", R"({"author":")" + pick(authors) + R"("})", &id).ok()) {
         posts.push_back(id);
+      }
+    } else if (op == 2) {  // a batch: all of it or none after a kill
+      std::vector<std::string> texts;
+      for (int k = 0; k < 3; ++k) texts.push_back(R"({"author":")" + pick(authors) + R"("})");
+      InsertBatchReport report;
+      if (schemas->InsertBatch("posts", {texts[0], texts[1], texts[2]}, &report).ok()) {
+        posts.insert(posts.end(), report.ids.begin(), report.ids.end());
       }
     } else if (op == 3 && !posts.empty()) {
       schemas->Insert("comments", R"({"post":")" + pick(posts) + R"("})", &id);

@@ -43,24 +43,41 @@ class SchemaTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << json << ": " << s.ToString();
     return id;
   }
+  // What a refused write must leave as it was: the schema, its records and
+  // the identifier counter (the database's last sequence number).
+  struct Unchanged {
+    size_t records = 0;
+    std::string schema_json;
+    uint64_t last_sequence = 0;
+  };
+  Unchanged Snapshot(const std::string& schema) {
+    Unchanged state;
+    std::vector<SchemaRecord> records;
+    EXPECT_TRUE(schemas_->Find(schema, {}, &records).ok());
+    state.records = records.size();
+    SchemaInfo info;
+    EXPECT_TRUE(schemas_->GetSchema(schema, &info).ok());
+    state.schema_json = info.json;
+    DbStats stats;
+    EXPECT_TRUE(db_->GetStats(&stats).ok());
+    state.last_sequence = stats.last_sequence;
+    return state;
+  }
+  void ExpectUnchanged(const std::string& schema, const Unchanged& before,
+                       const std::string& what) {
+    const Unchanged after = Snapshot(schema);
+    EXPECT_EQ(before.records, after.records) << what;
+    EXPECT_EQ(before.schema_json, after.schema_json) << what;
+    EXPECT_EQ(before.last_sequence, after.last_sequence) << what;
+  }
   // The error of an insert that must fail, with nothing written: not even
-  // the identifier counter (the database's last sequence number is the same).
+  // the identifier counter.
   std::string Rejected(const std::string& schema, const std::string& json) {
-    std::vector<SchemaRecord> before, after;
-    EXPECT_TRUE(schemas_->Find(schema, {}, &before).ok());
-    SchemaInfo info_before, info_after;
-    EXPECT_TRUE(schemas_->GetSchema(schema, &info_before).ok());
-    DbStats stats_before, stats_after;
-    EXPECT_TRUE(db_->GetStats(&stats_before).ok());
+    const Unchanged before = Snapshot(schema);
     std::string id;
     Status s = schemas_->Insert(schema, json, &id);
     EXPECT_TRUE(s.IsInvalidArgument()) << json << ": " << s.ToString();
-    EXPECT_TRUE(schemas_->Find(schema, {}, &after).ok());
-    EXPECT_EQ(before.size(), after.size());
-    EXPECT_TRUE(schemas_->GetSchema(schema, &info_after).ok());
-    EXPECT_EQ(info_before.json, info_after.json);
-    EXPECT_TRUE(db_->GetStats(&stats_after).ok());
-    EXPECT_EQ(stats_before.last_sequence, stats_after.last_sequence) << json;
+    ExpectUnchanged(schema, before, json);
     return s.message();
   }
   rapidjson::Document Fields(const std::string& schema) {
