@@ -26,6 +26,7 @@
 #include "cli_main.h"
 
 #include "CLI/CLI.hpp"
+#include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
 #include "cli_load.h"
@@ -646,6 +647,8 @@ int Main(int argc, char** argv) {
   query_log.Add(&app, add_db);
   ShellCommand shell;
   shell.Add(&app, add_db);
+  IndexCommands index;
+  index.Add(&app, add_db);
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -708,6 +711,8 @@ int Main(int argc, char** argv) {
     rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (query_log.parsed()) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
+  } else if (index.parsed()) {
+    rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
   } else if (shell.parsed()) {
     rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {

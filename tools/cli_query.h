@@ -65,16 +65,16 @@ class QueryCommand {
       }
       if (std::ferror(stdin)) return Fail(kExitIoError, "query: cannot read standard input");
     }
-    if (explain_) {
-      std::string plan;
-      Status s = ExplainQuery(source, query_, &plan);
-      if (!s.ok()) return Fail(kExitUsage, s.message());
-      return WriteLine(plan) ? kExitOk : kExitIoError;
-    }
     Status s = CheckQuery(query_);  // before opening: a bad query is bad input
     if (!s.ok()) return Fail(kExitUsage, s.message());
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;
+    if (explain_) {  // the plan depends on the indexes and their entries
+      std::string plan;
+      s = ExplainQuery(db.get(), source, query_, &plan);
+      if (!s.ok()) return FailStatus("query", s);
+      return WriteLine(plan) ? kExitOk : kExitIoError;
+    }
     QueryStats stats;
     bool output_failed = false;
     s = RunQuery(db.get(), source, query_, QueryOptions(),

@@ -1,0 +1,62 @@
+// spirapi index create / list / drop / rebuild / verify, and queries using
+// what they create.
+
+#include <string>
+
+#include "tools/cli_test_util.h"
+
+namespace spirapi {
+namespace {
+
+TEST_F(CliTest, IndexCommandsCreateListVerifyDrop) {
+  Init();
+  std::string lines;
+  for (int i = 0; i < 300; ++i) {
+    lines += "{\"id\":\"r" + std::to_string(i) + "\",\"data\":{\"n\":" + std::to_string(i % 30) +
+             ",\"s\":\"v" + std::to_string(i % 4) + "\"}}\n";
+  }
+  RunOk({"load", db_, "cache", "-"}, lines);
+  CliResult created = Run({"index", "create", db_, "--component", "cache", "--field", "n"});
+  EXPECT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.err.find("created index cache_n: 300 entries"), std::string::npos)
+      << created.err;
+  RunOk({"index", "create", db_, "--component", "cache", "--field", "s", "--field", "n",
+         "--type", "hash", "--name", "by_s_n"});
+  const std::string list = RunOk({"index", "list", db_, "--json"});
+  EXPECT_NE(list.find(R"({"name":"by_s_n","component":"cache","type":"hash","fields":["s","n"],"state":"ready","entries":300,)"),
+            std::string::npos)
+      << list;
+  EXPECT_EQ(RunOk({"query", db_, "--component", "cache", R"({"n":{"$in":[3,4]},"$count":true})"}),
+            "{\"count\":20}\n");
+  EXPECT_EQ(RunOk({"query", db_, "--component", "cache", R"({"n":3})", "--explain"}),
+            "component cache by index cache_n (btree on n): 1 range, 10 of 300 entries; "
+            "filter 1 condition\n");
+  RunOk({"index", "verify", db_});
+  RunOk({"index", "rebuild", db_, "cache_n"});
+  RunOk({"index", "drop", db_, "by_s_n"});
+  EXPECT_EQ(RunOk({"index", "list", db_, "--json"}).find("by_s_n"), std::string::npos);
+}
+
+TEST_F(CliTest, IndexCommandsRefuseBadInputWithOneLine) {
+  Init();
+  auto ExpectUsageError = [&](const std::vector<std::string>& args) {
+    CliResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << Join(args) << "\n" << r.err;
+    ExpectOneErrorLine(r);
+  };
+  ExpectUsageError({"index", "create", db_, "--component", "cache"});  // no --field
+  ExpectUsageError({"index", "create", db_, "--component", "nope", "--field", "n"});
+  ExpectUsageError({"index", "create", db_, "--component", "cache", "--field", "n", "--type",
+                    "rtree"});
+  ExpectUsageError({"index", "create", db_, "--component", "cache", "--field", "a..b"});
+  ExpectUsageError({"index", "create", db_, "--component", "index", "--field", "a"});
+  ExpectUsageError({"index", "drop", db_, "missing"});
+  ExpectUsageError({"index", "rebuild", db_, "missing"});
+  ExpectUsageError({"index"});
+  // Reserved ids cannot be written around the API.
+  ExpectUsageError({"put", db_, "index", "~ix/a/b", "1"});
+  EXPECT_EQ(RunOk({"index", "list", db_}), "");
+}
+
+}  // namespace
+}  // namespace spirapi

@@ -1,0 +1,212 @@
+// The `spirapi index ...` commands: create, list, drop, rebuild and verify
+// secondary indexes (include/spirapi/index.h, docs/QUERY.md "Indexes").
+// Included by cli_main.cc only.
+
+#ifndef SPIRAPI_TOOLS_CLI_INDEX_H_
+#define SPIRAPI_TOOLS_CLI_INDEX_H_
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cli_util.h"
+#include "spirapi/db.h"
+#include "spirapi/index.h"
+
+namespace spirapi::cli {
+
+class IndexCommands {
+ public:
+  using OpenFn = std::function<int(std::unique_ptr<DB>*)>;
+  using AddDbFn = std::function<void(CLI::App*)>;
+
+  void Add(CLI::App* app, const AddDbFn& add_db) {
+    index_ = app->add_subcommand("index", "Secondary indexes: create, list, drop, rebuild, verify");
+    index_->require_subcommand(1);
+
+    create_ = index_->add_subcommand(
+        "create", "Create an index and write its entries for the existing records");
+    add_db(create_);
+    create_->add_option("--component", component_, "The component whose records it indexes")
+        ->required();
+    create_->add_option("--field", fields_,
+                        "A path to index (repeat for a compound index, up to 4): "
+                        "'precision', 'stats.mean', '@metadata.source'")
+        ->required();
+    create_->add_option("--type", type_, "btree (ordered; the default) or hash (equality only)")
+        ->check(CLI::IsMember({"btree", "hash"}));
+    create_->add_option("--name", name_,
+                        "Its name, 1..40 of [A-Za-z0-9_-] (default: component and fields)");
+
+    list_ = index_->add_subcommand("list", "List the indexes with their state and size");
+    add_db(list_);
+    list_->add_flag("--json", json_, "One JSON object per index");
+
+    drop_ = index_->add_subcommand("drop", "Remove an index and its entries");
+    add_db(drop_);
+    drop_->add_option("NAME", name_, "The index")->required();
+
+    rebuild_ = index_->add_subcommand(
+        "rebuild", "Write an index's entries again from the records, or finish a build");
+    add_db(rebuild_);
+    rebuild_->add_option("NAME", name_, "The index")->required();
+
+    verify_ = index_->add_subcommand(
+        "verify", "Check that indexes hold exactly their records' values (exit 3 if not)");
+    add_db(verify_);
+    verify_->add_option("NAME", name_, "The index (default: every ready index)");
+  }
+
+  bool parsed() const { return index_ != nullptr && index_->parsed(); }
+  DbAccess access() const {
+    return list_->parsed() || verify_->parsed() ? DbAccess::kReadOnly : DbAccess::kReadWrite;
+  }
+
+  int Run(const OpenFn& open) {
+    IndexSpec spec;
+    if (create_->parsed()) {
+      Status s = ParseComponent(component_, &spec.component);
+      if (s.ok()) s = ParseIndexType(type_, &spec.type);
+      if (!s.ok()) return Fail(kExitUsage, "index create: " + s.message());
+      spec.fields = fields_;
+      spec.name = name_.empty() ? DefaultName(component_, fields_) : name_;
+    }
+    std::unique_ptr<DB> db;
+    if (int rc = open(&db); rc != kExitOk) return rc;
+    const auto start = std::chrono::steady_clock::now();
+    auto seconds = [&] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    if (create_->parsed()) {
+      Status s = CreateIndex(db.get(), spec);
+      if (!s.ok()) return FailCode("index create", s);
+      return Report(db.get(), spec.name, "created", seconds());
+    }
+    if (rebuild_->parsed()) {
+      Status s = RebuildIndex(db.get(), name_);
+      if (!s.ok()) return FailCode("index rebuild", s);
+      return Report(db.get(), name_, "rebuilt", seconds());
+    }
+    if (drop_->parsed()) {
+      Status s = DropIndex(db.get(), name_);
+      if (!s.ok()) return FailCode("index drop", s);
+      std::fprintf(stderr, "dropped index %s\n", name_.c_str());
+      return kExitOk;
+    }
+    if (verify_->parsed()) return Verify(db.get());
+    return List(db.get());
+  }
+
+ private:
+  // "sequence_precision", "cache_stats_mean_n": what --name defaults to.
+  static std::string DefaultName(const std::string& component,
+                                 const std::vector<std::string>& fields) {
+    std::string name = component;
+    for (const std::string& f : fields) {
+      name += '_';
+      for (char c : f) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-';
+        if (c != '@') name += ok ? c : '_';
+      }
+    }
+    return name.substr(0, 40);
+  }
+
+  // An unknown index or a bad spec is bad input; other failures as usual.
+  static int FailCode(const char* what, const Status& s) {
+    if (s.IsNotFound() || s.IsInvalidArgument()) {
+      return Fail(kExitUsage, std::string(what) + ": " + s.message());
+    }
+    return FailStatus(what, s);
+  }
+
+  int Report(DB* db, const std::string& name, const char* verb, double secs) {
+    std::vector<IndexInfo> infos;
+    Status s = ListIndexes(db, &infos);
+    if (!s.ok()) return FailStatus("index", s);
+    for (const IndexInfo& info : infos) {
+      if (info.spec.name != name) continue;
+      std::fprintf(stderr, "%s index %s: %" PRIu64 " entries in %.2f s\n", verb, name.c_str(),
+                   info.entries, secs);
+    }
+    return kExitOk;
+  }
+
+  int List(DB* db) {
+    std::vector<IndexInfo> infos;
+    Status s = ListIndexes(db, &infos);
+    if (!s.ok()) return FailStatus("index list", s);
+    if (!json_ && !infos.empty()) {
+      WriteLine("name                 component  type   state     entries     key bytes  fields");
+    }
+    for (const IndexInfo& info : infos) {
+      std::string fields;
+      for (const std::string& f : info.spec.fields) fields += (fields.empty() ? "" : ",") + f;
+      char line[512];
+      if (json_) {
+        std::string list;
+        for (const std::string& f : info.spec.fields) {
+          list += std::string(list.empty() ? "" : ",") + JsonString(f);
+        }
+        std::snprintf(line, sizeof(line),
+                      "{\"name\":%s,\"component\":\"%s\",\"type\":\"%s\",\"fields\":[%s],"
+                      "\"state\":\"%s\",\"entries\":%" PRIu64 ",\"key_bytes\":%" PRIu64
+                      ",\"created_us\":%" PRId64 "}",
+                      JsonString(info.spec.name).c_str(), ComponentName(info.spec.component),
+                      IndexTypeName(info.spec.type), list.c_str(), info.state.c_str(),
+                      info.entries, info.key_bytes, info.created_us);
+      } else {
+        std::snprintf(line, sizeof(line), "%-20s %-10s %-6s %-8s %8" PRIu64 " %13" PRIu64 "  %s",
+                      info.spec.name.c_str(), ComponentName(info.spec.component),
+                      IndexTypeName(info.spec.type), info.state.c_str(), info.entries,
+                      info.key_bytes, EscapeControls(fields).c_str());
+      }
+      if (!WriteLine(line)) return kExitIoError;
+    }
+    return kExitOk;
+  }
+
+  int Verify(DB* db) {
+    std::vector<IndexMismatch> mismatches;
+    Status s = VerifyIndex(db, name_, &mismatches);
+    if (!s.ok()) return FailCode("index verify", s);
+    for (const IndexMismatch& m : mismatches) {
+      WriteLine("index " + m.index + ": record '" + EscapeControls(m.record_id) + "': " + m.what);
+    }
+    if (mismatches.empty()) {
+      std::fprintf(stderr, "indexes match their records\n");
+      return kExitOk;
+    }
+    return Fail(kExitCorruption, "index verify: " + std::to_string(mismatches.size()) +
+                                     " mismatches; 'spirapi index rebuild NAME' repairs an index");
+  }
+
+  static std::string JsonString(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  }
+
+  CLI::App* index_ = nullptr;
+  CLI::App* create_ = nullptr;
+  CLI::App* list_ = nullptr;
+  CLI::App* drop_ = nullptr;
+  CLI::App* rebuild_ = nullptr;
+  CLI::App* verify_ = nullptr;
+  std::string component_, type_ = "btree", name_;
+  std::vector<std::string> fields_;
+  bool json_ = false;
+};
+
+}  // namespace spirapi::cli
+
+#endif  // SPIRAPI_TOOLS_CLI_INDEX_H_
