@@ -708,7 +708,7 @@ int Main(int argc, char** argv) {
   else if (pi.parsed()) {
     rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });
   } else if (query.parsed()) {
-    rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
+    rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query.access(), db); });
   } else if (query_log.parsed()) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {

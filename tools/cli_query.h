@@ -35,11 +35,17 @@ class QueryCommand {
                      "- reads it from standard input")
         ->required();
     cmd_->add_flag("--explain", explain_, "Print the plan instead of running the query");
+    cmd_->add_flag("--log", log_,
+                   "Also append the query to the query history (opens the database for "
+                   "writing; see query-log)");
     cmd_->add_flag("--stats", stats_,
                    "After the rows, print rows examined and returned, time and plan to stderr");
   }
 
   bool parsed() const { return cmd_ != nullptr && cmd_->parsed(); }
+  // Queries read alongside a process that has the database open, unless
+  // they are to be logged.
+  DbAccess access() const { return log_ ? DbAccess::kReadWrite : DbAccess::kReadOnly; }
 
   int Run(const OpenFn& open) {
     if (component_.empty() == schema_.empty()) {
@@ -77,7 +83,10 @@ class QueryCommand {
     }
     QueryStats stats;
     bool output_failed = false;
-    s = RunQuery(db.get(), source, query_, QueryOptions(),
+    QueryLogOptions history;
+    QueryOptions options;
+    if (log_) options.history = &history;
+    s = RunQuery(db.get(), source, query_, options,
                  [&](std::string_view row) {
                    output_failed = !WriteLine(row);
                    return !output_failed;
@@ -101,6 +110,7 @@ class QueryCommand {
   CLI::App* cmd_ = nullptr;
   std::string component_, schema_, query_;
   bool explain_ = false;
+  bool log_ = false;
   bool stats_ = false;
 };
 

@@ -27,6 +27,7 @@
 
 #include "spirapi/db.h"
 #include "spirapi/export.h"
+#include "spirapi/query_log.h"
 #include "spirapi/status.h"
 
 namespace spirapi {
@@ -46,6 +47,10 @@ struct QueryOptions {
   // A sort without a limit keeps every matching row in memory; past this
   // many the query fails with InvalidArgument rather than exhaust memory.
   uint64_t max_sort_rows = 1'000'000;
+  // Set: when the query ends, an entry (its text, plan, time, rows and
+  // outcome) is appended to the query history in the QUERY component with
+  // these retention settings (query_log.h); not on a read-only instance.
+  const QueryLogOptions* history = nullptr;
 };
 
 struct QueryStats {
@@ -84,7 +89,9 @@ SPIRAPI_EXPORT Status ExplainQuery(const QuerySource& source, std::string_view q
 // - with $group: one row per group, its key paths and aggregates.
 // Errors: as CheckQuery; NotFound (no such schema); InvalidArgument (a sort
 // past max_sort_rows); Corruption (a damaged record stops the query: it is
-// never skipped silently); whatever fn's reads return.
+// never skipped silently); whatever fn's reads return; with
+// QueryOptions::history, what appending the entry returns (the rows have
+// been passed to fn by then).
 SPIRAPI_EXPORT Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
                                const QueryOptions& options,
                                const std::function<bool(std::string_view row)>& fn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional,
-                    Union)
+                    Sequence, Union)
 
 from spirapi import _spirapi
 from spirapi._errors import InvalidArgumentError, InvalidTypeError
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 PathLike = Union[str, "os.PathLike[str]"]
 TypeLike = Union[StorageType, str, int]
 Progress = Optional[Callable[[float], Optional[bool]]]
+
+# The members of a query that are options rather than conditions.
+_QUERY_OPTIONS = frozenset(["$sort", "$skip", "$limit", "$fields", "$count", "$group"])
 
 _SCAN_PAGE = 256
 _BACKUP_RELEASE = "SpiraPi 0.2 (backups and point-in-time recovery, issue 18)"
@@ -388,7 +391,7 @@ class SpiraPiDatabase:
         return [_record_from_row(row) for row in self.query(q, data_type)]
 
     def query(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
-              *, schema: Optional[str] = None) -> "QueryResult":
+              *, schema: Optional[str] = None, log: bool = True) -> "QueryResult":
         """Runs a query (docs/QUERY.md) over the records of ``data_type``, or
         of ``schema``, and returns a lazy iterator of its rows as dicts:
 
@@ -402,17 +405,69 @@ class SpiraPiDatabase:
         only a bounded queue of them in memory (and, to sort without a
         limit, the matching rows). A bad query raises InvalidArgumentError
         naming the place at once; errors met while running (a damaged
-        record) are raised by the iteration.
+        record) are raised by the iteration. With ``log`` (the default) the
+        query goes into the query history (query_log()) when it ends,
+        unless the database is read-only.
         """
         component = None if data_type is None else int(StorageType.parse(data_type))
-        return QueryResult(_spirapi.query(self._db, component, schema, query))
+        return QueryResult(_spirapi.query(self._db, component, schema, query, bool(log)))
 
     def explain(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
                 *, schema: Optional[str] = None) -> str:
         """The plan query() would run, one line."""
         component = None if data_type is None else int(StorageType.parse(data_type))
-        plan: str = _spirapi.explain(component, schema, query)
+        plan: str = _spirapi.explain(self._db, component, schema, query)
         return plan
+
+    def create_index(self, name: str, fields: Union[str, Sequence[str]],
+                     data_type: TypeLike = StorageType.SEQUENCE, *, type: str = "btree",
+                     progress: Progress = None) -> None:
+        """Creates a secondary index (docs/QUERY.md, "Indexes") named ``name``
+        (1..40 of [A-Za-z0-9_-]) over 1..4 paths of ``data_type``'s records
+        ("precision", "stats.mean", "@metadata.source"); ``type`` "btree"
+        (ranges, prefixes, sorts) or "hash" (equality). Writes the entries of
+        the existing records first, calling ``progress(fraction)`` if given
+        (returning False cancels with CancelledError: the index then stays
+        "building" until rebuild_index finishes it). Every later write keeps
+        it current; queries use it when it helps."""
+        if isinstance(fields, str):
+            fields = [fields]
+        if not isinstance(fields, Sequence) or not all(isinstance(f, str) for f in fields):
+            raise InvalidTypeError("fields must be a str or a list of str")
+        if not isinstance(name, str) or not isinstance(type, str):
+            raise InvalidTypeError("name and type must be str")
+        _spirapi.create_index(self._db, name, int(StorageType.parse(data_type)), list(fields),
+                              type, progress)
+
+    def drop_index(self, name: str) -> None:
+        """Removes an index and its entries; NotFoundError if there is none."""
+        if not isinstance(name, str):
+            raise InvalidTypeError("name must be a str")
+        _spirapi.drop_index(self._db, name)
+
+    def rebuild_index(self, name: str,
+                      progress: Progress = None) -> None:
+        """Writes an index's entries again from the records (or finishes an
+        interrupted build); ``progress`` as for create_index."""
+        if not isinstance(name, str):
+            raise InvalidTypeError("name must be a str")
+        _spirapi.rebuild_index(self._db, name, progress)
+
+    def list_indexes(self) -> List[Dict[str, Any]]:
+        """One dict per index, by name: {"name", "data_type", "fields", "type",
+        "state" ("building" or "ready"), "created_us", "entries", "key_bytes",
+        "queries" (queries of this process that used it)}."""
+        indexes: List[Dict[str, Any]] = _spirapi.list_indexes(self._db)
+        return indexes
+
+    def verify_indexes(self, name: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Checks that an index (default: every ready one) holds exactly one
+        entry per record, with its values; returns the mismatches found, each
+        {"index", "id", "what"} (empty: all match)."""
+        if name is not None and not isinstance(name, str):
+            raise InvalidTypeError("name must be a str")
+        found: List[Dict[str, Any]] = _spirapi.verify_indexes(self._db, name or "")
+        return found
 
     def query_log(self, slow: Union[None, bool, float] = None, limit: Optional[int] = None,
                   newest_first: bool = True) -> List[Dict[str, Any]]:
@@ -636,8 +691,14 @@ class SpiraPiDatabase:
 
     def search_queries(self, criteria: Mapping[str, Any],
                        limit: Optional[int] = None) -> List[Dict[str, Any]]:
-        """Data of the query records matching ``criteria`` (as search())."""
-        return [r.data for r in self.search(criteria, StorageType.QUERY, limit)]
+        """Data of the query records matching ``criteria`` (as search()); the
+        query history's entries (query_log()) are not among them."""
+        if not isinstance(criteria, Mapping):
+            raise InvalidTypeError(f"criteria must be a dict, not {type(criteria).__name__}")
+        options = {k: v for k, v in criteria.items() if k in _QUERY_OPTIONS}
+        conditions = {k: v for k, v in criteria.items() if k not in _QUERY_OPTIONS}
+        q = {"$and": [conditions, {"@metadata.kind": {"$ne": "query_log"}}], **options}
+        return [r.data for r in self.search(q, StorageType.QUERY, limit)]
 
     def get_database_stats(self) -> Dict[str, Any]:
         """Counts, sizes, cache and checksum figures, and the stored settings,

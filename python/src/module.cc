@@ -12,6 +12,7 @@ void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
 void BindQueryLog(py::module_& m);
+void BindIndex(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -25,5 +26,6 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindSchema(m);
   spirapi::python::BindQuery(m);
   spirapi::python::BindQueryLog(m);
+  spirapi::python::BindIndex(m);
   spirapi::python::BindBench(m);
 }

@@ -23,8 +23,9 @@ constexpr size_t kPageRows = 256;
 
 class QueryCursor : public DbChild {
  public:
-  QueryCursor(std::shared_ptr<DbHandle> h, QuerySource source, std::string query)
+  QueryCursor(std::shared_ptr<DbHandle> h, QuerySource source, std::string query, bool log)
       : h_(std::move(h)), source_(std::move(source)), query_(std::move(query)) {
+    if (log) options_.history = &history_;
     h_->Register(this);
     try {
       worker_ = std::thread([this] { Work(); });
@@ -99,7 +100,7 @@ class QueryCursor : public DbChild {
         s = ClosedStatus();
       } else {
         s = RunQuery(
-            h_->db.get(), source_, query_, QueryOptions(),
+            h_->db.get(), source_, query_, options_,
             [&](std::string_view row) {
               std::unique_lock<std::mutex> l(mu_);
               cv_.wait(l, [&] { return queue_.size() < kQueueRows || cancelled_; });
@@ -121,6 +122,8 @@ class QueryCursor : public DbChild {
   std::shared_ptr<DbHandle> h_;
   QuerySource source_;
   std::string query_;
+  QueryLogOptions history_;  // the defaults
+  QueryOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
@@ -173,25 +176,30 @@ void BindQuery(py::module_& m) {
   m.def(
       "query",
       [](const py::handle& database, const py::object& component, const py::object& schema,
-         const py::handle& query) {
+         const py::handle& query, bool log) {
         std::shared_ptr<DbHandle> h = DatabaseArgument(database);
         QuerySource source = SourceOf(component, schema);
         std::string text = QueryText(query);
         Status s = CheckQuery(text);  // here, so that a bad query raises at the call
         RaiseIfError(s);
-        return std::make_unique<QueryCursor>(std::move(h), std::move(source), std::move(text));
+        return std::make_unique<QueryCursor>(std::move(h), std::move(source), std::move(text),
+                                             log);
       },
-      py::arg("database"), py::arg("component"), py::arg("schema"), py::arg("query"));
+      py::arg("database"), py::arg("component"), py::arg("schema"), py::arg("query"),
+      py::arg("log"));
 
   m.def(
       "explain",
-      [](const py::object& component, const py::object& schema, const py::handle& query) {
+      [](const py::handle& database, const py::object& component, const py::object& schema,
+         const py::handle& query) {
+        std::shared_ptr<DbHandle> h = DatabaseArgument(database);
         QuerySource source = SourceOf(component, schema);
+        std::string text = QueryText(query);
         std::string plan;
-        RaiseIfError(ExplainQuery(source, QueryText(query), &plan));
+        CallEngine(*h, [&](DB* db) { return ExplainQuery(db, source, text, &plan); });
         return plan;
       },
-      py::arg("component"), py::arg("schema"), py::arg("query"));
+      py::arg("database"), py::arg("component"), py::arg("schema"), py::arg("query"));
 }
 
 }  // namespace spirapi::python

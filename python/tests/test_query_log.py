@@ -108,3 +108,17 @@ def test_closed_database_raises(tmp_path):
     d.close()
     with pytest.raises(spirapi.InvalidArgumentError):
         d.query_log()
+
+
+def test_queries_are_logged_unless_asked_not_to(tmp_path):
+    with spirapi.SpiraPiDatabase(str(tmp_path / "logged")) as db:
+        db.store_query({"id": "q1", "text": "mine"})
+        list(db.query({"text": "mine"}, "query"))
+        list(db.query({"text": "other"}, "query", log=False))
+        entries = db.query_log()
+        assert len(entries) == 1
+        assert entries[0]["source"] == "component query"
+        assert entries[0]["rows_returned"] == 1
+        # The history's entries are not the user's query records.
+        assert db.search_queries({}) == [{"id": "q1", "text": "mine"}]
+        assert db.search_queries({"$limit": 5, "text": "mine"}) == [{"id": "q1", "text": "mine"}]

@@ -419,6 +419,9 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
                 const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
                 QueryStats* stats) {
   const auto start = std::chrono::steady_clock::now();
+  const int64_t start_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   QueryStats local;
   if (stats == nullptr) stats = &local;
   *stats = QueryStats();
@@ -491,6 +494,21 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
   if (s.ok()) s = runner.Finish();
   stats->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.history != nullptr) {
+    QueryLogEntry entry;
+    entry.query.assign(query_json);
+    entry.source = source.schema.empty()
+                       ? std::string("component ") + ComponentName(source.component)
+                       : "schema " + source.schema;
+    entry.plan = stats->plan;
+    entry.seconds = stats->seconds;
+    entry.rows_examined = stats->rows_examined;
+    entry.rows_returned = stats->rows_returned;
+    entry.time_us = start_us;
+    entry.status = s.ok() ? "ok" : s.ToString();
+    Status logged = AppendQueryLog(db, entry, *options.history);
+    if (s.ok() && !logged.ok() && !logged.IsNotSupported()) s = logged;
+  }
   return s;
 }
 

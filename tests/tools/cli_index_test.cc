@@ -1,6 +1,7 @@
 // spirapi index create / list / drop / rebuild / verify, and queries using
 // what they create.
 
+#include <algorithm>
 #include <string>
 
 #include "tools/cli_test_util.h"
@@ -56,6 +57,22 @@ TEST_F(CliTest, IndexCommandsRefuseBadInputWithOneLine) {
   // Reserved ids cannot be written around the API.
   ExpectUsageError({"put", db_, "index", "~ix/a/b", "1"});
   EXPECT_EQ(RunOk({"index", "list", db_}), "");
+}
+
+}  // namespace
+}  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+TEST_F(CliTest, QueryLogAppendsToTheHistory) {
+  Init();
+  RunOk({"load", db_, "cache", "-"}, "{\"id\":\"a\",\"data\":{\"n\":1}}\n");
+  RunOk({"query", db_, "--component", "cache", R"({"n":1})"});  // not logged
+  RunOk({"query", db_, "--component", "cache", R"({"n":1})", "--log"});
+  const std::string log = RunOk({"query-log", db_, "--json"});
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+  EXPECT_NE(log.find(R"("rows_returned":1)"), std::string::npos) << log;
 }
 
 }  // namespace
