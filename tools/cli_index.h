@@ -20,6 +20,21 @@
 
 namespace spirapi::cli {
 
+// One index as `index list --json` and `stats --json` print it.
+inline std::string IndexInfoToJson(const IndexInfo& info) {
+  std::string fields;
+  for (const std::string& f : info.spec.fields) {
+    fields += std::string(fields.empty() ? "" : ",") + JsonQuote(f);
+  }
+  return "{\"name\":" + JsonQuote(info.spec.name) + ",\"component\":\"" +
+         ComponentName(info.spec.component) + "\",\"type\":\"" + IndexTypeName(info.spec.type) +
+         "\",\"fields\":[" + fields + "],\"state\":\"" + info.state +
+         "\",\"entries\":" + std::to_string(info.entries) +
+         ",\"key_bytes\":" + std::to_string(info.key_bytes) +
+         ",\"queries\":" + std::to_string(info.queries) +
+         ",\"created_us\":" + std::to_string(info.created_us) + "}";
+}
+
 class IndexCommands {
  public:
   using OpenFn = std::function<int(std::unique_ptr<DB>*)>;
@@ -150,17 +165,8 @@ class IndexCommands {
       for (const std::string& f : info.spec.fields) fields += (fields.empty() ? "" : ",") + f;
       char line[512];
       if (json_) {
-        std::string list;
-        for (const std::string& f : info.spec.fields) {
-          list += std::string(list.empty() ? "" : ",") + JsonString(f);
-        }
-        std::snprintf(line, sizeof(line),
-                      "{\"name\":%s,\"component\":\"%s\",\"type\":\"%s\",\"fields\":[%s],"
-                      "\"state\":\"%s\",\"entries\":%" PRIu64 ",\"key_bytes\":%" PRIu64
-                      ",\"created_us\":%" PRId64 "}",
-                      JsonString(info.spec.name).c_str(), ComponentName(info.spec.component),
-                      IndexTypeName(info.spec.type), list.c_str(), info.state.c_str(),
-                      info.entries, info.key_bytes, info.created_us);
+        if (!WriteLine(IndexInfoToJson(info))) return kExitIoError;
+        continue;
       } else {
         std::snprintf(line, sizeof(line), "%-20s %-10s %-6s %-8s %8" PRIu64 " %13" PRIu64 "  %s",
                       info.spec.name.c_str(), ComponentName(info.spec.component),
@@ -185,15 +191,6 @@ class IndexCommands {
     }
     return Fail(kExitCorruption, "index verify: " + std::to_string(mismatches.size()) +
                                      " mismatches; 'spirapi index rebuild NAME' repairs an index");
-  }
-
-  static std::string JsonString(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
   }
 
   CLI::App* index_ = nullptr;

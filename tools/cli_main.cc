@@ -38,6 +38,7 @@
 #include "cli_shell.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
+#include "spirapi/index.h"
 #include "spirapi/repair.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
@@ -325,7 +326,11 @@ int RunDump(const Args& args) {
   so.on_damaged = SkipDamaged(&damaged);
   Status s;
   for (Component c : components) {
-    s = db->Scan(ro, c, so, [c](const StorageRecord& r) { return WriteLine(DumpLine(c, r)); });
+    // Index entries and definitions are not data: load could not write them
+    // back (their ids are reserved); indexes are created again after a load.
+    s = db->Scan(ro, c, so, [c](const StorageRecord& r) {
+      return IsIndexRecord(c, r.id) || WriteLine(DumpLine(c, r));
+    });
     if (!s.ok()) {
       db->ReleaseSnapshot(snapshot);
       return FailStatus(std::string("dump ") + ComponentName(c), s);
@@ -387,11 +392,25 @@ int RunStats(const Args& args) {
   if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
   DbStats stats;
   Status s = db->GetStats(&stats);
+  std::vector<IndexInfo> indexes;
+  if (s.ok()) s = ListIndexes(db.get(), &indexes);
   if (!s.ok()) return FailStatus("stats", s);
   if (args.stats_json) {
-    WriteLine(stats.ToJson());
+    std::string json = stats.ToJson();
+    json.pop_back();  // '}'
+    json += ",\"indexes\":[";
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      json += (i > 0 ? "," : "") + IndexInfoToJson(indexes[i]);
+    }
+    WriteLine(json + "]}");
   } else {
     PrintStatsTable(stats);
+    for (const IndexInfo& info : indexes) {
+      WriteLine("index " + info.spec.name + " (" + IndexTypeName(info.spec.type) + " on " +
+                ComponentName(info.spec.component) + "): " + info.state + ", " +
+                std::to_string(info.entries) + " entries, " + std::to_string(info.key_bytes) +
+                " key bytes, used by " + std::to_string(info.queries) + " queries");
+    }
   }
   return kExitOk;
 }

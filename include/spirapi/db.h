@@ -126,7 +126,9 @@ struct SPIRAPI_EXPORT DbStats {
 
 // One damaged place found by DB::Verify.
 struct Damage {
-  std::string file;       // path relative to the database directory
+  // Path relative to the database directory; "(index NAME)" for an index
+  // entry missing or astray (include/spirapi/index.h, VerifyIndex).
+  std::string file;
   uint64_t offset = 0;    // byte offset in that file
   std::string component;  // component name, empty if unknown
   std::string id;         // record id, empty if unreadable

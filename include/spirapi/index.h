@@ -101,6 +101,12 @@ struct IndexMismatch {
 SPIRAPI_EXPORT Status VerifyIndex(DB* db, std::string_view name,
                                   std::vector<IndexMismatch>* mismatches);
 
+// True for the records SpiraPi keeps its indexes in: INDEX ids starting
+// with "~ix/" (entries) and METADATA ids starting with "~index" (definitions
+// and build progress). DB::Put and DB::Delete refuse such ids with
+// InvalidArgument; `spirapi dump` leaves them out.
+SPIRAPI_EXPORT bool IsIndexRecord(Component c, std::string_view id);
+
 }  // namespace spirapi
 
 #endif  // SPIRAPI_INDEX_H_

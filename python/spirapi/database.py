@@ -710,6 +710,7 @@ class SpiraPiDatabase:
         stats["cache_hit_rate"] = hits / (hits + misses) if hits + misses else 0.0
         stats["total_records"] = sum(c["live_records"] for c in stats["components"].values())
         stats["path"] = self.path
+        stats["indexes"] = self.list_indexes()
         return stats
 
     def optimize_for(self, goal: str) -> None:

@@ -18,6 +18,10 @@
 namespace spirapi {
 
 DBImpl::~DBImpl() {
+  // An index build resumed at open stops at its next batch (it resumes at
+  // the next open).
+  stop_index_builds_.store(true);
+  if (index_build_thread_.joinable()) index_build_thread_.join();
   {
     std::unique_lock<std::mutex> l(mu_);
     shutting_down_ = true;

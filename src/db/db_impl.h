@@ -239,6 +239,8 @@ class DBImpl : public DB {
   // Secondary indexes (db_indexes.cc).
   // Reads the definitions from METADATA into catalog_.
   Status LoadIndexCatalog();
+  // Starts index_build_thread_ if an index is still "building".
+  void ResumeIndexBuilds();
   // Adds to batch the entry changes its writes make, reading each record's
   // previous version at `snapshot`.
   Status AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot, WriteBatch* batch);
@@ -396,6 +398,9 @@ class DBImpl : public DB {
   // leader when a batch changes one, read by writers and queries.
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const IndexCatalogState> catalog_;
+  // Finishes the index builds a crash or a close interrupted (db_indexes.cc).
+  std::thread index_build_thread_;
+  std::atomic<bool> stop_index_builds_{false};
   std::atomic<bool> sync_every_write_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> checksums_verified_{0};

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "db/db_impl.h"
 #include "index/index_catalog.h"
@@ -28,17 +29,20 @@ bool IsDefinition(const WriteOp& op) {
 
 }  // namespace
 
+bool IsIndexRecord(Component c, std::string_view id) {
+  return (c == Component::kIndex && StartsWith(id, index::kEntryPrefix)) ||
+         (c == Component::kMetadata &&
+          (StartsWith(id, index::kDefinitionPrefix) || StartsWith(id, index::kBuildPrefix)));
+}
+
 Status DBImpl::CheckReserved(Component c, std::string_view id) {
-  if (c == Component::kIndex && StartsWith(id, index::kEntryPrefix)) {
+  if (!IsIndexRecord(c, id)) return Status::OK();
+  if (c == Component::kIndex) {
     return Status::InvalidArgument("ids starting with '" + std::string(index::kEntryPrefix) +
                                    "' in the index component are SpiraPi's index entries");
   }
-  if (c == Component::kMetadata &&
-      (StartsWith(id, index::kDefinitionPrefix) || StartsWith(id, index::kBuildPrefix))) {
-    return Status::InvalidArgument("ids starting with '~index' in the metadata component are "
-                                   "SpiraPi's index definitions");
-  }
-  return Status::OK();
+  return Status::InvalidArgument("ids starting with '~index' in the metadata component are "
+                                 "SpiraPi's index definitions");
 }
 
 std::shared_ptr<const IndexCatalogState> DBImpl::IndexCatalog() const {
@@ -64,6 +68,23 @@ Status DBImpl::LoadIndexCatalog() {
   next->epoch = catalog_ == nullptr ? 1 : catalog_->epoch + 1;
   catalog_ = std::move(next);
   return Status::OK();
+}
+
+void DBImpl::ResumeIndexBuilds() {
+  std::shared_ptr<const IndexCatalogState> catalog = IndexCatalog();
+  std::vector<std::string> building;
+  for (const auto& def : catalog->defs) {
+    if (!def->ready) building.push_back(def->spec.name);
+  }
+  if (building.empty()) return;
+  index_build_thread_ = std::thread([this, building] {
+    for (const std::string& name : building) {
+      // Failures leave the index "building" (never used by queries) for
+      // RebuildIndex or the next open; a dropped one is simply gone.
+      RebuildIndex(this, name, [this](double) { return !stop_index_builds_.load(); });
+      if (stop_index_builds_.load()) return;
+    }
+  });
 }
 
 Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {

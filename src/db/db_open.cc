@@ -125,8 +125,11 @@ Status DBImpl::OpenOrCreate() {
   if (!s.ok()) return s;
   if (options_.background_work) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
-    std::lock_guard<std::mutex> l(mu_);
-    MaybeScheduleWork();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      MaybeScheduleWork();
+    }
+    ResumeIndexBuilds();
   }
   return Status::OK();
 }

@@ -2,6 +2,7 @@
 
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
+#include "index/index_catalog.h"
 #include "db/journal_replay.h"
 #include "storage/filenames.h"
 #include "storage/journal.h"
@@ -111,6 +112,19 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& p
         [&](uint64_t offset, std::string_view record) {
           check_record(f.rel_path, offset, record, &c);
         });
+  }
+  // Each ready index against its records. Damaged records were named above
+  // and stop the comparison, which then has nothing to add.
+  std::vector<IndexMismatch> mismatches;
+  Status s = VerifyIndex(this, "", &mismatches);
+  if (!s.ok() && !s.IsCorruption()) return s;
+  std::shared_ptr<const IndexCatalogState> catalog = IndexCatalog();
+  for (const IndexMismatch& m : mismatches) {
+    const index::IndexDef* def = catalog->Find(m.index);
+    Component c = def != nullptr ? def->spec.component : Component::kIndex;
+    damage("(index " + m.index + ")", 0, &c, m.record_id,
+           "index " + m.index + ": " + m.what + "; 'spirapi index rebuild " + m.index +
+               "' repairs it");
   }
   if (progress) progress(1.0);
   return Status::OK();

@@ -334,3 +334,49 @@ TEST_F(IndexTest, AnswersEqualAScan) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+// A build a crash interrupted is finished by the next open, in the
+// background, and no query uses the index before.
+TEST(IndexResumeTest, AnInterruptedBuildFinishesAfterTheNextOpen) {
+  test::TempDir dir;
+  {
+    Options o;
+    o.background_work = false;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
+    WriteOptions wo;
+    wo.sync = false;
+    for (int i = 0; i < 2500; ++i) {
+      ASSERT_TRUE(db->Put(wo, Component::kCache, "r" + std::to_string(i),
+                          "{\"n\":" + std::to_string(i) + "}").ok());
+    }
+    IndexSpec spec;
+    spec.name = "by_n";
+    spec.component = Component::kCache;
+    spec.fields = {"n"};
+    EXPECT_TRUE(CreateIndex(db.get(), spec, [](double) { return false; }).IsCancelled());
+  }
+  Options o;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
+  std::vector<IndexInfo> infos;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(ListIndexes(db.get(), &infos).ok());
+    if (infos[0].state == "ready") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(infos[0].state, "ready");
+  EXPECT_EQ(infos[0].entries, 2500u);
+  std::vector<IndexMismatch> mismatches;
+  ASSERT_TRUE(VerifyIndex(db.get(), "", &mismatches).ok());
+  EXPECT_TRUE(mismatches.empty());
+  VerifyReport report;
+  ASSERT_TRUE(db->Verify(&report).ok());
+  EXPECT_TRUE(report.clean());
+}
+
+}  // namespace
+}  // namespace spirapi

@@ -77,3 +77,27 @@ TEST_F(CliTest, QueryLogAppendsToTheHistory) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+TEST_F(CliTest, DumpLeavesIndexesOutSoThatLoadTakesItBack) {
+  Init();
+  RunOk({"load", db_, "cache", "-"}, "{\"id\":\"a\",\"data\":{\"n\":1}}\n");
+  RunOk({"index", "create", db_, "--component", "cache", "--field", "n"});
+  const std::string dump = RunOk({"dump", db_});
+  EXPECT_EQ(dump.find("~ix/"), std::string::npos) << dump;
+  EXPECT_EQ(dump.find("~index"), std::string::npos) << dump;
+  const std::string copy = dir_ + "/copy";
+  RunOk({"init", copy});
+  RunOk({"load", copy, "cache", "-"}, RunOk({"dump", db_, "cache"}));
+  const std::string got = RunOk({"get", copy, "cache", "a"});
+  EXPECT_NE(got.find("\"n\":1"), std::string::npos) << got;
+  const std::string stats = RunOk({"stats", db_, "--json"});
+  EXPECT_NE(stats.find(R"("indexes":[{"name":"cache_n")"), std::string::npos) << stats;
+  EXPECT_NE(RunOk({"stats", db_}).find("index cache_n (btree on cache): ready, 1 entries"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace spirapi
