@@ -163,7 +163,10 @@ class SPIRAPI_EXPORT DB {
   // the previous version + 1 (1 for a new id). It has no blob, even if an
   // earlier version had one.
   // Errors: InvalidArgument (empty or over-long id, invalid JSON, metadata not
-  // an object, record over kMaxValueBytes).
+  // an object, record over kMaxValueBytes, an id reserved for indexes, see
+  // IsIndexRecord in index.h); Conflict, in a component with indexes only,
+  // if other writers changed the same record 64 times in a row while this
+  // write computed its index entries (it is redone each time).
   virtual Status Put(const WriteOptions& wo, Component c, std::string_view id,
                      std::string_view data_json, std::string_view metadata_json = "{}") = 0;
   // As Put, with `blob` (any bytes; empty: none) stored as the record's
@@ -173,7 +176,8 @@ class SPIRAPI_EXPORT DB {
   virtual Status PutWithBlob(const WriteOptions& wo, Component c, std::string_view id,
                              std::string_view data_json, std::string_view metadata_json,
                              std::string_view blob) = 0;
-  // Errors: NotFound if the id has no live record.
+  // Errors: NotFound if the id has no live record; InvalidArgument and
+  // Conflict as for Put.
   virtual Status Delete(const WriteOptions& wo, Component c, std::string_view id) = 0;
 
   // Errors: NotFound; Corruption naming the record and file.
@@ -235,7 +239,8 @@ class SPIRAPI_EXPORT DB {
   // IOError if the MANIFEST cannot be written (the database then takes no
   // more writes until reopened, as after any failed MANIFEST write).
   virtual Status OptimizeFor(OptimizationGoal goal) = 0;
-  // Reads and checks every file and record. Returns OK with the findings in
+  // Reads and checks every file and record, and that every ready secondary
+  // index (index.h) matches its records. Returns OK with the findings in
   // *report (damage is reported there, not as an error status). `progress`,
   // if given, is called with the fraction of files done, before each file
   // and at the end; returning false stops the check with Cancelled (*report

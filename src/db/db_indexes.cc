@@ -118,6 +118,7 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
     if (s.ok()) s = Commit(wo, batch, c);
     if (own_snapshot != 0) ReleaseSnapshotSeq(own_snapshot);
     if (!s.IsConflict() || !blind || attempt >= kMaxBlindAttempts) return s;
+    std::this_thread::yield();  // let the writer it raced finish
     batch->ops.resize(user_ops);
     batch->bytes = user_bytes;
   }

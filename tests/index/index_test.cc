@@ -14,6 +14,7 @@
 #include "index/index_catalog.h"
 #include "index/index_key.h"
 #include "spirapi/query.h"
+#include "spirapi/repair.h"
 #include "support/temp_dir.h"
 
 namespace spirapi {
@@ -376,6 +377,66 @@ TEST(IndexResumeTest, AnInterruptedBuildFinishesAfterTheNextOpen) {
   VerifyReport report;
   ASSERT_TRUE(db->Verify(&report).ok());
   EXPECT_TRUE(report.clean());
+}
+
+}  // namespace
+}  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+TEST_F(IndexTest, EncryptedDatabasesIndexToo) {
+  db_.reset();
+  Options o;
+  o.background_work = false;
+  o.encryption_enabled = true;
+  o.passphrase = "index secret";
+  ASSERT_TRUE(DB::Open(o, dir_.Sub("enc"), &db_).ok());
+  for (int i = 0; i < 50; ++i) Put("r" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(CreateIndex(db_.get(), Spec("by_n", {"n"})).ok());
+  ASSERT_TRUE(db_->Compact().ok());
+  db_.reset();
+  ASSERT_TRUE(DB::Open(o, dir_.Sub("enc"), &db_).ok());
+  QueryStats stats;
+  EXPECT_EQ(Run(R"({"n":{"$gt":47},"$fields":["@id"]})", &stats),
+            R"({"@id":"r48"} {"@id":"r49"} )");
+  EXPECT_NE(stats.plan.find("by index by_n"), std::string::npos);
+  ExpectClean();
+}
+
+TEST_F(IndexTest, ReadOnlyInstancesUseIndexesAndSeeNewOnes) {
+  for (int i = 0; i < 50; ++i) Put("r" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(db_->Flush().ok());
+  Options ro_options;
+  ro_options.read_only = true;
+  std::unique_ptr<DB> reader;
+  ASSERT_TRUE(DB::Open(ro_options, dir_.Sub("db"), &reader).ok());
+  ASSERT_TRUE(CreateIndex(db_.get(), Spec("by_n", {"n"})).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_TRUE(CreateIndex(reader.get(), Spec("x", {"n"})).IsNotSupported());
+  ASSERT_TRUE(reader->CatchUp().ok());
+  QuerySource source{Component::kCache, ""};
+  std::string plan;
+  ASSERT_TRUE(ExplainQuery(reader.get(), source, R"({"n":3})", &plan).ok());
+  EXPECT_NE(plan.find("by index by_n"), std::string::npos) << plan;
+  std::vector<IndexMismatch> mismatches;
+  ASSERT_TRUE(VerifyIndex(reader.get(), "", &mismatches).ok());
+  EXPECT_TRUE(mismatches.empty());
+}
+
+TEST_F(IndexTest, RepairKeepsIndexes) {
+  for (int i = 0; i < 50; ++i) Put("r" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(CreateIndex(db_.get(), Spec("by_n", {"n"})).ok());
+  db_.reset();
+  Options o;
+  o.background_work = false;
+  RepairReport report;
+  ASSERT_TRUE(RepairDB(o, dir_.Sub("db"), RepairOptions(), &report).ok());
+  ASSERT_TRUE(DB::Open(o, report.repaired_path, &db_).ok());
+  ExpectClean();
+  QueryStats stats;
+  EXPECT_EQ(Run(R"({"n":7,"$fields":["@id"]})", &stats), R"({"@id":"r7"} )");
+  EXPECT_NE(stats.plan.find("by index by_n"), std::string::npos);
 }
 
 }  // namespace
