@@ -53,8 +53,8 @@ class IndexCommands {
                         "A path to index (repeat for a compound index, up to 4): "
                         "'precision', 'stats.mean', '@metadata.source'")
         ->required();
-    create_->add_option("--type", type_, "btree (ordered; the default) or hash (equality only)")
-        ->check(CLI::IsMember({"btree", "hash"}));
+    create_->add_option("--type", type_, "btree (ordered; the default), hash (equality only) or spiral (points [x, y]: $within)")
+        ->check(CLI::IsMember({"btree", "hash", "spiral"}));
     create_->add_option("--name", name_,
                         "Its name, 1..40 of [A-Za-z0-9_-] (default: component and fields)");
 

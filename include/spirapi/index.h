@@ -42,8 +42,12 @@ enum class IndexType : uint8_t {
   // A fixed-size hash of the values: equality and $in only; its entries
   // stay short whatever the values' length.
   kHash,
+  // One field of points [x, y] (a spiral_coordinate): $within boxes and
+  // discs, answered as intervals of the Ulam-spiral order of the cell
+  // (floor(x), floor(y)) for |x|, |y| < 2^31.
+  kSpiral,
 };
-SPIRAPI_EXPORT const char* IndexTypeName(IndexType type);  // "btree", "hash"
+SPIRAPI_EXPORT const char* IndexTypeName(IndexType type);  // "btree", "hash", "spiral"
 SPIRAPI_EXPORT Status ParseIndexType(std::string_view name, IndexType* out);
 
 struct IndexSpec {
@@ -51,7 +55,8 @@ struct IndexSpec {
   std::string name;
   Component component = Component::kSequence;
   // 1..4 query paths ("precision", "stats.mean", "@metadata.source"); a
-  // compound btree orders by the first, then the second, ...
+  // compound btree orders by the first, then the second, ...; a spiral
+  // index has exactly one.
   std::vector<std::string> fields;
   IndexType type = IndexType::kBtree;
 };

@@ -63,3 +63,17 @@ def test_cancelled_build_then_rebuild(db):
     db.rebuild_index("by_f")
     assert db.list_indexes()[0]["state"] == "ready"
     assert db.verify_indexes("by_f") == []
+
+
+def test_spiral_index_answers_within(db):
+    points = db[StorageType.SEQUENCE]
+    for x in range(-10, 11):
+        for y in range(-10, 11):
+            points.put(f"p{x}_{y}", {"spiral_coordinate": [x, y]})
+    box = {"spiral_coordinate": {"$within": {"box": [-2, -1, 2, 1]}}, "$count": True}
+    disc = {"spiral_coordinate": {"$within": {"disc": [0, 0, 2]}}, "$count": True}
+    before = (list(db.query(box, "sequence")), list(db.query(disc, "sequence")))
+    db.create_index("at", "spiral_coordinate", "sequence", type="spiral")
+    assert "by index at (spiral" in db.explain(box, "sequence")
+    assert (list(db.query(box, "sequence")), list(db.query(disc, "sequence"))) == before
+    assert before == ([{"count": 15}], [{"count": 13}])

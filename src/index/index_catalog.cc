@@ -3,7 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
+
 #include "index/index_key.h"
+#include "pi/ulam_spiral.h"
 #include "util/json_document.h"
 
 namespace spirapi::index {
@@ -19,20 +22,47 @@ bool NameCharOk(char c) {
 
 }  // namespace
 
+void SpiralKey(const rapidjson::Value* v, std::string* out) {
+  pi::SpiralCell cell;
+  bool point = v != nullptr && v->IsArray() && v->Size() == 2 && (*v)[0].IsNumber() &&
+               (*v)[1].IsNumber();
+  for (rapidjson::SizeType i = 0; point && i < 2; ++i) {
+    const double d = (*v)[i].GetDouble();  // exact enough to find the cell
+    point = std::isfinite(d) && std::floor(d) >= -double(pi::kMaxSpiralRing) &&
+            std::floor(d) <= double(pi::kMaxSpiralRing);
+    if (point) (i == 0 ? cell.x : cell.y) = static_cast<int64_t>(std::floor(d));
+  }
+  if (!point) {
+    out->push_back('a');  // not a point: never inside an area
+    return;
+  }
+  rapidjson::Value n;
+  n.SetUint64(pi::SpiralPositionOf(cell));
+  AppendValueKey(&n, out);
+}
+
 }  // namespace spirapi::index
 
 namespace spirapi {
 
-const char* IndexTypeName(IndexType type) { return type == IndexType::kHash ? "hash" : "btree"; }
+const char* IndexTypeName(IndexType type) {
+  switch (type) {
+    case IndexType::kHash: return "hash";
+    case IndexType::kSpiral: return "spiral";
+    default: return "btree";
+  }
+}
 
 Status ParseIndexType(std::string_view name, IndexType* out) {
   if (name == "btree") {
     *out = IndexType::kBtree;
   } else if (name == "hash") {
     *out = IndexType::kHash;
+  } else if (name == "spiral") {
+    *out = IndexType::kSpiral;
   } else {
     return Status::InvalidArgument("index: unknown type '" + std::string(name) +
-                                   "' (btree or hash)");
+                                   "' (btree, hash or spiral)");
   }
   return Status::OK();
 }
@@ -75,6 +105,12 @@ Status CheckSpec(const IndexSpec& spec) {
   }
   if (spec.fields.empty() || spec.fields.size() > kMaxFields) {
     return Status::InvalidArgument("index: give 1.." + std::to_string(kMaxFields) + " fields");
+  }
+  if (spec.type == IndexType::kSpiral && spec.fields.size() != 1) {
+    return Status::InvalidArgument("index: a spiral index has one field, of points [x, y]");
+  }
+  if (static_cast<int>(spec.type) > static_cast<int>(IndexType::kSpiral)) {
+    return Status::InvalidArgument("index: bad type");
   }
   for (const std::string& f : spec.fields) {
     query::Path p;
@@ -169,6 +205,10 @@ std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapi
   view.metadata = metadata;
   std::string key;
   rapidjson::Value scratch;
+  if (def.spec.type == IndexType::kSpiral) {
+    SpiralKey(query::Resolve(def.paths[0], view, &scratch), &key);
+    return EntryId(def.spec.name, key, record_id);
+  }
   for (const query::Path& p : def.paths) {
     const rapidjson::Value* v = query::Resolve(p, view, &scratch);
     if (def.spec.type == IndexType::kHash) {

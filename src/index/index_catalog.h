@@ -56,6 +56,10 @@ Status ParseDef(std::string_view data_json, IndexDef* def);
 // parsed; metadata may be null if the index does not read it).
 std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
                      const rapidjson::Value* metadata);
+// A spiral index's key for a value: the Ulam-spiral position of the cell
+// holding the point [x, y], or 'a' for anything else.
+void SpiralKey(const rapidjson::Value* v, std::string* out);
+
 // The data of that entry: the record id when the entry id could not hold
 // it, else "0".
 std::string EntryData(std::string_view entry_id, std::string_view record_id);

@@ -38,6 +38,30 @@ bool IsOption(const std::string& key) {
 
 Status ParseFilter(const std::string& where, const Json& object, Condition* out);
 
+// {"box": [x0, y0, x1, y1]} (x0 <= x1, y0 <= y1) or {"disc": [cx, cy, r]}
+// (r >= 0): the points [x, y] of a 2-D field inside it.
+Status ParseWithin(const std::string& at, const Json& v, Condition* c) {
+  const char* usage = "needs {\"box\": [x0, y0, x1, y1]} or {\"disc\": [x, y, radius]}";
+  if (!v.IsObject() || v.MemberCount() != 1) return Fault(at, usage);
+  const std::string shape = Name(v.MemberBegin()->name);
+  const Json& numbers = v.MemberBegin()->value;
+  const rapidjson::SizeType want = shape == "box" ? 4 : shape == "disc" ? 3 : 0;
+  if (want == 0 || !numbers.IsArray() || numbers.Size() != want) return Fault(at, usage);
+  for (rapidjson::SizeType i = 0; i < want; ++i) {
+    if (!numbers[i].IsNumber()) return Fault(at + "." + shape, "needs numbers");
+    c->area[i] = numbers[i].IsUint64()  ? static_cast<long double>(numbers[i].GetUint64())
+                 : numbers[i].IsInt64() ? static_cast<long double>(numbers[i].GetInt64())
+                                        : static_cast<long double>(numbers[i].GetDouble());
+  }
+  c->disc = shape == "disc";
+  if (c->disc ? c->area[2] < 0 : (c->area[0] > c->area[2] || c->area[1] > c->area[3])) {
+    return Fault(at + "." + shape, c->disc ? "the radius is negative"
+                                           : "needs x0 <= x1 and y0 <= y1");
+  }
+  c->op = Condition::Op::kWithin;
+  return Status::OK();
+}
+
 // {"$gt": 3, "$lt": 9} for `path`: one condition per operator, ANDed.
 Status ParseOperators(const std::string& where, const Path& path, const Json& ops,
                       Condition* out) {
@@ -77,6 +101,9 @@ Status ParseOperators(const std::string& where, const Path& path, const Json& op
       if (!re->ok()) return Fault(at, "not a valid RE2 expression: " + re->error());
       c.op = Condition::Op::kRegex;
       c.regex = std::move(re);
+    } else if (op == "$within") {
+      Status s = ParseWithin(at, v, &c);
+      if (!s.ok()) return s;
     } else if (op == "$not") {
       if (!v.IsObject() || v.MemberCount() == 0 || v.MemberBegin()->name.GetString()[0] != '$') {
         return Fault(at, "needs an object of operators, e.g. {\"$gt\": 3}");
@@ -88,7 +115,7 @@ Status ParseOperators(const std::string& where, const Path& path, const Json& op
       c.children.push_back(std::move(inner));
     } else {
       return Fault(at, "unknown operator (one of $eq $ne $gt $gte $lt $lte $in $nin $exists "
-                       "$prefix $regex $not)");
+                       "$prefix $regex $within $not)");
     }
     out->children.push_back(std::move(c));
   }
@@ -328,6 +355,24 @@ bool Condition::Matches(const RecordView& record) const {
       return v != nullptr && v->IsString() &&
              std::string_view(v->GetString(), v->GetStringLength())
                  .starts_with(std::string_view(operand->GetString(), operand->GetStringLength()));
+    case Op::kWithin: {
+      if (v == nullptr || !v->IsArray() || v->Size() != 2 || !(*v)[0].IsNumber() ||
+          !(*v)[1].IsNumber()) {
+        return false;
+      }
+      long double xy[2];
+      for (rapidjson::SizeType i = 0; i < 2; ++i) {
+        const Json& n = (*v)[i];
+        xy[i] = n.IsUint64()  ? static_cast<long double>(n.GetUint64())
+                : n.IsInt64() ? static_cast<long double>(n.GetInt64())
+                              : static_cast<long double>(n.GetDouble());
+      }
+      if (disc) {
+        const long double dx = xy[0] - area[0], dy = xy[1] - area[1];
+        return dx * dx + dy * dy <= area[2] * area[2];
+      }
+      return xy[0] >= area[0] && xy[0] <= area[2] && xy[1] >= area[1] && xy[1] <= area[3];
+    }
     case Op::kRegex:
       return v != nullptr && v->IsString() &&
              RE2::PartialMatch(re2::StringPiece(v->GetString(), v->GetStringLength()), *regex);

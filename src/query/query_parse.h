@@ -18,11 +18,14 @@ namespace spirapi::query {
 
 struct Condition {
   enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kIn, kNin, kExists, kPrefix, kRegex,
-                  kAnd, kOr, kNot };
+                  kWithin, kAnd, kOr, kNot };
   Op op = Op::kAnd;
   Path path;                          // the comparisons' field
   const Json* operand = nullptr;      // in Query::document
   std::shared_ptr<const RE2> regex;   // kRegex
+  // kWithin: a box {x0, y0, x1, y1} or (disc) a disc {cx, cy, r}.
+  bool disc = false;
+  long double area[4] = {0, 0, 0, 0};
   std::vector<Condition> children;    // kAnd, kOr, kNot (one)
 
   bool Matches(const RecordView& record) const;

@@ -1,9 +1,11 @@
 #include "query/query_plan.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "db/db_impl.h"
 #include "index/index_key.h"
+#include "pi/ulam_spiral.h"
 
 namespace spirapi::query {
 namespace {
@@ -123,10 +125,52 @@ bool Points(const std::vector<const Condition*>& conds, const Path& path, bool e
   return false;
 }
 
+// A spiral index's ranges for a $within: the spiral-order intervals of the
+// cells of the area's bounding box (a point's entry is the cell holding
+// it). False when there is no $within, or the box leaves the cells the
+// spiral numbers (points there would be missed).
+bool SpiralRanges(const IndexDef& def, const std::vector<const Condition*>& conds,
+                  std::vector<KeyRange>* ranges) {
+  constexpr size_t kMaxIntervals = 1 << 16;
+  for (const Condition* c : conds) {
+    if (c->op != Condition::Op::kWithin || !SamePath(c->path, def.paths[0])) continue;
+    const long double* a = c->area;
+    const long double box[4] = {c->disc ? a[0] - a[2] : a[0], c->disc ? a[1] - a[2] : a[1],
+                                c->disc ? a[0] + a[2] : a[2], c->disc ? a[1] + a[2] : a[3]};
+    int64_t cell[4];
+    for (int i = 0; i < 4; ++i) {
+      const long double f = std::floor(box[i]);
+      if (!(f >= -pi::kMaxSpiralRing && f <= pi::kMaxSpiralRing)) return false;
+      cell[i] = static_cast<int64_t>(f);
+    }
+    std::vector<pi::PositionInterval> intervals;
+    if (!pi::SpiralWindowIntervals({cell[0], cell[2], cell[1], cell[3]}, pi::kMaxSpiralPosition,
+                                   &intervals)
+             .ok() ||
+        intervals.size() > kMaxIntervals) {
+      return false;
+    }
+    ranges->clear();
+    for (const pi::PositionInterval& iv : intervals) {
+      Json first, last;
+      first.SetUint64(iv.first);
+      last.SetUint64(iv.last);
+      KeyRange r{def.entry_prefix, def.entry_prefix};
+      index::AppendValueKey(&first, &r.from);
+      index::AppendValueKey(&last, &r.to);
+      r.to.push_back('\xff');
+      ranges->push_back(std::move(r));
+    }
+    return true;
+  }
+  return false;
+}
+
 // The key ranges of def the conditions allow (within entry space), or
 // false when they allow everything.
 bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
                std::vector<KeyRange>* ranges) {
+  if (def.spec.type == IndexType::kSpiral) return SpiralRanges(def, conds, ranges);
   const std::string& base = def.entry_prefix;
   std::vector<std::string> prefixes = {""};
   bool constrained = false;

@@ -441,3 +441,51 @@ TEST_F(IndexTest, RepairKeepsIndexes) {
 
 }  // namespace
 }  // namespace spirapi
+
+namespace spirapi {
+namespace {
+
+// Points, integer and not, near the origin and far out: a spiral index
+// answers $within boxes and discs as a scan does.
+TEST_F(IndexTest, SpiralIndexAnswersAreasAsAScan) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 600; ++i) {
+    std::string point;
+    switch (rng() % 6) {
+      case 0: point = "[" + std::to_string(int(rng() % 41) - 20) + ".5," +
+                      std::to_string(int(rng() % 41) - 20) + ".25]"; break;
+      case 1: point = "[1000000," + std::to_string(rng() % 5) + "]"; break;
+      case 2: point = "\"not a point\""; break;
+      case 3: point = "[1e300,0]"; break;
+      default: point = "[" + std::to_string(int(rng() % 41) - 20) + "," +
+                       std::to_string(int(rng() % 41) - 20) + "]";
+    }
+    Put("p" + std::to_string(i), "{\"at\":" + point + "}");
+  }
+  const std::vector<std::string> queries = {
+      R"({"at":{"$within":{"box":[-3,-3,3,3]}}})",
+      R"({"at":{"$within":{"box":[-2.5,0.5,7.25,1.75]}}})",
+      R"({"at":{"$within":{"disc":[0,0,5]}}})",
+      R"({"at":{"$within":{"disc":[-0.5,3.5,2.75]}}})",
+      R"({"at":{"$within":{"box":[999999,0,1000001,3]}}})",
+      R"({"at":{"$within":{"box":[-1e12,-1,1e12,1]}}})",  // past the spiral: a scan
+      R"({"at":{"$within":{"box":[-20,-20,20,20]}},"$count":true})"};  // most: a scan
+  std::vector<std::string> expected;
+  for (const auto& q : queries) expected.push_back(Run(q));
+  IndexSpec spec = Spec("at", {"at"}, IndexType::kSpiral);
+  ASSERT_TRUE(CreateIndex(db_.get(), spec).ok());
+  ExpectClean();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    QueryStats stats;
+    EXPECT_EQ(Run(queries[i], &stats), expected[i]) << queries[i];
+    EXPECT_EQ(stats.plan.find("by index at") != std::string::npos, i < 5) << stats.plan;
+  }
+  EXPECT_TRUE(CreateIndex(db_.get(), Spec("two", {"a", "b"}, IndexType::kSpiral))
+                  .IsInvalidArgument());
+  EXPECT_EQ(Run(R"({"at":{"$within":{"box":[1,0,0,0]}}})").rfind("ERROR: InvalidArgument: query: at.$within", 0), 0u);
+  EXPECT_EQ(Run(R"({"at":{"$within":{"disc":[0,0,-1]}}})").rfind("ERROR: InvalidArgument: query: at.$within", 0), 0u);
+  EXPECT_EQ(Run(R"({"at":{"$within":{"ring":[0,0,1]}}})").rfind("ERROR: InvalidArgument: query: at.$within", 0), 0u);
+}
+
+}  // namespace
+}  // namespace spirapi
