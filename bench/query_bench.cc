@@ -1,7 +1,10 @@
 // query_bench: SpiraPi queries that use secondary indexes beside SQLite
 // holding the same records with the equivalent indexes, in one run (issue 17).
 //
-//   query_bench [--records N] [--seconds S] [--seed N] [--dir PARENT] [--quick]
+//   query_bench                    1,000,000 records (about 11 minutes on 2 cores)
+//   query_bench --quick            20,000 records, about 6 s: the CI check
+//   query_bench --queries-only     skip the unindexed loads and index builds
+//   (also --records N, --seconds S a query kind per engine, --seed N, --dir PARENT)
 //
 // The records are π-sequence JSON of about 900 bytes (bench/pi_records.h)
 // with three typed fields to query: "precision", an integer uniform in
@@ -26,10 +29,12 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -277,7 +282,9 @@ class SpiraPi {
   }
 
   void CreateIndexes(size_t count) {
-    for (size_t i = 0; i < count; ++i) Check(spirapi::CreateIndex(db_.get(), IndexSpecAt(i)), "CreateIndex");
+    for (size_t i = 0; i < count; ++i) {
+      Check(spirapi::CreateIndex(db_.get(), IndexSpecAt(i)), "CreateIndex");
+    }
   }
 
   // Writes the first `count` records.
@@ -380,7 +387,9 @@ class Sqlite {
         sqlite3_bind_int64(stmt, 3, f.precision);
         sqlite3_bind_text(stmt, 4, kAlgorithms[f.algorithm], -1, SQLITE_STATIC);
         sqlite3_bind_double(stmt, 5, f.score);
-        if (sqlite3_step(stmt) != SQLITE_DONE) Fatal(std::string("SQLite insert: ") + sqlite3_errmsg(db_));
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+          Fatal(std::string("SQLite insert: ") + sqlite3_errmsg(db_));
+        }
         sqlite3_reset(stmt);
       }
       SqliteExec(db_, "COMMIT");
@@ -582,7 +591,8 @@ int main(int argc, char** argv) {
     const size_t warm = scan ? 0 : config.quick ? 5 : 50;
     const size_t min_queries = scan ? 2 : 10;
     const size_t max_queries = scan ? 20 : 200'000;
-    const std::vector<Params> params = MakeParams(kind, config.seed, config.records, max_queries + warm);
+    const std::vector<Params> params =
+        MakeParams(kind, config.seed, config.records, max_queries + warm);
     std::vector<std::string> texts;
     texts.reserve(params.size());
     for (const Params& p : params) texts.push_back(SpiraPiQueryText(kind, p));
@@ -597,7 +607,9 @@ int main(int argc, char** argv) {
     });
     Log("%s: SQLite", kKindNames[kind]);
     results[kind][1] = TimeQueries(params.size(), warm, min_queries, config.seconds,
-                                   [&](size_t i, uint64_t*) { return sqlite->Query(kind, params[i]); });
+                                   [&](size_t i, uint64_t*) {
+      return sqlite->Query(kind, params[i]);
+    });
     const auto& a = results[kind][0].counts;
     const auto& b = results[kind][1].counts;
     for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
@@ -616,7 +628,8 @@ int main(int argc, char** argv) {
   // The report.
   std::printf("query_bench: %s, %s, %s, %s records of %.0f bytes of JSON (%s), seed %llu\n",
               UtcDateTime().c_str(), CpuModel().c_str(), FileSystemType(config.parent).c_str(),
-              FormatCount(n).c_str(), raw_bytes / n, FormatBytes(static_cast<double>(raw_bytes)).c_str(),
+              FormatCount(n).c_str(), raw_bytes / n,
+              FormatBytes(static_cast<double>(raw_bytes)).c_str(),
               static_cast<unsigned long long>(config.seed));
   std::printf("load average at start %s, at end %s; %.1f s a workload per engine\n\n",
               load_start.c_str(), load_end.c_str(), config.seconds);
@@ -624,7 +637,8 @@ int main(int argc, char** argv) {
   if (config.queries_only) {
     std::printf("Writes with both indexes (1,000 a transaction, durable): SpiraPi %s, SQLite %s "
                 "records/s. ",
-                FormatCount(load.spirapi_rate[2]).c_str(), FormatCount(load.sqlite_rate[2]).c_str());
+                FormatCount(load.spirapi_rate[2]).c_str(),
+                FormatCount(load.sqlite_rate[2]).c_str());
   } else {
     std::printf("| writes (1,000 a transaction, durable) | SpiraPi records/s | ÷ no index |"
                 " SQLite records/s | ÷ no index |\n|---|---:|---:|---:|---:|\n");
@@ -634,7 +648,8 @@ int main(int argc, char** argv) {
       std::printf("| %s | %s | %.2f | %s | %.2f |\n", kNames[i],
                   FormatCount(load.spirapi_rate[i]).c_str(),
                   load.spirapi_rate[i] / load.spirapi_rate[0],
-                  FormatCount(load.sqlite_rate[i]).c_str(), load.sqlite_rate[i] / load.sqlite_rate[0]);
+                  FormatCount(load.sqlite_rate[i]).c_str(),
+                  load.sqlite_rate[i] / load.sqlite_rate[0]);
     }
     std::printf("\nBuilding both indexes over the loaded records: SpiraPi %.1f s, SQLite %.1f s. ",
                 load.spirapi_build_s, load.sqlite_build_s);
