@@ -168,6 +168,9 @@ class DBImpl : public DB {
   // returns false. Reads the in-memory index only.
   Status WalkIds(uint64_t snapshot, Component c, std::string_view from, std::string_view to,
                  bool reverse, const std::function<bool(std::string_view id)>& fn);
+  // The number of ids WalkIds would pass, counting no further than cap + 1.
+  uint64_t CountIds(uint64_t snapshot, Component c, std::string_view from, std::string_view to,
+                    uint64_t cap);
   uint64_t SnapshotOf(const ReadOptions& ro) const { return SnapshotSeq(ro); }
   // What every write to a read-only instance returns.
   static Status ReadOnlyError() {

@@ -233,6 +233,30 @@ void DBImpl::ApplyCatalogChanges(const WriteBatch& batch) {
   catalog_ = std::move(next);
 }
 
+uint64_t DBImpl::CountIds(uint64_t snapshot, Component c, std::string_view from,
+                         std::string_view to, uint64_t cap) {
+  auto pin = PinIndex();
+  constexpr size_t kChunk = 4096;  // ids examined per hold of the index lock
+  uint64_t count = 0;
+  std::string cursor(from);
+  while (count <= cap) {
+    ComponentIndex& idx = index(c);
+    std::shared_lock<std::shared_mutex> l(idx.mu);
+    const ComponentIndex::OrderedView ids = idx.ordered();
+    auto it = ids.lower_bound(cursor);
+    size_t examined = 0;
+    for (; it != ids.end() && examined < kChunk && count <= cap; ++it, ++examined) {
+      const auto [id, chain] = *it;
+      if (!to.empty() && id >= to) return count;
+      const VersionRef* v = ComponentIndex::Visible(chain, snapshot);
+      if (v != nullptr && !v->tombstone()) ++count;
+    }
+    if (it == ids.end() || count > cap) return count;
+    cursor.assign((*it).first);  // resume at the id not yet examined
+  }
+  return count;
+}
+
 Status DBImpl::WalkIds(uint64_t snapshot, Component c, std::string_view from, std::string_view to,
                        bool reverse, const std::function<bool(std::string_view id)>& fn) {
   auto pin = PinIndex();

@@ -169,7 +169,8 @@ bool SpiralRanges(const IndexDef& def, const std::vector<const Condition*>& cond
 // The key ranges of def the conditions allow (within entry space), or
 // false when they allow everything.
 bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
-               std::vector<KeyRange>* ranges) {
+               std::vector<KeyRange>* ranges, size_t* consumed) {
+  *consumed = 0;
   if (def.spec.type == IndexType::kSpiral) return SpiralRanges(def, conds, ranges);
   const std::string& base = def.entry_prefix;
   std::vector<std::string> prefixes = {""};
@@ -186,6 +187,7 @@ bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
       }
       if (next.size() > kMaxPoints) return false;
       prefixes = std::move(next);
+      ++*consumed;
       if (inexact) break;  // later fields follow a cut string's run: no narrowing
       continue;
     }
@@ -197,6 +199,7 @@ bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
     }
     if (!narrowed) break;
     constrained = true;
+    ++*consumed;
     if (!hi.empty() && hi <= lo) {
       ranges->clear();
       return true;  // nothing can match
@@ -217,21 +220,54 @@ bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
 }
 
 // Counts the entries in ranges, stopping past cap.
-Status CountEntries(DBImpl* db, uint64_t snapshot, const std::vector<KeyRange>& ranges,
-                    uint64_t cap, uint64_t* count, bool* capped) {
+void CountEntries(DBImpl* db, uint64_t snapshot, const std::vector<KeyRange>& ranges,
+                  uint64_t cap, uint64_t* count, bool* capped) {
   *count = 0;
-  *capped = false;
   for (const KeyRange& r : ranges) {
-    Status s = db->WalkIds(snapshot, Component::kIndex, r.from, r.to, false, [&](std::string_view) {
-      return ++*count <= cap;
-    });
-    if (!s.ok()) return s;
-    if (*count > cap) {
-      *capped = true;
-      return Status::OK();
+    *count += db->CountIds(snapshot, Component::kIndex, r.from, r.to, cap - *count);
+    if (*count > cap) break;
+  }
+  *capped = *count > cap;
+}
+
+bool IsExactScalar(const Json& v) { return IsScalar(v) && !v.IsString(); }
+
+// True when the entries in def's ranges are exactly the records the
+// conditions select (so a count needs no record): every condition is an
+// equality or range on one of the `consumed` fields, with numbers, booleans
+// or null (strings may be cut in entries), as RangesFor applied them.
+bool CoveredBy(const IndexDef& def, size_t consumed, const std::vector<const Condition*>& conds) {
+  if (def.spec.type != IndexType::kBtree || consumed == 0) return false;
+  std::vector<int> equalities(consumed, 0), ranges(consumed, 0);
+  for (const Condition* c : conds) {
+    size_t f = 0;
+    while (f < consumed && !SamePath(c->path, def.paths[f])) ++f;
+    if (f == consumed) return false;
+    switch (c->op) {
+      case Condition::Op::kEq:
+        if (!IsExactScalar(*c->operand)) return false;
+        ++equalities[f];
+        break;
+      case Condition::Op::kIn:
+        for (const Json& v : c->operand->GetArray()) {
+          if (!IsExactScalar(v)) return false;
+        }
+        ++equalities[f];
+        break;
+      case Condition::Op::kGt:
+      case Condition::Op::kGte:
+      case Condition::Op::kLt:
+      case Condition::Op::kLte:
+        if (!IsExactScalar(*c->operand)) return false;
+        ++ranges[f];
+        break;
+      default: return false;
     }
   }
-  return Status::OK();
+  for (size_t f = 0; f < consumed; ++f) {
+    if (equalities[f] > 1 || (equalities[f] > 0 && ranges[f] > 0)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -244,6 +280,7 @@ std::string IndexPlan::Describe() const {
                     fields + "): ";
   out += ranges.size() == 1 ? "1 range" : std::to_string(ranges.size()) + " ranges";
   if (ordered) out += std::string(", in ") + (reverse ? "descending" : "ascending") + " order";
+  if (covering) out += ", counted from the entries";
   out += std::string(", ") + (estimate_capped ? "over " : "") + std::to_string(estimate) +
          " of " + std::to_string(total) + " entries";
   return out;
@@ -258,55 +295,60 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   std::vector<const Condition*> conds;
   Conjuncts(q.where, &conds);
 
-  // The most selective index for the filter.
-  IndexPlan best;
-  const uint64_t filter_cap = static_cast<uint64_t>(kMaxIndexShare * double(plan->total)) + 1;
+  // A top-k whose first sort key leads a btree index can walk it in order
+  // and stop early; then a filter index is worth it only if it leaves few
+  // rows to sort.
+  const bool top_k = !q.sort.empty() && q.limit.has_value() && !q.group && !q.count;
+  const uint64_t wanted = top_k ? q.skip + *q.limit : 0;
+  const IndexDef* sort_index = nullptr;
   for (const auto& def : plan->catalog->defs) {
-    if (!def->ready || def->spec.component != c) continue;
-    std::vector<KeyRange> ranges;
-    if (!RangesFor(*def, conds, &ranges)) continue;
-    uint64_t count;
-    bool capped;
-    s = CountEntries(db, snapshot, ranges, filter_cap, &count, &capped);
-    if (!s.ok()) return s;
-    if (capped || (best.def != nullptr && count >= best.estimate)) continue;
-    best.def = def.get();
-    best.ranges = std::move(ranges);
-    best.estimate = count;
-  }
-
-  // An index in the order of the first sort key, for a top-k that stops
-  // early; preferred unless the filter's index leaves few rows to sort.
-  IndexPlan ordered;
-  if (!q.sort.empty() && q.limit.has_value() && !q.group && !q.count) {
-    const uint64_t wanted = q.skip + *q.limit;
-    const bool few = best.def != nullptr && best.estimate <= std::max<uint64_t>(1000, 10 * wanted);
-    for (const auto& def : plan->catalog->defs) {
-      if (few) break;
-      if (!def->ready || def->spec.component != c || def->spec.type != IndexType::kBtree ||
-          !SamePath(def->paths[0], q.sort[0].path)) {
-        continue;
-      }
-      ordered.def = def.get();
-      if (!RangesFor(*def, conds, &ordered.ranges)) {
-        ordered.ranges = {{def->entry_prefix, def->entry_prefix + "\xff"}};
-      }
-      ordered.ordered = true;
-      ordered.reverse = q.sort[0].descending;
-      bool capped;
-      s = CountEntries(db, snapshot, ordered.ranges, std::max<uint64_t>(wanted, 1000),
-                       &ordered.estimate, &capped);
-      if (!s.ok()) return s;
-      ordered.estimate_capped = capped;
+    if (top_k && def->ready && def->spec.component == c &&
+        def->spec.type == IndexType::kBtree && SamePath(def->paths[0], q.sort[0].path)) {
+      sort_index = def.get();
       break;
     }
   }
+  uint64_t filter_cap = static_cast<uint64_t>(kMaxIndexShare * double(plan->total)) + 1;
+  if (sort_index != nullptr) filter_cap = std::min(filter_cap, std::max<uint64_t>(1000, 10 * wanted));
+
+  // The index whose ranges hold the fewest entries (counted in memory, no
+  // further than the best so far).
+  IndexPlan best;
+  for (const auto& def : plan->catalog->defs) {
+    if (!def->ready || def->spec.component != c) continue;
+    std::vector<KeyRange> ranges;
+    size_t consumed;
+    if (!RangesFor(*def, conds, &ranges, &consumed)) continue;
+    const bool covering = CoveredBy(*def, consumed, conds);
+    // A count its entries answer alone is worth any share of the records.
+    uint64_t cap = covering && q.count && !q.group ? UINT64_MAX - 1 : filter_cap;
+    if (best.def != nullptr) {
+      if (best.estimate == 0) break;
+      cap = std::min(cap, best.estimate - 1);
+    }
+    uint64_t count;
+    bool capped;
+    CountEntries(db, snapshot, ranges, cap, &count, &capped);
+    if (capped) continue;
+    best.def = def.get();
+    best.ranges = std::move(ranges);
+    best.estimate = count;
+    best.covering = covering && q.count && !q.group;
+  }
   const auto catalog = plan->catalog;
   const uint64_t total = plan->total;
-  if (ordered.def != nullptr) {
-    *plan = std::move(ordered);
-  } else if (best.def != nullptr) {
+  if (best.def != nullptr) {
     *plan = std::move(best);
+  } else if (sort_index != nullptr) {
+    plan->def = sort_index;
+    size_t consumed;
+    if (!RangesFor(*sort_index, conds, &plan->ranges, &consumed)) {
+      plan->ranges = {{sort_index->entry_prefix, sort_index->entry_prefix + "\xff"}};
+    }
+    plan->ordered = true;
+    plan->reverse = q.sort[0].descending;
+    CountEntries(db, snapshot, plan->ranges, std::max<uint64_t>(wanted, 1000), &plan->estimate,
+                 &plan->estimate_capped);
   }
   plan->catalog = catalog;
   plan->total = total;

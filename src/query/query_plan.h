@@ -32,6 +32,9 @@ struct IndexPlan {
   bool reverse = false;    // ...walked backwards (a descending sort)
   uint64_t estimate = 0;   // entries in the ranges (counted; capped for ordered plans)
   bool estimate_capped = false;
+  // The entries in the ranges are exactly the matching records: a $count
+  // is their number, with no record read.
+  bool covering = false;
   uint64_t total = 0;      // live records of the component
 
   // "index by_x (btree on x): 1 range, 120 entries" or "scan".

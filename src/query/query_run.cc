@@ -152,6 +152,13 @@ class Runner {
 
   // Records that passed the filter so far.
   uint64_t matched() const { return matched_; }
+  // Counts n records known to match without reading them ($count from an
+  // index's entries).
+  void CountMatches(uint64_t n) {
+    stats_->rows_examined += n;
+    matched_ += n;
+    count_ += n;
+  }
 
   Status Finish() {
     if (!status_.ok() || stopped_) return status_;
@@ -459,7 +466,12 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
                       r.checksum};
       return runner.Offer(view, [&] { return r.ToJson(); });
     };
-    if (s.ok()) {
+    if (s.ok() && plan.covering) {
+      for (const query::KeyRange& r : plan.ranges) {
+        runner.CountMatches(impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to,
+                                           UINT64_MAX - 1));
+      }
+    } else if (s.ok()) {
       s = plan.def != nullptr ? WalkPlan(impl, ro, source.component, plan, *q, runner, offer)
                               : db->Scan(ro, source.component, ScanOptions(), offer);
     }

@@ -120,6 +120,14 @@ TEST_F(IndexTest, BuildsOnExistingRecordsAndQueriesUseIt) {
   std::string plan;
   ASSERT_TRUE(ExplainQuery(db_.get(), {Component::kCache, ""}, R"({"n":3})", &plan).ok());
   EXPECT_NE(plan.find("10 of 500 entries"), std::string::npos) << plan;
+  // A count the entries answer reads no record; one they do not (a string
+  // condition, a field the index lacks) reads the records they name.
+  EXPECT_EQ(Run(R"({"n":{"$gte":10,"$lt":12},"$count":true})", &stats), R"({"count":20} )");
+  EXPECT_NE(stats.plan.find("counted from the entries"), std::string::npos) << stats.plan;
+  EXPECT_EQ(Run(R"({"n":{"$gte":10,"$lt":12},"s":"v3","$count":true})", &stats),
+            R"({"count":3} )");
+  EXPECT_EQ(stats.plan.find("counted from the entries"), std::string::npos) << stats.plan;
+  EXPECT_EQ(stats.rows_examined, 20u);
 }
 
 TEST_F(IndexTest, WritesKeepEntriesExact) {
