@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli_index.h"
 #include "cli_input.h"
 #include "cli_shell_output.h"
 #include "cli_util.h"
@@ -47,6 +48,7 @@ constexpr char kHelp[] =
     "comments. Commands:\n"
     ".components               the six components and their live record counts\n"
     ".schemas                  the schemas, their zones and versions\n"
+    ".indexes                  the secondary indexes, their state and size\n"
     ".use component NAME       query the records of this component\n"
     ".use schema NAME          query the records of this schema\n"
     ".use                      show what queries read\n"
@@ -265,6 +267,7 @@ class Shell {
   void Dot(std::string_view line);
   void Components();
   void Schemas();
+  void Indexes();
   void Use(std::string_view args);
   bool OnOff(std::string_view command, std::string_view args, bool* flag);
   void Read(const std::string& path);
@@ -438,6 +441,8 @@ void Shell::Dot(std::string_view line) {
     if (no_args()) Components();
   } else if (name == ".schemas") {
     if (no_args()) Schemas();
+  } else if (name == ".indexes") {
+    if (no_args()) Indexes();
   } else if (name == ".use") {
     Use(args);
   } else if (name == ".explain") {
@@ -474,6 +479,19 @@ void Shell::Components() {
   written = printer.Finish() && written;
   EndResult(written);
   if (!s.ok()) Error(ExitCodeFor(s), ".components: " + s.message());
+}
+
+void Shell::Indexes() {
+  std::vector<IndexInfo> list;
+  Status s = ListIndexes(db_, &list);
+  if (!s.ok()) return Error(ExitCodeFor(s), ".indexes: " + s.message());
+  RowPrinter printer(out_, mode_);
+  bool written = true;
+  for (const IndexInfo& info : list) {
+    written = printer.Add(IndexInfoToJson(info));
+    if (!written) break;
+  }
+  EndResult(printer.Finish() && written);
 }
 
 Status Shell::OpenSchemas() {

@@ -381,11 +381,19 @@ TEST_F(ShellTest, ReadAndOutput) {
   EXPECT_EQ(SplitLines(r.err).size(), 2u) << r.err;
 }
 
+TEST_F(ShellTest, IndexesListsTheIndexes) {
+  InitWithRecords();
+  EXPECT_EQ(RunOk({"shell", db_}, ".indexes\n"), "");
+  RunOk({"index", "create", db_, "--component", "cache", "--field", "n", "--name", "by_n"});
+  const std::string out = RunOk({"shell", db_}, ".indexes\n");
+  EXPECT_EQ(out.rfind(R"({"name":"by_n","component":"cache","type":"btree","fields":["n"],"state":"ready","entries":3,)", 0), 0u) << out;
+}
+
 TEST_F(ShellTest, HelpListsTheCommands) {
   Init();
   const std::string help = RunOk({"shell", db_}, ".help\n");
-  for (const char* command : {".components", ".schemas", ".use", ".explain", ".timer", ".mode",
-                              ".read", ".output", ".help", ".quit"}) {
+  for (const char* command : {".components", ".schemas", ".indexes", ".use", ".explain",
+                              ".timer", ".mode", ".read", ".output", ".help", ".quit"}) {
     EXPECT_NE(help.find(command), std::string::npos) << command;
   }
 }
