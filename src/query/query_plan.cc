@@ -4,6 +4,7 @@
 
 #include "db/db_impl.h"
 #include "index/index_key.h"
+#include "query/query_ranges.h"
 
 namespace spirapi::query {
 namespace {
@@ -12,9 +13,6 @@ using index::IndexDef;
 
 // Combinations of equality values a plan enumerates at most.
 constexpr size_t kMaxPoints = 4096;
-// A filter plan is used when its entries are fewer than this share of the
-// records: fetching by id costs a few times a scan's step.
-constexpr double kMaxIndexShare = 0.3;
 
 bool SamePath(const Path& a, const Path& b) { return a.root == b.root && a.steps == b.steps; }
 
@@ -191,6 +189,17 @@ Status CountEntries(DBImpl* db, uint64_t snapshot, const std::vector<KeyRange>& 
 }
 
 }  // namespace
+
+bool IndexRanges(const IndexDef& def, const Query& q, std::vector<KeyRange>* ranges) {
+  std::vector<const Condition*> conds;
+  Conjuncts(q.where, &conds);
+  return RangesFor(def, conds, ranges);
+}
+
+bool ServesSort(const IndexDef& def, const Query& q) {
+  return !q.sort.empty() && q.limit.has_value() && !q.group && !q.count &&
+         def.spec.type == IndexType::kBtree && SamePath(def.paths[0], q.sort[0].path);
+}
 
 std::string IndexPlan::Describe() const {
   if (def == nullptr) return "";
