@@ -261,7 +261,9 @@ double Examined(const Logged& l, const Def* d, const Sample& sample) {
   const bool narrows = query::IndexRanges(d->def, q, &ranges);
   if (narrows) {
     const double in = CountIn(d->keys, ranges) * sample.scale();
-    if (in <= query::kMaxIndexShare * total + 1) best = limit_stops ? EarlyStop(in, wanted, matches) : in;
+    if (in <= query::kMaxIndexShare * total + 1) {
+      best = limit_stops ? EarlyStop(in, wanted, matches) : in;
+    }
   }
   if (query::ServesSort(d->def, q)) {
     if (!narrows) ranges = {{d->def.entry_prefix, d->def.entry_prefix + "\xff"}};
@@ -289,7 +291,9 @@ Status BuildAdvisorModel(DB* db, const AdviceOptions& o, AdvisorModel* model,
   }
   advice->budget_bytes = o.budget_mib * 1048576.0;
   DBImpl* impl = db == nullptr ? nullptr : dynamic_cast<DBImpl*>(db);
-  if (impl == nullptr) return Status::InvalidArgument("index advise: not a SpiraPi database instance");
+  if (impl == nullptr) {
+    return Status::InvalidArgument("index advise: not a SpiraPi database instance");
+  }
 
   // The history, grouped by component and text.
   std::map<std::pair<int, std::string>, Logged> logged;
@@ -432,7 +436,8 @@ Status BuildAdvisorModel(DB* db, const AdviceOptions& o, AdvisorModel* model,
     sug.write_cost = o.write_weight * double(sample.window_writes);
     sug.queries = static_cast<uint64_t>(runs[di]);
     char line[256];
-    std::snprintf(line, sizeof(line), "%s %s on %s: %.0f runs; rows examined per run ~%.0f -> ~%.0f, e.g. ",
+    std::snprintf(line, sizeof(line),
+                  "%s %s on %s: %.0f runs; rows examined per run ~%.0f -> ~%.0f, e.g. ",
                   IndexTypeName(sug.spec.type), ComponentName(sug.spec.component),
                   FieldsText(sug.spec).c_str(), runs[di], before[di], after[di]);
     sug.why = line + example[di];
