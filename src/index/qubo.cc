@@ -159,6 +159,22 @@ QuboSolution Anneal(const Qubo& q, const AnnealOptions& options) {
         ++best.evaluations;
         if (d <= 0 || unit(rng) < std::exp(-d / t)) s.Flip(i, d);
       }
+      // Exchanges: one chosen bit off, another on, as one move. Near the
+      // capacity a single flip on is infeasible and one off loses gain, so
+      // without them the budget's penalty walls off better neighbours.
+      for (size_t k = 0; k < q.size() && q.has_capacity(); ++k) {
+        const size_t i = rng() % q.size(), j = rng() % q.size();
+        if (!s.x()[i] || s.x()[j]) continue;
+        const double d1 = s.Delta(i);
+        s.Flip(i, d1);
+        const double d2 = s.Delta(j);
+        best.evaluations += 2;
+        if (d1 + d2 <= 0 || unit(rng) < std::exp(-(d1 + d2) / t)) {
+          s.Flip(j, d2);
+        } else {
+          s.Flip(i, -d1);
+        }
+      }
     }
     // Descend: the schedule's end may leave an improving flip untried.
     for (bool improved = true; improved;) {

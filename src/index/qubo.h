@@ -91,8 +91,11 @@ struct AnnealOptions {
   double t_end = 0;
 };
 
-// Simulated annealing over single-bit flips (Metropolis acceptance), each
-// run ended by a descent to a local minimum. Deterministic for a seed.
+// Simulated annealing (Metropolis acceptance, geometric cooling) over
+// single-bit flips and, with a capacity, exchanges of a chosen bit for an
+// unchosen one (one move of two flips, which crosses the penalty's wall
+// between choices that fill the budget); each run ends by a descent to a
+// local minimum of single flips. Deterministic for a seed.
 QuboSolution Anneal(const Qubo& q, const AnnealOptions& options);
 
 // The exact minimum, by visiting all 2^n choices in Gray-code order (one
