@@ -4,6 +4,7 @@
 #include <string>
 
 #include "db_handle.h"
+#include "lazy_store.h"
 #include "spirapi/index_advisor.h"
 
 namespace spirapi::python {

@@ -194,8 +194,8 @@ TEST_F(IndexAdvisorTest, AnnealedAdviceEqualsExhaustiveSearchOnItsModel) {
   Query(R"({"n":17})", 3);
   Query(R"({"t":3,"n":{"$gt":2000}})", 4);
   Query(R"({"t":5,"s":"v1"})", 2);
-  Query(R"({"t":{"$in":[1,2]},"$sort":[{"n":"desc"}],"$limit":5})", 6);
-  Query(R"({"$sort":[{"n":"asc"}],"$limit":3})", 2);
+  Query(R"({"t":{"$in":[1,2]},"$sort":["-n"],"$limit":5})", 6);
+  Query(R"({"$sort":["n"],"$limit":3})", 2);
   for (double budget : {0.01, 0.05, 0.2, 64.0}) {
     AdviceOptions o;
     o.budget_mib = budget;
