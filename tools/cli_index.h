@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "cli_index_advise.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/index.h"
@@ -41,7 +42,7 @@ class IndexCommands {
   using AddDbFn = std::function<void(CLI::App*)>;
 
   void Add(CLI::App* app, const AddDbFn& add_db) {
-    index_ = app->add_subcommand("index", "Secondary indexes: create, list, drop, rebuild, verify");
+    index_ = app->add_subcommand("index", "Secondary indexes: create, list, drop, rebuild, verify, advise");
     index_->require_subcommand(1);
 
     create_ = index_->add_subcommand(
@@ -75,11 +76,14 @@ class IndexCommands {
         "verify", "Check that indexes hold exactly their records' values (exit 3 if not)");
     add_db(verify_);
     verify_->add_option("NAME", name_, "The index (default: every ready index)");
+    advise_.Add(index_, add_db);
   }
 
   bool parsed() const { return index_ != nullptr && index_->parsed(); }
   DbAccess access() const {
-    return list_->parsed() || verify_->parsed() ? DbAccess::kReadOnly : DbAccess::kReadWrite;
+    const bool reads =
+        list_->parsed() || verify_->parsed() || (advise_.parsed() && !advise_.writes());
+    return reads ? DbAccess::kReadOnly : DbAccess::kReadWrite;
   }
 
   int Run(const OpenFn& open) {
@@ -114,6 +118,7 @@ class IndexCommands {
       return kExitOk;
     }
     if (verify_->parsed()) return Verify(db.get());
+    if (advise_.parsed()) return advise_.Run(db.get());
     return List(db.get());
   }
 
@@ -199,6 +204,7 @@ class IndexCommands {
   CLI::App* drop_ = nullptr;
   CLI::App* rebuild_ = nullptr;
   CLI::App* verify_ = nullptr;
+  IndexAdviseCommand advise_;
   std::string component_, type_ = "btree", name_;
   std::vector<std::string> fields_;
   bool json_ = false;

@@ -470,6 +470,32 @@ class SpiraPiDatabase:
         found: List[Dict[str, Any]] = _spirapi.verify_indexes(self._db, name or "")
         return found
 
+    def advise_indexes(self, budget_mib: float = 64, write_weight: float = 1.0,
+                       apply: bool = False, max_queries: int = 10000,
+                       seed: int = 1) -> Dict[str, Any]:
+        """Suggests indexes for the logged queries (docs/QUERY.md, "Index
+        advisor") whose entries fit in ``budget_mib`` MiB, one index entry
+        write costing ``write_weight`` rows examined; ``apply=True`` creates
+        them. Returns {"create": [...], "candidates": [...], "unused": [...],
+        "estimated_gain", "estimated_write_cost", "estimated_bytes",
+        "budget_bytes", "queries_read", "queries_considered",
+        "schema_queries_skipped", "anneal_energy", "greedy_energy", "notes"};
+        each suggestion {"name", "component", "type", "fields", "bytes",
+        "gain", "write_cost", "queries", "why"}."""
+        for value, what in ((budget_mib, "budget_mib"), (write_weight, "write_weight")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidTypeError(what + " must be a number")
+        for count, what in ((max_queries, "max_queries"), (seed, "seed")):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise InvalidTypeError(what + " must be an int >= 0")
+        if not isinstance(apply, bool):
+            raise InvalidTypeError("apply must be a bool")
+        import json
+        text = _spirapi.advise_indexes(self._db, float(budget_mib), float(write_weight),
+                                       max_queries, seed, apply)
+        advice: Dict[str, Any] = json.loads(text)
+        return advice
+
     def query_log(self, slow: Union[None, bool, float] = None, limit: Optional[int] = None,
                   newest_first: bool = True) -> List[Dict[str, Any]]:
         """The query history (docs/QUERY.md, "Query history"), newest first:

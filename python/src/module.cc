@@ -13,6 +13,7 @@ void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
 void BindQueryLog(py::module_& m);
 void BindIndex(py::module_& m);
+void BindIndexAdvisor(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -27,5 +28,6 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindQuery(m);
   spirapi::python::BindQueryLog(m);
   spirapi::python::BindIndex(m);
+  spirapi::python::BindIndexAdvisor(m);
   spirapi::python::BindBench(m);
 }

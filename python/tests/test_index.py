@@ -77,3 +77,25 @@ def test_spiral_index_answers_within(db):
     assert "by index at (spiral" in db.explain(box, "sequence")
     assert (list(db.query(box, "sequence")), list(db.query(disc, "sequence"))) == before
     assert before == ([{"count": 15}], [{"count": 13}])
+
+
+def test_advise_indexes(db):
+    cache = db[StorageType.CACHE]
+    for i in range(2000):
+        cache.put(f"m{i:04d}", {"m": i})
+    for _ in range(5):
+        assert len(list(db.query({"m": 17}, "cache"))) == 1  # logged by default
+    advice = db.advise_indexes(budget_mib=16)
+    assert [s["fields"] for s in advice["create"]] == [["m"]]
+    pick = advice["create"][0]
+    assert pick["type"] == "btree" and pick["queries"] == 5
+    assert advice["estimated_bytes"] <= advice["budget_bytes"]
+    assert db.list_indexes() == []  # advice alone writes nothing
+    assert db.advise_indexes(budget_mib=0.001)["create"] == []
+    db.advise_indexes(budget_mib=16, apply=True)
+    assert [i["name"] for i in db.list_indexes()] == [pick["name"]]
+    assert "by index " + pick["name"] in db.explain({"m": 17}, StorageType.CACHE)
+    with pytest.raises(spirapi.InvalidArgumentError):
+        db.advise_indexes(budget_mib=-1)
+    with pytest.raises(spirapi.InvalidTypeError):
+        db.advise_indexes(budget_mib="big")

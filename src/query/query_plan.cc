@@ -6,6 +6,7 @@
 #include "db/db_impl.h"
 #include "index/index_key.h"
 #include "pi/ulam_spiral.h"
+#include "query/query_ranges.h"
 
 namespace spirapi::query {
 namespace {
@@ -14,9 +15,6 @@ using index::IndexDef;
 
 // Combinations of equality values a plan enumerates at most.
 constexpr size_t kMaxPoints = 4096;
-// A filter plan is used when its entries are fewer than this share of the
-// records: fetching by id costs a few times a scan's step.
-constexpr double kMaxIndexShare = 0.3;
 
 bool SamePath(const Path& a, const Path& b) { return a.root == b.root && a.steps == b.steps; }
 
@@ -272,6 +270,18 @@ bool CoveredBy(const IndexDef& def, size_t consumed, const std::vector<const Con
 
 }  // namespace
 
+bool IndexRanges(const IndexDef& def, const Query& q, std::vector<KeyRange>* ranges) {
+  std::vector<const Condition*> conds;
+  Conjuncts(q.where, &conds);
+  size_t consumed;
+  return RangesFor(def, conds, ranges, &consumed);
+}
+
+bool ServesSort(const IndexDef& def, const Query& q) {
+  return !q.sort.empty() && q.limit.has_value() && !q.group && !q.count &&
+         def.spec.type == IndexType::kBtree && SamePath(def.paths[0], q.sort[0].path);
+}
+
 std::string IndexPlan::Describe() const {
   if (def == nullptr) return "";
   std::string fields;
@@ -302,8 +312,7 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   const uint64_t wanted = top_k ? q.skip + *q.limit : 0;
   const IndexDef* sort_index = nullptr;
   for (const auto& def : plan->catalog->defs) {
-    if (top_k && def->ready && def->spec.component == c &&
-        def->spec.type == IndexType::kBtree && SamePath(def->paths[0], q.sort[0].path)) {
+    if (def->ready && def->spec.component == c && ServesSort(*def, q)) {
       sort_index = def.get();
       break;
     }
