@@ -249,8 +249,11 @@ class DBImpl : public DB {
   Status AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot, WriteBatch* batch);
   // Conflict if the catalog changed since w's batch was prepared for it.
   Status CheckCatalog(const WriteBatch& batch, const Conditions& cond) const;  // REQUIRES: mu_ held
-  // Installs the definitions w's batch writes.
-  void ApplyCatalogChanges(const WriteBatch& batch);  // REQUIRES: mu_ held
+  // Stages the definitions the batch (committed as seq) writes in
+  // pending_catalog_; PublishCatalog makes them catalog_ once the batch is
+  // visible, so that no reader sees an index ready before its entries.
+  void ApplyCatalogChanges(const WriteBatch& batch, uint64_t seq);  // REQUIRES: mu_ held
+  void PublishCatalog();  // REQUIRES: mu_ held
   // The group commit itself (Write adds index entries first).
   Status Commit(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
 
@@ -401,6 +404,9 @@ class DBImpl : public DB {
   // leader when a batch changes one, read by writers and queries.
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const IndexCatalogState> catalog_;
+  // The catalog with the changes of batches prepared but not yet visible
+  // (the same as catalog_ otherwise); write batches are checked against it.
+  std::shared_ptr<const IndexCatalogState> pending_catalog_;  // guarded by mu_
   // Finishes the index builds a crash or a close interrupted (db_indexes.cc).
   std::thread index_build_thread_;
   std::atomic<bool> stop_index_builds_{false};

@@ -64,9 +64,11 @@ Status DBImpl::LoadIndexCatalog() {
   });
   if (s.ok()) s = parse_error;
   if (!s.ok()) return s;
-  std::lock_guard<std::mutex> l(catalog_mu_);
+  std::lock_guard<std::mutex> l(mu_);
+  std::lock_guard<std::mutex> cl(catalog_mu_);
   next->epoch = catalog_ == nullptr ? 1 : catalog_->epoch + 1;
   catalog_ = std::move(next);
+  pending_catalog_ = catalog_;
   return Status::OK();
 }
 
@@ -190,7 +192,7 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
 }
 
 Status DBImpl::CheckCatalog(const WriteBatch& batch, const Conditions& cond) const {
-  std::shared_ptr<const IndexCatalogState> now = IndexCatalog();
+  const IndexCatalogState* now = pending_catalog_.get();
   const uint64_t epoch = now == nullptr ? 0 : now->epoch;
   if (epoch == cond.catalog_epoch) return Status::OK();
   for (const WriteOp& op : batch.ops) {
@@ -202,14 +204,13 @@ Status DBImpl::CheckCatalog(const WriteBatch& batch, const Conditions& cond) con
   return Status::OK();
 }
 
-void DBImpl::ApplyCatalogChanges(const WriteBatch& batch) {
+void DBImpl::ApplyCatalogChanges(const WriteBatch& batch, uint64_t seq) {
   bool changes = false;
   for (const WriteOp& op : batch.ops) changes = changes || IsDefinition(op);
   if (!changes) return;
-  std::lock_guard<std::mutex> l(catalog_mu_);
   auto next = std::make_shared<index::Catalog>();
-  if (catalog_ != nullptr) *next = *catalog_;
-  next->epoch = (catalog_ == nullptr ? 0 : catalog_->epoch) + 1;
+  if (pending_catalog_ != nullptr) *next = *pending_catalog_;
+  next->epoch = (pending_catalog_ == nullptr ? 0 : pending_catalog_->epoch) + 1;
   for (const WriteOp& op : batch.ops) {
     if (!IsDefinition(op)) continue;
     const std::string_view name = std::string_view(op.id).substr(index::kDefinitionPrefix.size());
@@ -226,11 +227,17 @@ void DBImpl::ApplyCatalogChanges(const WriteBatch& batch) {
     def->queries = std::move(queries);
     // Written by src/index only, from a checked spec.
     if (!index::ParseDef(op.data, def.get()).ok()) continue;
+    def->ready_seq = seq;
     auto at = std::lower_bound(defs.begin(), defs.end(), def->spec.name,
                                [](const auto& d, const std::string& n) { return d->spec.name < n; });
     defs.insert(at, std::move(def));
   }
-  catalog_ = std::move(next);
+  pending_catalog_ = std::move(next);
+}
+
+void DBImpl::PublishCatalog() {
+  std::lock_guard<std::mutex> l(catalog_mu_);
+  if (catalog_ != pending_catalog_) catalog_ = pending_catalog_;
 }
 
 uint64_t DBImpl::CountIds(uint64_t snapshot, Component c, std::string_view from,

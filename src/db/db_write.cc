@@ -193,6 +193,7 @@ Status DBImpl::Commit(const WriteOptions& wo, WriteBatch* batch, const Condition
       if (sync) journal_synced_size_ = journal_size_;
       ApplyToIndex(applied);
       visible_seq_.store(last_seq_, std::memory_order_release);
+      PublishCatalog();
       for (Writer* g : group) {
         if (g->status.ok() && g->batch != nullptr && !g->batch->ops.empty()) {
           commits_.fetch_add(1, std::memory_order_relaxed);
@@ -359,7 +360,7 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     applied->push_back(a);
   }
   last_seq_ = seq;
-  ApplyCatalogChanges(batch);
+  ApplyCatalogChanges(batch, seq);
   std::vector<uint32_t> offsets;
   frame.Finish(&offsets);
   const uint64_t frame_offset = journal_size_ + frame_start;

@@ -27,6 +27,10 @@ struct IndexDef {
   IndexSpec spec;
   std::vector<query::Path> paths;  // spec.fields parsed
   bool ready = false;              // false: "building"
+  // The commit that wrote this definition: a query reading an older
+  // snapshot must not use the index (its entries there are incomplete).
+  // 0 for definitions loaded at open, older than any snapshot.
+  uint64_t ready_seq = 0;
   int64_t created_us = 0;
   bool uses_metadata = false;
   std::string entry_prefix;        // EntryPrefix(spec.name)

@@ -312,7 +312,8 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   const uint64_t wanted = top_k ? q.skip + *q.limit : 0;
   const IndexDef* sort_index = nullptr;
   for (const auto& def : plan->catalog->defs) {
-    if (def->ready && def->spec.component == c && ServesSort(*def, q)) {
+    if (def->ready && def->ready_seq <= snapshot && def->spec.component == c &&
+        ServesSort(*def, q)) {
       sort_index = def.get();
       break;
     }
@@ -324,7 +325,7 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   // further than the best so far).
   IndexPlan best;
   for (const auto& def : plan->catalog->defs) {
-    if (!def->ready || def->spec.component != c) continue;
+    if (!def->ready || def->ready_seq > snapshot || def->spec.component != c) continue;
     std::vector<KeyRange> ranges;
     size_t consumed;
     if (!RangesFor(*def, conds, &ranges, &consumed)) continue;
