@@ -151,6 +151,13 @@ class DBImpl : public DB {
   };
   Status Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
   Status GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record);
+  // GetAt without the copy: fn sees the record as views into the decoded
+  // block, valid until it returns. Errors: as GetAt.
+  Status ViewAt(uint64_t snapshot, Component c, std::string_view id,
+                const std::function<void(const RecordView&)>& fn);
+  // Scan without the copies: fn's views are valid until it returns.
+  Status ScanViews(const ReadOptions& ro, Component c, const ScanOptions& so,
+                   const std::function<bool(const RecordView&)>& fn);
   bool ExistsAt(uint64_t snapshot, Component c, std::string_view id);
   uint64_t AcquireSnapshot();
   void ReleaseSnapshotSeq(uint64_t seq);

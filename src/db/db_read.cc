@@ -188,6 +188,19 @@ Status DBImpl::GetAt(uint64_t snapshot, Component c, std::string_view id, Storag
   return ReadRecord(c, id, v, file, &bytes, record);
 }
 
+Status DBImpl::ViewAt(uint64_t snapshot, Component c, std::string_view id,
+                      const std::function<void(const RecordView&)>& fn) {
+  VersionRef v;
+  std::shared_ptr<DataFile> file;
+  RecordBytes bytes;
+  RecordView r;
+  Status s = Locate(snapshot, c, id, &v, &file, &bytes);
+  if (s.ok()) s = ReadBytes(c, id, v, file, &bytes);
+  if (s.ok()) s = CheckRecord(c, id, v, bytes, &r);
+  if (s.ok()) fn(r);
+  return s;
+}
+
 Status DBImpl::GetPinned(const ReadOptions& ro, Component c, std::string_view id,
                          PinnedRecord* record) {
   record->Reset();
@@ -283,6 +296,15 @@ Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, b
 
 Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
                     const std::function<bool(const StorageRecord&)>& fn) {
+  StorageRecord record;
+  return ScanViews(ro, c, so, [&](const RecordView& r) {
+    ToStorageRecord(r, &record);
+    return fn(record);
+  });
+}
+
+Status DBImpl::ScanViews(const ReadOptions& ro, Component c, const ScanOptions& so,
+                         const std::function<bool(const RecordView&)>& fn) {
   // The scan reads in chunks so that writers are never blocked for long; a
   // registered snapshot keeps the versions it needs from being compacted away.
   // A read-only instance's CatchUp waits until the scan is done.
@@ -328,7 +350,6 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
         inclusive = false;
       }
     }
-    StorageRecord record;
     for (const Item& item : chunk) {
       if (so.limit != 0 && emitted >= so.limit) {
         done = true;
@@ -342,7 +363,9 @@ Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
           loc.offset == last_offset) {
         bytes.block = last_block;
       }
-      status = ReadRecord(c, item.id, item.ref, item.file, &bytes, &record);
+      RecordView record;
+      status = ReadBytes(c, item.id, item.ref, item.file, &bytes);
+      if (status.ok()) status = CheckRecord(c, item.id, item.ref, bytes, &record);
       if (status.ok()) {
         if (bytes.block != nullptr) {
           last_block = std::move(bytes.block);

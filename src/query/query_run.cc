@@ -10,8 +10,11 @@
 #include "index/index_key.h"
 #include "query/query_parse.h"
 #include "query/query_plan.h"
+#include "query/record_fields.h"
 #include "spirapi/query.h"
 #include "spirapi/schema.h"
+#include "util/hash.h"
+#include "util/record_json.h"
 
 namespace spirapi {
 
@@ -310,15 +313,6 @@ class Runner {
   std::map<std::vector<Key>, GroupState, KeysLess> groups_;
 };
 
-// Parses a stored record's JSON; `what` names it, built only on failure.
-template <typename What>
-Status ParseRecordJson(std::string_view text, rapidjson::Document* doc, What&& what) {
-  doc->Parse(text.data(), text.size());
-  if (!doc->HasParseError()) return Status::OK();
-  return Status::Corruption(what() + " does not parse as JSON (offset " +
-                            std::to_string(doc->GetErrorOffset()) + ")");
-}
-
 // Reads the records a plan's index entries name. Rows reach the runner in
 // the order a scan would give them where the query cannot tell: a filter
 // plan fetches its records in id order; an ordered plan feeds whole runs of
@@ -326,7 +320,7 @@ Status ParseRecordJson(std::string_view text, rapidjson::Document* doc, What&& w
 // and stops once the rows the sort keeps are all in.
 Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::IndexPlan& plan,
                 const Query& q, const Runner& runner,
-                const std::function<bool(const StorageRecord&)>& offer) {
+                const std::function<bool(const spirapi::RecordView&)>& offer) {
   const index::IndexDef& def = *plan.def;
   const uint64_t snapshot = db->SnapshotOf(ro);
   const uint64_t wanted = plan.ordered ? q.skip + *q.limit : UINT64_MAX;
@@ -334,17 +328,17 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
   bool done = false;
   std::string run_key;
   std::vector<std::string> run;
-  StorageRecord record;
   auto flush = [&] {
     std::sort(run.begin(), run.end());
     for (const std::string& id : run) {
-      status = db->Get(ro, c, id, &record);
+      bool more = true;
+      status = db->ViewAt(snapshot, c, id, [&](const spirapi::RecordView& r) { more = offer(r); });
       if (status.IsNotFound()) {
         status = Status::Corruption("index " + def.spec.name + " has an entry for " +
                                     ComponentName(c) + " record '" + id +
                                     "', which does not exist; run 'spirapi index rebuild'");
       }
-      if (!status.ok() || !offer(record)) {
+      if (!status.ok() || !more) {
         done = true;
         return false;
       }
@@ -439,6 +433,8 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
   Runner runner(*q, options, fn, stats);
   rapidjson::Document data, metadata;
   Status record_status;
+  // Records are parsed only as far as the query reads them.
+  query::RecordFields data_fields(*q, Path::Root::kData);
   if (source.schema.empty()) {
     ReadOptions ro;
     ro.snapshot = options.snapshot;
@@ -450,21 +446,51 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
       s = query::ChooseIndex(impl, impl->SnapshotOf(ro), source.component, *q, &plan);
     }
     stats->plan = SourcePlan(source, plan) + q->Describe();
-    const std::function<bool(const StorageRecord&)> offer = [&](const StorageRecord& r) {
-      auto what = [&](const char* part) {
-        return [&, part] {
-          return std::string(ComponentName(source.component)) + " record '" + r.id + "' " + part;
-        };
+    query::RecordFields metadata_fields(*q, Path::Root::kMetadata);
+    std::string checksum;
+    const Sha256Digest* digest = nullptr;  // not yet in `checksum`
+    const std::function<bool(const RecordJsonParts&)> offer = [&](const RecordJsonParts& r) {
+      auto load = [&](query::RecordFields& fields, std::string_view json,
+                      rapidjson::Document* doc, const char* part) {
+        if (!record_status.ok() || !fields.needed()) return;
+        record_status = fields.Load(json, doc);
+        if (!record_status.ok()) {
+          record_status = Status::Corruption(std::string(ComponentName(source.component)) +
+                                             " record '" + std::string(r.id) + "' " + part + " " +
+                                             record_status.message());
+        }
       };
-      record_status = ParseRecordJson(r.data, &data, what("data"));
-      // Metadata is parsed only for queries that read it.
-      if (record_status.ok() && q->uses_metadata) {
-        record_status = ParseRecordJson(r.metadata, &metadata, what("metadata"));
-      }
+      load(data_fields, r.data, &data, "data");
+      load(metadata_fields, r.metadata, &metadata, "metadata");
       if (!record_status.ok()) return false;
-      query::RecordView view{r.id, &data, q->uses_metadata ? &metadata : nullptr, r.version, r.timestamp,
-                      r.checksum};
-      return runner.Offer(view, [&] { return r.ToJson(); });
+      query::RecordView view{r.id,      &data,       q->uses_metadata ? &metadata : nullptr,
+                             r.version, r.timestamp, r.checksum};
+      return runner.Offer(view, [&] {
+        std::string row;
+        RecordJsonParts parts = r;
+        if (digest != nullptr) {
+          AssignHex(digest->data(), digest->size(), &checksum);
+          parts.checksum = checksum;
+        }
+        AppendRecordJson(parts, &row);
+        return row;
+      });
+    };
+    // A stored record's checksum in hex, only for the rows that print it
+    // unless the query reads it.
+    const bool query_reads_checksum = query::RecordFields(*q, Path::Root::kChecksum).needed();
+    const auto offer_view = [&](const spirapi::RecordView& r) {
+      if (query_reads_checksum) {
+        AssignHex(r.checksum.data(), r.checksum.size(), &checksum);
+      } else {
+        digest = &r.checksum;
+      }
+      return offer({r.id, r.component, r.data, r.metadata,
+                    static_cast<double>(r.timestamp_us) / 1e6, checksum, r.version, r.blob});
+    };
+    const auto offer_record = [&](const StorageRecord& r) {
+      return offer({r.id, r.data_type, r.data, r.metadata, r.timestamp, r.checksum, r.version,
+                    r.blob});
     };
     if (s.ok() && plan.covering) {
       for (const query::KeyRange& r : plan.ranges) {
@@ -472,8 +498,9 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
                                            UINT64_MAX - 1));
       }
     } else if (s.ok()) {
-      s = plan.def != nullptr ? WalkPlan(impl, ro, source.component, plan, *q, runner, offer)
-                              : db->Scan(ro, source.component, ScanOptions(), offer);
+      s = plan.def != nullptr ? WalkPlan(impl, ro, source.component, plan, *q, runner, offer_view)
+          : impl != nullptr   ? impl->ScanViews(ro, source.component, ScanOptions(), offer_view)
+                              : db->Scan(ro, source.component, ScanOptions(), offer_record);
     }
     if (own != nullptr) db->ReleaseSnapshot(own);
   } else {
@@ -482,10 +509,12 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     s = SchemaManager::Open(db, &schemas);
     if (s.ok()) {
       s = schemas->Scan(source.schema, [&](const SchemaRecord& r) {
-        record_status = ParseRecordJson(r.json, &data, [&] {
-          return "schema '" + source.schema + "' record '" + r.id + "'";
-        });
-        if (!record_status.ok()) return false;
+        if (data_fields.needed()) record_status = data_fields.Load(r.json, &data);
+        if (!record_status.ok()) {
+          record_status = Status::Corruption("schema '" + source.schema + "' record '" + r.id +
+                                             "' " + record_status.message());
+          return false;
+        }
         query::RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
         return runner.Offer(view, [&] {
           Json id(rapidjson::StringRef(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size())));

@@ -1,9 +1,10 @@
-#include <cstdio>
+#include <charconv>
 
 #include "spirapi/record.h"
 #include "util/base64.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/record_json.h"
 
 namespace spirapi {
 
@@ -30,26 +31,39 @@ Status ParseComponent(std::string_view name, Component* out) {
                                  "' (expected sequence, schema, query, metadata, index or cache)");
 }
 
-std::string StorageRecord::ToJson() const {
-  std::string out = "{\"id\":";
-  AppendJsonString(&out, id);
-  out += ",\"data_type\":\"";
-  out += ComponentName(data_type);
-  out += "\",\"data\":";
-  out += data.empty() ? "null" : data;
-  out += ",\"metadata\":";
-  out += metadata.empty() ? "{}" : metadata;
-  char ts[64];
-  std::snprintf(ts, sizeof(ts), "%.6f", timestamp);
-  out += ",\"timestamp\":";
-  out += ts;
-  out += ",\"checksum\":\"" + checksum + "\",\"version\":" + std::to_string(version);
-  if (!blob.empty()) {
-    out += ",\"blob_base64\":\"";
-    AppendBase64(blob, &out);
-    out += '"';
+void AppendRecordJson(const RecordJsonParts& r, std::string* out) {
+  out->reserve(out->size() + r.id.size() + r.data.size() + r.metadata.size() +
+               r.checksum.size() + r.blob.size() * 4 / 3 + 160);
+  out->append("{\"id\":");
+  AppendJsonString(out, r.id);
+  out->append(",\"data_type\":\"");
+  out->append(ComponentName(r.data_type));
+  out->append("\",\"data\":");
+  out->append(r.data.empty() ? std::string_view("null") : r.data);
+  out->append(",\"metadata\":");
+  out->append(r.metadata.empty() ? std::string_view("{}") : r.metadata);
+  // std::to_chars writes what printf's "%.6f" does, several times faster.
+  char ts[400];
+  const auto [end, ec] =
+      std::to_chars(ts, ts + sizeof(ts), r.timestamp, std::chars_format::fixed, 6);
+  out->append(",\"timestamp\":");
+  out->append(ts, ec == std::errc() ? end - ts : 0);
+  out->append(",\"checksum\":\"");
+  out->append(r.checksum);
+  out->append("\",\"version\":");
+  char version[24];
+  out->append(version, std::to_chars(version, version + sizeof(version), r.version).ptr - version);
+  if (!r.blob.empty()) {
+    out->append(",\"blob_base64\":\"");
+    AppendBase64(r.blob, out);
+    out->push_back('"');
   }
-  out += '}';
+  out->push_back('}');
+}
+
+std::string StorageRecord::ToJson() const {
+  std::string out;
+  AppendRecordJson({id, data_type, data, metadata, timestamp, checksum, version, blob}, &out);
   return out;
 }
 

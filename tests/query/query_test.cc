@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,29 @@ TEST_F(QueryTest, RecordFields) {
   EXPECT_EQ(Ids(R"({"@version":1,"@timestamp":{"$gt":1e9}})"), "a b c d e f ");
   ASSERT_TRUE(db_->Put(WriteOptions(), Component::kCache, "a", R"({"n":4})").ok());
   EXPECT_EQ(Ids(R"({"@version":{"$gte":2}})"), "a ");
+  StorageRecord d;
+  ASSERT_TRUE(db_->Get(ReadOptions(), Component::kCache, "d", &d).ok());
+  EXPECT_EQ(Ids(R"({"@checksum":")" + d.checksum + R"("})"), "d ");
+  // Sorting by the checksum, which no filter reads.
+  std::vector<std::pair<std::string, std::string>> by_checksum;
+  ASSERT_TRUE(db_->Scan(ReadOptions(), Component::kCache, ScanOptions(), [&](const StorageRecord& r) {
+                    by_checksum.emplace_back(r.checksum, r.id);
+                    return true;
+                  }).ok());
+  std::sort(by_checksum.rbegin(), by_checksum.rend());
+  std::string expected;
+  for (const auto& [checksum, id] : by_checksum) expected += id + " ";
+  EXPECT_EQ(Ids(R"({"$sort":["-@checksum"]})"), expected);
+}
+
+// A row is the record exactly as StorageRecord::ToJson writes it, whether
+// the query read its checksum or not.
+TEST_F(QueryTest, RowsAreTheRecordsJson) {
+  for (const char* query : {R"({"@id":"d"})", R"({"@checksum":{"$exists":true},"@id":"d"})"}) {
+    StorageRecord d;
+    ASSERT_TRUE(db_->Get(ReadOptions(), Component::kCache, "d", &d).ok());
+    EXPECT_EQ(Run(query), std::vector<std::string>{d.ToJson()}) << query;
+  }
 }
 
 TEST_F(QueryTest, SortSkipLimitProjection) {
