@@ -2,9 +2,10 @@
 // holding the same records with the equivalent indexes, in one run (issue 17).
 //
 //   query_bench                    1,000,000 records (about 11 minutes on 2 cores)
-//   query_bench --quick            20,000 records, about 6 s: the CI check
+//   query_bench --quick            20,000 records, about 10 s: the CI check
 //   query_bench --queries-only     skip the unindexed loads and index builds
-//   (also --records N, --seconds S a query kind per engine, --seed N, --dir PARENT)
+//   (also --records N, --seconds S a query kind per engine, --seed N, --dir PARENT,
+//   --cells-per-point K the spiral points' sparseness)
 //
 // The records are π-sequence JSON of about 900 bytes (bench/pi_records.h)
 // with three typed fields to query: "precision", an integer uniform in
@@ -16,6 +17,16 @@
 // extracted into columns of their own, indexes on (precision) and on
 // (algorithm, precision). Both return each row's whole JSON (SpiraPi the
 // record as StorageRecord::ToJson writes it, SQLite the json column).
+//
+// Spatial queries: every record also holds a point "pos": [x, y], integers
+// uniform in a square around the spiral's origin, one lattice cell a point
+// by default (SpiralSide), so that a window of 32 x 32 cells or a disc of
+// radius 18 holds about 1,000 points whatever the record count. After the
+// queries above, SpiraPi gets a spiral index on "pos" (answering $within
+// box and disc) and SQLite an R*Tree virtual table of the points joined to
+// the records by rowid, the disc as its bounding box plus the same
+// distance check (edge included); their build times, sizes and query rates
+// are reported in tables of their own (RunSpiralBench).
 //
 // Fair by construction: one seed gives both engines the same records in the
 // same order and the same query parameters; commits are durable on both
@@ -68,6 +79,7 @@ struct Config {
   std::string parent = "/tmp";
   bool quick = false;
   bool queries_only = false;  // load only the databases the queries read
+  uint64_t cells_per_point = 1;  // the spiral benchmark's density (SpiralSide)
 };
 
 Config ParseArgs(int argc, char** argv) {
@@ -86,6 +98,8 @@ Config ParseArgs(int argc, char** argv) {
       config.seed = std::strtoull(value().c_str(), nullptr, 10);
     } else if (arg == "--dir") {
       config.parent = value();
+    } else if (arg == "--cells-per-point") {
+      config.cells_per_point = std::max<uint64_t>(1, std::strtoull(value().c_str(), nullptr, 10));
     } else if (arg == "--queries-only") {
       config.queries_only = true;
     } else if (arg == "--quick") {
@@ -95,11 +109,12 @@ Config ParseArgs(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: query_bench [--records N] [--seconds S] [--seed N] [--dir PARENT] "
-                   "[--queries-only] [--quick]\n"
+                   "[--queries-only] [--cells-per-point K] [--quick]\n"
                    "  --records N   records of about 900 bytes (default 1,000,000)\n"
                    "  --seconds S   time of each workload on each engine (default 2)\n"
                    "  --dir PARENT  where the temporary databases go (default /tmp)\n"
                    "  --queries-only  skip the loads without indexes and the index builds\n"
+                   "  --cells-per-point K  lattice cells per \"pos\" point (default 1)\n"
                    "  --quick       20,000 records, 0.1 s a workload: the CI check\n");
       std::exit(2);
     }
@@ -124,6 +139,28 @@ struct DataSet {
   std::vector<Fields> fields;
 };
 
+// The spiral benchmark's points: "pos" is [x, y], integers uniform in a
+// square of side SpiralSide centred on the spiral's origin (so some windows
+// straddle it), with cells_per_point lattice cells a point on average. The
+// spiral index numbers unit cells, so its work for a window of 1,000 points
+// grows with the window's side in cells: at the default 1 (the density of
+// the π engine's spiral_coordinates, one digit a cell) a window is about 32
+// cells wide. Integers are exact in SQLite's R*Tree (32-bit floats, exact
+// below 2^24) and in SpiraPi, so the engines agree on every boundary point.
+int64_t SpiralSide(const Config& config) {
+  return std::max<int64_t>(
+      1, std::llround(std::sqrt(double(config.records) * double(config.cells_per_point))));
+}
+
+void AppendPoint(int64_t side, Rng* rng, std::string* out) {
+  const int64_t low = -side / 2;
+  *out += ",\"pos\":[";
+  *out += std::to_string(low + static_cast<int64_t>(rng->Uniform(uint64_t(side))));
+  *out += ',';
+  *out += std::to_string(low + static_cast<int64_t>(rng->Uniform(uint64_t(side))));
+  *out += ']';
+}
+
 // PiRecordGenerator's records all have precision 200 and the algorithm
 // "chudnovsky"; that fragment is replaced by varied values and a score, so
 // the rest of the record (its statistics, its size) stays the shared one.
@@ -135,6 +172,7 @@ DataSet MakeDataSet(const Config& config) {
   std::unordered_set<uint64_t> used_ids;
   PiRecordGenerator generator(config.seed, &used_ids, kBatchRecords);
   Rng rng(config.seed ^ 0x5eed);
+  Rng point_rng(config.seed ^ 0x5b1a1);  // its own: the other fields stay as they were
   std::string data;
   for (uint64_t i = 0; i < config.records; ++i) {
     RecordSet one;
@@ -153,6 +191,7 @@ DataSet MakeDataSet(const Config& config) {
     data += kAlgorithms[f.algorithm];
     data += "\",\"score\":";
     AppendRounded(&data, f.score, 6);
+    AppendPoint(SpiralSide(config), &point_rng, &data);
     data.append(r.data.substr(at + kFixed.size()));
     set.records.Add(r.id, data, "");
     set.fields.push_back(f);
@@ -342,11 +381,24 @@ class SpiraPi {
   }
 
   uint64_t DiskBytes() const { return MeasureDirectory(dir_).allocated_bytes; }
+  spirapi::DB* db() const { return db_.get(); }
 
  private:
   std::string dir_;
   std::unique_ptr<spirapi::DB> db_;
 };
+
+// EXPLAIN QUERY PLAN's details of `sql`, joined by "; ".
+std::string SqlitePlan(sqlite3* db, const char* sql) {
+  SqliteStatement stmt(db, (std::string("EXPLAIN QUERY PLAN ") + sql).c_str());
+  std::string plan;
+  while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+    const unsigned char* detail = sqlite3_column_text(stmt.get(), 3);
+    if (!plan.empty()) plan += "; ";
+    plan += detail != nullptr ? reinterpret_cast<const char*>(detail) : "";
+  }
+  return plan;
+}
 
 class Sqlite {
  public:
@@ -427,17 +479,7 @@ class Sqlite {
     return rows;
   }
 
-  // EXPLAIN QUERY PLAN's details, joined by "; ".
-  std::string Plan(int kind) {
-    SqliteStatement stmt(db_, (std::string("EXPLAIN QUERY PLAN ") + kSql[kind]).c_str());
-    std::string plan;
-    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
-      const unsigned char* detail = sqlite3_column_text(stmt.get(), 3);
-      if (!plan.empty()) plan += "; ";
-      plan += detail != nullptr ? reinterpret_cast<const char*>(detail) : "";
-    }
-    return plan;
-  }
+  std::string Plan(int kind) { return SqlitePlan(db_, kSql[kind]); }
 
   uint64_t DiskBytes() const {
     std::error_code ec;
@@ -448,6 +490,7 @@ class Sqlite {
     }
     return bytes;
   }
+  sqlite3* db() const { return db_; }
 
  private:
   std::string file_;
@@ -505,6 +548,205 @@ QueryResult TimeQueries(size_t total, size_t warm, size_t min_queries, double bu
   }
   result.seconds = sw.Seconds();
   return result;
+}
+
+// The engines' (SpiraPi, SQLite) row counts of the same queries must agree.
+void CheckSameCounts(const char* name, const std::vector<std::string>& texts,
+                     const QueryResult (&results)[2]) {
+  const auto& a = results[0].counts;
+  const auto& b = results[1].counts;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i] != b[i]) {
+      Fatal(std::string(name) + ": query " + std::to_string(i) + " (" + texts[i] + ") returned " +
+            std::to_string(a[i]) + " rows from SpiraPi and " + std::to_string(b[i]) +
+            " from SQLite");
+    }
+  }
+}
+
+void PrintQueryHeader() {
+  std::printf("| query | rows/query | SpiraPi queries/s | SpiraPi rows/s | SQLite queries/s |"
+              " SQLite rows/s | SpiraPi ÷ SQLite |\n|---|---:|---:|---:|---:|---:|---:|\n");
+}
+
+// One query kind's row of the table; a count's rows/s mean nothing.
+void PrintQueryRow(const char* name, const QueryResult& s, const QueryResult& q, bool count) {
+  const double per_query = static_cast<double>(s.rows) / s.queries;
+  std::printf("| %s | %s | %s | %s | %s | %s | %.2f |\n", name,
+              per_query < 10 ? FormatFixed(per_query, 2).c_str() : FormatCount(per_query).c_str(),
+              s.qps() < 100 ? FormatFixed(s.qps(), 2).c_str() : FormatCount(s.qps()).c_str(),
+              count ? "—" : FormatCount(s.rps()).c_str(),
+              q.qps() < 100 ? FormatFixed(q.qps(), 2).c_str() : FormatCount(q.qps()).c_str(),
+              count ? "—" : FormatCount(q.rps()).c_str(), s.qps() / q.qps());
+}
+
+// ---------------------------------------------------------------------------
+// The spiral benchmark (issue 17: "a spiral window of 1,000 points"). SpiraPi
+// gets a spiral index on "pos" and answers $within; SQLite gets what a user
+// of its R*Tree module writes (https://sqlite.org/rtree.html): a virtual
+// table of the points, each the box [x, x] x [y, y] under its row's rowid,
+// joined to the records for their JSON; the disc is its bounding box in the
+// R*Tree plus the distance check SpiraPi makes (docs/QUERY.md: the edge is
+// included). Both indexes are built over the loaded records, timed, after
+// the other queries ran (so the sizes and plans reported above are those of
+// the two btree indexes alone), then settled like the rest.
+
+enum SpiralKind { kWindow, kDisc, kSpiralKinds };
+
+const char* const kSpiralKindNames[kSpiralKinds] = {
+    "spiral window of about 1,000 points",
+    "spiral disc of about 1,000 points",
+};
+
+// ?1..?4 the (inclusive) bounding box; the disc's centre ?5, ?6 and radius ?7.
+const char* const kSpiralSql[kSpiralKinds] = {
+    "SELECT r.json FROM pos_rtree p JOIN records r ON r.rowid = p.id "
+    "WHERE p.minx >= ?1 AND p.maxx <= ?2 AND p.miny >= ?3 AND p.maxy <= ?4",
+    "SELECT r.json FROM pos_rtree p JOIN records r ON r.rowid = p.id "
+    "WHERE p.minx >= ?1 AND p.maxx <= ?2 AND p.miny >= ?3 AND p.maxy <= ?4 "
+    "AND (p.minx - ?5) * (p.minx - ?5) + (p.miny - ?6) * (p.miny - ?6) <= ?7 * ?7",
+};
+
+struct SpiralParams {
+  int64_t box[4];  // x0, y0, x1, y1, inclusive
+  int64_t cx, cy, r;
+};
+
+// Query i's area, the same for both engines: windows of w x w cells and
+// discs of radius r holding 1,000 points on average, anywhere inside the
+// square of points (SpiralSide).
+std::vector<SpiralParams> MakeSpiralParams(int kind, const Config& config, size_t count) {
+  Rng rng(config.seed * 1000003 + 0x5b1a1 + static_cast<uint64_t>(kind));
+  const int64_t side = SpiralSide(config), low = -side / 2;
+  const double cells = 1000.0 * static_cast<double>(config.cells_per_point);
+  const int64_t w = std::clamp<int64_t>(std::llround(std::sqrt(cells)), 1, side);
+  const int64_t r = std::clamp<int64_t>(std::llround(std::sqrt(cells / M_PI)), 0, (side - 1) / 2);
+  std::vector<SpiralParams> out(count);
+  for (SpiralParams& p : out) {
+    if (kind == kWindow) {
+      p.box[0] = low + static_cast<int64_t>(rng.Uniform(uint64_t(side - w + 1)));
+      p.box[1] = low + static_cast<int64_t>(rng.Uniform(uint64_t(side - w + 1)));
+      p.box[2] = p.box[0] + w - 1;
+      p.box[3] = p.box[1] + w - 1;
+    } else {
+      p.cx = low + r + static_cast<int64_t>(rng.Uniform(uint64_t(side - 2 * r)));
+      p.cy = low + r + static_cast<int64_t>(rng.Uniform(uint64_t(side - 2 * r)));
+      p.r = r;
+      const int64_t box[4] = {p.cx - r, p.cy - r, p.cx + r, p.cy + r};
+      std::copy(box, box + 4, p.box);
+    }
+  }
+  return out;
+}
+
+std::string SpiralQueryText(int kind, const SpiralParams& p) {
+  auto list = [](std::initializer_list<int64_t> values) {
+    std::string out = "[";
+    for (int64_t v : values) out += (out.size() > 1 ? "," : "") + std::to_string(v);
+    return out + "]";
+  };
+  return kind == kWindow
+             ? R"({"pos":{"$within":{"box":)" + list({p.box[0], p.box[1], p.box[2], p.box[3]}) +
+                   "}}}"
+             : R"({"pos":{"$within":{"disc":)" + list({p.cx, p.cy, p.r}) + "}}}";
+}
+
+uint64_t SqliteSpiralQuery(sqlite3* db, sqlite3_stmt* stmt, const SpiralParams& p) {
+  const int64_t values[7] = {p.box[0], p.box[2], p.box[1], p.box[3], p.cx, p.cy, p.r};
+  for (int i = 1; i <= sqlite3_bind_parameter_count(stmt); ++i) {
+    sqlite3_bind_int64(stmt, i, values[i - 1]);
+  }
+  uint64_t rows = 0;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (sqlite3_column_text(stmt, 0) == nullptr) Fatal("SQLite returned a NULL json");
+    ++rows;
+  }
+  if (rc != SQLITE_DONE) Fatal(std::string("SQLite query failed: ") + sqlite3_errmsg(db));
+  sqlite3_reset(stmt);
+  return rows;
+}
+
+struct SpiralResult {
+  double spirapi_build_s = 0, sqlite_build_s = 0, compact_s = 0;
+  uint64_t spirapi_index_bytes = 0, sqlite_index_bytes = 0;  // disk growth
+  QueryResult results[kSpiralKinds][2];
+  std::string plans[kSpiralKinds][2];
+};
+
+SpiralResult RunSpiralBench(SpiraPi* spirapi, Sqlite* sqlite, const Config& config) {
+  SpiralResult out;
+  const uint64_t spirapi_before = spirapi->DiskBytes(), sqlite_before = sqlite->DiskBytes();
+  Log("building the spiral index and the R*Tree");
+  Stopwatch sw;
+  Check(spirapi::CreateIndex(spirapi->db(), {"by_pos", kComponent, {"pos"},
+                                             spirapi::IndexType::kSpiral}),
+        "CreateIndex by_pos");
+  out.spirapi_build_s = sw.Seconds();
+  sw = Stopwatch();
+  SqliteExec(sqlite->db(), "BEGIN");
+  SqliteExec(sqlite->db(), "CREATE VIRTUAL TABLE pos_rtree USING rtree(id, minx, maxx, miny, maxy)");
+  SqliteExec(sqlite->db(),
+             "INSERT INTO pos_rtree SELECT rowid, json_extract(json, '$.pos[0]'), "
+             "json_extract(json, '$.pos[0]'), json_extract(json, '$.pos[1]'), "
+             "json_extract(json, '$.pos[1]') FROM records");
+  SqliteExec(sqlite->db(), "COMMIT");
+  out.sqlite_build_s = sw.Seconds();
+  Log("spiral index %.1f s, R*Tree %.1f s; SpiraPi: compacting", out.spirapi_build_s,
+      out.sqlite_build_s);
+  sw = Stopwatch();
+  spirapi->Compact();
+  out.compact_s = sw.Seconds();
+  SqliteExec(sqlite->db(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  out.spirapi_index_bytes = spirapi->DiskBytes() - std::min(spirapi_before, spirapi->DiskBytes());
+  out.sqlite_index_bytes = sqlite->DiskBytes() - std::min(sqlite_before, sqlite->DiskBytes());
+
+  for (int kind = 0; kind < kSpiralKinds; ++kind) {
+    const size_t warm = config.quick ? 5 : 50;
+    const std::vector<SpiralParams> params = MakeSpiralParams(kind, config, 200'000 + warm);
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
+    for (const SpiralParams& p : params) texts.push_back(SpiralQueryText(kind, p));
+    SqliteStatement stmt(sqlite->db(), kSpiralSql[kind]);
+    out.plans[kind][0] = spirapi->Plan(texts[0]);
+    out.plans[kind][1] = SqlitePlan(sqlite->db(), kSpiralSql[kind]);
+    Log("%s: SpiraPi", kSpiralKindNames[kind]);
+    out.results[kind][0] = TimeQueries(params.size(), warm, 10, config.seconds,
+                                       [&](size_t i, uint64_t* examined) {
+      return spirapi->Query(texts[i], examined);
+    });
+    Log("%s: SQLite", kSpiralKindNames[kind]);
+    out.results[kind][1] = TimeQueries(params.size(), warm, 10, config.seconds,
+                                       [&](size_t i, uint64_t*) {
+      return SqliteSpiralQuery(sqlite->db(), stmt.get(), params[i]);
+    });
+    CheckSameCounts(kSpiralKindNames[kind], texts, out.results[kind]);
+  }
+  return out;
+}
+
+void ReportSpiral(const SpiralResult& spiral, const Config& config) {
+  std::printf("\nPoints \"pos\" [x, y]: integers in a square of side %lld around the origin, "
+              "%llu cell(s) a point. Building the index over the loaded records: SpiraPi's "
+              "spiral index %.1f s (%s on disk after a %.1f s compaction), SQLite's R*Tree "
+              "%.1f s (%s).\n\n",
+              static_cast<long long>(SpiralSide(config)),
+              static_cast<unsigned long long>(config.cells_per_point), spiral.spirapi_build_s,
+              FormatBytes(static_cast<double>(spiral.spirapi_index_bytes)).c_str(),
+              spiral.compact_s, spiral.sqlite_build_s,
+              FormatBytes(static_cast<double>(spiral.sqlite_index_bytes)).c_str());
+  PrintQueryHeader();
+  for (int kind = 0; kind < kSpiralKinds; ++kind) {
+    PrintQueryRow(kSpiralKindNames[kind], spiral.results[kind][0], spiral.results[kind][1], false);
+  }
+  std::printf("\n| query | SpiraPi rows examined/query | SpiraPi plan (first query) |"
+              " SQLite plan |\n|---|---:|---|---|\n");
+  for (int kind = 0; kind < kSpiralKinds; ++kind) {
+    const QueryResult& s = spiral.results[kind][0];
+    std::printf("| %s | %s | %s | %s |\n", kSpiralKindNames[kind],
+                FormatCount(static_cast<double>(s.examined) / s.queries).c_str(),
+                spiral.plans[kind][0].c_str(), spiral.plans[kind][1].c_str());
+  }
 }
 
 }  // namespace
@@ -610,16 +852,9 @@ int main(int argc, char** argv) {
                                    [&](size_t i, uint64_t*) {
       return sqlite->Query(kind, params[i]);
     });
-    const auto& a = results[kind][0].counts;
-    const auto& b = results[kind][1].counts;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-      if (a[i] != b[i]) {
-        Fatal(std::string(kKindNames[kind]) + ": query " + std::to_string(i) + " (" + texts[i] +
-              ") returned " + std::to_string(a[i]) + " rows from SpiraPi and " +
-              std::to_string(b[i]) + " from SQLite");
-      }
-    }
+    CheckSameCounts(kKindNames[kind], texts, results[kind]);
   }
+  const SpiralResult spiral = RunSpiralBench(spirapi.get(), sqlite.get(), config);
   const std::string load_end = LoadAverage();
   spirapi.reset();
   sqlite.reset();
@@ -659,18 +894,9 @@ int main(int argc, char** argv) {
               compact_s, FormatBytes(static_cast<double>(spirapi_disk)).c_str(),
               FormatBytes(static_cast<double>(sqlite_disk)).c_str());
 
-  std::printf("| query | rows/query | SpiraPi queries/s | SpiraPi rows/s | SQLite queries/s |"
-              " SQLite rows/s | SpiraPi ÷ SQLite |\n|---|---:|---:|---:|---:|---:|---:|\n");
+  PrintQueryHeader();
   for (int kind = 0; kind < kKinds; ++kind) {
-    const QueryResult& s = results[kind][0];
-    const QueryResult& q = results[kind][1];
-    const double per_query = static_cast<double>(s.rows) / s.queries;
-    std::printf("| %s | %s | %s | %s | %s | %s | %.2f |\n", kKindNames[kind],
-                per_query < 10 ? FormatFixed(per_query, 2).c_str() : FormatCount(per_query).c_str(),
-                s.qps() < 100 ? FormatFixed(s.qps(), 2).c_str() : FormatCount(s.qps()).c_str(),
-                kind == kCount10 ? "—" : FormatCount(s.rps()).c_str(),
-                q.qps() < 100 ? FormatFixed(q.qps(), 2).c_str() : FormatCount(q.qps()).c_str(),
-                kind == kCount10 ? "—" : FormatCount(q.rps()).c_str(), s.qps() / q.qps());
+    PrintQueryRow(kKindNames[kind], results[kind][0], results[kind][1], kind == kCount10);
   }
   std::printf("\n| unindexed query | SpiraPi s/query | SpiraPi MB/s of JSON | SQLite s/query |"
               " SQLite MB/s of JSON |\n|---|---:|---:|---:|---:|\n");
@@ -688,5 +914,6 @@ int main(int argc, char** argv) {
                 FormatCount(static_cast<double>(s.examined) / s.queries).c_str(),
                 plans[kind][0].c_str(), plans[kind][1].c_str());
   }
+  ReportSpiral(spiral, config);
   return 0;
 }
