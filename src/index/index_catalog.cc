@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "index/index_key.h"
 #include "pi/ulam_spiral.h"
@@ -243,11 +244,20 @@ std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapi
   return EntryId(def.spec.name, key, record_id);
 }
 
-void DistinctGrams(std::string_view s, size_t q, std::vector<std::string_view>* out) {
+bool DistinctGrams(std::string_view s, size_t q, size_t limit,
+                   std::vector<std::string_view>* out) {
   out->clear();
-  for (size_t i = 0; q > 0 && i + q <= s.size(); ++i) out->push_back(s.substr(i, q));
+  if (q == 0 || s.size() < q) return true;
+  // A set rather than sorting all n - q + 1 q-grams: a 16 MiB value would
+  // need 16 Mi of them at once; this stops at limit + 1.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(std::min(s.size() - q + 1, limit + 1));
+  for (size_t i = 0; i + q <= s.size(); ++i) {
+    if (seen.insert(s.substr(i, q)).second && seen.size() > limit) return false;
+  }
+  out->assign(seen.begin(), seen.end());
   std::sort(out->begin(), out->end());
-  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return true;
 }
 
 Status EntriesFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
@@ -266,13 +276,14 @@ Status EntriesFor(const IndexDef& def, std::string_view record_id, const rapidjs
   // Other values never match $contains or $near: they need no entry.
   if (v == nullptr || !v->IsString()) return Status::OK();
   std::vector<std::string_view> grams;
-  DistinctGrams(std::string_view(v->GetString(), v->GetStringLength()), def.gram, &grams);
-  if (grams.size() > kMaxSimilarityGrams) {
-    return Status::InvalidArgument(
-        "index " + def.spec.name + ": field '" + def.spec.fields[0] + "' of " +
-        ComponentName(def.spec.component) + " record '" + std::string(record_id) + "' has " +
-        std::to_string(grams.size()) + " distinct " + std::to_string(def.gram) +
-        "-grams; a similarity index takes at most " + std::to_string(kMaxSimilarityGrams));
+  if (!DistinctGrams(std::string_view(v->GetString(), v->GetStringLength()), def.gram,
+                     kMaxSimilarityGrams, &grams)) {
+    return Status::InvalidArgument("index " + def.spec.name + ": field '" + def.spec.fields[0] +
+                                   "' of " + ComponentName(def.spec.component) + " record '" +
+                                   std::string(record_id) + "' has more than " +
+                                   std::to_string(kMaxSimilarityGrams) + " distinct " +
+                                   std::to_string(def.gram) +
+                                   "-grams, the most a similarity index takes");
   }
   out->reserve(grams.size());
   // Hex keys of one length keep the grams' order: the ids stay sorted.

@@ -71,8 +71,10 @@ std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapi
 Status EntriesFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
                   const rapidjson::Value* metadata, std::vector<std::string>* out);
 
-// The distinct q-grams of s (its substrings of q bytes), sorted.
-void DistinctGrams(std::string_view s, size_t q, std::vector<std::string_view>* out);
+// The distinct q-grams of s (its substrings of q bytes), sorted; false,
+// having stopped early, if there are more than `limit`.
+bool DistinctGrams(std::string_view s, size_t q, size_t limit,
+                   std::vector<std::string_view>* out);
 
 // Splits one of def's entry ids (whole) into key and record part, as
 // SplitEntry does.

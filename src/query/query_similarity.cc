@@ -1,6 +1,7 @@
 #include "query/query_similarity.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "db/db_impl.h"
 #include "index/index_key.h"
@@ -53,7 +54,7 @@ bool SimilarityRanges(DBImpl* db, uint64_t snapshot, const index::IndexDef& def,
     std::vector<std::string> keys;
     bool over = false;
     for (std::string_view piece : pieces) {
-      index::DistinctGrams(piece, q, &grams);
+      index::DistinctGrams(piece, q, SIZE_MAX - 1, &grams);
       uint64_t rarest = UINT64_MAX;
       std::string rarest_key;
       for (std::string_view g : grams) {
