@@ -54,8 +54,10 @@ class IndexCommands {
                         "A path to index (repeat for a compound index, up to 4): "
                         "'precision', 'stats.mean', '@metadata.source'")
         ->required();
-    create_->add_option("--type", type_, "btree (ordered; the default), hash (equality only) or spiral (points [x, y]: $within)")
-        ->check(CLI::IsMember({"btree", "hash", "spiral"}));
+    create_->add_option("--type", type_,
+                        "btree (ordered; the default), hash (equality only), spiral (points "
+                        "[x, y]: $within) or similarity (one string field: $contains, $near)")
+        ->check(CLI::IsMember({"btree", "hash", "spiral", "similarity"}));
     create_->add_option("--name", name_,
                         "Its name, 1..40 of [A-Za-z0-9_-] (default: component and fields)");
 
@@ -163,7 +165,7 @@ class IndexCommands {
     Status s = ListIndexes(db, &infos);
     if (!s.ok()) return FailStatus("index list", s);
     if (!json_ && !infos.empty()) {
-      WriteLine("name                 component  type   state     entries     key bytes  fields");
+      WriteLine("name                 component  type       state     entries     key bytes  fields");
     }
     for (const IndexInfo& info : infos) {
       std::string fields;
@@ -173,7 +175,7 @@ class IndexCommands {
         if (!WriteLine(IndexInfoToJson(info))) return kExitIoError;
         continue;
       } else {
-        std::snprintf(line, sizeof(line), "%-20s %-10s %-6s %-8s %8" PRIu64 " %13" PRIu64 "  %s",
+        std::snprintf(line, sizeof(line), "%-20s %-10s %-10s %-8s %8" PRIu64 " %13" PRIu64 "  %s",
                       info.spec.name.c_str(), ComponentName(info.spec.component),
                       IndexTypeName(info.spec.type), info.state.c_str(), info.entries,
                       info.key_bytes, EscapeControls(fields).c_str());

@@ -1,6 +1,6 @@
-// Secondary indexes: ordered (btree) and exact-match (hash) indexes over the
-// fields of a component's records, kept in the INDEX component and used by
-// queries (docs/QUERY.md, "Indexes").
+// Secondary indexes: ordered (btree), exact-match (hash), point (spiral) and
+// substring (similarity) indexes over the fields of a component's records,
+// kept in the INDEX component and used by queries (docs/QUERY.md, "Indexes").
 //
 //   IndexSpec spec;
 //   spec.name = "by_precision";
@@ -8,12 +8,14 @@
 //   spec.fields = {"precision"};
 //   Status s = CreateIndex(db, spec);
 //
-// An index has one entry per live record of its component: the record's
-// values at the index's fields (a missing field counts as a value too),
-// encoded so that the INDEX component's id order is the query language's
-// value order. Every write to the component, by DB::Put, DB::Delete or a
-// Transaction, updates the entries in the same commit, so an index never
-// lags its records; a transaction that raced with an index's creation or
+// A btree, hash or spiral index has one entry per live record of its
+// component: the record's values at the index's fields (a missing field
+// counts as a value too), encoded so that the INDEX component's id order is
+// the query language's value order. A similarity index has one entry per
+// distinct q-gram of the record's string value (none for other values).
+// Every write to the component, by DB::Put, DB::Delete or a Transaction,
+// updates the entries in the same commit, so an index never lags its
+// records; a transaction that raced with an index's creation or
 // removal fails with Conflict (DB::Put and DB::Delete retry by themselves).
 //
 // Thread safety: the functions may be called from any number of threads.
@@ -46,17 +48,35 @@ enum class IndexType : uint8_t {
   // discs, answered as intervals of the Ulam-spiral order of the cell
   // (floor(x), floor(y)) for |x|, |y| < 2^31.
   kSpiral,
+  // One string field (π digits or any text): $contains and $near (Hamming
+  // distance) answered from its q-grams, the byte strings of length
+  // kSimilarityGramBytes in the value, by pigeonhole filtering; candidates
+  // are always checked against the query. Many entries per record.
+  kSimilarity,
 };
-SPIRAPI_EXPORT const char* IndexTypeName(IndexType type);  // "btree", "hash", "spiral"
+// "btree", "hash", "spiral", "similarity".
+SPIRAPI_EXPORT const char* IndexTypeName(IndexType type);
 SPIRAPI_EXPORT Status ParseIndexType(std::string_view name, IndexType* out);
+
+// The q of the similarity indexes CreateIndex makes: a q-gram is 4 bytes.
+// Over π digits 3-grams would be too common (1,000 of them: a record of a
+// few hundred digits holds most), 5-grams would need patterns of 5(d+1)
+// digits for a $near of distance d; 4 is the compromise (docs/QUERY.md).
+// Each index keeps its q in its definition.
+inline constexpr size_t kSimilarityGramBytes = 4;
+// The most distinct q-grams one value may have under a similarity index: a
+// write of a record whose value has more fails with InvalidArgument rather
+// than leave entries out (π digits have at most 10^4 distinct 4-grams; text
+// reaches the limit at a few hundred KB).
+inline constexpr size_t kMaxSimilarityGrams = size_t{1} << 18;
 
 struct IndexSpec {
   // 1..40 characters of [A-Za-z0-9_-]; unique in the database.
   std::string name;
   Component component = Component::kSequence;
   // 1..4 query paths ("precision", "stats.mean", "@metadata.source"); a
-  // compound btree orders by the first, then the second, ...; a spiral
-  // index has exactly one.
+  // compound btree orders by the first, then the second, ...; a spiral or
+  // similarity index has exactly one.
   std::vector<std::string> fields;
   IndexType type = IndexType::kBtree;
 };
@@ -67,7 +87,7 @@ struct IndexInfo {
   // (queries do not use it yet), "ready" after.
   std::string state;
   int64_t created_us = 0;   // µs since the Unix epoch
-  uint64_t entries = 0;     // live entries now
+  uint64_t entries = 0;     // live entries now (a similarity index: q-grams of all records)
   uint64_t key_bytes = 0;   // their ids' bytes (what the index adds to memory)
   uint64_t queries = 0;     // queries of this process that used it
 };
@@ -77,8 +97,9 @@ struct IndexInfo {
 // Cancelled, the index staying "building" until RebuildIndex finishes it
 // (as it does after a crash: an index is never half-used). Writes continue
 // meanwhile. Errors: InvalidArgument (a bad name, path or field count; a
-// name in use; the INDEX component as source), Cancelled, Corruption (a
-// damaged record stops the build).
+// name in use; the INDEX component as source; a string with more distinct
+// q-grams than kMaxSimilarityGrams under a similarity index), Cancelled,
+// Corruption (a damaged record stops the build).
 SPIRAPI_EXPORT Status CreateIndex(DB* db, const IndexSpec& spec,
                                   const std::function<bool(double)>& progress = nullptr);
 
@@ -101,7 +122,8 @@ struct IndexMismatch {
 };
 
 // Checks, at one snapshot, that an index (empty name: every ready index)
-// holds exactly one entry per live record, with that record's values.
+// holds exactly the entries its live records give (one per record, or a
+// similarity index's one per distinct q-gram), with those records' values.
 // Returns OK with the findings in *mismatches. Errors: NotFound, Corruption.
 SPIRAPI_EXPORT Status VerifyIndex(DB* db, std::string_view name,
                                   std::vector<IndexMismatch>* mismatches);

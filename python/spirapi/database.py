@@ -425,8 +425,9 @@ class SpiraPiDatabase:
         """Creates a secondary index (docs/QUERY.md, "Indexes") named ``name``
         (1..40 of [A-Za-z0-9_-]) over 1..4 paths of ``data_type``'s records
         ("precision", "stats.mean", "@metadata.source"); ``type`` "btree"
-        (ranges, prefixes, sorts), "hash" (equality) or "spiral" (one field
-        of points [x, y], for $within boxes and discs). Writes the entries of
+        (ranges, prefixes, sorts), "hash" (equality), "spiral" (one field
+        of points [x, y], for $within boxes and discs) or "similarity" (one
+        string field, for $contains and $near). Writes the entries of
         the existing records first, calling ``progress(fraction)`` if given
         (returning False cancels with CancelledError: the index then stays
         "building" until rebuild_index finishes it). Every later write keeps

@@ -79,6 +79,30 @@ def test_spiral_index_answers_within(db):
     assert before == ([{"count": 15}], [{"count": 13}])
 
 
+def test_similarity_index_answers_contains_and_near(db):
+    digits = db[StorageType.SEQUENCE]
+    pi = "31415926535897932384626433832795028841971693993751058209749445923078164062862089986280"
+    for i in range(200):
+        digits.put(f"d{i:03d}", {"digits": pi[i % 60:i % 60 + 20] if i % 3 else f"{i * 7919:020d}"})
+    queries = [
+        {"digits": {"$contains": "26535"}, "$fields": ["@id"]},
+        {"digits": {"$near": {"pattern": "9265358x", "distance": 1}}, "$fields": ["@id"]},
+        {"digits": {"$near": {"pattern": "141", "distance": 0}}, "$count": True},
+    ]
+    before = [list(db.query(q, "sequence")) for q in queries]
+    db.create_index("by_digits", "digits", "sequence", type="similarity")
+    info = db.list_indexes()[0]
+    assert info["type"] == "similarity" and info["entries"] > 200
+    assert "by index by_digits (similarity on digits)" in db.explain(queries[0], "sequence")
+    assert "needs patterns of at least 4 bytes" in db.explain(queries[2], "sequence")
+    assert [list(db.query(q, "sequence")) for q in queries] == before
+    assert before[0] and before[1] and before[2][0]["count"] > 0
+    digits.put("d001", {"digits": "0000"})
+    assert db.verify_indexes("by_digits") == []
+    with pytest.raises(spirapi.InvalidArgumentError, match=r"\$near.distance"):
+        list(db.query({"digits": {"$near": {"pattern": "31", "distance": 2}}}, "sequence"))
+
+
 def test_advise_indexes(db):
     cache = db[StorageType.CACHE]
     for i in range(2000):

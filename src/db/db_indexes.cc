@@ -131,6 +131,7 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
   const size_t user_ops = batch->ops.size();
   rapidjson::Document data, metadata, old_data, old_metadata;
   StorageRecord old;
+  std::vector<std::string> before, after;  // entry ids, sorted
   for (size_t i = 0; i < user_ops; ++i) {
     if (!catalog.Covers(batch->ops[i].component)) continue;
     // Copies: push_back below may move the ops.
@@ -164,27 +165,43 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
       if (def->spec.component != c) continue;
       const rapidjson::Value* old_meta = def->uses_metadata ? &old_metadata : nullptr;
       const rapidjson::Value* new_meta = def->uses_metadata ? &metadata : nullptr;
-      std::string before = had_old ? index::EntryFor(*def, id, old_data, old_meta) : "";
-      std::string after = is_delete ? "" : index::EntryFor(*def, id, data, new_meta);
-      if (before == after) continue;
-      if (!before.empty()) {
-        WriteOp op;
-        op.component = Component::kIndex;
-        op.id = std::move(before);
-        op.is_delete = true;
-        op.index_entry = true;
-        batch->bytes += op.bytes();
-        batch->ops.push_back(std::move(op));
+      before.clear();
+      after.clear();
+      // An old version with too many q-grams has no entries: it predates
+      // the index, whose build stopped at it. It can still be replaced or
+      // deleted.
+      if (had_old && !index::EntriesFor(*def, id, old_data, old_meta, &before).ok()) {
+        before.clear();
       }
-      if (!after.empty()) {
-        WriteOp op;
-        op.component = Component::kIndex;
-        op.data = index::EntryData(after, id);
-        op.metadata = "{}";
-        op.id = std::move(after);
-        op.index_entry = true;
-        batch->bytes += op.bytes();
-        batch->ops.push_back(std::move(op));
+      if (!is_delete) {
+        s = index::EntriesFor(*def, id, data, new_meta, &after);
+        if (!s.ok()) return s;
+      }
+      // Both sorted: delete what only the old version gives, put what only
+      // the new one does (a similarity index's unchanged q-grams stay).
+      size_t b = 0, a = 0;
+      while (b < before.size() || a < after.size()) {
+        if (a == after.size() || (b < before.size() && before[b] < after[a])) {
+          WriteOp op;
+          op.component = Component::kIndex;
+          op.id = std::move(before[b++]);
+          op.is_delete = true;
+          op.index_entry = true;
+          batch->bytes += op.bytes();
+          batch->ops.push_back(std::move(op));
+        } else if (b == before.size() || after[a] < before[b]) {
+          WriteOp op;
+          op.component = Component::kIndex;
+          op.data = index::EntryData(after[a], id);
+          op.metadata = "{}";
+          op.id = std::move(after[a++]);
+          op.index_entry = true;
+          batch->bytes += op.bytes();
+          batch->ops.push_back(std::move(op));
+        } else {
+          ++b;
+          ++a;
+        }
       }
     }
   }

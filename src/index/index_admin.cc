@@ -17,6 +17,9 @@ namespace {
 using index::IndexDef;
 
 constexpr size_t kBuildBatch = 1000;     // records per build transaction
+// ...and at most about this many bytes of entries (a similarity index's
+// records give one per q-gram: thousands each).
+constexpr size_t kBuildBatchBytes = 16u << 20;
 constexpr int kMaxBatchAttempts = 100;   // a batch that keeps conflicting gives up
 
 Status ImplOf(DB* db, DBImpl** impl) {
@@ -135,6 +138,7 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
   // let the build through; grows back after.
   size_t batch_size = kBuildBatch;
   rapidjson::Document data, metadata;
+  std::vector<std::string> entries;
   bool finished = false;
   while (!finished) {
     std::shared_ptr<const IndexCatalogState> catalog = impl->IndexCatalog();
@@ -150,22 +154,27 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
       ScanOptions so;
       so.from = after;
       last = after;
-      size_t records = 0;
+      size_t records = 0, bytes = 0;
       Status parse;
       s = impl->Scan(snap.ro(), def->spec.component, so, [&](const StorageRecord& r) {
         if (r.id == after) return true;  // from is inclusive
         parse = ParseRecord(r, def->uses_metadata, &data, &metadata);
+        if (parse.ok()) {
+          parse = index::EntriesFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr,
+                                    &entries);
+        }
         if (!parse.ok()) return false;
-        std::string entry =
-            index::EntryFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr);
-        std::string entry_data = index::EntryData(entry, r.id);
-        ops.push_back(PutOp(Component::kIndex, std::move(entry), std::move(entry_data), true));
+        for (std::string& entry : entries) {
+          std::string entry_data = index::EntryData(entry, r.id);
+          ops.push_back(PutOp(Component::kIndex, std::move(entry), std::move(entry_data), true));
+          bytes += ops.back().bytes();
+        }
         last = r.id;
-        return ++records < batch_size;
+        return ++records < batch_size && bytes < kBuildBatchBytes;
       });
       if (s.ok()) s = parse;
       if (!s.ok()) return s;
-      finished = records < batch_size;
+      finished = records < batch_size && bytes < kBuildBatchBytes;
       DBImpl::Conditions cond;
       cond.check_conflicts = true;
       cond.snapshot = impl->SnapshotOf(snap.ro());
@@ -308,6 +317,7 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
   }
   BatchSnapshot snap(impl);
   rapidjson::Document data, metadata;
+  std::vector<std::string> entries;
   for (const auto& def : catalog->defs) {
     if (!name.empty() ? def->spec.name != name : !def->ready) continue;
     // (entry id, record id) the records give, and the entries there are.
@@ -315,9 +325,12 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
     Status parse;
     s = impl->Scan(snap.ro(), def->spec.component, ScanOptions(), [&](const StorageRecord& r) {
       parse = ParseRecord(r, def->uses_metadata, &data, &metadata);
+      if (parse.ok()) {
+        parse =
+            index::EntriesFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr, &entries);
+      }
       if (!parse.ok()) return false;
-      expected.emplace_back(
-          index::EntryFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr), r.id);
+      for (std::string& entry : entries) expected.emplace_back(std::move(entry), r.id);
       return true;
     });
     if (s.ok()) s = parse;
@@ -338,10 +351,8 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
       } else if (i == expected.size() || actual[j] < expected[i].first) {
         std::string_view key, record;
         bool hashed = false;
-        std::string_view rest = std::string_view(actual[j]).substr(def->entry_prefix.size());
         std::string record_id = "?";
-        if (index::SplitEntry(rest, def->paths.size(), def->spec.type == IndexType::kHash, &key,
-                              &record, &hashed)) {
+        if (index::SplitEntryOf(*def, actual[j], &key, &record, &hashed)) {
           record_id = hashed ? "(hashed id " + std::string(record) + ")" : std::string(record);
         }
         mismatches->push_back({def->spec.name, record_id,

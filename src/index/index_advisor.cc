@@ -335,6 +335,13 @@ Status BuildAdvisorModel(DB* db, const AdviceOptions& o, AdvisorModel* model,
   const auto catalog = impl->IndexCatalog();
   for (const auto& def : catalog == nullptr ? decltype(catalog->defs)() : catalog->defs) {
     names.insert(def->spec.name);
+    if (def->spec.type == IndexType::kSimilarity) {
+      // Many entries per record, planned from postings' sizes: the sample's
+      // one-entry model does not weigh it (never a candidate either).
+      advice->notes.push_back("index " + def->spec.name +
+                              " (similarity) not weighed: the advisor models one entry per record");
+      continue;
+    }
     by_key[SpecKey(def->spec)] = defs.size();
     defs.push_back(Def{*def, {}, true, 0});
   }

@@ -3,7 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "index/index_key.h"
 #include "pi/ulam_spiral.h"
@@ -14,6 +16,8 @@ namespace {
 
 constexpr size_t kMaxNameBytes = 40;
 constexpr size_t kMaxFields = 4;
+// The q a similarity index's definition may hold.
+constexpr uint64_t kMinGramBytes = 2, kMaxGramBytes = 16;
 
 bool NameCharOk(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -49,6 +53,7 @@ const char* IndexTypeName(IndexType type) {
   switch (type) {
     case IndexType::kHash: return "hash";
     case IndexType::kSpiral: return "spiral";
+    case IndexType::kSimilarity: return "similarity";
     default: return "btree";
   }
 }
@@ -60,9 +65,11 @@ Status ParseIndexType(std::string_view name, IndexType* out) {
     *out = IndexType::kHash;
   } else if (name == "spiral") {
     *out = IndexType::kSpiral;
+  } else if (name == "similarity") {
+    *out = IndexType::kSimilarity;
   } else {
     return Status::InvalidArgument("index: unknown type '" + std::string(name) +
-                                   "' (btree, hash or spiral)");
+                                   "' (btree, hash, spiral or similarity)");
   }
   return Status::OK();
 }
@@ -109,7 +116,10 @@ Status CheckSpec(const IndexSpec& spec) {
   if (spec.type == IndexType::kSpiral && spec.fields.size() != 1) {
     return Status::InvalidArgument("index: a spiral index has one field, of points [x, y]");
   }
-  if (static_cast<int>(spec.type) > static_cast<int>(IndexType::kSpiral)) {
+  if (spec.type == IndexType::kSimilarity && spec.fields.size() != 1) {
+    return Status::InvalidArgument("index: a similarity index has one field, of strings");
+  }
+  if (static_cast<int>(spec.type) > static_cast<int>(IndexType::kSimilarity)) {
     return Status::InvalidArgument("index: bad type");
   }
   for (const std::string& f : spec.fields) {
@@ -139,6 +149,7 @@ Status MakeDef(const IndexSpec& spec, bool ready, int64_t created_us, IndexDef* 
   def->ready = ready;
   def->created_us = created_us;
   def->entry_prefix = EntryPrefix(spec.name);
+  def->gram = spec.type == IndexType::kSimilarity ? kSimilarityGramBytes : 0;
   if (def->queries == nullptr) def->queries = std::make_shared<std::atomic<uint64_t>>(0);
   return Status::OK();
 }
@@ -157,6 +168,10 @@ std::string DefToJson(const IndexDef& def) {
   w.EndArray();
   w.Key("type");
   w.String(IndexTypeName(def.spec.type));
+  if (def.gram != 0) {
+    w.Key("q");
+    w.Uint64(def.gram);
+  }
   w.Key("state");
   w.String(def.ready ? "ready" : "building");
   w.Key("created_us");
@@ -194,6 +209,14 @@ Status ParseDef(std::string_view data_json, IndexDef* def) {
       created != doc.MemberEnd() && created->value.IsInt64() ? created->value.GetInt64() : 0;
   s = MakeDef(spec, str("state") == "ready", created_us, def);
   if (!s.ok()) return Status::Corruption("index definition '" + spec.name + "': " + s.message());
+  if (spec.type == IndexType::kSimilarity) {
+    auto q = doc.FindMember("q");
+    if (q == doc.MemberEnd() || !q->value.IsUint64() || q->value.GetUint64() < kMinGramBytes ||
+        q->value.GetUint64() > kMaxGramBytes) {
+      return Status::Corruption("index definition '" + spec.name + "': bad q");
+    }
+    def->gram = static_cast<size_t>(q->value.GetUint64());
+  }
   return Status::OK();
 }
 
@@ -219,6 +242,64 @@ std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapi
   }
   if (def.spec.type == IndexType::kHash) key = HashKey(key);
   return EntryId(def.spec.name, key, record_id);
+}
+
+bool DistinctGrams(std::string_view s, size_t q, size_t limit,
+                   std::vector<std::string_view>* out) {
+  out->clear();
+  if (q == 0 || s.size() < q) return true;
+  // A set rather than sorting all n - q + 1 q-grams: a 16 MiB value would
+  // need 16 Mi of them at once; this stops at limit + 1.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(std::min(s.size() - q + 1, limit + 1));
+  for (size_t i = 0; i + q <= s.size(); ++i) {
+    if (seen.insert(s.substr(i, q)).second && seen.size() > limit) return false;
+  }
+  out->assign(seen.begin(), seen.end());
+  std::sort(out->begin(), out->end());
+  return true;
+}
+
+Status EntriesFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
+                  const rapidjson::Value* metadata, std::vector<std::string>* out) {
+  out->clear();
+  if (def.spec.type != IndexType::kSimilarity) {
+    out->push_back(EntryFor(def, record_id, data, metadata));
+    return Status::OK();
+  }
+  query::RecordView view;
+  view.id = record_id;
+  view.data = &data;
+  view.metadata = metadata;
+  rapidjson::Value scratch;
+  const rapidjson::Value* v = query::Resolve(def.paths[0], view, &scratch);
+  // Other values never match $contains or $near: they need no entry.
+  if (v == nullptr || !v->IsString()) return Status::OK();
+  std::vector<std::string_view> grams;
+  if (!DistinctGrams(std::string_view(v->GetString(), v->GetStringLength()), def.gram,
+                     kMaxSimilarityGrams, &grams)) {
+    return Status::InvalidArgument("index " + def.spec.name + ": field '" + def.spec.fields[0] +
+                                   "' of " + ComponentName(def.spec.component) + " record '" +
+                                   std::string(record_id) + "' has more than " +
+                                   std::to_string(kMaxSimilarityGrams) + " distinct " +
+                                   std::to_string(def.gram) +
+                                   "-grams, the most a similarity index takes");
+  }
+  out->reserve(grams.size());
+  // Hex keys of one length keep the grams' order: the ids stay sorted.
+  for (std::string_view g : grams) out->push_back(EntryId(def.spec.name, GramKey(g), record_id));
+  return Status::OK();
+}
+
+bool SplitEntryOf(const IndexDef& def, std::string_view entry_id, std::string_view* key,
+                  std::string_view* record_id, bool* hashed) {
+  if (entry_id.size() < def.entry_prefix.size()) return false;
+  const std::string_view rest = entry_id.substr(def.entry_prefix.size());
+  if (def.spec.type == IndexType::kSimilarity) {
+    return SplitFixedEntry(rest, 2 * def.gram, key, record_id, hashed);
+  }
+  return SplitEntry(rest, def.paths.size(), def.spec.type == IndexType::kHash, key, record_id,
+                    hashed);
 }
 
 std::string EntryData(std::string_view entry_id, std::string_view record_id) {

@@ -34,6 +34,9 @@ struct IndexDef {
   int64_t created_us = 0;
   bool uses_metadata = false;
   std::string entry_prefix;        // EntryPrefix(spec.name)
+  // A similarity index's q (bytes per q-gram), kept in its definition so
+  // that a later default cannot change what its entries mean; 0 otherwise.
+  size_t gram = 0;
   // Queries of this process that used the index (shared by the catalogs
   // that hold the same index).
   std::shared_ptr<std::atomic<uint64_t>> queries;
@@ -56,10 +59,28 @@ Status MakeDef(const IndexSpec& spec, bool ready, int64_t created_us, IndexDef* 
 std::string DefToJson(const IndexDef& def);
 Status ParseDef(std::string_view data_json, IndexDef* def);
 
-// The id of the entry the record gives index `def` (data and metadata
-// parsed; metadata may be null if the index does not read it).
+// The id of the entry the record gives a btree, hash or spiral index `def`
+// (data and metadata parsed; metadata may be null if the index does not
+// read it). Not for similarity indexes, which give many: EntriesFor.
 std::string EntryFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
                      const rapidjson::Value* metadata);
+// The ids of all entries the record gives index `def`, sorted, distinct:
+// EntryFor's one, or a similarity index's one per distinct q-gram of a
+// string value (none for other values and strings shorter than q).
+// InvalidArgument when a value has more than kMaxSimilarityGrams q-grams.
+Status EntriesFor(const IndexDef& def, std::string_view record_id, const rapidjson::Value& data,
+                  const rapidjson::Value* metadata, std::vector<std::string>* out);
+
+// The distinct q-grams of s (its substrings of q bytes), sorted; false,
+// having stopped early, if there are more than `limit`.
+bool DistinctGrams(std::string_view s, size_t q, size_t limit,
+                   std::vector<std::string_view>* out);
+
+// Splits one of def's entry ids (whole) into key and record part, as
+// SplitEntry does.
+bool SplitEntryOf(const IndexDef& def, std::string_view entry_id, std::string_view* key,
+                  std::string_view* record_id, bool* hashed);
+
 // A spiral index's key for a value: the Ulam-spiral position of the cell
 // holding the point [x, y], or 'a' for anything else.
 void SpiralKey(const rapidjson::Value* v, std::string* out);

@@ -165,6 +165,23 @@ std::string EntryId(std::string_view name, std::string_view key, std::string_vie
   return out;
 }
 
+std::string GramKey(std::string_view gram) {
+  std::string out;
+  AppendHex(reinterpret_cast<const uint8_t*>(gram.data()), gram.size(), &out);
+  return out;
+}
+
+bool SplitFixedEntry(std::string_view rest, size_t key_bytes, std::string_view* key,
+                     std::string_view* record_id, bool* hashed) {
+  const size_t at = key_bytes;
+  if (at >= rest.size()) return false;
+  *key = rest.substr(0, at);
+  *hashed = rest[at] == 'h';
+  if (rest[at] != 'h' && rest[at] != 'i') return false;
+  *record_id = rest.substr(at + 1);
+  return !record_id->empty();
+}
+
 bool SplitEntry(std::string_view rest, size_t fields, bool hash_index, std::string_view* key,
                 std::string_view* record_id, bool* hashed) {
   size_t at = 0;
@@ -179,12 +196,7 @@ bool SplitEntry(std::string_view rest, size_t fields, bool hash_index, std::stri
       at += n;
     }
   }
-  if (at >= rest.size()) return false;
-  *key = rest.substr(0, at);
-  *hashed = rest[at] == 'h';
-  if (rest[at] != 'h' && rest[at] != 'i') return false;
-  *record_id = rest.substr(at + 1);
-  return !record_id->empty();
+  return SplitFixedEntry(rest, at, key, record_id, hashed);
 }
 
 size_t FirstValueLength(std::string_view key) {

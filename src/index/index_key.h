@@ -48,6 +48,16 @@ std::string EntryPrefix(std::string_view name);
 bool SplitEntry(std::string_view rest, size_t fields, bool hash_index, std::string_view* key,
                 std::string_view* record_id, bool* hashed);
 
+// A similarity index's key for one q-gram: its bytes as 2q lowercase hex
+// digits (fixed length, so an entry splits without markers, and any bytes,
+// even a cut UTF-8 sequence, make a printable id).
+std::string GramKey(std::string_view gram);
+
+// Splits an entry id (after EntryPrefix) whose key has a fixed length (a
+// similarity index's) as SplitEntry does.
+bool SplitFixedEntry(std::string_view rest, size_t key_bytes, std::string_view* key,
+                     std::string_view* record_id, bool* hashed);
+
 // The bytes of the first value of a btree key (0 if malformed).
 size_t FirstValueLength(std::string_view key);
 

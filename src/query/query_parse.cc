@@ -62,6 +62,51 @@ Status ParseWithin(const std::string& at, const Json& v, Condition* c) {
   return Status::OK();
 }
 
+// {"pattern": "14159265", "distance": 2}: the string values with a window of
+// the pattern's length that differs from it in at most `distance` bytes.
+Status ParseNear(const std::string& at, const Json& v, Condition* c) {
+  const char* usage = "needs {\"pattern\": \"...\", \"distance\": n}";
+  if (!v.IsObject()) return Fault(at, usage);
+  const Json* pattern = nullptr;
+  const Json* distance = nullptr;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string key = Name(m->name);
+    if (key == "pattern") {
+      pattern = &m->value;
+    } else if (key == "distance") {
+      distance = &m->value;
+    } else {
+      return Fault(at + "." + key, std::string("unknown key; ") + usage);
+    }
+  }
+  if (pattern == nullptr || distance == nullptr) return Fault(at, usage);
+  if (!pattern->IsString() || pattern->GetStringLength() == 0) {
+    return Fault(at + ".pattern", std::string("needs a non-empty string, not ") +
+                                      (pattern->IsString() ? "\"\"" : KindName(*pattern)));
+  }
+  const uint64_t length = pattern->GetStringLength();
+  if (!distance->IsUint64() || distance->GetUint64() >= length) {
+    return Fault(at + ".distance", "needs an integer from 0 to the pattern's length - 1 (" +
+                                       std::to_string(length - 1) + "), not " + ToJson(*distance));
+  }
+  c->op = Condition::Op::kNear;
+  c->operand = pattern;
+  c->distance = distance->GetUint64();
+  return Status::OK();
+}
+
+// True when some window of s of p's length differs from p in at most d
+// bytes (Hamming distance).
+bool WithinHamming(std::string_view s, std::string_view p, uint64_t d) {
+  if (d == 0) return s.find(p) != std::string_view::npos;
+  for (size_t i = 0; i + p.size() <= s.size(); ++i) {
+    uint64_t differ = 0;
+    for (size_t j = 0; j < p.size() && differ <= d; ++j) differ += s[i + j] != p[j];
+    if (differ <= d) return true;
+  }
+  return false;
+}
+
 // {"$gt": 3, "$lt": 9} for `path`: one condition per operator, ANDed.
 Status ParseOperators(const std::string& where, const Path& path, const Json& ops,
                       Condition* out) {
@@ -104,6 +149,13 @@ Status ParseOperators(const std::string& where, const Path& path, const Json& op
     } else if (op == "$within") {
       Status s = ParseWithin(at, v, &c);
       if (!s.ok()) return s;
+    } else if (op == "$contains") {
+      if (!v.IsString()) return Fault(at, std::string("needs a string, not ") + KindName(v));
+      if (v.GetStringLength() == 0) return Fault(at, "needs a non-empty string");
+      c.op = Condition::Op::kContains;
+    } else if (op == "$near") {
+      Status s = ParseNear(at, v, &c);
+      if (!s.ok()) return s;
     } else if (op == "$not") {
       if (!v.IsObject() || v.MemberCount() == 0 || v.MemberBegin()->name.GetString()[0] != '$') {
         return Fault(at, "needs an object of operators, e.g. {\"$gt\": 3}");
@@ -115,7 +167,7 @@ Status ParseOperators(const std::string& where, const Path& path, const Json& op
       c.children.push_back(std::move(inner));
     } else {
       return Fault(at, "unknown operator (one of $eq $ne $gt $gte $lt $lte $in $nin $exists "
-                       "$prefix $regex $within $not)");
+                       "$prefix $regex $within $contains $near $not)");
     }
     out->children.push_back(std::move(c));
   }
@@ -373,6 +425,12 @@ bool Condition::Matches(const RecordView& record) const {
       }
       return xy[0] >= area[0] && xy[0] <= area[2] && xy[1] >= area[1] && xy[1] <= area[3];
     }
+    case Op::kContains:
+    case Op::kNear:
+      return v != nullptr && v->IsString() &&
+             WithinHamming(std::string_view(v->GetString(), v->GetStringLength()),
+                           std::string_view(operand->GetString(), operand->GetStringLength()),
+                           op == Op::kNear ? distance : 0);
     case Op::kRegex:
       return v != nullptr && v->IsString() &&
              RE2::PartialMatch(re2::StringPiece(v->GetString(), v->GetStringLength()), *regex);

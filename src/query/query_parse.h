@@ -18,10 +18,11 @@ namespace spirapi::query {
 
 struct Condition {
   enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kIn, kNin, kExists, kPrefix, kRegex,
-                  kWithin, kAnd, kOr, kNot };
+                  kWithin, kContains, kNear, kAnd, kOr, kNot };
   Op op = Op::kAnd;
   Path path;                          // the comparisons' field
-  const Json* operand = nullptr;      // in Query::document
+  const Json* operand = nullptr;      // in Query::document; kNear: the pattern
+  uint64_t distance = 0;              // kNear: the most bytes that may differ
   std::shared_ptr<const RE2> regex;   // kRegex
   // kWithin: a box {x0, y0, x1, y1} or (disc) a disc {cx, cy, r}.
   bool disc = false;

@@ -7,6 +7,7 @@
 #include "index/index_key.h"
 #include "pi/ulam_spiral.h"
 #include "query/query_ranges.h"
+#include "query/query_similarity.h"
 
 namespace spirapi::query {
 namespace {
@@ -170,6 +171,9 @@ bool RangesFor(const IndexDef& def, const std::vector<const Condition*>& conds,
                std::vector<KeyRange>* ranges, size_t* consumed) {
   *consumed = 0;
   if (def.spec.type == IndexType::kSpiral) return SpiralRanges(def, conds, ranges);
+  // Its ranges depend on the postings' sizes: ChooseIndex asks
+  // SimilarityRanges, with the database at hand.
+  if (def.spec.type == IndexType::kSimilarity) return false;
   const std::string& base = def.entry_prefix;
   std::vector<std::string> prefixes = {""};
   bool constrained = false;
@@ -291,6 +295,12 @@ std::string IndexPlan::Describe() const {
   out += ranges.size() == 1 ? "1 range" : std::to_string(ranges.size()) + " ranges";
   if (ordered) out += std::string(", in ") + (reverse ? "descending" : "ascending") + " order";
   if (covering) out += ", counted from the entries";
+  if (def->spec.type == IndexType::kSimilarity) {
+    // Entries of several postings: candidates, some repeated, all rechecked.
+    return out + ", " + std::to_string(def->gram) + "-gram postings of " +
+           std::to_string(estimate) + " candidates among " + std::to_string(total) +
+           " records, rechecked";
+  }
   out += std::string(", ") + (estimate_capped ? "over " : "") + std::to_string(estimate) +
          " of " + std::to_string(total) + " entries";
   return out;
@@ -324,8 +334,25 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   // The index whose ranges hold the fewest entries (counted in memory, no
   // further than the best so far).
   IndexPlan best;
+  std::string note;
   for (const auto& def : plan->catalog->defs) {
     if (!def->ready || def->ready_seq > snapshot || def->spec.component != c) continue;
+    if (def->spec.type == IndexType::kSimilarity) {
+      if (best.def != nullptr && best.estimate == 0) break;
+      const uint64_t cap = best.def != nullptr ? std::min(filter_cap, best.estimate - 1) : filter_cap;
+      std::vector<KeyRange> ranges;
+      uint64_t count = 0;
+      std::string why;
+      if (SimilarityRanges(db, snapshot, *def, conds, cap, &ranges, &count, &why)) {
+        best.def = def.get();
+        best.ranges = std::move(ranges);
+        best.estimate = count;
+        best.covering = false;  // candidates, not matches: never counted from entries
+      } else if (!why.empty()) {
+        note = why;
+      }
+      continue;
+    }
     std::vector<KeyRange> ranges;
     size_t consumed;
     if (!RangesFor(*def, conds, &ranges, &consumed)) continue;
@@ -362,6 +389,7 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   }
   plan->catalog = catalog;
   plan->total = total;
+  if (plan->def == nullptr) plan->note = std::move(note);
   if (plan->def != nullptr && plan->def->queries) plan->def->queries->fetch_add(1);
   return Status::OK();
 }

@@ -36,8 +36,12 @@ struct IndexPlan {
   // is their number, with no record read.
   bool covering = false;
   uint64_t total = 0;      // live records of the component
+  // Why a scan was chosen when an index looked usable but was not (a
+  // similarity index and a pattern shorter than its q-grams); may be empty.
+  std::string note;
 
-  // "index by_x (btree on x): 1 range, 120 entries" or "scan".
+  // "index by_x (btree on x): 1 range, 120 of 5000 entries", or empty
+  // for a scan.
   std::string Describe() const;
 };
 

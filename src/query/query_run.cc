@@ -32,7 +32,8 @@ std::string SourcePlan(const QuerySource& source, const query::IndexPlan& plan) 
     return std::string("component ") + ComponentName(source.component) + " by " +
            plan.Describe();
   }
-  return std::string("scan component ") + ComponentName(source.component) + " (no index)";
+  return std::string("scan component ") + ComponentName(source.component) + " (no index" +
+         (plan.note.empty() ? "" : ": " + plan.note) + ")";
 }
 
 // One output row and what it sorts by.
@@ -330,6 +331,8 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
   std::vector<std::string> run;
   auto flush = [&] {
     std::sort(run.begin(), run.end());
+    // A similarity plan's postings may name a record more than once.
+    run.erase(std::unique(run.begin(), run.end()), run.end());
     for (const std::string& id : run) {
       bool more = true;
       status = db->ViewAt(snapshot, c, id, [&](const spirapi::RecordView& r) { more = offer(r); });
@@ -354,8 +357,7 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
                            [&](std::string_view entry) {
       std::string_view key, id;
       bool hashed = false;
-      if (!index::SplitEntry(entry.substr(def.entry_prefix.size()), def.paths.size(),
-                             def.spec.type == IndexType::kHash, &key, &id, &hashed)) {
+      if (!index::SplitEntryOf(def, entry, &key, &id, &hashed)) {
         status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
         return false;
       }

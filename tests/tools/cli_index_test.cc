@@ -38,6 +38,32 @@ TEST_F(CliTest, IndexCommandsCreateListVerifyDrop) {
   EXPECT_EQ(RunOk({"index", "list", db_, "--json"}).find("by_s_n"), std::string::npos);
 }
 
+TEST_F(CliTest, SimilarityIndexServesContainsAndNear) {
+  Init();
+  auto digits = [](uint64_t i) {
+    return std::to_string(100000000000 + i * 2654435761 % 899999999999);
+  };
+  std::string lines;
+  for (uint64_t i = 0; i < 100; ++i) {
+    lines +=
+        "{\"id\":\"r" + std::to_string(i) + "\",\"data\":{\"d\":\"" + digits(i) + "\"}}\n";
+  }
+  RunOk({"load", db_, "cache", "-"}, lines);
+  std::string pattern = digits(17).substr(2, 8);
+  pattern[5] = pattern[5] == '0' ? '1' : '0';  // one byte off
+  const std::string q =
+      R"({"d":{"$near":{"pattern":")" + pattern + R"(","distance":1}},"$fields":["@id"]})";
+  EXPECT_EQ(RunOk({"query", db_, "--component", "cache", q}), "{\"@id\":\"r17\"}\n");
+  RunOk({"index", "create", db_, "--component", "cache", "--field", "d", "--type", "similarity",
+         "--name", "sim"});
+  EXPECT_NE(RunOk({"index", "list", db_}).find("sim                  cache      similarity ready"),
+            std::string::npos);
+  EXPECT_EQ(RunOk({"query", db_, "--component", "cache", q}), "{\"@id\":\"r17\"}\n");
+  const std::string plan = RunOk({"query", db_, "--component", "cache", q, "--explain"});
+  EXPECT_NE(plan.find("by index sim (similarity on d): 2 ranges"), std::string::npos) << plan;
+  RunOk({"index", "verify", db_, "sim"});
+}
+
 TEST_F(CliTest, IndexCommandsRefuseBadInputWithOneLine) {
   Init();
   auto ExpectUsageError = [&](const std::vector<std::string>& args) {
