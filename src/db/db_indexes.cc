@@ -6,11 +6,13 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 #include "db/db_impl.h"
 #include "index/index_catalog.h"
 #include "index/index_key.h"
+#include "query/record_fields.h"
 
 namespace spirapi {
 namespace {
@@ -130,36 +132,52 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
                                WriteBatch* batch) {
   const size_t user_ops = batch->ops.size();
   rapidjson::Document data, metadata, old_data, old_metadata;
-  StorageRecord old;
   std::vector<std::string> before, after;  // entry ids, sorted
+  // What the indexes of each component read of its records: only those
+  // members are parsed, as queries parse them, so that entries hold the
+  // values queries compare.
+  struct Reads {
+    std::unique_ptr<query::RecordFields> data, metadata;
+  };
+  Reads reads[kAllComponents.size()];
   for (size_t i = 0; i < user_ops; ++i) {
     if (!catalog.Covers(batch->ops[i].component)) continue;
     // Copies: push_back below may move the ops.
     const Component c = batch->ops[i].component;
     const std::string id = batch->ops[i].id;
     const bool is_delete = batch->ops[i].is_delete;
-    bool needs_metadata = false;
-    for (const auto& def : catalog.defs) {
-      if (def->spec.component == c) needs_metadata = needs_metadata || def->uses_metadata;
+    Reads& r = reads[static_cast<size_t>(c)];
+    if (r.data == nullptr) {
+      std::vector<query::Path> paths;
+      for (const auto& def : catalog.defs) {
+        if (def->spec.component == c) paths.insert(paths.end(), def->paths.begin(), def->paths.end());
+      }
+      r.data = std::make_unique<query::RecordFields>(paths, query::Path::Root::kData);
+      r.metadata = std::make_unique<query::RecordFields>(paths, query::Path::Root::kMetadata);
     }
-    Status s = GetAt(snapshot, c, id, &old);
+    auto parse = [&](std::string_view data_json, std::string_view metadata_json) {
+      Status s = r.data->Load(data_json, &data);
+      if (s.ok() && r.metadata->needed()) s = r.metadata->Load(metadata_json, &metadata);
+      if (!s.ok()) {
+        return Status::Corruption(std::string(ComponentName(c)) + " record '" + id + "' " +
+                                  s.message());
+      }
+      return s;
+    };
+    Status parsed;
+    Status s = ViewAt(snapshot, c, id, [&](const RecordView& old) {
+      parsed = parse(old.data, old.metadata);
+      data.Swap(old_data);
+      metadata.Swap(old_metadata);
+    });
     const bool had_old = s.ok();
     if (!s.ok() && !s.IsNotFound()) return s;
-    // Parsed as queries parse records, so that entries hold the values
-    // queries compare.
-    if (had_old) {
-      old_data.Parse(old.data.data(), old.data.size());
-      if (needs_metadata) old_metadata.Parse(old.metadata.data(), old.metadata.size());
-      if (old_data.HasParseError() || (needs_metadata && old_metadata.HasParseError())) {
-        return Status::Corruption(std::string(ComponentName(c)) + " record '" + id +
-                                  "' does not parse as JSON");
-      }
-    }
+    if (!parsed.ok()) return parsed;
     if (!is_delete) {
       // Put's JSON was validated and normalized already.
       const WriteOp& op = batch->ops[i];
-      data.Parse(op.data.data(), op.data.size());
-      if (needs_metadata) metadata.Parse(op.metadata.data(), op.metadata.size());
+      s = parse(op.data, op.metadata);
+      if (!s.ok()) return s;
     }
     for (const auto& def : catalog.defs) {
       if (def->spec.component != c) continue;

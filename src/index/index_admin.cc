@@ -10,6 +10,7 @@
 #include "db/db_impl.h"
 #include "index/index_catalog.h"
 #include "index/index_key.h"
+#include "util/json_document.h"
 
 namespace spirapi {
 namespace {
@@ -120,6 +121,8 @@ Status DeleteEntries(DBImpl* impl, const std::string& prefix) {
 // Parses a record as queries do.
 Status ParseRecord(const StorageRecord& r, bool with_metadata, rapidjson::Document* data,
                    rapidjson::Document* metadata) {
+  RecycleDocument(data);
+  RecycleDocument(metadata);
   data->Parse(r.data.data(), r.data.size());
   if (with_metadata) metadata->Parse(r.metadata.data(), r.metadata.size());
   if (data->HasParseError() || (with_metadata && metadata->HasParseError())) {

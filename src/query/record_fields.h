@@ -25,12 +25,14 @@
 namespace spirapi::query {
 
 class RecordFields {
-public:
+ public:
   // Which parts of `root` (data or metadata) the query's paths read.
-  RecordFields(const Query &q, Path::Root root);
+  RecordFields(const Query& q, Path::Root root);
+  // Which parts of `root` the paths read.
+  RecordFields(const std::vector<Path>& paths, Path::Root root);
   ~RecordFields();
-  RecordFields(const RecordFields &) = delete;
-  RecordFields &operator=(const RecordFields &) = delete;
+  RecordFields(const RecordFields&) = delete;
+  RecordFields& operator=(const RecordFields&) = delete;
 
   // False if no path of the query reads this part: Load need not be called.
   bool needed() const { return whole_ || !members_.empty(); }
@@ -38,17 +40,17 @@ public:
   // Makes *doc hold what the query reads of `json`: the whole value, or an
   // object of the members it reads (the value itself when it is not an
   // object). Corruption naming the offset if the text does not parse.
-  Status Load(std::string_view json, rapidjson::Document *doc);
+  Status Load(std::string_view json, rapidjson::Document* doc);
 
-private:
+ private:
   struct Parser;
-  Status LoadWhole(std::string_view json, rapidjson::Document *doc);
+  Status LoadWhole(std::string_view json, rapidjson::Document* doc);
 
-  bool whole_ = false;               // some path reads the value itself
-  std::vector<std::string> members_; // the top-level members read
+  bool whole_ = false;                // some path reads the value itself
+  std::vector<std::string> members_;  // the top-level members read
   std::unique_ptr<Parser> parser_;
 };
 
-} // namespace spirapi::query
+}  // namespace spirapi::query
 
-#endif // SPIRAPI_QUERY_RECORD_FIELDS_H_
+#endif  // SPIRAPI_QUERY_RECORD_FIELDS_H_

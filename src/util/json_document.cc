@@ -127,4 +127,10 @@ bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc, std::str
   return false;
 }
 
+void RecycleDocument(rapidjson::Document* doc) {
+  if (doc->GetAllocator().Size() < (1u << 20)) return;
+  doc->SetNull();
+  doc->GetAllocator().Clear();
+}
+
 }  // namespace spirapi

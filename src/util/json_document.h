@@ -33,6 +33,11 @@ namespace spirapi {
 bool ParseJsonDocument(std::string_view text, rapidjson::Document* doc,
                        std::string* error = nullptr);
 
+// A Document's pool allocator keeps what every Parse into it allocated,
+// until cleared: a document reused for a million records would hold them
+// all. Call before each reuse: clears *doc once it holds a megabyte.
+void RecycleDocument(rapidjson::Document* doc);
+
 }  // namespace spirapi
 
 #endif  // SPIRAPI_UTIL_JSON_DOCUMENT_H_

@@ -15,17 +15,17 @@ namespace spirapi {
 struct RecordJsonParts {
   std::string_view id;
   Component data_type = Component::kSequence;
-  std::string_view data;     // JSON; empty: null
-  std::string_view metadata; // JSON; empty: {}
-  double timestamp = 0;      // seconds
-  std::string_view checksum; // lowercase hex
+  std::string_view data;      // JSON; empty: null
+  std::string_view metadata;  // JSON; empty: {}
+  double timestamp = 0;       // seconds
+  std::string_view checksum;  // lowercase hex
   uint64_t version = 0;
-  std::string_view blob; // empty: none
+  std::string_view blob;  // empty: none
 };
 
 // Appends the record's JSON to *out.
-void AppendRecordJson(const RecordJsonParts &r, std::string *out);
+void AppendRecordJson(const RecordJsonParts& r, std::string* out);
 
-} // namespace spirapi
+}  // namespace spirapi
 
-#endif // SPIRAPI_UTIL_RECORD_JSON_H_
+#endif  // SPIRAPI_UTIL_RECORD_JSON_H_
