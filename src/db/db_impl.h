@@ -155,6 +155,12 @@ class DBImpl : public DB {
   // block, valid until it returns. Errors: as GetAt.
   Status ViewAt(uint64_t snapshot, Component c, std::string_view id,
                 const std::function<void(const RecordView&)>& fn);
+  // ViewAt for each of `ids` in turn until fn returns false, faster: the
+  // ids are looked up in batches, prefetching, under one hold of the index
+  // lock a batch, and records sharing a cached block share its lookup.
+  // Errors: as GetAt; on NotFound, *missing is the index in ids of the id.
+  Status ViewMany(uint64_t snapshot, Component c, const std::vector<std::string>& ids,
+                  const std::function<bool(const RecordView&)>& fn, size_t* missing);
   // Scan without the copies: fn's views are valid until it returns.
   Status ScanViews(const ReadOptions& ro, Component c, const ScanOptions& so,
                    const std::function<bool(const RecordView&)>& fn);

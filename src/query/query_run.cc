@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <map>
 
 #include "db/db_impl.h"
@@ -147,7 +148,10 @@ class Runner {
     if (q_.sort.empty()) return Emit(json);
     Row row;
     Json scratch;
-    for (const query::SortKey& k : q_.sort) row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
+    row.keys.reserve(q_.sort.size());
+    for (const query::SortKey& k : q_.sort) {
+      row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
+    }
     row.sequence = sequence_++;
     row.json = std::move(json);
     status_ = sort_.Add(std::move(row));
@@ -328,26 +332,29 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
   Status status;
   bool done = false;
   std::string run_key;
-  std::vector<std::string> run;
-  auto flush = [&] {
+  std::vector<std::string> run;      // ids of the current run of equal first keys
+  std::vector<std::string> pending;  // whole runs, each in id order, not yet read
+  auto end_run = [&] {
     std::sort(run.begin(), run.end());
     // A similarity plan's postings may name a record more than once.
     run.erase(std::unique(run.begin(), run.end()), run.end());
-    for (const std::string& id : run) {
-      bool more = true;
-      status = db->ViewAt(snapshot, c, id, [&](const spirapi::RecordView& r) { more = offer(r); });
-      if (status.IsNotFound()) {
-        status = Status::Corruption("index " + def.spec.name + " has an entry for " +
-                                    ComponentName(c) + " record '" + id +
-                                    "', which does not exist; run 'spirapi index rebuild'");
-      }
-      if (!status.ok() || !more) {
-        done = true;
-        return false;
-      }
-    }
+    pending.insert(pending.end(), std::make_move_iterator(run.begin()),
+                   std::make_move_iterator(run.end()));
     run.clear();
-    done = runner.matched() >= wanted;
+  };
+  auto flush = [&] {
+    bool more = true;
+    size_t missing = 0;
+    status = db->ViewMany(
+        snapshot, c, pending, [&](const spirapi::RecordView& r) { return more = offer(r); },
+        &missing);
+    if (status.IsNotFound()) {
+      status = Status::Corruption("index " + def.spec.name + " has an entry for " +
+                                  ComponentName(c) + " record '" + pending[missing] +
+                                  "', which does not exist; run 'spirapi index rebuild'");
+    }
+    pending.clear();
+    done = !status.ok() || !more || runner.matched() >= wanted;
     return !done;
   };
   std::vector<query::KeyRange> ranges = plan.ranges;
@@ -375,7 +382,11 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
       }
       if (plan.ordered) {
         const std::string_view first = key.substr(0, index::FirstValueLength(key));
-        if (first != run_key && !run.empty() && !flush()) return false;
+        if (first != run_key && !run.empty()) {
+          end_run();
+          // Runs are read together, once they may hold the rows still wanted.
+          if (pending.size() >= wanted - runner.matched() && !flush()) return false;
+        }
         run_key.assign(first);
       }
       run.push_back(std::move(record_id));
@@ -384,7 +395,8 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
     if (!s.ok()) return s;
     if (!status.ok() || done) return status;
   }
-  if (!run.empty()) flush();
+  end_run();
+  if (!pending.empty()) flush();
   return status;
 }
 
