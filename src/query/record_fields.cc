@@ -3,19 +3,24 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "util/json_document.h"
 
 namespace spirapi::query {
 
-struct RecordFields::Parser {
+namespace {
+
+// A simdjson parser a thread, kept between queries: making one costs more
+// than reading a small record. One grown past kKeptBytes by a huge record
+// is let go after it.
+struct Parser {
   simdjson::ondemand::parser parser;
   std::string padded;  // the text, with the padding simdjson reads past its end
-  std::vector<bool> found;
 };
-
-namespace {
+constexpr size_t kKeptBytes = 4u << 20;
+thread_local std::unique_ptr<Parser> thread_parser;
 
 void Note(const Path& path, Path::Root root, bool* whole, std::vector<std::string>* members) {
   if (path.root != root) return;
@@ -59,7 +64,7 @@ simdjson::error_code RawValue(simdjson::ondemand::value v, std::string_view* raw
 
 }  // namespace
 
-RecordFields::RecordFields(const Query& q, Path::Root root) : parser_(new Parser) {
+RecordFields::RecordFields(const Query& q, Path::Root root) {
   NoteCondition(q.where, root, &whole_, &members_);
   for (const SortKey& k : q.sort) Note(k.path, root, &whole_, &members_);
   for (const Path& p : q.fields) Note(p, root, &whole_, &members_);
@@ -69,7 +74,7 @@ RecordFields::RecordFields(const Query& q, Path::Root root) : parser_(new Parser
   }
 }
 
-RecordFields::RecordFields(const std::vector<Path>& paths, Path::Root root) : parser_(new Parser) {
+RecordFields::RecordFields(const std::vector<Path>& paths, Path::Root root) {
   for (const Path& p : paths) Note(p, root, &whole_, &members_);
 }
 
@@ -85,7 +90,13 @@ Status RecordFields::LoadWhole(std::string_view json, rapidjson::Document* doc) 
 
 Status RecordFields::Load(std::string_view json, rapidjson::Document* doc) {
   if (whole_) return LoadWhole(json, doc);
-  Parser& p = *parser_;
+  if (thread_parser == nullptr) thread_parser = std::make_unique<Parser>();
+  struct LetGoIfHuge {
+    ~LetGoIfHuge() {
+      if (thread_parser->padded.capacity() > kKeptBytes) thread_parser.reset();
+    }
+  } let_go_if_huge;
+  Parser& p = *thread_parser;
   p.padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   p.padded.assign(json);
   simdjson::ondemand::document d;
@@ -98,14 +109,14 @@ Status RecordFields::Load(std::string_view json, rapidjson::Document* doc) {
   RecycleDocument(doc);
   doc->SetObject();
   auto& allocator = doc->GetAllocator();
-  p.found.assign(members_.size(), false);
+  found_.assign(members_.size(), false);
   size_t left = members_.size();
   for (auto member : object) {
     simdjson::ondemand::field field;
     std::string_view key;
     if (std::move(member).get(field) || field.unescaped_key().get(key)) return LoadWhole(json, doc);
     size_t i = 0;
-    while (i < members_.size() && (p.found[i] || members_[i] != key)) ++i;
+    while (i < members_.size() && (found_[i] || members_[i] != key)) ++i;
     if (i == members_.size()) continue;  // not read, or read at its first occurrence
     std::string_view raw;
     if (RawValue(field.value(), &raw)) return LoadWhole(json, doc);
@@ -115,7 +126,7 @@ Status RecordFields::Load(std::string_view json, rapidjson::Document* doc) {
     doc->AddMember(
         rapidjson::Value(key.data(), static_cast<rapidjson::SizeType>(key.size()), allocator),
         static_cast<rapidjson::Value&>(value).Move(), allocator);
-    p.found[i] = true;
+    found_[i] = true;
     if (--left == 0) break;
   }
   return Status::OK();

@@ -7,7 +7,7 @@
 // as before). A member that occurs twice counts by its first occurrence, as
 // RapidJSON's FindMember finds it.
 //
-// Thread safety: an instance is used by one query at a time.
+// Thread safety: an instance is used by one thread at a time.
 
 #ifndef SPIRAPI_QUERY_RECORD_FIELDS_H_
 #define SPIRAPI_QUERY_RECORD_FIELDS_H_
@@ -43,12 +43,11 @@ class RecordFields {
   Status Load(std::string_view json, rapidjson::Document* doc);
 
  private:
-  struct Parser;
   Status LoadWhole(std::string_view json, rapidjson::Document* doc);
 
   bool whole_ = false;                // some path reads the value itself
   std::vector<std::string> members_;  // the top-level members read
-  std::unique_ptr<Parser> parser_;
+  std::vector<bool> found_;           // Load's: which members it met
 };
 
 }  // namespace spirapi::query
