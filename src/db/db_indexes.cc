@@ -151,7 +151,8 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, Conditions* con
     if (r.data == nullptr) {
       std::vector<query::Path> paths;
       for (const auto& def : catalog.defs) {
-        if (def->spec.component == c && def->spec.schema.empty()) paths.insert(paths.end(), def->paths.begin(), def->paths.end());
+        if (def->spec.component == c && def->spec.schema.empty())
+          paths.insert(paths.end(), def->paths.begin(), def->paths.end());
       }
       r.data = std::make_unique<query::RecordFields>(paths, query::Path::Root::kData);
       r.metadata = std::make_unique<query::RecordFields>(paths, query::Path::Root::kMetadata);
@@ -196,8 +197,8 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, Conditions* con
         s = index::EntriesFor(*def, id, data, new_meta, &after);
         if (!s.ok()) return s;
       }
-      AddEntryDiff(&before, &after, [&](std::string_view e) { return index::EntryData(e, id); },
-                   batch);
+      AddEntryDiff(
+          &before, &after, [&](std::string_view e) { return index::EntryData(e, id); }, batch);
     }
   }
   return AddSchemaIndexEntries(catalog, cond, batch);

@@ -102,8 +102,8 @@ Status DBImpl::AddSchemaIndexEntries(const IndexCatalogState& catalog, Condition
             s = entries_of(*def, id, data, metadata, &after);
             if (!s.ok()) return s;
           }
-          AddEntryDiff(&before, &after,
-                       [&](std::string_view e) { return index::EntryData(e, id); }, batch);
+          AddEntryDiff(
+              &before, &after, [&](std::string_view e) { return index::EntryData(e, id); }, batch);
         }
       }
       continue;
@@ -126,9 +126,10 @@ Status DBImpl::AddSchemaIndexEntries(const IndexCatalogState& catalog, Condition
     s = WalkIds(snapshot, Component::kSchema, prefix, prefix + "\xff", false,
                 [&](std::string_view id) {
                   if (records.find(id) != records.end()) return true;  // the batch's version
-                  walk = ViewAt(snapshot, Component::kSchema, id, [&](const RecordView& r) {
-                    walk = add(id, r.data, r.metadata);
-                  });
+                  Status added;
+                  walk = ViewAt(snapshot, Component::kSchema, id,
+                                [&](const RecordView& r) { added = add(id, r.data, r.metadata); });
+                  if (walk.ok()) walk = added;
                   return walk.ok();
                 });
     if (s.ok()) s = walk;
@@ -154,12 +155,13 @@ Status DBImpl::AddSchemaIndexEntries(const IndexCatalogState& catalog, Condition
         after.push_back(e);
         owner.emplace(std::move(e), std::move(id));
       }
-      AddEntryDiff(&before, &after,
-                   [&](std::string_view e) {
-                     auto it = owner.find(e);
-                     return index::EntryData(e, it->second);
-                   },
-                   batch);
+      AddEntryDiff(
+          &before, &after,
+          [&](std::string_view e) {
+            auto it = owner.find(e);
+            return index::EntryData(e, it->second);
+          },
+          batch);
     }
   }
   return Status::OK();

@@ -122,8 +122,9 @@ Status CheckSpec(const IndexSpec& spec) {
     Status s = schema::ValidateSchemaName(spec.schema);
     if (!s.ok()) return Status::InvalidArgument("index: " + s.message());
     if (spec.component != Component::kSchema) {
-      return Status::InvalidArgument("index: an index over a schema's records reads the "
-                                     "schema component");
+      return Status::InvalidArgument(
+          "index: an index over a schema's records reads the "
+          "schema component");
     }
   }
   if (static_cast<int>(spec.component) < 0 ||

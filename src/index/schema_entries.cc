@@ -17,7 +17,8 @@ constexpr size_t kMaxCachedSchemas = 32;
 
 std::mutex cache_mu;
 std::map<std::string, std::shared_ptr<const schema::Schema>, std::less<>>* Cache() {
-  static auto* cache = new std::map<std::string, std::shared_ptr<const schema::Schema>, std::less<>>;
+  static auto* cache =
+      new std::map<std::string, std::shared_ptr<const schema::Schema>, std::less<>>;
   return cache;
 }
 
@@ -60,8 +61,8 @@ Status PresentedEntries(const IndexDef& def, const schema::Schema& schema,
   const std::string presented = schema::Present(schema, data, schema::VersionOf(metadata));
   RecycleDocument(doc);
   if (!ParseJsonDocument(presented, doc) || !doc->IsObject()) {
-    return Status::Corruption("schema '" + def.spec.schema + "' record '" +
-                              std::string(stored_id) + "' does not parse as a JSON object");
+    return Status::Corruption("schema '" + def.spec.schema + "' record '" + std::string(stored_id) +
+                              "' does not parse as a JSON object");
   }
   return EntriesFor(def, stored_id, *doc, nullptr, out);
 }

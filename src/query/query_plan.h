@@ -35,7 +35,7 @@ struct IndexPlan {
   // The entries in the ranges are exactly the matching records: a $count
   // is their number, with no record read.
   bool covering = false;
-  uint64_t total = 0;      // live records of the component (or schema)
+  uint64_t total = 0;  // live records of the component (or schema)
   // Why a scan was chosen when an index looked usable but was not (a
   // similarity index and a pattern shorter than its q-grams); may be empty.
   std::string note;

@@ -519,8 +519,8 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     const auto offer_schema = [&](const SchemaRecord& r) {
       if (data_fields.needed()) record_status = data_fields.Load(r.json, &data);
       if (!record_status.ok()) {
-        record_status = Status::Corruption("schema '" + source.schema + "' record '" + r.id +
-                                           "' " + record_status.message());
+        record_status = Status::Corruption("schema '" + source.schema + "' record '" + r.id + "' " +
+                                           record_status.message());
         return false;
       }
       query::RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
@@ -556,8 +556,8 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     stats->plan = SourcePlan(source, plan) + q->Describe();
     if (s.ok() && plan.def != nullptr && plan.covering) {
       for (const query::KeyRange& r : plan.ranges) {
-        runner.CountMatches(impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to,
-                                           UINT64_MAX - 1));
+        runner.CountMatches(
+            impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to, UINT64_MAX - 1));
       }
     } else if (s.ok() && plan.def != nullptr) {
       const size_t prefix = schema::RecordPrefix(source.schema).size();

@@ -73,8 +73,8 @@ class SchemaIndexTest : public IndexTest {
     for (const auto& spec : specs) ASSERT_TRUE(DropIndex(db_.get(), spec.name).ok());
     for (size_t i = 0; i < queries.size(); ++i) {
       QueryStats stats;
-      EXPECT_EQ(indexed[i], RunSchema(schema, queries[i], &stats))
-          << queries[i] << "\n" << plans[i];
+      EXPECT_EQ(indexed[i], RunSchema(schema, queries[i], &stats)) << queries[i] << "\n"
+                                                                   << plans[i];
       EXPECT_EQ(stats.plan.find(" by index"), std::string::npos);
     }
     for (const auto& spec : specs) {
@@ -124,8 +124,9 @@ TEST_F(SchemaIndexTest, AnswersEqualAScanThroughWritesAndAnAlterToString) {
     ids.push_back(Insert("people", "{\"age\":" + std::to_string(rng() % 60) + ",\"name\":\"n" +
                                        std::to_string(rng() % 20) + "\"}"));
   }
-  const std::vector<IndexSpec> specs = {SchemaSpec("by_age", "people", {"age"}),
-                                        SchemaSpec("by_name", "people", {"name"}, IndexType::kHash)};
+  const std::vector<IndexSpec> specs = {
+      SchemaSpec("by_age", "people", {"age"}),
+      SchemaSpec("by_name", "people", {"name"}, IndexType::kHash)};
   for (const auto& spec : specs) ASSERT_TRUE(CreateIndex(db_.get(), spec).ok());
   ExpectIndexEqualsScan("people", specs, kAgeQueries, 7);
 
@@ -173,8 +174,8 @@ TEST_F(SchemaIndexTest, EmergentWideningAndRenameRepresentStoredValues) {
 
   Evolve("em", Change("rename", "name", "", "label"));
   ExpectIndexEqualsScan("em", specs,
-                        {R"({"name":{"$exists":false}})", R"({"name":"n1"})",
-                         R"({"label":"n1"})", R"({"$sort":{"name":"asc"},"$limit":3})"},
+                        {R"({"name":{"$exists":false}})", R"({"name":"n1"})", R"({"label":"n1"})",
+                         R"({"$sort":{"name":"asc"},"$limit":3})"},
                         1);
 }
 
