@@ -28,9 +28,10 @@ inline std::string IndexInfoToJson(const IndexInfo& info) {
     fields += std::string(fields.empty() ? "" : ",") + JsonQuote(f);
   }
   return "{\"name\":" + JsonQuote(info.spec.name) + ",\"component\":\"" +
-         ComponentName(info.spec.component) + "\",\"type\":\"" + IndexTypeName(info.spec.type) +
-         "\",\"fields\":[" + fields + "],\"state\":\"" + info.state +
-         "\",\"entries\":" + std::to_string(info.entries) +
+         ComponentName(info.spec.component) + "\"" +
+         (info.spec.schema.empty() ? "" : ",\"schema\":" + JsonQuote(info.spec.schema)) +
+         ",\"type\":\"" + IndexTypeName(info.spec.type) + "\",\"fields\":[" + fields +
+         "],\"state\":\"" + info.state + "\",\"entries\":" + std::to_string(info.entries) +
          ",\"key_bytes\":" + std::to_string(info.key_bytes) +
          ",\"queries\":" + std::to_string(info.queries) +
          ",\"created_us\":" + std::to_string(info.created_us) + "}";
@@ -48,8 +49,13 @@ class IndexCommands {
     create_ = index_->add_subcommand(
         "create", "Create an index and write its entries for the existing records");
     add_db(create_);
-    create_->add_option("--component", component_, "The component whose records it indexes")
-        ->required();
+    auto* component =
+        create_->add_option("--component", component_, "The component whose records it indexes");
+    auto* schema = create_->add_option(
+        "--schema", schema_,
+        "The schema whose records it indexes, by their values as the schema presents them");
+    component->excludes(schema);
+    schema->excludes(component);
     create_->add_option("--field", fields_,
                         "A path to index (repeat for a compound index, up to 4): "
                         "'precision', 'stats.mean', '@metadata.source'")
@@ -91,11 +97,17 @@ class IndexCommands {
   int Run(const OpenFn& open) {
     IndexSpec spec;
     if (create_->parsed()) {
-      Status s = ParseComponent(component_, &spec.component);
+      if (component_.empty() == schema_.empty()) {
+        return Fail(kExitUsage, "index create: give --component or --schema");
+      }
+      spec.schema = schema_;
+      Status s = schema_.empty() ? ParseComponent(component_, &spec.component) : Status::OK();
+      if (!schema_.empty()) spec.component = Component::kSchema;
       if (s.ok()) s = ParseIndexType(type_, &spec.type);
       if (!s.ok()) return Fail(kExitUsage, "index create: " + s.message());
       spec.fields = fields_;
-      spec.name = name_.empty() ? DefaultName(component_, fields_) : name_;
+      spec.name =
+          name_.empty() ? DefaultName(schema_.empty() ? component_ : schema_, fields_) : name_;
     }
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;
@@ -176,7 +188,9 @@ class IndexCommands {
         continue;
       } else {
         std::snprintf(line, sizeof(line), "%-20s %-10s %-10s %-8s %8" PRIu64 " %13" PRIu64 "  %s",
-                      info.spec.name.c_str(), ComponentName(info.spec.component),
+                      info.spec.name.c_str(),
+                      info.spec.schema.empty() ? ComponentName(info.spec.component)
+                                               : ("schema " + info.spec.schema).c_str(),
                       IndexTypeName(info.spec.type), info.state.c_str(), info.entries,
                       info.key_bytes, EscapeControls(fields).c_str());
       }
@@ -207,7 +221,7 @@ class IndexCommands {
   CLI::App* rebuild_ = nullptr;
   CLI::App* verify_ = nullptr;
   IndexAdviseCommand advise_;
-  std::string component_, type_ = "btree", name_;
+  std::string component_, schema_, type_ = "btree", name_;
   std::vector<std::string> fields_;
   bool json_ = false;
 };

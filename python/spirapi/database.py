@@ -421,7 +421,7 @@ class SpiraPiDatabase:
 
     def create_index(self, name: str, fields: Union[str, Sequence[str]],
                      data_type: TypeLike = StorageType.SEQUENCE, *, type: str = "btree",
-                     progress: Progress = None) -> None:
+                     progress: Progress = None, schema: Optional[str] = None) -> None:
         """Creates a secondary index (docs/QUERY.md, "Indexes") named ``name``
         (1..40 of [A-Za-z0-9_-]) over 1..4 paths of ``data_type``'s records
         ("precision", "stats.mean", "@metadata.source"); ``type`` "btree"
@@ -431,7 +431,11 @@ class SpiraPiDatabase:
         the existing records first, calling ``progress(fraction)`` if given
         (returning False cancels with CancelledError: the index then stays
         "building" until rebuild_index finishes it). Every later write keeps
-        it current; queries use it when it helps."""
+        it current; queries use it when it helps. With ``schema`` it indexes
+        that schema's records instead (``data_type`` is ignored), by their
+        data as the schema presents them, for queries over the schema."""
+        if schema is not None and not isinstance(schema, str):
+            raise InvalidTypeError("schema must be a str")
         if isinstance(fields, str):
             fields = [fields]
         if not isinstance(fields, Sequence) or not all(isinstance(f, str) for f in fields):
@@ -439,7 +443,7 @@ class SpiraPiDatabase:
         if not isinstance(name, str) or not isinstance(type, str):
             raise InvalidTypeError("name and type must be str")
         _spirapi.create_index(self._db, name, int(StorageType.parse(data_type)), list(fields),
-                              type, progress)
+                              type, progress, schema or "")
 
     def drop_index(self, name: str) -> None:
         """Removes an index and its entries; NotFoundError if there is none."""
@@ -456,7 +460,8 @@ class SpiraPiDatabase:
         _spirapi.rebuild_index(self._db, name, progress)
 
     def list_indexes(self) -> List[Dict[str, Any]]:
-        """One dict per index, by name: {"name", "data_type", "fields", "type",
+        """One dict per index, by name: {"name", "data_type", ("schema" for
+        an index over a schema's records), "fields", "type",
         "state" ("building" or "ready"), "created_us", "entries", "key_bytes",
         "queries" (queries of this process that used it)}."""
         indexes: List[Dict[str, Any]] = _spirapi.list_indexes(self._db)

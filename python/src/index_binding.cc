@@ -31,11 +31,13 @@ void BindIndex(py::module_& m) {
       "create_index",
       [](const py::handle& database, const std::string& name, int component,
          const std::vector<std::string>& fields, const std::string& type,
-         const py::object& progress) {
+         const py::object& progress, const std::string& schema) {
         std::shared_ptr<DbHandle> h = DatabaseArgument(database);
         IndexSpec spec;
         spec.name = name;
-        spec.component = static_cast<Component>(component);
+        // An index over a schema's records reads the component they are in.
+        spec.component = schema.empty() ? static_cast<Component>(component) : Component::kSchema;
+        spec.schema = schema;
         spec.fields = fields;
         spec.type = TypeArgument(type);
         RunInterruptibly(*h, progress, [&](DB* db, Interruptible* state) {
@@ -43,7 +45,7 @@ void BindIndex(py::module_& m) {
         });
       },
       py::arg("database"), py::arg("name"), py::arg("component"), py::arg("fields"),
-      py::arg("type"), py::arg("progress"));
+      py::arg("type"), py::arg("progress"), py::arg("schema") = std::string());
 
   m.def(
       "rebuild_index",
@@ -74,6 +76,7 @@ void BindIndex(py::module_& m) {
           py::dict d;
           d["name"] = info.spec.name;
           d["data_type"] = ComponentName(info.spec.component);
+          if (!info.spec.schema.empty()) d["schema"] = info.spec.schema;
           d["fields"] = info.spec.fields;
           d["type"] = IndexTypeName(info.spec.type);
           d["state"] = info.state;

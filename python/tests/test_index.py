@@ -123,3 +123,17 @@ def test_advise_indexes(db):
         db.advise_indexes(budget_mib=-1)
     with pytest.raises(spirapi.InvalidTypeError):
         db.advise_indexes(budget_mib="big")
+
+
+def test_schema_index(db):
+    schemas = db.schemas
+    schemas.create_schema("people", {"age": {"type": "integer"}}, zone="structured")
+    for i in range(40):
+        schemas.insert("people", {"age": i % 10})
+    db.create_index("people_age", "age", schema="people")
+    listed = [i for i in db.list_indexes() if i["name"] == "people_age"]
+    assert listed[0]["schema"] == "people" and listed[0]["entries"] == 40
+    assert "schema people by index people_age" in db.explain({"age": 3}, schema="people")
+    rows = list(db.query({"age": 3}, schema="people"))
+    assert len(rows) == 4 and all(r["data"]["age"] == 3 for r in rows)
+    assert db.verify_indexes() == []

@@ -148,6 +148,16 @@ class DBImpl : public DB {
     // the catalog changed before it commits.
     bool guard_catalog = false;
     uint64_t catalog_epoch = 0;
+    // Records read but not written that must not have changed after
+    // `snapshot` (Conflict otherwise): the schema that presented a schema
+    // index's values, or, with `prefix`, every record of a schema whose
+    // index entries a schema change recomputed (db_schema_indexes.cc).
+    struct Guard {
+      Component component;
+      std::string id;
+      bool prefix = false;
+    };
+    std::vector<Guard> unchanged;
   };
   Status Write(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond);
   Status GetAt(uint64_t snapshot, Component c, std::string_view id, StorageRecord* record);
@@ -259,7 +269,21 @@ class DBImpl : public DB {
   void ResumeIndexBuilds();
   // Adds to batch the entry changes its writes make, reading each record's
   // previous version at `snapshot`.
-  Status AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot, WriteBatch* batch);
+  // Records whose entries depend on what the batch does not write go to
+  // cond->unchanged.
+  Status AddIndexEntries(const IndexCatalogState& catalog, Conditions* cond, WriteBatch* batch);
+  // AddIndexEntries' part for the indexes over a schema's records
+  // (db_schema_indexes.cc).
+  Status AddSchemaIndexEntries(const IndexCatalogState& catalog, Conditions* cond,
+                               WriteBatch* batch);
+  // Adds to batch the deletion of the entries only *before holds and the
+  // puts of those only *after holds (both sorted; their strings move),
+  // data_of giving a put's data.
+  static void AddEntryDiff(std::vector<std::string>* before, std::vector<std::string>* after,
+                           const std::function<std::string(std::string_view entry)>& data_of,
+                           WriteBatch* batch);
+  // Conflict if a record of cond.unchanged changed after cond.snapshot.
+  Status CheckUnchanged(const Conditions& cond, const PendingMap& pending);  // REQUIRES: mu_ held
   // Conflict if the catalog changed since w's batch was prepared for it.
   Status CheckCatalog(const WriteBatch& batch, const Conditions& cond) const;  // REQUIRES: mu_ held
   // Stages the definitions the batch (committed as seq) writes in

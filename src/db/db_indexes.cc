@@ -117,7 +117,7 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
         c.check_conflicts = true;
         c.snapshot = own_snapshot;
       }
-      s = AddIndexEntries(*catalog, c.snapshot, batch);
+      s = AddIndexEntries(*catalog, &c, batch);
     }
     if (s.ok()) s = Commit(wo, batch, c);
     if (own_snapshot != 0) ReleaseSnapshotSeq(own_snapshot);
@@ -128,8 +128,9 @@ Status DBImpl::Write(const WriteOptions& wo, WriteBatch* batch, const Conditions
   }
 }
 
-Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapshot,
+Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, Conditions* cond,
                                WriteBatch* batch) {
+  const uint64_t snapshot = cond->snapshot;
   const size_t user_ops = batch->ops.size();
   rapidjson::Document data, metadata, old_data, old_metadata;
   std::vector<std::string> before, after;  // entry ids, sorted
@@ -141,7 +142,7 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
   };
   Reads reads[kAllComponents.size()];
   for (size_t i = 0; i < user_ops; ++i) {
-    if (!catalog.Covers(batch->ops[i].component)) continue;
+    if (!catalog.CoversRecords(batch->ops[i].component)) continue;
     // Copies: push_back below may move the ops.
     const Component c = batch->ops[i].component;
     const std::string id = batch->ops[i].id;
@@ -150,7 +151,8 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
     if (r.data == nullptr) {
       std::vector<query::Path> paths;
       for (const auto& def : catalog.defs) {
-        if (def->spec.component == c) paths.insert(paths.end(), def->paths.begin(), def->paths.end());
+        if (def->spec.component == c && def->spec.schema.empty())
+          paths.insert(paths.end(), def->paths.begin(), def->paths.end());
       }
       r.data = std::make_unique<query::RecordFields>(paths, query::Path::Root::kData);
       r.metadata = std::make_unique<query::RecordFields>(paths, query::Path::Root::kMetadata);
@@ -180,7 +182,7 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
       if (!s.ok()) return s;
     }
     for (const auto& def : catalog.defs) {
-      if (def->spec.component != c) continue;
+      if (def->spec.component != c || !def->spec.schema.empty()) continue;
       const rapidjson::Value* old_meta = def->uses_metadata ? &old_metadata : nullptr;
       const rapidjson::Value* new_meta = def->uses_metadata ? &metadata : nullptr;
       before.clear();
@@ -195,35 +197,42 @@ Status DBImpl::AddIndexEntries(const IndexCatalogState& catalog, uint64_t snapsh
         s = index::EntriesFor(*def, id, data, new_meta, &after);
         if (!s.ok()) return s;
       }
-      // Both sorted: delete what only the old version gives, put what only
-      // the new one does (a similarity index's unchanged q-grams stay).
-      size_t b = 0, a = 0;
-      while (b < before.size() || a < after.size()) {
-        if (a == after.size() || (b < before.size() && before[b] < after[a])) {
-          WriteOp op;
-          op.component = Component::kIndex;
-          op.id = std::move(before[b++]);
-          op.is_delete = true;
-          op.index_entry = true;
-          batch->bytes += op.bytes();
-          batch->ops.push_back(std::move(op));
-        } else if (b == before.size() || after[a] < before[b]) {
-          WriteOp op;
-          op.component = Component::kIndex;
-          op.data = index::EntryData(after[a], id);
-          op.metadata = "{}";
-          op.id = std::move(after[a++]);
-          op.index_entry = true;
-          batch->bytes += op.bytes();
-          batch->ops.push_back(std::move(op));
-        } else {
-          ++b;
-          ++a;
-        }
-      }
+      AddEntryDiff(
+          &before, &after, [&](std::string_view e) { return index::EntryData(e, id); }, batch);
     }
   }
-  return Status::OK();
+  return AddSchemaIndexEntries(catalog, cond, batch);
+}
+
+void DBImpl::AddEntryDiff(std::vector<std::string>* before, std::vector<std::string>* after,
+                          const std::function<std::string(std::string_view entry)>& data_of,
+                          WriteBatch* batch) {
+  // Both sorted: delete what only the old version gives, put what only
+  // the new one does (a similarity index's unchanged q-grams stay).
+  size_t b = 0, a = 0;
+  while (b < before->size() || a < after->size()) {
+    if (a == after->size() || (b < before->size() && (*before)[b] < (*after)[a])) {
+      WriteOp op;
+      op.component = Component::kIndex;
+      op.id = std::move((*before)[b++]);
+      op.is_delete = true;
+      op.index_entry = true;
+      batch->bytes += op.bytes();
+      batch->ops.push_back(std::move(op));
+    } else if (b == before->size() || (*after)[a] < (*before)[b]) {
+      WriteOp op;
+      op.component = Component::kIndex;
+      op.data = data_of((*after)[a]);
+      op.metadata = "{}";
+      op.id = std::move((*after)[a++]);
+      op.index_entry = true;
+      batch->bytes += op.bytes();
+      batch->ops.push_back(std::move(op));
+    } else {
+      ++b;
+      ++a;
+    }
+  }
 }
 
 Status DBImpl::CheckCatalog(const WriteBatch& batch, const Conditions& cond) const {

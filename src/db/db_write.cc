@@ -301,6 +301,10 @@ Status DBImpl::Prepare(Writer* w, std::string* frames, std::vector<Applied>* app
     }
   }
 
+  if (!w->cond.unchanged.empty()) {
+    Status s = CheckUnchanged(w->cond, *pending);
+    if (!s.ok()) return s;
+  }
   if (w->cond.guard_catalog) {
     Status s = CheckCatalog(batch, w->cond);
     if (!s.ok()) return s;

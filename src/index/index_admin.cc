@@ -10,6 +10,8 @@
 #include "db/db_impl.h"
 #include "index/index_catalog.h"
 #include "index/index_key.h"
+#include "index/schema_entries.h"
+#include "schema/schema_manager.h"
 #include "util/json_document.h"
 
 namespace spirapi {
@@ -132,6 +134,41 @@ Status ParseRecord(const StorageRecord& r, bool with_metadata, rapidjson::Docume
   return Status::OK();
 }
 
+// Where def's records are: a component, or the ids of a schema's records.
+ScanOptions RecordsOf(const IndexDef& def) {
+  ScanOptions so;
+  if (!def.spec.schema.empty()) so.prefix = schema::RecordPrefix(def.spec.schema);
+  return so;
+}
+
+// How def's records give entries: a component's as stored; a schema's as
+// the schema at the snapshot presents them (*schema, loaded first, null
+// if there is no such schema: then none), with the definition guarded so
+// that a schema change meanwhile makes the batch conflict.
+Status SchemaOf(DBImpl* impl, uint64_t snapshot, const IndexDef& def,
+                std::shared_ptr<const schema::Schema>* schema, DBImpl::Conditions* cond) {
+  schema->reset();
+  if (def.spec.schema.empty()) return Status::OK();
+  if (cond != nullptr) {
+    cond->unchanged.push_back({Component::kSchema, schema::SchemaKey(def.spec.schema), false});
+  }
+  Status s = index::LoadSchemaAt(impl, snapshot, def.spec.schema, schema);
+  return s.IsNotFound() ? Status::OK() : s;
+}
+
+Status RecordEntries(const IndexDef& def, const schema::Schema* schema, const StorageRecord& r,
+                     rapidjson::Document* data, rapidjson::Document* metadata,
+                     std::vector<std::string>* entries) {
+  if (!def.spec.schema.empty()) {
+    entries->clear();
+    if (schema == nullptr) return Status::OK();
+    return index::PresentedEntries(def, *schema, r.id, r.data, r.metadata, data, entries);
+  }
+  Status s = ParseRecord(r, def.uses_metadata, data, metadata);
+  if (!s.ok()) return s;
+  return index::EntriesFor(def, r.id, *data, def.uses_metadata ? metadata : nullptr, entries);
+}
+
 // Writes the entries of the records after `after` (id order), a batch per
 // transaction with the build's progress, then marks the index ready.
 Status Build(DBImpl* impl, const std::string& name, std::string after,
@@ -147,25 +184,34 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
     std::shared_ptr<const IndexCatalogState> catalog = impl->IndexCatalog();
     const IndexDef* def = catalog->Find(name);
     if (def == nullptr) return Status::NotFound("index '" + name + "' was dropped meanwhile");
-    if (total == 0) impl->Count(ReadOptions(), def->spec.component, &total);
+    if (total == 0) {
+      const ScanOptions records = RecordsOf(*def);
+      if (records.prefix.empty()) {
+        impl->Count(ReadOptions(), def->spec.component, &total);
+      } else {
+        BatchSnapshot snap(impl);
+        total = impl->CountIds(impl->SnapshotOf(snap.ro()), def->spec.component, records.prefix,
+                               records.prefix + "\xff", UINT64_MAX - 1);
+      }
+    }
     Status s;
     int attempt = 0;
     std::string last;
     do {
       BatchSnapshot snap(impl);
       std::vector<WriteOp> ops;
-      ScanOptions so;
+      DBImpl::Conditions cond;
+      std::shared_ptr<const schema::Schema> schema;
+      s = SchemaOf(impl, impl->SnapshotOf(snap.ro()), *def, &schema, &cond);
+      if (!s.ok()) return s;
+      ScanOptions so = RecordsOf(*def);
       so.from = after;
       last = after;
       size_t records = 0, bytes = 0;
       Status parse;
       s = impl->Scan(snap.ro(), def->spec.component, so, [&](const StorageRecord& r) {
         if (r.id == after) return true;  // from is inclusive
-        parse = ParseRecord(r, def->uses_metadata, &data, &metadata);
-        if (parse.ok()) {
-          parse = index::EntriesFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr,
-                                    &entries);
-        }
+        parse = RecordEntries(*def, schema.get(), r, &data, &metadata, &entries);
         if (!parse.ok()) return false;
         for (std::string& entry : entries) {
           std::string entry_data = index::EntryData(entry, r.id);
@@ -178,7 +224,6 @@ Status Build(DBImpl* impl, const std::string& name, std::string after,
       if (s.ok()) s = parse;
       if (!s.ok()) return s;
       finished = records < batch_size && bytes < kBuildBatchBytes;
-      DBImpl::Conditions cond;
       cond.check_conflicts = true;
       cond.snapshot = impl->SnapshotOf(snap.ro());
       cond.guard_catalog = true;
@@ -223,6 +268,12 @@ Status CreateIndex(DB* db, const IndexSpec& spec, const std::function<bool(doubl
   if (!s.ok()) return s;
   if (impl->IndexCatalog()->Find(spec.name) != nullptr) {
     return Status::InvalidArgument("index: an index named '" + spec.name + "' exists");
+  }
+  if (!spec.schema.empty()) {
+    // Schemas are never removed, so one that exists now keeps existing.
+    bool exists = false;
+    impl->Exists(ReadOptions(), Component::kSchema, schema::SchemaKey(spec.schema), &exists);
+    if (!exists) return Status::NotFound("index: no schema '" + spec.schema + "'");
   }
   // Entries left by a drop that a crash interrupted.
   s = DeleteEntries(impl, def.entry_prefix);
@@ -326,12 +377,11 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
     // (entry id, record id) the records give, and the entries there are.
     std::vector<std::pair<std::string, std::string>> expected;
     Status parse;
-    s = impl->Scan(snap.ro(), def->spec.component, ScanOptions(), [&](const StorageRecord& r) {
-      parse = ParseRecord(r, def->uses_metadata, &data, &metadata);
-      if (parse.ok()) {
-        parse =
-            index::EntriesFor(*def, r.id, data, def->uses_metadata ? &metadata : nullptr, &entries);
-      }
+    std::shared_ptr<const schema::Schema> schema;
+    s = SchemaOf(impl, impl->SnapshotOf(snap.ro()), *def, &schema, nullptr);
+    if (!s.ok()) return s;
+    s = impl->Scan(snap.ro(), def->spec.component, RecordsOf(*def), [&](const StorageRecord& r) {
+      parse = RecordEntries(*def, schema.get(), r, &data, &metadata, &entries);
       if (!parse.ok()) return false;
       for (std::string& entry : entries) expected.emplace_back(std::move(entry), r.id);
       return true;
@@ -346,6 +396,9 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
                       });
     if (!s.ok()) return s;
     std::sort(expected.begin(), expected.end());
+    // A schema's records by the ids SchemaRecord gives.
+    const size_t strip = RecordsOf(*def).prefix.size();
+    for (auto& e : expected) e.second.erase(0, std::min(strip, e.second.size()));
     size_t i = 0, j = 0;
     while (i < expected.size() || j < actual.size()) {
       if (j == actual.size() || (i < expected.size() && expected[i].first < actual[j])) {
@@ -356,7 +409,8 @@ Status VerifyIndex(DB* db, std::string_view name, std::vector<IndexMismatch>* mi
         bool hashed = false;
         std::string record_id = "?";
         if (index::SplitEntryOf(*def, actual[j], &key, &record, &hashed)) {
-          record_id = hashed ? "(hashed id " + std::string(record) + ")" : std::string(record);
+          record_id = hashed ? "(hashed id " + std::string(record) + ")"
+                             : std::string(record.substr(std::min(strip, record.size())));
         }
         mismatches->push_back({def->spec.name, record_id,
                                "entry for a record that does not exist or does not hold its "

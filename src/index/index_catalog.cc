@@ -9,6 +9,7 @@
 
 #include "index/index_key.h"
 #include "pi/ulam_spiral.h"
+#include "schema/schema_model.h"
 #include "util/json_document.h"
 
 namespace spirapi::index {
@@ -92,6 +93,20 @@ bool Catalog::Covers(Component c) const {
   return false;
 }
 
+bool Catalog::CoversRecords(Component c) const {
+  for (const auto& d : defs) {
+    if (d->spec.component == c && d->spec.schema.empty()) return true;
+  }
+  return false;
+}
+
+bool Catalog::CoversSchemas() const {
+  for (const auto& d : defs) {
+    if (!d->spec.schema.empty()) return true;
+  }
+  return false;
+}
+
 Status CheckSpec(const IndexSpec& spec) {
   if (spec.name.empty() || spec.name.size() > kMaxNameBytes) {
     return Status::InvalidArgument("index: the name must be 1.." + std::to_string(kMaxNameBytes) +
@@ -101,6 +116,15 @@ Status CheckSpec(const IndexSpec& spec) {
     if (!NameCharOk(c)) {
       return Status::InvalidArgument("index: the name '" + spec.name +
                                      "' may hold only letters, digits, '_' and '-'");
+    }
+  }
+  if (!spec.schema.empty()) {
+    Status s = schema::ValidateSchemaName(spec.schema);
+    if (!s.ok()) return Status::InvalidArgument("index: " + s.message());
+    if (spec.component != Component::kSchema) {
+      return Status::InvalidArgument(
+          "index: an index over a schema's records reads the "
+          "schema component");
     }
   }
   if (static_cast<int>(spec.component) < 0 ||
@@ -126,6 +150,12 @@ Status CheckSpec(const IndexSpec& spec) {
     query::Path p;
     std::string error = query::ParsePath(f, &p);
     if (!error.empty()) return Status::InvalidArgument("index: field " + error);
+    // A schema's records present their data only.
+    if (!spec.schema.empty() && p.root != query::Path::Root::kData) {
+      return Status::InvalidArgument("index: field '" + f +
+                                     "': an index over a schema's records takes paths into "
+                                     "their data only");
+    }
     if (p.root != query::Path::Root::kData && p.root != query::Path::Root::kMetadata) {
       return Status::InvalidArgument("index: field '" + f +
                                      "': only data paths and @metadata paths can be indexed "
@@ -162,6 +192,10 @@ std::string DefToJson(const IndexDef& def) {
   w.String(def.spec.name.c_str());
   w.Key("component");
   w.String(ComponentName(def.spec.component));
+  if (!def.spec.schema.empty()) {  // absent in component indexes, as before schemas had any
+    w.Key("schema");
+    w.String(def.spec.schema.c_str());
+  }
   w.Key("fields");
   w.StartArray();
   for (const std::string& f : def.spec.fields) w.String(f.data(), static_cast<rapidjson::SizeType>(f.size()));
@@ -191,6 +225,7 @@ Status ParseDef(std::string_view data_json, IndexDef* def) {
   };
   IndexSpec spec;
   spec.name = str("name");
+  spec.schema = str("schema");
   Status s = ParseComponent(str("component"), &spec.component);
   if (!s.ok()) return Status::Corruption("index definition '" + spec.name + "': bad component");
   if (!ParseIndexType(str("type"), &spec.type).ok()) {

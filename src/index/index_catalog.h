@@ -48,7 +48,12 @@ struct Catalog {
   uint64_t epoch = 0;  // grows with every change
 
   const IndexDef* Find(std::string_view name) const;
+  // Some index reads records of c (a schema index: kSchema).
   bool Covers(Component c) const;
+  // Some index reads c's raw records (not a schema index).
+  bool CoversRecords(Component c) const;
+  // Some index is over the records of a schema.
+  bool CoversSchemas() const;
 };
 
 // Checks a spec: name, field count and paths, component.

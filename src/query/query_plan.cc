@@ -8,6 +8,7 @@
 #include "pi/ulam_spiral.h"
 #include "query/query_ranges.h"
 #include "query/query_similarity.h"
+#include "schema/schema_manager.h"
 
 namespace spirapi::query {
 namespace {
@@ -306,12 +307,28 @@ std::string IndexPlan::Describe() const {
   return out;
 }
 
-Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, IndexPlan* plan) {
+Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, IndexPlan* plan,
+                   std::string_view schema) {
   *plan = IndexPlan();
   plan->catalog = db->IndexCatalog();
-  if (plan->catalog == nullptr || !plan->catalog->Covers(c)) return Status::OK();
-  Status s = db->Count(ReadOptions(), c, &plan->total);
-  if (!s.ok()) return s;
+  // The indexes over the query's source: its component's raw records, or
+  // the schema's.
+  auto usable = [&](const IndexDef& def) {
+    return def.ready && def.ready_seq <= snapshot && def.spec.component == c &&
+           def.spec.schema == schema;
+  };
+  if (plan->catalog == nullptr ||
+      std::none_of(plan->catalog->defs.begin(), plan->catalog->defs.end(),
+                   [&](const auto& def) { return usable(*def); })) {
+    return Status::OK();
+  }
+  if (schema.empty()) {
+    Status s = db->Count(ReadOptions(), c, &plan->total);
+    if (!s.ok()) return s;
+  } else {
+    const std::string prefix = schema::RecordPrefix(schema);
+    plan->total = db->CountIds(snapshot, c, prefix, prefix + "\xff", UINT64_MAX - 1);
+  }
   std::vector<const Condition*> conds;
   Conjuncts(q.where, &conds);
 
@@ -322,8 +339,7 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   const uint64_t wanted = top_k ? q.skip + *q.limit : 0;
   const IndexDef* sort_index = nullptr;
   for (const auto& def : plan->catalog->defs) {
-    if (def->ready && def->ready_seq <= snapshot && def->spec.component == c &&
-        ServesSort(*def, q)) {
+    if (usable(*def) && ServesSort(*def, q)) {
       sort_index = def.get();
       break;
     }
@@ -336,7 +352,7 @@ Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, I
   IndexPlan best;
   std::string note;
   for (const auto& def : plan->catalog->defs) {
-    if (!def->ready || def->ready_seq > snapshot || def->spec.component != c) continue;
+    if (!usable(*def)) continue;
     if (def->spec.type == IndexType::kSimilarity) {
       if (best.def != nullptr && best.estimate == 0) break;
       const uint64_t cap = best.def != nullptr ? std::min(filter_cap, best.estimate - 1) : filter_cap;

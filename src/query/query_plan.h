@@ -35,7 +35,7 @@ struct IndexPlan {
   // The entries in the ranges are exactly the matching records: a $count
   // is their number, with no record read.
   bool covering = false;
-  uint64_t total = 0;      // live records of the component
+  uint64_t total = 0;  // live records of the component (or schema)
   // Why a scan was chosen when an index looked usable but was not (a
   // similarity index and a pattern shorter than its q-grams); may be empty.
   std::string note;
@@ -45,8 +45,11 @@ struct IndexPlan {
   std::string Describe() const;
 };
 
-// Picks the plan for q over component c at snapshot.
-Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, IndexPlan* plan);
+// Picks the plan for q over component c at snapshot or, with `schema`
+// set, over that schema's records (c is then Component::kSchema) by the
+// indexes over them (IndexSpec::schema).
+Status ChooseIndex(DBImpl* db, uint64_t snapshot, Component c, const Query& q, IndexPlan* plan,
+                   std::string_view schema = {});
 
 }  // namespace spirapi::query
 

@@ -9,9 +9,12 @@
 
 #include "db/db_impl.h"
 #include "index/index_key.h"
+#include "index/schema_entries.h"
 #include "query/query_parse.h"
 #include "query/query_plan.h"
 #include "query/record_fields.h"
+#include "schema/schema_history.h"
+#include "schema/schema_manager.h"
 #include "spirapi/query.h"
 #include "spirapi/schema.h"
 #include "util/hash.h"
@@ -28,7 +31,11 @@ using query::Query;
 using query::RecordView;
 
 std::string SourcePlan(const QuerySource& source, const query::IndexPlan& plan) {
-  if (!source.schema.empty()) return "scan schema " + source.schema + " (no index)";
+  if (!source.schema.empty()) {
+    if (plan.def != nullptr) return "schema " + source.schema + " by " + plan.Describe();
+    return "scan schema " + source.schema + " (no index" +
+           (plan.note.empty() ? "" : ": " + plan.note) + ")";
+  }
   if (plan.def != nullptr) {
     return std::string("component ") + ComponentName(source.component) + " by " +
            plan.Describe();
@@ -418,11 +425,13 @@ Status ExplainQuery(DB* db, const QuerySource& source, std::string_view query_js
   if (!s.ok()) return s;
   query::IndexPlan index_plan;
   auto* impl = dynamic_cast<DBImpl*>(db);
-  if (impl != nullptr && source.schema.empty()) {
+  if (impl != nullptr) {
     const Snapshot* snapshot = db->GetSnapshot();
     ReadOptions ro;
     ro.snapshot = snapshot;
-    s = query::ChooseIndex(impl, impl->SnapshotOf(ro), source.component, q, &index_plan);
+    s = query::ChooseIndex(impl, impl->SnapshotOf(ro),
+                           source.schema.empty() ? source.component : Component::kSchema, q,
+                           &index_plan, source.schema);
     db->ReleaseSnapshot(snapshot);
     if (!s.ok()) return s;
   }
@@ -518,32 +527,66 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     }
     if (own != nullptr) db->ReleaseSnapshot(own);
   } else {
-    stats->plan = SourcePlan(source, query::IndexPlan()) + q->Describe();
-    std::unique_ptr<SchemaManager> schemas;
-    s = SchemaManager::Open(db, &schemas);
-    if (s.ok()) {
-      s = schemas->Scan(source.schema, [&](const SchemaRecord& r) {
-        if (data_fields.needed()) record_status = data_fields.Load(r.json, &data);
-        if (!record_status.ok()) {
-          record_status = Status::Corruption("schema '" + source.schema + "' record '" + r.id +
-                                             "' " + record_status.message());
-          return false;
+    // A schema's row, as SchemaManager::Scan presents the record.
+    const auto offer_schema = [&](const SchemaRecord& r) {
+      if (data_fields.needed()) record_status = data_fields.Load(r.json, &data);
+      if (!record_status.ok()) {
+        record_status = Status::Corruption("schema '" + source.schema + "' record '" + r.id + "' " +
+                                           record_status.message());
+        return false;
+      }
+      query::RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
+      return runner.Offer(view, [&] {
+        Json id(rapidjson::StringRef(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size())));
+        std::string row = "{\"id\":" + query::ToJson(id) +
+                          ",\"schema_version\":" + std::to_string(r.schema_version) +
+                          ",\"data\":" + r.json;
+        if (r.valid_from != 0) {
+          Json t;
+          t.SetDouble(r.valid_from);
+          row += ",\"valid_from\":" + query::ToJson(t);
         }
-        query::RecordView view{r.id, &data, nullptr, r.schema_version, r.valid_from, {}};
-        return runner.Offer(view, [&] {
-          Json id(rapidjson::StringRef(r.id.data(), static_cast<rapidjson::SizeType>(r.id.size())));
-          std::string row = "{\"id\":" + query::ToJson(id) +
-                            ",\"schema_version\":" + std::to_string(r.schema_version) +
-                            ",\"data\":" + r.json;
-          if (r.valid_from != 0) {
-            Json t;
-            t.SetDouble(r.valid_from);
-            row += ",\"valid_from\":" + query::ToJson(t);
-          }
-          return row + "}";
-        });
+        return row + "}";
       });
+    };
+    query::IndexPlan plan;
+    auto* impl = dynamic_cast<DBImpl*>(db);
+    ReadOptions ro;
+    ro.snapshot = options.snapshot;
+    const Snapshot* own = nullptr;
+    std::shared_ptr<const schema::Schema> schema;
+    if (impl != nullptr) {
+      // An index's entries hold the values as the schema at their snapshot
+      // presents them: the records are read and presented at that one.
+      if (ro.snapshot == nullptr) ro.snapshot = own = db->GetSnapshot();
+      const uint64_t snapshot = impl->SnapshotOf(ro);
+      s = query::ChooseIndex(impl, snapshot, Component::kSchema, *q, &plan, source.schema);
+      if (s.ok() && plan.def != nullptr) {
+        s = index::LoadSchemaAt(impl, snapshot, source.schema, &schema);
+      }
     }
+    stats->plan = SourcePlan(source, plan) + q->Describe();
+    if (s.ok() && plan.def != nullptr && plan.covering) {
+      for (const query::KeyRange& r : plan.ranges) {
+        runner.CountMatches(
+            impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to, UINT64_MAX - 1));
+      }
+    } else if (s.ok() && plan.def != nullptr) {
+      const size_t prefix = schema::RecordPrefix(source.schema).size();
+      s = WalkPlan(impl, ro, Component::kSchema, plan, *q, runner,
+                   [&](const spirapi::RecordView& r) {
+                     SchemaRecord record;
+                     record.id.assign(r.id.substr(std::min(prefix, r.id.size())));
+                     record.schema_version = schema::VersionOf(r.metadata);
+                     record.json = schema::Present(*schema, r.data, record.schema_version);
+                     return offer_schema(record);
+                   });
+    } else if (s.ok()) {
+      std::unique_ptr<SchemaManager> schemas;
+      s = SchemaManager::Open(db, &schemas);
+      if (s.ok()) s = schemas->Scan(source.schema, offer_schema);
+    }
+    if (own != nullptr) db->ReleaseSnapshot(own);
   }
   if (s.ok()) s = record_status;
   if (s.ok()) s = runner.Finish();

@@ -48,6 +48,9 @@ class IndexTest : public ::testing::Test {
   std::string Run(const std::string& q, QueryStats* stats = nullptr) {
     QuerySource source;
     source.component = Component::kCache;
+    return RunOn(source, q, stats);
+  }
+  std::string RunOn(const QuerySource& source, const std::string& q, QueryStats* stats = nullptr) {
     std::string out;
     Status s = RunQuery(
         db_.get(), source, q, QueryOptions(),
