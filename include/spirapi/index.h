@@ -74,19 +74,20 @@ struct IndexSpec {
   // 1..40 characters of [A-Za-z0-9_-]; unique in the database.
   std::string name;
   Component component = Component::kSequence;
+  // 1..4 query paths ("precision", "stats.mean", "@metadata.source"); a
+  // compound btree orders by the first, then the second, ...; a spiral or
+  // similarity index has exactly one.
+  std::vector<std::string> fields;
+  IndexType type = IndexType::kBtree;
   // Set: an index over the records of this schema (include/spirapi/schema.h)
   // rather than over a component's raw records. Its fields are paths into
   // a record's data as the schema presents it now (renamed fields under
   // their new names, widened types converted, defaults filled in), the
   // values a query over the schema compares; `component` is then
   // Component::kSchema, where the records are kept. A change of the schema
-  // recomputes its indexes' entries in the same commit.
-  std::string schema;
-  // 1..4 query paths ("precision", "stats.mean", "@metadata.source"); a
-  // compound btree orders by the first, then the second, ...; a spiral or
-  // similarity index has exactly one.
-  std::vector<std::string> fields;
-  IndexType type = IndexType::kBtree;
+  // recomputes its indexes' entries in the same commit. Last, so that
+  // {name, component, fields, type} initializers keep their meaning.
+  std::string schema = {};
 };
 
 struct IndexInfo {
