@@ -41,7 +41,10 @@ Status DBImpl::AddSchemaIndexEntries(const IndexCatalogState& catalog, Condition
   const size_t user_ops = batch->ops.size();
   rapidjson::Document doc;
   std::vector<std::string> before, after;
-  for (const auto& [name, defs] : by_schema) {
+  for (const auto& schema_defs : by_schema) {
+    // Not a structured binding: lambdas below use them (clang 14 cannot).
+    const std::string& name = schema_defs.first;
+    const std::vector<const index::IndexDef*>& defs = schema_defs.second;
     const std::string prefix = schema::RecordPrefix(name);
     const std::string definition = schema::SchemaKey(name);
     // The batch's last write of each record of the schema, and of its
