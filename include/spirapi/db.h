@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spirapi/backup.h"
 #include "spirapi/export.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
@@ -121,6 +122,14 @@ struct SPIRAPI_EXPORT DbStats {
   int backup_interval_hours = 0;
   bool encrypted = false;
   std::vector<JournalTail> journal_tails;  // kept aside at open (see JournalTail)
+  // Backups by this instance (DB::Backup, automatic, the journal archive).
+  std::string last_backup_id;       // of the last backup that succeeded; empty: none
+  int64_t last_backup_us = 0;       // when it was taken
+  double last_backup_seconds = 0;   // how long it took
+  std::string last_backup_error;    // of the last attempt, if it failed
+  uint64_t backups_failed = 0;      // since open
+  uint64_t journals_archived = 0;   // since open
+  std::string archive_error;        // of the last archive attempt, if it failed
   std::string ToJson() const;
 };
 
@@ -248,6 +257,15 @@ class SPIRAPI_EXPORT DB {
   virtual Status Verify(VerifyReport* report,
                         const std::function<bool(double)>& progress = nullptr) = 0;
   virtual Status GetStats(DbStats* stats) = 0;
+
+  // Takes a backup into `repository` (include/spirapi/backup.h,
+  // BackupDatabase) while reads and writes go on: writers are never blocked
+  // by it. Also allowed on a read-only instance. The result (or the error)
+  // is recorded in DbStats and, unless read-only, in a METADATA record
+  // `~backup/<id>` (its own commit, after the backup's). Errors: as
+  // BackupDatabase.
+  virtual Status Backup(const std::string& repository, const BackupOptions& options,
+                        BackupInfo* info) = 0;
 
   // Read-only instances (Options::read_only): brings this instance up to the
   // database's latest state, i.e. every commit complete in the journal now,

@@ -74,9 +74,26 @@ struct Options {
   // zstd, 64 with LZMA or none.
   std::optional<int> block_size_kib;
 
-  // How often the backup job (a later release) should run. Stored now so a
-  // database keeps its setting. 1..8760. Default at creation: 24.
+  // How often, in hours, an open database with a backup_repository takes a
+  // backup on its own (1..8760). Default at creation: 24.
   std::optional<int> backup_interval_hours;
+
+  // A backup repository (include/spirapi/backup.h). Set, the open database
+  // takes a backup there in the background, at low priority, whenever the
+  // newest backup in it is backup_interval_hours old (so right after the
+  // first open); a failed backup is retried ten minutes later. Each attempt
+  // is recorded in METADATA (`~backup/<id>`) and in DbStats. Empty: none.
+  // Not with read_only.
+  std::string backup_repository;
+
+  // Copy each journal to backup_repository as soon as it is sealed, before
+  // it is flushed and deleted, so that a restore can reach every commit of a
+  // sealed journal (the journal archive). Journals are sealed when they
+  // reach max_file_size_mb and by DB::Flush. A failure to archive is
+  // reported in DbStats and retried at the next seal; the flush goes on, so
+  // the database never stops for its backups (the archive then has a gap
+  // until the next backup). Needs backup_repository. Default: false.
+  bool archive_journals = false;
 
   // Encrypt everything that holds ids or data with AES-256-GCM under a key
   // derived from `passphrase` by scrypt (salt stored in the database). Fixed

@@ -18,6 +18,9 @@
 namespace spirapi {
 
 DBImpl::~DBImpl() {
+  // An automatic backup in progress stops at its next file (it writes no
+  // record: an interrupted backup is absent).
+  StopBackups();
   // An index build resumed at open stops at its next batch (it resumes at
   // the next open).
   stop_index_builds_.store(true);
@@ -225,6 +228,8 @@ Status DBImpl::FlushOldestJournal() {
     if (sealed_journals_.empty()) return Status::OK();
     number = sealed_journals_.front();
   }
+  // Archive it while it is still there to copy.
+  ArchiveSealedJournals();
   std::shared_ptr<DataFile> jf = FindFile(number);
   if (jf == nullptr) return Status::Corruption("sealed journal " + JournalRelPath(number) + " is not open");
   uint64_t size = 0;

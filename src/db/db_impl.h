@@ -137,6 +137,8 @@ class DBImpl : public DB {
   Status Verify(VerifyReport* report, const std::function<bool(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
   Status CatchUp() override;
+  Status Backup(const std::string& repository, const BackupOptions& options,
+                BackupInfo* info) override;
 
   // For transactions.
   struct Conditions {
@@ -351,6 +353,16 @@ class DBImpl : public DB {
   std::shared_ptr<DataFile> FindFile(uint32_t number);
   uint64_t SnapshotSeq(const ReadOptions& ro) const;
 
+  // Backups (db_backup.cc).
+  // Copies the sealed journals to the repository (Options::archive_journals)
+  // before a flush may delete them. REQUIRES: bg_work_mu_ held.
+  void ArchiveSealedJournals();
+  // The automatic backups' thread (Options::backup_repository).
+  void BackupLoop();
+  void StopBackups();
+  // Records an attempt in the stats and, if writable, in METADATA.
+  void RecordBackup(const Status& s, const BackupInfo& info, double seconds);
+
   // Background work (db_background.cc).
   void BackgroundLoop();
   void MaybeScheduleWork();
@@ -453,6 +465,20 @@ class DBImpl : public DB {
   std::atomic<uint64_t> journal_syncs_{0};
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> compactions_{0};
+
+  // Backups: one at a time in this process (DB::Backup, automatic, archive).
+  std::mutex backup_mu_;
+  std::mutex backup_state_mu_;               // the fields below
+  std::condition_variable backup_cv_;        // close wakes the backup thread
+  std::atomic<bool> stop_backups_{false};
+  std::string last_backup_id_;
+  int64_t last_backup_us_ = 0;
+  double last_backup_seconds_ = 0;
+  std::string last_backup_error_;
+  uint64_t backups_failed_ = 0;
+  uint64_t journals_archived_ = 0;
+  std::string archive_error_;
+  std::thread backup_thread_;
 };
 
 }  // namespace spirapi

@@ -89,6 +89,11 @@ Status ValidateOptions(const Options& o) {
   if (o.read_only && o.error_if_exists) {
     return Status::InvalidArgument("read_only and error_if_exists exclude each other");
   }
+  if (o.read_only && (!o.backup_repository.empty() || o.archive_journals)) {
+    return Status::InvalidArgument(
+        "a read-only instance takes no automatic backups and archives no journals (it may "
+        "still call DB::Backup)");
+  }
   return Status::OK();
 }
 
@@ -118,11 +123,17 @@ Status DBImpl::OpenOrCreate() {
   } else if (options_.error_if_exists) {
     return Status::InvalidArgument(path_ + " already holds a SpiraPi database");
   }
+  if (options_.archive_journals && options_.backup_repository.empty()) {
+    return Status::InvalidArgument("archive_journals needs a backup_repository");
+  }
   Status s = fs_->LockFile(Path(kLockName), &lock_);
   if (!s.ok()) return s;
   s = has_manifest ? Recover() : Create();
   if (s.ok()) s = LoadIndexCatalog();
   if (!s.ok()) return s;
+  if (!options_.backup_repository.empty()) {
+    backup_thread_ = std::thread([this] { BackupLoop(); });
+  }
   if (options_.background_work) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
     {
@@ -159,7 +170,8 @@ Status DBImpl::Create() {
   if (s.ok()) s = fs_->SyncDir(path_);
   if (!s.ok()) return s;
   m.next_file_number = 1;
-  s = WriteManifest(fs_, path_, m);
+  s = NewDatabaseId(&m.database_id);
+  if (s.ok()) s = WriteManifest(fs_, path_, m);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
   manifest_ = m;
@@ -216,8 +228,14 @@ Status DBImpl::Recover() {
   ApplyStoredGoal();
   // An older database is upgraded below, before any frame of the current
   // format is appended (an older reader would take it for a torn tail).
-  const bool manifest_outdated = manifest_.format_version < kFormatVersion;
+  // A database made before ids existed gets one (backup repositories use it).
+  const bool manifest_outdated =
+      manifest_.format_version < kFormatVersion || manifest_.database_id.empty();
   manifest_.format_version = kFormatVersion;
+  if (manifest_.database_id.empty() && !options_.read_only) {
+    s = NewDatabaseId(&manifest_.database_id);
+    if (!s.ok()) return s;
+  }
   next_file_number_ = manifest_.next_file_number;
   last_seq_ = manifest_.last_sequence;
   s = RemoveOrphans();

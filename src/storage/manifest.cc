@@ -56,6 +56,10 @@ std::string Body(const Manifest& m) {
   } else {
     w.Null();
   }
+  if (!m.database_id.empty()) {
+    w.Key("database_id");
+    w.String(m.database_id.c_str());
+  }
   w.Key("next_file_number");
   w.Uint64(m.next_file_number);
   w.Key("last_sequence");
@@ -107,15 +111,7 @@ Status WriteManifest(FileSystem* fs, const std::string& db_path, const Manifest&
 namespace {
 
 // The MANIFEST's body, once its size and SHA-256 check.
-Status ReadManifestBody(FileSystem* fs, const std::string& path, std::string* body) {
-  std::unique_ptr<RandomAccessFile> file;
-  Status s = fs->NewRandomAccessFile(path, &file);
-  uint64_t size = 0;
-  if (s.ok()) s = fs->GetFileSize(path, &size);
-  if (size > (16u << 20)) return Status::Corruption("MANIFEST is implausibly large");
-  std::string contents;
-  if (s.ok()) s = file->Read(0, size, &contents);
-  if (!s.ok()) return s;
+Status CheckManifestBody(std::string_view contents, std::string_view* body) {
   size_t nl = contents.find('\n');
   if (nl == std::string::npos || contents.size() != nl + 1 + 64 + 1) {
     return Status::Corruption("MANIFEST is truncated or malformed");
@@ -128,7 +124,24 @@ Status ReadManifestBody(FileSystem* fs, const std::string& path, std::string* bo
   return Status::OK();
 }
 
+Status ReadManifestFile(FileSystem* fs, const std::string& path, std::string* contents) {
+  std::unique_ptr<RandomAccessFile> file;
+  Status s = fs->NewRandomAccessFile(path, &file);
+  uint64_t size = 0;
+  if (s.ok()) s = fs->GetFileSize(path, &size);
+  if (size > (16u << 20)) return Status::Corruption("MANIFEST is implausibly large");
+  if (s.ok()) s = file->Read(0, size, contents);
+  return s;
+}
+
 }  // namespace
+
+Status NewDatabaseId(std::string* id) {
+  std::string bytes;
+  Status s = RandomBytes(16, &bytes);
+  if (s.ok()) *id = ToHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  return s;
+}
 
 Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
   std::string path = db_path + "/" + kManifestName;
@@ -136,13 +149,23 @@ Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
   // A writer may replace the MANIFEST (rename over it) between the open and
   // the size, which are taken by name: the bytes of the old file then fail
   // the check against the new one's size. Damage fails every time.
-  std::string body;
+  std::string contents;
   Status s;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    s = ReadManifestBody(fs, path, &body);
+    s = ReadManifestFile(fs, path, &contents);
+    std::string_view body;
+    if (s.ok()) s = CheckManifestBody(contents, &body);
     if (!s.IsCorruption()) break;
   }
   if (!s.ok()) return s;
+  return ParseManifest(contents, db_path, m);
+}
+
+Status ParseManifest(std::string_view contents, const std::string& where, Manifest* m) {
+  std::string_view body;
+  Status s = CheckManifestBody(contents, &body);
+  if (!s.ok()) return s;
+  const std::string& db_path = where;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return Status::Corruption("MANIFEST does not parse");
@@ -210,6 +233,17 @@ Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m) {
     m->kdf.n = static_cast<uint64_t>(n);
     m->kdf.r = static_cast<uint64_t>(r);
     m->kdf.p = static_cast<uint64_t>(p);
+  }
+
+  auto id = doc.FindMember("database_id");
+  m->database_id.clear();
+  if (id != doc.MemberEnd()) {
+    std::string raw;
+    if (!id->value.IsString() || id->value.GetStringLength() != 32 ||
+        !FromHex(id->value.GetString(), &raw)) {
+      return Status::Corruption("MANIFEST has a malformed database_id");
+    }
+    m->database_id = id->value.GetString();
   }
 
   auto segs = doc.FindMember("segments");

@@ -42,6 +42,10 @@ struct Manifest {
   bool encrypted = false;
   KdfParams kdf;
   std::string key_check;  // Cipher::Seal of a fixed text: proves the passphrase
+  // 32 random hex digits given at creation (or at the first open for writing
+  // of a database made before it existed), so that a backup repository can
+  // tell its database from another. Empty: none yet.
+  std::string database_id;
 
   uint64_t next_file_number = 1;
   uint64_t last_sequence = 0;   // a floor for the sequence counter
@@ -55,6 +59,13 @@ Status WriteManifest(FileSystem* fs, const std::string& db_path, const Manifest&
 // NotFound if there is no manifest; Corruption if it fails its checksum or
 // does not parse; NotSupported for a newer format version.
 Status ReadManifest(FileSystem* fs, const std::string& db_path, Manifest* m);
+
+// Checks a MANIFEST file's bytes (size and SHA-256) and parses them; the
+// errors of ReadManifest. `where` names it in messages.
+Status ParseManifest(std::string_view contents, const std::string& where, Manifest* m);
+
+// A new database_id.
+Status NewDatabaseId(std::string* id);
 
 inline constexpr char kKeyCheckText[] = "spirapi key check v1";
 

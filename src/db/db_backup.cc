@@ -1,0 +1,134 @@
+// DB::Backup, automatic backups on Options::backup_repository, and the
+// journal archive (Options::archive_journals). The copying itself is
+// include/spirapi/backup.h's, which reads the database's files the way a
+// read-only instance does and so needs none of the engine's locks: writers
+// are never blocked by a backup.
+
+#include <chrono>
+
+#include "db/db_impl.h"
+#include "util/json.h"
+#include "util/thread_priority.h"
+
+namespace spirapi {
+namespace {
+
+constexpr int64_t kRetryMicros = 10LL * 60 * 1000000;  // after a failed automatic backup
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status DBImpl::Backup(const std::string& repository, const BackupOptions& options,
+                      BackupInfo* info) {
+  BackupOptions o = options;
+  if (o.file_system == nullptr) o.file_system = fs_;
+  BackupInfo local;
+  Status s;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> l(backup_mu_);
+    s = BackupDatabase(path_, repository, o, &local);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RecordBackup(s, local, seconds);
+  if (s.ok() && info != nullptr) *info = local;
+  return s;
+}
+
+void DBImpl::RecordBackup(const Status& s, const BackupInfo& info, double seconds) {
+  {
+    std::lock_guard<std::mutex> l(backup_state_mu_);
+    if (s.ok()) {
+      last_backup_id_ = info.id;
+      last_backup_us_ = info.created_us;
+      last_backup_seconds_ = seconds;
+      last_backup_error_.clear();
+    } else {
+      last_backup_error_ = s.ToString();
+      ++backups_failed_;
+    }
+  }
+  if (options_.read_only) return;
+  std::string data = "{\"status\":";
+  if (s.ok()) {
+    data += "\"ok\",\"commit\":" + std::to_string(info.commit) +
+            ",\"bytes\":" + std::to_string(info.bytes) +
+            ",\"new_bytes\":" + std::to_string(info.new_bytes);
+  } else {
+    data += "\"failed\",\"error\":";
+    AppendJsonString(&data, s.ToString());
+  }
+  data += ",\"seconds\":" + std::to_string(seconds) + "}";
+  const std::string id = "~backup/" + (s.ok() ? info.id : "failed-" + std::to_string(NowMicros()));
+  // Best effort: a database that takes no writes still took its backup.
+  Put(WriteOptions(), Component::kMetadata, id, data, "{}");
+}
+
+void DBImpl::ArchiveSealedJournals() {
+  if (!options_.archive_journals) return;
+  BackupOptions o;
+  o.file_system = fs_;
+  int archived = 0;
+  bool gap = false;
+  Status s;
+  {
+    std::lock_guard<std::mutex> l(backup_mu_);
+    s = ArchiveJournals(path_, options_.backup_repository, o, &archived, &gap);
+  }
+  std::lock_guard<std::mutex> l(backup_state_mu_);
+  journals_archived_ += static_cast<uint64_t>(archived);
+  if (!s.ok()) {
+    archive_error_ = s.ToString();
+  } else if (gap) {
+    archive_error_ =
+        "a journal was flushed before it could be archived: restores cannot pass it until the "
+        "next backup";
+  } else {
+    archive_error_.clear();
+  }
+}
+
+void DBImpl::BackupLoop() {
+  LowerThisThreadsPriority();
+  int64_t interval_us;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    interval_us = static_cast<int64_t>(manifest_.backup_interval_hours) * 3600 * 1000000;
+  }
+  int64_t due = NowMicros();
+  std::vector<BackupInfo> list;
+  if (ListBackups(options_.backup_repository, &list, fs_).ok() && !list.empty()) {
+    due = list.back().created_us + interval_us;
+  }
+  std::unique_lock<std::mutex> l(backup_state_mu_);
+  while (!stop_backups_.load()) {
+    const int64_t now = NowMicros();
+    if (now < due) {
+      backup_cv_.wait_for(l, std::chrono::microseconds(due - now));
+      continue;
+    }
+    l.unlock();
+    BackupOptions o;
+    o.progress = [this](double) { return !stop_backups_.load(); };
+    Status s = Backup(options_.backup_repository, o, nullptr);
+    l.lock();
+    due = NowMicros() + (s.ok() ? interval_us : std::min(interval_us, kRetryMicros));
+  }
+}
+
+void DBImpl::StopBackups() {
+  {
+    std::lock_guard<std::mutex> l(backup_state_mu_);
+    stop_backups_.store(true);
+    backup_cv_.notify_all();
+  }
+  if (backup_thread_.joinable()) backup_thread_.join();
+}
+
+}  // namespace spirapi
