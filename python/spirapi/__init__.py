@@ -3,6 +3,9 @@
 from spirapi._errors import (BusyError, CancelledError, ConflictError, CorruptionError, Error,
                              InvalidArgumentError, InvalidTypeError, IOError, NotFoundError,
                              NotSupportedError)
+from spirapi.backup import (ArchiveResult, BackupInfo, BackupVerifyReport, PruneResult,
+                            RestoreInfo, archive_journals, backup_database, list_backups,
+                            prune_backups, restore_backup, verify_backups)
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
@@ -20,4 +23,7 @@ __all__ = [
     "PiStore", "SequenceInfo", "PatternMatch", "PatternResult", "SpiralDigit", "PiIdInfo",
     "SchemaManager", "Schema", "SchemaField", "SchemaChange", "SchemaRecord", "SchemaZone",
     "FieldType", "RollbackReport", "MigrationReport", "UNSET",
+    "BackupInfo", "ArchiveResult", "RestoreInfo", "BackupVerifyReport", "PruneResult",
+    "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
+    "prune_backups",
 ]

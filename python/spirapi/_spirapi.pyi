@@ -182,3 +182,29 @@ def prune_query_log(database: Database, max_entries: int, max_age_days: float) -
 def append_query_log(database: Database, query: str, source: str, plan: str, seconds: float,
                      rows_examined: int, rows_returned: int, time_us: int, status: str,
                      max_entries: int, max_age_days: float) -> None: ...
+
+# Backups (backup_binding.cc): paths as bytes (os.fsencode); results as dicts
+# of plain values, which spirapi.backup turns into dataclasses.
+# A backup: {"id", "created_us", "finished_us", "commit", "files", "bytes",
+# "new_bytes", "encrypted"}.
+
+def database_backup(database: Database, repository: bytes,
+                    progress: _Progress = ...) -> Dict[str, Any]: ...
+def backup_database(db_path: bytes, repository: bytes,
+                    progress: _Progress = ...) -> Dict[str, Any]: ...
+# (journals archived, gap)
+def archive_journals(db_path: bytes, repository: bytes,
+                     progress: _Progress = ...) -> Tuple[int, bool]: ...
+def list_backups(repository: bytes) -> List[Dict[str, Any]]: ...
+# {"backup_id", "commit", "journals_replayed", "bytes"}
+def restore_backup(repository: bytes, target: bytes, backup_id: str, to_commit: int,
+                   to_time_us: Optional[int], passphrase: str,
+                   progress: _Progress = ...) -> Dict[str, Any]: ...
+# {"backups_checked", "files_checked", "records_checked", "bytes_checked",
+# "damage": [str], "skipped": [str]}
+def verify_backups(repository: bytes, backup_id: str, passphrase: str) -> Dict[str, Any]: ...
+# {"kept": [str], "removed": [str], "files_removed", "bytes_removed", "journals_removed"}
+def prune_backups(repository: bytes, keep_last: int, keep_daily: int, keep_weekly: int,
+                  dry_run: bool) -> Dict[str, Any]: ...
+# Microseconds since the Unix epoch (ParseRestoreTime).
+def parse_restore_time(text: _Text) -> int: ...

@@ -12,6 +12,7 @@ from spirapi._errors import InvalidArgumentError, InvalidTypeError
 from spirapi.records import StorageRecord, StorageType, _loads
 
 if TYPE_CHECKING:
+    from spirapi.backup import BackupInfo
     from spirapi.pi import PiStore
     from spirapi.schema import SchemaManager
 
@@ -273,7 +274,9 @@ class SpiraPiDatabase:
     compression_codec ("zstd", "lzma", "none"), block_size_kib,
     create_if_missing, error_if_exists, read_only, verify_checksums,
     block_cache_bytes, max_versions_kept, background_work,
-    compaction_garbage_ratio, and ``sync`` (default True: each write returns
+    compaction_garbage_ratio, backup_repository and archive_journals
+    (automatic backups every backup_interval_hours and the journal archive,
+    see backup_database), and ``sync`` (default True: each write returns
     once on disk; False: once the OS has it, which a power cut may lose).
 
     Thread-safe: share one instance between threads; calls release the GIL
@@ -308,10 +311,20 @@ class SpiraPiDatabase:
                 passphrase = None
         if passphrase is not None:
             opts["passphrase"] = passphrase
+        self._backup_repository = self._backup_option(opts)
         self._db: Any = None
         self._db = _spirapi.Database(self.path, opts)
         self._pi: Optional["PiStore"] = None
         self._schemas: Optional["SchemaManager"] = None
+
+    @staticmethod
+    def _backup_option(opts: Dict[str, Any]) -> Optional[PathLike]:
+        """The backup_repository option, made the OS's bytes in ``opts``."""
+        repository = opts.get("backup_repository")
+        if repository is not None:
+            from spirapi.backup import _path
+            opts["backup_repository"] = _path(repository, "option backup_repository")
+        return repository  # type: ignore[no-any-return]
 
     # -- life cycle -------------------------------------------------------
 
@@ -779,9 +792,23 @@ class SpiraPiDatabase:
         """Read-only instances: see every commit the writer has made since."""
         self._db.catch_up()
 
-    def backup_database(self, path: Optional[PathLike] = None) -> str:
-        """Not available yet: raises NotImplementedError naming the release."""
-        raise NotImplementedError(f"backup_database arrives with {_BACKUP_RELEASE}")
+    def backup_database(self, repository: Optional[PathLike] = None, *,
+                        progress: Progress = None) -> "BackupInfo":
+        """Takes a backup of this database into ``repository`` (default: the
+        ``backup_repository`` option) while reads and writes go on, and
+        returns its BackupInfo (spirapi.backup). Also on a read-only
+        instance. The result, or the error, shows in get_database_stats()
+        ("last_backup_id"...) and, unless read-only, in a METADATA record
+        ``~backup/<id>`` committed after the backup. ``progress`` and errors
+        as spirapi.backup_database."""
+        from spirapi.backup import _database_backup
+        if repository is None:
+            repository = self._backup_repository
+            if repository is None:
+                raise InvalidArgumentError(
+                    "backup_database: give a repository (the database has no "
+                    "backup_repository option)")
+        return _database_backup(self._db, repository, progress)
 
     def cleanup_database(self, older_than_days: int = 30) -> int:
         """Not available yet: raises NotImplementedError naming the release."""

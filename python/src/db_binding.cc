@@ -127,6 +127,8 @@ Options ParseOptions(const py::dict& given) {
   if (auto v = Take<bool>(d, "background_work")) o.background_work = *v;
   if (auto v = Take<double>(d, "compaction_garbage_ratio")) o.compaction_garbage_ratio = *v;
   if (auto v = Take<bool>(d, "read_only")) o.read_only = *v;
+  if (auto v = Take<std::string>(d, "backup_repository")) o.backup_repository = *v;
+  if (auto v = Take<bool>(d, "archive_journals")) o.archive_journals = *v;
   if (!d.empty()) {
     std::string names;
     for (auto item : d) names += (names.empty() ? "" : ", ") + std::string(py::str(item.first));

@@ -127,8 +127,8 @@ class Interruptible {
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
-  friend void RunInterruptibly(DbHandle& h, const py::object& progress,
-                               const std::function<Status(DB*, Interruptible*)>& work);
+  friend void RunInterruptibly(const py::object& progress,
+                               const std::function<Status(Interruptible*)>& work);
   std::mutex mu_;
   std::condition_variable cv_;
   bool wait_for_callback_ = false;
@@ -140,6 +140,12 @@ class Interruptible {
 
 void RunInterruptibly(DbHandle& h, const py::object& progress,
                       const std::function<Status(DB*, Interruptible*)>& work);
+
+// As above, for work that needs no open database (the backup functions of
+// include/spirapi/backup.h, which take paths): work(state) runs on the
+// worker thread without any handle's lock.
+void RunInterruptibly(const py::object& progress,
+                      const std::function<Status(Interruptible*)>& work);
 
 // The handle of a spirapi._spirapi.Database (db_binding.cc).
 std::shared_ptr<DbHandle> HandleOf(const py::handle& database);

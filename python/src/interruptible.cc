@@ -23,6 +23,14 @@ bool Interruptible::Report(double fraction) {
 
 void RunInterruptibly(DbHandle& h, const py::object& progress,
                       const std::function<Status(DB*, Interruptible*)>& work) {
+  RunInterruptibly(progress, [&](Interruptible* state) {
+    std::shared_lock<std::shared_mutex> l(h.mu);
+    return h.db ? work(h.db.get(), state) : ClosedStatus();
+  });
+}
+
+void RunInterruptibly(const py::object& progress,
+                      const std::function<Status(Interruptible*)>& work) {
   Interruptible state;
   state.wait_for_callback_ = !progress.is_none();
   Status result;
@@ -31,11 +39,7 @@ void RunInterruptibly(DbHandle& h, const py::object& progress,
     py::gil_scoped_release release;
     try {
       worker = std::thread([&] {
-        Status s;
-        {
-          std::shared_lock<std::shared_mutex> l(h.mu);
-          s = h.db ? work(h.db.get(), &state) : ClosedStatus();
-        }
+        Status s = work(&state);
         std::lock_guard<std::mutex> l(state.mu_);
         result = s;
         state.done_ = true;

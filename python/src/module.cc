@@ -7,6 +7,7 @@
 
 namespace spirapi::python {
 void BindBench(py::module_& m);
+void BindBackup(py::module_& m);
 void BindDatabase(py::module_& m);
 void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
@@ -30,4 +31,5 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindIndex(m);
   spirapi::python::BindIndexAdvisor(m);
   spirapi::python::BindBench(m);
+  spirapi::python::BindBackup(m);
 }
