@@ -86,8 +86,7 @@ py::tuple Archive(const std::string& db_path, const std::string& repository,
 
 py::list List(const std::string& repository) {
   std::vector<BackupInfo> backups;
-  RunInterruptibly(py::none(),
-                   [&](Interruptible*) { return ListBackups(repository, &backups); });
+  RunInterruptibly(py::none(), [&](Interruptible*) { return ListBackups(repository, &backups); });
   py::list out;
   for (const BackupInfo& b : backups) out.append(InfoDict(b));
   return out;
@@ -171,13 +170,13 @@ void BindBackup(py::module_& m) {
   m.def("archive_journals", &Archive, py::arg("db_path"), py::arg("repository"),
         py::arg("progress") = py::none());
   m.def("list_backups", &List, py::arg("repository"));
-  m.def("restore_backup", &Restore, py::arg("repository"), py::arg("target"),
-        py::arg("backup_id"), py::arg("to_commit"), py::arg("to_time_us"), py::arg("passphrase"),
+  m.def("restore_backup", &Restore, py::arg("repository"), py::arg("target"), py::arg("backup_id"),
+        py::arg("to_commit"), py::arg("to_time_us"), py::arg("passphrase"),
         py::arg("progress") = py::none());
   m.def("verify_backups", &Verify, py::arg("repository"), py::arg("backup_id"),
         py::arg("passphrase"));
-  m.def("prune_backups", &Prune, py::arg("repository"), py::arg("keep_last"),
-        py::arg("keep_daily"), py::arg("keep_weekly"), py::arg("dry_run"));
+  m.def("prune_backups", &Prune, py::arg("repository"), py::arg("keep_last"), py::arg("keep_daily"),
+        py::arg("keep_weekly"), py::arg("dry_run"));
   m.def("parse_restore_time", &ParseTime, py::arg("text"));
 }
 
