@@ -241,7 +241,13 @@ def restore_backup(repository: PathLike, target: PathLike, backup_id: Optional[s
     if backup_id is not None and not bid:
         raise InvalidArgumentError("backup_id must not be empty (None: the newest backup)")
     time_us = None if to_time is None else _restore_time_us(to_time)
-    d = _spirapi.restore_backup(_path(repository, "repository"), _path(target, "target"), bid,
+    target_path = _path(target, "target")
+    if os.path.lexists(target_path) and not os.path.isdir(target_path):
+        # Checked here as well: the engine would remove such a file when
+        # the restore then fails.
+        raise InvalidArgumentError(f"{os.fsdecode(target_path)} is not a directory: a restore "
+                                   "writes only into a new or empty directory")
+    d = _spirapi.restore_backup(_path(repository, "repository"), target_path, bid,
                                 commit, time_us, _passphrase(passphrase), progress)
     return RestoreInfo(backup_id=d["backup_id"], commit=d["commit"],
                        journals_replayed=d["journals_replayed"], bytes=d["bytes"])

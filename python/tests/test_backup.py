@@ -4,6 +4,7 @@ for record, incremental backups, point-in-time restores from the journal
 archive, damage found by verify, prune, encrypted databases, and the
 arguments a careless or hostile caller gives."""
 
+import _thread
 import datetime
 import math
 import os
@@ -147,7 +148,9 @@ def test_point_in_time_restore_from_the_journal_archive(tmp_path):
         target = tmp_path / f"commit-{k}"
         info = spirapi.restore_backup(repo, target, to_commit=first_after + k)
         assert info.commit == first_after + k and info.backup_id == base.id
-        assert info.journals_replayed >= 1
+        # The archived copy extends the backup's copy of the same journal,
+        # which journals_replayed does not count ("beyond the backup").
+        assert info.commit > base.commit and info.journals_replayed >= 0
         assert after_records(target) == [f"after-{i}" for i in range(k + 1)]
 
     at = stamps[3]  # "at or before": after-3 is in, after-4 is not
@@ -197,10 +200,18 @@ def test_restore_refuses_a_non_empty_directory(tmp_path):
         spirapi.restore_backup(repo, dst)
     assert os.listdir(dst) == ["precious.txt"]
     assert (dst / "precious.txt").read_text() == "mine"
-    # A file where the directory should be.
-    with pytest.raises(spirapi.Error):
+    # A file where the directory should be, or a link to one, stays.
+    with pytest.raises(spirapi.InvalidArgumentError, match="not a directory"):
         spirapi.restore_backup(repo, dst / "precious.txt")
     assert (dst / "precious.txt").read_text() == "mine"
+    os.symlink(dst / "precious.txt", tmp_path / "link")
+    with pytest.raises(spirapi.InvalidArgumentError, match="not a directory"):
+        spirapi.restore_backup(repo, tmp_path / "link")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    with pytest.raises(spirapi.InvalidArgumentError, match="not a directory"):
+        spirapi.restore_backup(repo, tmp_path / "dangling")
+    assert (dst / "precious.txt").read_text() == "mine"
+    assert os.path.islink(tmp_path / "link") and os.path.islink(tmp_path / "dangling")
     # An empty directory is fine.
     (tmp_path / "empty").mkdir()
     spirapi.restore_backup(repo, tmp_path / "empty")
@@ -312,6 +323,24 @@ def test_progress_and_cancel(tmp_path):
     assert not (tmp_path / "r").exists()
     assert spirapi.restore_backup(repo, tmp_path / "r2").backup_id == info.id
 
+    def ctrl_c(f):
+        _thread.interrupt_main()  # as if Ctrl-C arrived during the backup
+    with open_db(src) as db:
+        db["cache"].put("more", 1)
+        with pytest.raises(KeyboardInterrupt):
+            db.backup_database(repo, progress=ctrl_c)
+        assert db.get_database_stats()["backups_failed"] == 1
+        assert "ancelled" in db.get_database_stats()["last_backup_error"]
+        with pytest.raises(spirapi.CancelledError):
+            db.backup_database(repo, progress=lambda f: False)
+        seen.clear()
+        second = db.backup_database(repo, progress=seen.append)
+        assert seen[-1] == 1.0 and seen == sorted(seen)
+    with pytest.raises(KeyboardInterrupt):
+        spirapi.restore_backup(repo, tmp_path / "r3", progress=ctrl_c)
+    assert not (tmp_path / "r3").exists()
+    assert [b.id for b in spirapi.list_backups(repo)] == [info.id, second.id]
+
 
 def test_open_options_and_stats(tmp_path):
     repo = tmp_path / "repo"
@@ -368,7 +397,7 @@ def test_bad_arguments(tmp_path):
     invalid("backup_id and to_commit", spirapi.restore_backup, repo, target, backup_id="x",
             to_commit=3)
     invalid("yesterday", spirapi.restore_backup, repo, target, to_time="yesterday")
-    invalid("to_time", spirapi.restore_backup, repo, target, to_time="")
+    invalid("'' is not a time", spirapi.restore_backup, repo, target, to_time="")
     invalid("2026-13-45", spirapi.restore_backup, repo, target, to_time="2026-13-45T99:00:00")
     invalid("finite", spirapi.restore_backup, repo, target, to_time=math.nan)
     invalid("finite", spirapi.restore_backup, repo, target, to_time=math.inf)
