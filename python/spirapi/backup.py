@@ -127,19 +127,33 @@ def _path(value: Any, what: str) -> bytes:
         if isinstance(p, str):
             if not p:
                 raise InvalidArgumentError(f"{what} must not be empty")
-            return os.fsencode(p)
+            try:
+                return os.fsencode(p)
+            except UnicodeEncodeError:
+                raise InvalidArgumentError(
+                    f"{what} is not a valid path (a lone surrogate?): {p!r}") from None
     raise InvalidTypeError(f"{what} must be a str or a str path, not {type(value).__name__}")
 
 
+def _text(value: Any, what: str) -> str:
+    """A str argument that UTF-8 can hold (no lone surrogates)."""
+    text = _checks.text(value, what)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(f"{what} is not valid Unicode (a lone surrogate?)") from None
+    return text
+
+
 def _optional_text(value: Any, what: str) -> str:
-    return "" if value is None else _checks.text(value, what)
+    return "" if value is None else _text(value, what)
 
 
 def _passphrase(value: Any) -> str:
     """The given passphrase, else SPIRAPI_PASSPHRASE's, else none ("")."""
     if value is None:
         return os.environ.get("SPIRAPI_PASSPHRASE", "")
-    return _checks.text(value, "passphrase")
+    return _text(value, "passphrase")
 
 
 def _restore_time_us(value: TimeLike) -> int:

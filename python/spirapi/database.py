@@ -320,11 +320,11 @@ class SpiraPiDatabase:
     @staticmethod
     def _backup_option(opts: Dict[str, Any]) -> Optional[PathLike]:
         """The backup_repository option, made the OS's bytes in ``opts``."""
-        repository = opts.get("backup_repository")
+        repository: Optional[PathLike] = opts.get("backup_repository")
         if repository is not None:
             from spirapi.backup import _path
             opts["backup_repository"] = _path(repository, "option backup_repository")
-        return repository  # type: ignore[no-any-return]
+        return repository
 
     # -- life cycle -------------------------------------------------------
 

@@ -439,3 +439,33 @@ def test_bad_arguments(tmp_path):
     odd = os.fsdecode(os.path.join(os.fsencode(str(tmp_path)), b"r\xffepo"))
     info = spirapi.backup_database(src, odd)
     assert spirapi.list_backups(odd) == [info]
+
+
+ODD = [None, -1, 0, 2**64, math.nan, math.inf, "", "\ud800", "x" * 5000, b"\xff", [], {},
+       object(), True, 1.5]
+
+
+def test_hostile_values_raise_only_spirapi_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # relative paths land here
+    src, repo = tmp_path / "db", tmp_path / "repo"
+    with open_db(src) as db:
+        fill(db, n=3)
+    spirapi.backup_database(src, repo)
+    good = {"db_path": src, "repository": repo, "target": None, "backup_id": None,
+            "to_commit": None, "to_time": None, "passphrase": None, "keep_last": 1,
+            "keep_daily": 0, "keep_weekly": 0, "dry_run": True, "progress": None}
+    for fn in (spirapi.backup_database, spirapi.archive_journals, spirapi.list_backups,
+               spirapi.restore_backup, spirapi.verify_backups, spirapi.prune_backups):
+        names = fn.__code__.co_varnames[:fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
+        for name in names:
+            for n, value in enumerate(ODD):
+                kwargs = {k: good[k] for k in names}
+                if "target" in kwargs:
+                    kwargs["target"] = tmp_path / f"t-{fn.__name__}-{name}-{n}"
+                kwargs[name] = value
+                try:
+                    fn(**kwargs)
+                except (spirapi.Error, TypeError):
+                    pass
+    assert spirapi.list_backups(repo)  # None as progress is valid: more backups
+    assert spirapi.verify_backups(repo).clean
