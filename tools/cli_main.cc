@@ -26,6 +26,7 @@
 #include "cli_main.h"
 
 #include "CLI/CLI.hpp"
+#include "cli_backup.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
@@ -668,6 +669,12 @@ int Main(int argc, char** argv) {
   shell.Add(&app, add_db);
   IndexCommands index;
   index.Add(&app, add_db);
+  BackupCommands backup;
+  backup.Add(&app, [&](CLI::App* cmd) {
+    cmd->add_option("--passphrase-file", args.passphrase_file,
+                    "Read the passphrase from the first line of this file")
+        ->check(ExistingInputFile());
+  });
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -732,6 +739,8 @@ int Main(int argc, char** argv) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {
     rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
+  } else if (backup.parsed()) {
+    rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
   } else if (shell.parsed()) {
     rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {
