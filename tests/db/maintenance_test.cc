@@ -1,6 +1,8 @@
 // DB::SetCompression with Compact (compression optimization), and
 // include/spirapi/maintenance.h: CleanupOlderThan and RemoveJournalTails.
 
+#include "spirapi/maintenance.h"
+
 #include <gtest/gtest.h>
 #include <sys/time.h>
 
@@ -16,7 +18,6 @@
 
 #include "spirapi/db.h"
 #include "spirapi/index.h"
-#include "spirapi/maintenance.h"
 #include "support/temp_dir.h"
 
 namespace spirapi {
@@ -71,8 +72,8 @@ TEST(SetCompressionTest, RecompressesKeepsRecordsAndIsStored) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(o, dir.Sub("db"), &db).ok());
   for (int i = 0; i < 2000; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Component::kSequence, "id" + std::to_string(i), Json(i))
-                    .ok());
+    ASSERT_TRUE(
+        db->Put(WriteOptions(), Component::kSequence, "id" + std::to_string(i), Json(i)).ok());
   }
   ASSERT_TRUE(db->Flush().ok());
   ASSERT_TRUE(db->OptimizeFor(OptimizationGoal::kSpace).ok());
@@ -85,7 +86,7 @@ TEST(SetCompressionTest, RecompressesKeepsRecordsAndIsStored) {
   ASSERT_TRUE(db->GetStats(&st).ok());
   EXPECT_EQ(st.compression_codec, CompressionCodec::kZstd);
   EXPECT_EQ(st.compression_level, 9);
-  EXPECT_EQ(st.optimized_for, "");  // "space" no longer describes the settings
+  EXPECT_EQ(st.optimized_for, "");           // "space" no longer describes the settings
   EXPECT_EQ(SegmentBytes(db.get()), plain);  // only Compact rewrites
   ASSERT_TRUE(db->Compact().ok());
   const uint64_t packed = SegmentBytes(db.get());
@@ -151,18 +152,23 @@ class CleanupTest : public ::testing::Test {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const int64_t cut = NowMicros();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    for (int i = 0; i < young; ++i) Put(Component::kSequence, "young-" + std::to_string(i), Json(i));
+    for (int i = 0; i < young; ++i)
+      Put(Component::kSequence, "young-" + std::to_string(i), Json(i));
     return cut;
   }
 
   // Ids of layouts cleanup must keep that an application can also write.
   static std::vector<std::pair<Component, std::string>> Internal() {
-    return {{Component::kSequence, "seq/pi-1"},        {Component::kSequence, "digits/pi-1/1/00000000"},
-            {Component::kSchema, "def/people"},         {Component::kSchema, "rec/people/1"},
-            {Component::kSchema, "hist/people/1/0001"}, {Component::kQuery, "~log/0001-ab"},
+    return {{Component::kSequence, "seq/pi-1"},
+            {Component::kSequence, "digits/pi-1/1/00000000"},
+            {Component::kSchema, "def/people"},
+            {Component::kSchema, "rec/people/1"},
+            {Component::kSchema, "hist/people/1/0001"},
+            {Component::kQuery, "~log/0001-ab"},
             {Component::kMetadata, "pi-ids/next-position"},
             {Component::kMetadata, "schema-migrate/people"},
-            {Component::kIndex, "unique/people/email/ab"}, {Component::kIndex, "refs/people/1"},
+            {Component::kIndex, "unique/people/email/ab"},
+            {Component::kIndex, "refs/people/1"},
             {Component::kIndex, "pattern/pi-1"}};
   }
 

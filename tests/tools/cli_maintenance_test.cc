@@ -22,7 +22,8 @@ TEST_F(CliTest, CompactRecompressStoresTheSettingsAndReportsSizes) {
              ",\"digits\":\"31415926535897932384626433\"}}\n";
   }
   RunOk({"load", db_, "sequence", "-"}, lines);
-  const std::string out = RunOk({"compact", db_, "--recompress", "--codec", "zstd", "--level", "9"});
+  const std::string out =
+      RunOk({"compact", db_, "--recompress", "--codec", "zstd", "--level", "9"});
   // "segments: B bytes (..) before, A bytes (..) after, zstd level 9"
   ASSERT_EQ(out.rfind("segments: ", 0), 0u) << out;
   EXPECT_NE(out.find("after, zstd level 9"), std::string::npos) << out;
@@ -40,11 +41,11 @@ TEST_F(CliTest, CompactRecompressStoresTheSettingsAndReportsSizes) {
   // Plain compact prints nothing.
   EXPECT_EQ(RunOk({"compact", db_}), "");
 
-  for (const auto& bad : std::vector<std::vector<std::string>>{
-           {"compact", db_, "--level", "3"},
-           {"compact", db_, "--recompress", "--level", "10"},
-           {"compact", db_, "--recompress", "--codec", "brotli"},
-           {"compact", db_, "--recompress", "--level", "-1"}}) {
+  for (const auto& bad :
+       std::vector<std::vector<std::string>>{{"compact", db_, "--level", "3"},
+                                             {"compact", db_, "--recompress", "--level", "10"},
+                                             {"compact", db_, "--recompress", "--codec", "brotli"},
+                                             {"compact", db_, "--recompress", "--level", "-1"}}) {
     CliResult r = Run(bad);
     EXPECT_EQ(r.exit_code, 2) << bad[2] << " " << r.err;
     ExpectOneErrorLine(r);
@@ -69,7 +70,8 @@ TEST_F(CliTest, CleanupDeletesOldRecordsOnly) {
   EXPECT_EQ(d["components"]["cache"].GetUint64(), 1u);
   RunOk({"get", db_, "cache", "old"});
 
-  const std::string out = RunOk({"cleanup", db_, "--older-than", "0.000002", "--component", "cache"});
+  const std::string out =
+      RunOk({"cleanup", db_, "--older-than", "0.000002", "--component", "cache"});
   EXPECT_EQ(out.rfind("deleted 1 records committed before ", 0), 0u) << out;
   EXPECT_NE(out.find("(cache 1)"), std::string::npos) << out;
   EXPECT_EQ(Run({"get", db_, "cache", "old"}).exit_code, 1);
