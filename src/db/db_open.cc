@@ -179,7 +179,7 @@ Status DBImpl::CheckSettings() {
   const Manifest& m = manifest_;
   if (options_.compression_codec && *options_.compression_codec != m.codec) {
     const char* stored = CompressionCodecName(m.codec);
-    return Status::InvalidArgument(std::string("the database's compression_codec is ") + stored +
+    return Status::InvalidArgument(std::string("the database has compression_codec ") + stored +
                                    "; open it with " + stored +
                                    " or leave the option unset (DB::OptimizeFor and "
                                    "DB::SetCompression change it)");

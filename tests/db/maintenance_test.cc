@@ -103,7 +103,7 @@ TEST(SetCompressionTest, RecompressesKeepsRecordsAndIsStored) {
   // Stored: a plain open keeps it, the old explicit options are refused.
   Status s = DB::Open(o, dir.Sub("db"), &db);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.message().find("compression_codec is zstd"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("compression_codec zstd"), std::string::npos) << s.ToString();
   Options level_only = Quiet();
   level_only.compression_level = 0;
   s = DB::Open(level_only, dir.Sub("db"), &db);
@@ -213,7 +213,8 @@ TEST_F(CleanupTest, DeletesOldUserRecordsKeepsYoungAndInternal) {
   std::vector<IndexInfo> indexes;
   ASSERT_TRUE(ListIndexes(db_.get(), &indexes).ok());
   ASSERT_EQ(indexes.size(), 1u);
-  EXPECT_EQ(indexes[0].entries, 10u);
+  // The 10 young records and the two kept ones (a missing field has an entry too).
+  EXPECT_EQ(indexes[0].entries, 12u);
   VerifyReport report;
   ASSERT_TRUE(db_->Verify(&report).ok());
   EXPECT_TRUE(report.clean());
