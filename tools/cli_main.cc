@@ -26,11 +26,13 @@
 #include "cli_main.h"
 
 #include "CLI/CLI.hpp"
+#include "cli_backup.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
 #include "cli_load.h"
 #include "cli_load_command.h"
+#include "cli_maintenance.h"
 #include "cli_pi.h"
 #include "cli_query.h"
 #include "cli_query_log.h"
@@ -501,22 +503,6 @@ int RunRepair(const Args& args) {
   return WriteLine(summary) ? kExitOk : kExitIoError;
 }
 
-int CompactOpen(DB* db) {
-  // Compact reports no progress, so a terminal gets a single status line.
-  const bool tty = isatty(STDERR_FILENO) == 1;
-  if (tty) std::fprintf(stderr, "compacting...");
-  Status s = db->Compact();
-  if (tty) std::fprintf(stderr, "\r\033[K");
-  if (!s.ok()) return FailStatus("compact", s);
-  return kExitOk;
-}
-
-int RunCompact(const Args& args) {
-  std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, DbAccess::kReadWrite, &db); rc != kExitOk) return rc;
-  return CompactOpen(db.get());
-}
-
 int RunOptimize(const Args& args) {
   spirapi::OptimizationGoal goal;
   spirapi::ParseOptimizationGoal(args.goal, &goal);  // checked by the parser
@@ -643,9 +629,10 @@ int Main(int argc, char** argv) {
                      "Write the clean database here (a new directory) and leave DB as it is; "
                      "default: replace DB, keeping the damaged one as DB.damaged-<time>");
 
-  CLI::App* compact = app.add_subcommand(
-      "compact", "Rewrite segments without dead records, with the current compression settings");
-  add_db(compact);
+  CompactCommand compact;
+  compact.Add(&app, add_db);
+  CleanupCommand cleanup;
+  cleanup.Add(&app, add_db);
 
   CLI::App* optimize = app.add_subcommand(
       "optimize", "Tune the database for speed, space or security (stored; see docs/CLI.md)");
@@ -668,6 +655,12 @@ int Main(int argc, char** argv) {
   shell.Add(&app, add_db);
   IndexCommands index;
   index.Add(&app, add_db);
+  BackupCommands backup;
+  backup.Add(&app, [&](CLI::App* cmd) {
+    cmd->add_option("--passphrase-file", args.passphrase_file,
+                    "Read the passphrase from the first line of this file")
+        ->check(ExistingInputFile());
+  });
 
   // Set after the subcommands exist, so only the main help lists exit codes.
   app.footer(std::string(kPassphraseHelp) + "\n\n" + kExitCodeHelp +
@@ -721,7 +714,13 @@ int Main(int argc, char** argv) {
   else if (dump->parsed()) rc = RunDump(args);
   else if (stats->parsed()) rc = RunStats(args);
   else if (verify->parsed()) rc = RunVerify(args);
-  else if (compact->parsed()) rc = RunCompact(args);
+  else if (compact.parsed()) {
+    rc = compact.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadWrite, db); });
+  } else if (cleanup.parsed()) {
+    rc = cleanup.Run(
+        [&](std::unique_ptr<DB>* db) { return OpenExisting(args, cleanup.access(), db); },
+        args.db_path);
+  }
   else if (optimize->parsed()) rc = RunOptimize(args);
   else if (repair->parsed()) rc = RunRepair(args);
   else if (pi.parsed()) {
@@ -732,6 +731,8 @@ int Main(int argc, char** argv) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {
     rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
+  } else if (backup.parsed()) {
+    rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
   } else if (shell.parsed()) {
     rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {

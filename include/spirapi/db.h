@@ -248,6 +248,16 @@ class SPIRAPI_EXPORT DB {
   // IOError if the MANIFEST cannot be written (the database then takes no
   // more writes until reopened, as after any failed MANIFEST write).
   virtual Status OptimizeFor(OptimizationGoal goal) = 0;
+  // Changes the stored codec and level of segment files (the
+  // specification's "compression optimization"), keeping the block size, and
+  // stores them in the MANIFEST as OptimizeFor does. Segments written from
+  // then on use them; Compact() rewrites the older ones. A stored goal of
+  // kSpeed or kSpace, whose settings these replace, is forgotten; kSecurity
+  // stays (it is not about compression). A later open must leave
+  // compression_codec and _level unset or give the new values.
+  // Errors: InvalidArgument for a level outside 0..9 (nothing changes);
+  // NotSupported on a read-only instance; IOError as for OptimizeFor.
+  virtual Status SetCompression(CompressionCodec codec, int level) = 0;
   // Reads and checks every file and record, and that every ready secondary
   // index (index.h) matches its records. Returns OK with the findings in
   // *report (damage is reported there, not as an error status). `progress`,

@@ -50,9 +50,9 @@ struct Options {
   // journal is flushed: kZstd (blocks compressed with a dictionary trained on
   // the segment's own records), kLzma (the specification's codec) or kNone.
   // Commits never wait for it: it runs in the background. Changing it (or
-  // the level, or the block size) on an existing database is DB::OptimizeFor's
-  // work; it applies to segments written after, and DB::Recompress rewrites
-  // the older ones.
+  // the level, or the block size) on an existing database is the work of
+  // DB::OptimizeFor or DB::SetCompression; it applies to segments written
+  // after, and DB::Compact rewrites the older ones.
   // Default at creation: kZstd. Databases created before it existed: kLzma.
   std::optional<CompressionCodec> compression_codec;
 

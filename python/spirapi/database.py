@@ -24,7 +24,6 @@ Progress = Optional[Callable[[float], Optional[bool]]]
 _QUERY_OPTIONS = frozenset(["$sort", "$skip", "$limit", "$fields", "$count", "$group"])
 
 _SCAN_PAGE = 256
-_BACKUP_RELEASE = "SpiraPi 0.2 (backups and point-in-time recovery, issue 18)"
 
 
 def _id_text(id: Any, what: str = "id") -> str:
@@ -767,6 +766,44 @@ class SpiraPiDatabase:
             raise InvalidTypeError(f"goal must be a str, not {type(goal).__name__}")
         self._db.optimize_for(goal)
 
+    def set_compression(self, level: Optional[int] = None, codec: Optional[str] = None) -> None:
+        """Stores a new compression level (0..9) and/or codec ("zstd", "lzma"
+        or "none") for the segment files; None keeps the stored one. Segments
+        written from then on use them; compact() (or recompress()) rewrites
+        the older ones. Forgets an optimize_for("speed"/"space") goal, whose
+        settings these replace. InvalidArgumentError for a bad level or codec
+        (nothing changes); NotSupportedError on a read_only database."""
+        import json
+        if codec is not None and not isinstance(codec, str):
+            raise InvalidTypeError(f"codec must be a str, not {type(codec).__name__}")
+        if level is not None and (not isinstance(level, int) or isinstance(level, bool)):
+            raise InvalidTypeError(f"level must be an int, not {type(level).__name__}")
+        if level is not None and not 0 <= level <= 9:
+            raise InvalidArgumentError(f"compression level {level} is not in 0..9")
+        stats = json.loads(self._db.stats_json())
+        _spirapi.set_compression(self._db, stats["compression_codec"] if codec is None else codec,
+                                 stats["compression_level"] if level is None else level)
+
+    def recompress(self, level: Optional[int] = None, codec: Optional[str] = None,
+                   progress: Progress = None) -> Dict[str, Any]:
+        """The specification's compression optimization: set_compression()
+        when ``level`` or ``codec`` is given, then compact() rewrites every
+        segment with the stored settings. Returns {"before_bytes",
+        "after_bytes", "codec", "level"}: the segments' size before (the
+        journal flushed first) and after."""
+        import json
+        self.flush()
+        before = json.loads(self._db.stats_json())
+        if level is not None or codec is not None:
+            self.set_compression(level=level, codec=codec)
+        self.compact(progress)
+        after = json.loads(self._db.stats_json())
+
+        def segment_bytes(stats: Dict[str, Any]) -> int:
+            return sum(c["segment_bytes"] for c in stats["components"].values())
+        return {"before_bytes": segment_bytes(before), "after_bytes": segment_bytes(after),
+                "codec": after["compression_codec"], "level": after["compression_level"]}
+
     def flush(self) -> None:
         """Writes the journal into the components' compressed segment files."""
         self._db.flush()
@@ -810,6 +847,27 @@ class SpiraPiDatabase:
                     "backup_repository option)")
         return _database_backup(self._db, repository, progress)
 
-    def cleanup_database(self, older_than_days: int = 30) -> int:
-        """Not available yet: raises NotImplementedError naming the release."""
-        raise NotImplementedError(f"cleanup_database arrives with {_BACKUP_RELEASE}")
+    def cleanup_database(self, older_than_days: float = 30,
+                         component: Optional[TypeLike] = None, *, batch: int = 1000,
+                         dry_run: bool = False) -> Dict[str, Any]:
+        """Deletes the live records committed more than ``older_than_days``
+        days ago (> 0, may be fractional), of ``component`` or of all six,
+        ``batch`` deletes per transaction. SpiraPi's internal records (index
+        entries and definitions, schema definitions and records, pi
+        sequences, the query history...; docs/PYTHON.md lists them) are never
+        deleted. A record rewritten by another writer meanwhile is kept and
+        counted as skipped. Returns {"deleted", "skipped", "cutoff" (seconds
+        since the epoch), "dry_run", "components": {name: deleted}}; with
+        ``dry_run``, "deleted" counts what would be. NotSupportedError on a
+        read_only database unless dry_run."""
+        if (not isinstance(older_than_days, (int, float)) or isinstance(older_than_days, bool)
+                or not older_than_days > 0):
+            raise InvalidArgumentError(f"older_than_days must be a number > 0, "
+                                       f"not {older_than_days!r}")
+        number = -1 if component is None else int(StorageType.parse(component))
+        n = _at_least(batch, 1, "batch")
+        if not isinstance(dry_run, bool):
+            raise InvalidTypeError(f"dry_run must be a bool, not {type(dry_run).__name__}")
+        result: Dict[str, Any] = _spirapi.cleanup(self._db, float(older_than_days), number, n,
+                                                  dry_run, self._sync)
+        return result

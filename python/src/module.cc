@@ -13,6 +13,7 @@ void BindPi(py::module_& m);
 void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
 void BindQueryLog(py::module_& m);
+void BindMaintenance(py::module_& m);
 void BindIndex(py::module_& m);
 void BindIndexAdvisor(py::module_& m);
 }  // namespace spirapi::python
@@ -28,6 +29,7 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindSchema(m);
   spirapi::python::BindQuery(m);
   spirapi::python::BindQueryLog(m);
+  spirapi::python::BindMaintenance(m);
   spirapi::python::BindIndex(m);
   spirapi::python::BindIndexAdvisor(m);
   spirapi::python::BindBench(m);

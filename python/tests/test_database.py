@@ -509,8 +509,6 @@ def test_generic_spec_api(db):
     assert db.delete("r1", StorageType.METADATA) is False
     with pytest.raises(spirapi.InvalidArgumentError, match="give a repository"):
         db.backup_database()  # no backup_repository option: test_backup.py has the rest
-    with pytest.raises(NotImplementedError, match="0.2"):
-        db.cleanup_database(older_than_days=7)
 
 
 def test_error_tree():

@@ -115,10 +115,13 @@ Status Repository::Open(FileSystem* fs, const std::string& path, bool create, bo
   bool exists = fs->FileExists(header);
   if (!exists) {
     if (!create) return Status::InvalidArgument(path + " is not a SpiraPi backup repository");
+    // Only a repository's own names may be there: what a creation that was
+    // interrupted, or is running beside this one, left.
     std::vector<std::string> children;
     if (fs->GetChildren(path, &children).ok()) {
       for (const std::string& n : children) {
-        if (n != "." && n != "..") {
+        if (n != "." && n != ".." && n != "objects" && n != "backups" && n != "journals" &&
+            n != "tmp" && n != "LOCK") {
           return Status::InvalidArgument(path +
                                          " is not empty and not a backup repository; give an "
                                          "empty or new directory");
@@ -138,7 +141,8 @@ Status Repository::Open(FileSystem* fs, const std::string& path, bool create, bo
                           " is in use by another backup, archive, prune or restore");
     }
   }
-  if (!exists) {
+  // Checked again under the lock: another creator may have finished.
+  if (!fs->FileExists(header)) {
     s = repo->WriteRecordFile(path, kRepositoryName,
                               std::string("{\"format\":\"") + kFormatName +
                                   "\",\"version\":" + std::to_string(kRepositoryVersion) +

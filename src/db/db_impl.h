@@ -129,6 +129,7 @@ class DBImpl : public DB {
   Status Flush() override;
   Status Compact(const std::function<bool(double)>& progress) override;
   Status OptimizeFor(OptimizationGoal goal) override;
+  Status SetCompression(CompressionCodec codec, int level) override;
   Status GetPinned(const ReadOptions& ro, Component c, std::string_view id,
                    PinnedRecord* record) override;
   // Sets the flags the stored goal implies. REQUIRES: mu_ held, or no other

@@ -48,15 +48,22 @@ bool OnlyLayoutEntries(FileSystem* fs, const std::string& path,
 }
 
 // `goal`: the last OptimizeFor goal, if any, which may have changed the
-// setting since creation: the message says so.
+// setting since creation: the message says so. `changed_by`: the DB method
+// that can also change it since creation, if any (so "created with" could
+// be untrue).
 Status CheckSetting(const char* name, const std::optional<int>& wanted, int stored,
-                    const std::string& goal = "") {
+                    const std::string& goal = "", const char* changed_by = nullptr) {
   if (wanted.has_value() && *wanted != stored) {
-    const std::string origin =
-        goal.empty() ? std::string("the database was created with ") + name + " "
-                     : std::string("the database's ") + name + " is ";
-    const std::string since =
-        goal.empty() ? "" : ", as optimize_for left it (last goal: " + goal + ")";
+    const bool as_created = goal.empty() && changed_by == nullptr;
+    const std::string origin = as_created
+                                   ? std::string("the database was created with ") + name + " "
+                                   : std::string("the database's ") + name + " is ";
+    std::string since;
+    if (!goal.empty()) {
+      since = ", as optimize_for left it (last goal: " + goal + ")";
+    } else if (changed_by != nullptr) {
+      since = std::string(" (stored; ") + changed_by + " changes it)";
+    }
     return Status::InvalidArgument(origin + std::to_string(stored) + since + "; open it with " +
                                    std::to_string(stored) + " or leave the option unset");
   }
@@ -184,13 +191,14 @@ Status DBImpl::CheckSettings() {
   const Manifest& m = manifest_;
   if (options_.compression_codec && *options_.compression_codec != m.codec) {
     const char* stored = CompressionCodecName(m.codec);
-    return Status::InvalidArgument(std::string("the database was created with compression_codec ") +
-                                   stored + "; open it with " + stored +
-                                   " or leave the option unset (DB::OptimizeFor changes it)");
+    return Status::InvalidArgument(std::string("the database has compression_codec ") + stored +
+                                   "; open it with " + stored +
+                                   " or leave the option unset (DB::OptimizeFor and "
+                                   "DB::SetCompression change it)");
   }
   const std::string& goal = m.optimized_for;
   Status s = CheckSetting("compression_level", options_.compression_level, m.compression_level,
-                          goal);
+                          goal, "DB::SetCompression");
   if (s.ok()) s = CheckSetting("max_file_size_mb", options_.max_file_size_mb, m.max_file_size_mb);
   if (s.ok()) {
     s = CheckSetting("block_size_kib", options_.block_size_kib,

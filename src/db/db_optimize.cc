@@ -1,13 +1,14 @@
 // DB::OptimizeFor: the specification's optimize_for("speed" | "space" |
-// "security"), as stored settings that later flushes, compactions, reads and
-// commits follow.
+// "security"), and DB::SetCompression, its "compression optimization": stored
+// settings that later flushes, compactions, reads and commits follow.
 
 #include "db/db_impl.h"
 
 namespace spirapi {
 
 void DBImpl::ApplyStoredGoal() {
-  const bool security = manifest_.optimized_for == OptimizationGoalName(OptimizationGoal::kSecurity);
+  const bool security =
+      manifest_.optimized_for == OptimizationGoalName(OptimizationGoal::kSecurity);
   verify_every_read_.store(security, std::memory_order_relaxed);
   sync_every_write_.store(security, std::memory_order_relaxed);
 }
@@ -45,6 +46,34 @@ Status DBImpl::OptimizeFor(OptimizationGoal goal) {
   if (!s.ok()) return s;
   ApplyStoredGoal();
   return Status::OK();
+}
+
+Status DBImpl::SetCompression(CompressionCodec codec, int level) {
+  if (options_.read_only) return ReadOnlyError();
+  if (level < 0 || level > 9) {
+    return Status::InvalidArgument("compression level " + std::to_string(level) +
+                                   " is not in 0..9");
+  }
+  if (codec != CompressionCodec::kNone && codec != CompressionCodec::kLzma &&
+      codec != CompressionCodec::kZstd) {
+    return Status::InvalidArgument("unknown compression codec");
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (!write_error_.ok()) return write_error_;
+  Manifest next = manifest_;
+  next.codec = codec;
+  next.compression_level = level;
+  // "speed" and "space" name compression settings these replace, and
+  // stats would claim a goal the database no longer follows. "security"
+  // sets no compression, so it stays.
+  if (next.optimized_for != OptimizationGoalName(OptimizationGoal::kSecurity)) {
+    next.optimized_for.clear();
+  }
+  if (next.codec == manifest_.codec && next.compression_level == manifest_.compression_level &&
+      next.optimized_for == manifest_.optimized_for) {
+    return Status::OK();  // nothing to store: spare a MANIFEST write
+  }
+  return InstallManifest(next);
 }
 
 }  // namespace spirapi
