@@ -384,6 +384,16 @@ void PrintStatsTable(const DbStats& st) {
               st.compression_level, st.block_size_kib, st.max_file_size_mb,
               st.backup_interval_hours, st.encrypted ? "encrypted" : "not encrypted",
               st.optimized_for.empty() ? "" : ", optimized for ", st.optimized_for.c_str());
+  if (!st.last_backup_id.empty()) {
+    std::printf("%-16s %s (%.2f s)\n", "last backup", st.last_backup_id.c_str(),
+                st.last_backup_seconds);
+  }
+  if (!st.last_backup_error.empty()) {
+    std::printf("%-16s last backup failed: %s\n", "warning", OneLine(st.last_backup_error).c_str());
+  }
+  if (!st.archive_error.empty()) {
+    std::printf("%-16s journal archive: %s\n", "warning", OneLine(st.archive_error).c_str());
+  }
   for (const JournalTail& t : st.journal_tails) {
     std::printf("%-16s %s\n", "warning", OneLine(t.ToString()).c_str());
   }

@@ -101,7 +101,7 @@ struct RestoreOptions {
 struct RestoreInfo {
   std::string backup_id;       // the backup it started from
   uint64_t commit = 0;         // the last commit restored
-  uint64_t journals_replayed = 0;  // archived journals used beyond the backup
+  uint64_t journals_replayed = 0;  // archived journals used (its last one's included)
   uint64_t bytes = 0;
 };
 

@@ -121,7 +121,7 @@ Status Repository::Open(FileSystem* fs, const std::string& path, bool create, bo
     if (fs->GetChildren(path, &children).ok()) {
       for (const std::string& n : children) {
         if (n != "." && n != ".." && n != "objects" && n != "backups" && n != "journals" &&
-            n != "tmp" && n != "LOCK") {
+            n != "tmp" && n != "LOCK" && n != kRepositoryName) {
           return Status::InvalidArgument(path +
                                          " is not empty and not a backup repository; give an "
                                          "empty or new directory");

@@ -222,13 +222,13 @@ Status Restorer::ExtendWithArchive(const BackupRecord& base, const FileRef& last
     if (stopped) {
       s = WriteFile(rel, std::string_view(contents).substr(0, walk.end));
       if (s.ok()) info->commit = reached;
-      if (!first) ++info->journals_replayed;
+      ++info->journals_replayed;
       info->bytes += walk.end;
       return s;
     }
     s = WriteFile(rel, contents);
     if (!s.ok()) return s;
-    if (!first) ++info->journals_replayed;
+    ++info->journals_replayed;
     info->bytes += contents.size();
     info->commit = reached;
     number = j->number;
@@ -317,7 +317,10 @@ Status RestoreBackup(const std::string& repository, const std::string& target,
     return Status::InvalidArgument("give at most one of a backup, a commit and a time");
   }
   std::vector<std::string> children;
-  const bool created_target = !fs->GetChildren(target, &children).ok();
+  const bool created_target = !fs->FileExists(target);
+  if (!created_target && !fs->GetChildren(target, &children).ok()) {
+    return Status::InvalidArgument(target + " exists and is not a directory");
+  }
   if (!created_target) {
     for (const std::string& n : children) {
       if (n != "." && n != "..") {

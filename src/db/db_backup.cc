@@ -4,7 +4,10 @@
 // read-only instance does and so needs none of the engine's locks: writers
 // are never blocked by a backup.
 
+#include <rapidjson/document.h>
+
 #include <chrono>
+#include <cmath>
 
 #include "db/db_impl.h"
 #include "util/json.h"
@@ -68,6 +71,36 @@ void DBImpl::RecordBackup(const Status& s, const BackupInfo& info, double second
   const std::string id = "~backup/" + (s.ok() ? info.id : "failed-" + std::to_string(NowMicros()));
   // Best effort: a database that takes no writes still took its backup.
   Put(WriteOptions(), Component::kMetadata, id, data, "{}");
+}
+
+void DBImpl::FillBackupStats(DbStats* stats) {
+  {
+    std::lock_guard<std::mutex> l(backup_state_mu_);
+    stats->last_backup_id = last_backup_id_;
+    stats->last_backup_us = last_backup_us_;
+    stats->last_backup_seconds = last_backup_seconds_;
+    stats->last_backup_error = last_backup_error_;
+    stats->backups_failed = backups_failed_;
+    stats->journals_archived = journals_archived_;
+    stats->archive_error = archive_error_;
+    if (!last_backup_id_.empty() || !last_backup_error_.empty()) return;
+  }
+  // Records are named by time: the last "~backup/2..." is the newest success.
+  ScanOptions so;
+  so.prefix = "~backup/2";
+  StorageRecord newest;
+  Scan(ReadOptions(), Component::kMetadata, so, [&](const StorageRecord& r) {
+    newest = r;
+    return true;
+  });
+  if (newest.id.empty()) return;
+  rapidjson::Document doc;
+  doc.Parse(newest.data.data(), newest.data.size());
+  stats->last_backup_id = newest.id.substr(8);
+  stats->last_backup_us = static_cast<int64_t>(std::llround(newest.timestamp * 1e6));
+  if (doc.IsObject() && doc.HasMember("seconds") && doc["seconds"].IsNumber()) {
+    stats->last_backup_seconds = doc["seconds"].GetDouble();
+  }
 }
 
 void DBImpl::ArchiveSealedJournals() {

@@ -363,6 +363,9 @@ class DBImpl : public DB {
   void StopBackups();
   // Records an attempt in the stats and, if writable, in METADATA.
   void RecordBackup(const Status& s, const BackupInfo& info, double seconds);
+  // The backup fields of DbStats: this instance's, else the newest
+  // `~backup/` records in METADATA (an earlier process's backups).
+  void FillBackupStats(DbStats* stats);
 
   // Background work (db_background.cc).
   void BackgroundLoop();

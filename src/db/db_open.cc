@@ -96,6 +96,9 @@ Status ValidateOptions(const Options& o) {
   if (o.read_only && o.error_if_exists) {
     return Status::InvalidArgument("read_only and error_if_exists exclude each other");
   }
+  if (o.archive_journals && o.backup_repository.empty()) {
+    return Status::InvalidArgument("archive_journals needs a backup_repository");
+  }
   if (o.read_only && (!o.backup_repository.empty() || o.archive_journals)) {
     return Status::InvalidArgument(
         "a read-only instance takes no automatic backups and archives no journals (it may "
@@ -129,9 +132,6 @@ Status DBImpl::OpenOrCreate() {
     if (!s.ok()) return s;
   } else if (options_.error_if_exists) {
     return Status::InvalidArgument(path_ + " already holds a SpiraPi database");
-  }
-  if (options_.archive_journals && options_.backup_repository.empty()) {
-    return Status::InvalidArgument("archive_journals needs a backup_repository");
   }
   Status s = fs_->LockFile(Path(kLockName), &lock_);
   if (!s.ok()) return s;

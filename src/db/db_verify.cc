@@ -180,14 +180,7 @@ Status DBImpl::GetStats(DbStats* stats) {
   stats->block_cache_hits = cache_.hits();
   stats->block_cache_misses = cache_.misses();
   stats->checksums_verified = checksums_verified_.load(std::memory_order_relaxed);
-  std::lock_guard<std::mutex> l(backup_state_mu_);
-  stats->last_backup_id = last_backup_id_;
-  stats->last_backup_us = last_backup_us_;
-  stats->last_backup_seconds = last_backup_seconds_;
-  stats->last_backup_error = last_backup_error_;
-  stats->backups_failed = backups_failed_;
-  stats->journals_archived = journals_archived_;
-  stats->archive_error = archive_error_;
+  FillBackupStats(stats);
   return Status::OK();
 }
 

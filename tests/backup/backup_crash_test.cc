@@ -49,12 +49,15 @@ namespace {
       std::fprintf(stderr, "backup: %s\n", s.ToString().c_str());
       _exit(4);
     }
-    if (round % 3 == 2) {
+    if (round % 3 == 2 && std::filesystem::exists(repo + "/REPOSITORY")) {
       PruneOptions po;
       po.keep_last = 3;
       PruneResult pr;
       s = PruneBackups(repo, po, &pr);
-      if (!s.ok() && !s.IsBusy()) _exit(5);
+      if (!s.ok() && !s.IsBusy()) {
+        std::fprintf(stderr, "prune: %s\n", s.ToString().c_str());
+        _exit(5);
+      }
     }
   }
 }

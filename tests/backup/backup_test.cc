@@ -256,9 +256,14 @@ TEST(BackupTest, BadRequestsChangeNothing) {
   EXPECT_TRUE(BackupDatabase(db_path, dir.Sub("busy"), BackupOptions(), &info).IsInvalidArgument());
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("busy/objects")));
   Backup(db_path, repo);
-  // Restore never writes into an existing directory with contents.
+  // Restore never writes into an existing directory with contents, nor
+  // over a file (which a failed restore once removed).
   Status s = Restore(repo, db_path);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  std::ofstream(dir.Sub("precious.txt")) << "x";
+  s = Restore(repo, dir.Sub("precious.txt"));
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("precious.txt")));
   RestoreOptions ro;
   ro.backup_id = "nope";
   EXPECT_TRUE(Restore(repo, dir.Sub("r"), ro).IsInvalidArgument());
@@ -342,6 +347,93 @@ TEST(BackupTest, PruneKeepsWhatTheRulesSayAndFreesTheRest) {
   po.keep_daily = 1;
   ASSERT_TRUE(PruneBackups(repo, po, &result).ok());
   EXPECT_EQ(result.kept, (std::vector<std::string>{made[3].id}));
+}
+
+// Waits up to 30 s for the automatic backup's outcome to show in the stats.
+DbStats WaitForBackupOutcome(DB* db) {
+  DbStats stats;
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_TRUE(db->GetStats(&stats).ok());
+    if (!stats.last_backup_id.empty() || !stats.last_backup_error.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return stats;
+}
+
+TEST(BackupTest, AnOpenDatabaseBacksItselfUpAndRecordsTheOutcome) {
+  TempDir dir;
+  const std::string db_path = dir.Sub("db"), repo = dir.Sub("repo");
+  {
+    auto db = OpenDb(db_path);
+    Fill(db.get(), 100);
+  }
+  Options o;
+  o.backup_repository = repo;  // no backup there yet: one is due now
+  {
+    auto db = OpenDb(db_path, o);
+    const DbStats stats = WaitForBackupOutcome(db.get());
+    ASSERT_FALSE(stats.last_backup_id.empty()) << stats.last_backup_error;
+    EXPECT_TRUE(stats.last_backup_error.empty());
+    std::vector<BackupInfo> list;
+    ASSERT_TRUE(ListBackups(repo, &list).ok());
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].id, stats.last_backup_id);
+  }
+  {
+    // The next open finds it recent (24 h) and takes none; the outcome is
+    // remembered in METADATA for any later process.
+    auto db = OpenDb(db_path, o);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::vector<BackupInfo> list;
+    ASSERT_TRUE(ListBackups(repo, &list).ok());
+    EXPECT_EQ(list.size(), 1u);
+    StorageRecord r;
+    ASSERT_TRUE(db->Get(ReadOptions(), Component::kMetadata, "~backup/" + list[0].id, &r).ok());
+    EXPECT_NE(r.data.find("\"status\":\"ok\""), std::string::npos) << r.data;
+  }
+  Options plain;
+  auto db = OpenDb(db_path, plain);
+  DbStats stats;
+  ASSERT_TRUE(db->GetStats(&stats).ok());
+  std::vector<BackupInfo> list;
+  ASSERT_TRUE(ListBackups(repo, &list).ok());
+  EXPECT_EQ(stats.last_backup_id, list[0].id);
+  EXPECT_NE(stats.ToJson().find("\"last_backup_id\":\"" + list[0].id), std::string::npos);
+}
+
+TEST(BackupTest, AFailingAutomaticBackupIsReportedNotHidden) {
+  TempDir dir;
+  const std::string db_path = dir.Sub("db");
+  std::ofstream(dir.Sub("not-a-dir")) << "a file where the repository should be";
+  Options o;
+  o.backup_repository = dir.Sub("not-a-dir");
+  o.archive_journals = true;
+  o.max_file_size_mb = 1;
+  auto db = OpenDb(db_path, o);
+  const DbStats stats = WaitForBackupOutcome(db.get());
+  EXPECT_TRUE(stats.last_backup_id.empty());
+  EXPECT_FALSE(stats.last_backup_error.empty());
+  EXPECT_GE(stats.backups_failed, 1u);
+  // The failed archive is reported too, and the database goes on.
+  Fill(db.get(), 100);
+  ASSERT_TRUE(db->Flush().ok());
+  DbStats after;
+  ASSERT_TRUE(db->GetStats(&after).ok());
+  EXPECT_FALSE(after.archive_error.empty());
+  int failures = 0;
+  ScanOptions so;
+  so.prefix = "~backup/failed-";
+  ASSERT_TRUE(db->Scan(ReadOptions(), Component::kMetadata, so, [&](const StorageRecord&) {
+                  ++failures;
+                  return true;
+                }).ok());
+  EXPECT_GE(failures, 1);
+  // Options that cannot work are refused at open.
+  Options bad;
+  bad.archive_journals = true;
+  std::unique_ptr<DB> other;
+  EXPECT_TRUE(DB::Open(bad, dir.Sub("db2"), &other).IsInvalidArgument());
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db2")));  // refused before creating anything
 }
 
 TEST(BackupTest, RestoreTimesParse) {
