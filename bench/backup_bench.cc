@@ -45,10 +45,11 @@ struct Config {
   bool quick = false;
   uint64_t records = 1'200'000;
   double rewrite_percent = 1.0;
-  uint64_t sync_commits = 20'000;     // archiving phase, sync=true
+  uint64_t sync_commits = 10'000;     // archiving phase, sync=true
   uint64_t nosync_commits = 200'000;  // archiving phase, sync=false
   int rounds = 3;
-  int file_mib = 4;  // max_file_size_mb of the archiving phase
+  int file_mib = 4;           // max_file_size_mb of the archiving phase
+  bool archive_only = false;  // skip the backups and restores
   std::string dir = "./backup-bench-data";
   std::string command_line;
 };
@@ -59,9 +60,10 @@ struct Config {
                "usage: backup_bench [options]\n"
                "  --quick              CI smoke run: 20,000 records, small commit counts, 1 round\n"
                "  --records N          records loaded in each engine (default 1,200,000: ~1 GB)\n"
-               "  --sync-commits N     archiving phase, durable commits per run (20,000)\n"
+               "  --sync-commits N     archiving phase, durable commits per run (10,000)\n"
                "  --nosync-commits N   archiving phase, unsynced commits per run (200,000)\n"
                "  --rounds N           archiving phase, runs of each kind, median (3)\n"
+               "  --archive-only       only the archiving phase\n"
                "  --dir PATH           scratch directory, emptied first and removed at the end\n");
   std::exit(error.empty() ? 0 : 1);
 }
@@ -96,6 +98,8 @@ Config ParseArgs(int argc, char** argv) {
       config.nosync_commits = ParseCount(value());
     } else if (arg == "--rounds") {
       config.rounds = static_cast<int>(ParseCount(value()));
+    } else if (arg == "--archive-only") {
+      config.archive_only = true;
     } else if (arg == "--dir") {
       config.dir = value();
     } else if (arg == "--help" || arg == "-h") {
@@ -298,6 +302,9 @@ std::string Rate(uint64_t bytes, double s) {
   return FormatFixed(static_cast<double>(bytes) / s / 1e6, 0) + " MB/s";
 }
 
+void PrintBackupTable(const std::vector<EngineFigures>& engines);
+void PrintArchiveTable(const Config& config, const std::vector<ArchiveFigures>& archiving);
+
 void PrintReport(const Config& config, const RecordSet& records, size_t rewritten,
                  const std::vector<EngineFigures>& engines,
                  const std::vector<ArchiveFigures>& archiving, const std::string& date,
@@ -317,16 +324,21 @@ void PrintReport(const Config& config, const RecordSet& records, size_t rewritte
   std::printf("- versions: SQLite %s, RocksDB %d.%d.%d\n", sqlite3_libversion(), ROCKSDB_MAJOR,
               ROCKSDB_MINOR, ROCKSDB_PATCH);
   std::printf(
-      "- data: %s records of π-sequence JSON, %s of ids and data; %zu (%.1f%%) "
+      "- data: %s records of π-sequence JSON, %s of ids and data; %s (%.1f%%) "
       "rewritten with new data before the incremental backup\n",
       FormatCount(static_cast<double>(records.size())).c_str(),
-      FormatBytes(static_cast<double>(StoredBytes(records))).c_str(), rewritten,
-      config.rewrite_percent);
+      FormatBytes(static_cast<double>(StoredBytes(records))).c_str(),
+      FormatCount(static_cast<double>(rewritten)).c_str(), config.rewrite_percent);
   std::printf(
       "- each database loaded in transactions of %zu, then compacted (SpiraPi Compact; "
       "RocksDB zstd, Flush + CompactRange; SQLite WAL checkpointed); backups taken with "
       "the database open; every backup syncs its files\n",
       kBatch);
+  if (!engines.empty()) PrintBackupTable(engines);
+  PrintArchiveTable(config, archiving);
+}
+
+void PrintBackupTable(const std::vector<EngineFigures>& engines) {
   std::printf(
       "- page cache: not dropped (warm). Fraction of each database's bytes cached "
       "before its full / incremental backup: ");
@@ -370,8 +382,10 @@ void PrintReport(const Config& config, const RecordSet& records, size_t rewritte
       "Every restore was checked: record count, and the data of %zu rewritten and %zu "
       "untouched ids.\n\n",
       kExpectedSample, kExpectedSample);
+}
 
-  std::printf("### Continuous archiving: SpiraPi commit throughput, one writer\n\n");
+void PrintArchiveTable(const Config& config, const std::vector<ArchiveFigures>& archiving) {
+  std::printf("\n### Continuous archiving: SpiraPi commit throughput, one writer\n\n");
   std::printf(
       "One record (~1 KB) per commit, max_file_size_mb=%d (a journal seals every ~4,000 "
       "records), background work on; archive on = backup_repository + archive_journals, "
@@ -434,6 +448,7 @@ int Main(int argc, char** argv) {
     SqliteEngine sqlite_engine;
     RocksEngine rocks_engine;
     for (Engine* engine : std::vector<Engine*>{&spirapi_engine, &sqlite_engine, &rocks_engine}) {
+      if (config.archive_only) break;
       engines.push_back(
           RunEngine(engine, config.dir + "/" + engine->Name(), records, rewrite, fresh, expected));
     }
