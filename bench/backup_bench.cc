@@ -15,7 +15,7 @@
 //
 //   backup_bench                    about 1 GB of records (1,200,000)
 //   backup_bench --records N        another size
-//   backup_bench --quick            CI smoke run, a few seconds
+//   backup_bench --quick            CI smoke run, about 15 seconds
 // Progress goes to stderr, the Markdown report to stdout.
 
 #include <cinttypes>
@@ -56,15 +56,16 @@ struct Config {
 
 [[noreturn]] void Usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "backup_bench: %s\n\n", error.c_str());
-  std::fprintf(stderr,
-               "usage: backup_bench [options]\n"
-               "  --quick              CI smoke run: 20,000 records, small commit counts, 1 round\n"
-               "  --records N          records loaded in each engine (default 1,200,000: ~1 GB)\n"
-               "  --sync-commits N     archiving phase, durable commits per run (10,000)\n"
-               "  --nosync-commits N   archiving phase, unsynced commits per run (200,000)\n"
-               "  --rounds N           archiving phase, runs of each kind, median (3)\n"
-               "  --archive-only       only the archiving phase\n"
-               "  --dir PATH           scratch directory, emptied first and removed at the end\n");
+  std::fprintf(
+      stderr,
+      "usage: backup_bench [options]\n"
+      "  --quick              CI smoke run (~15 s): 20,000 records, small commit counts, 1 round\n"
+      "  --records N          records loaded in each engine (default 1,200,000: ~1 GB)\n"
+      "  --sync-commits N     archiving phase, durable commits per run (10,000)\n"
+      "  --nosync-commits N   archiving phase, unsynced commits per run (200,000)\n"
+      "  --rounds N           archiving phase, runs of each kind, median (3)\n"
+      "  --archive-only       only the archiving phase\n"
+      "  --dir PATH           scratch directory, emptied first and removed at the end\n");
   std::exit(error.empty() ? 0 : 1);
 }
 
