@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -91,6 +91,14 @@ bench-peers-quick: build
 
 bench-peers: build
 	$(BUILD)/spirapi_bench --json $(PEERS_JSON) | tee $(PEERS_MD)
+
+# Backups and restores beside SQLite's backup API and RocksDB's BackupEngine,
+# and the cost of the journal archive on commits (about 1 GB of records).
+bench-backup-quick: build
+	$(BUILD)/backup_bench --quick
+
+bench-backup: build
+	$(BUILD)/backup_bench
 
 # π pattern search: the suffix-array index, approximate and multi-pattern
 # search against plain scans on 10^8 digits of π (10^6 with -quick). The
