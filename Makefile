@@ -45,7 +45,7 @@ test-tsan: deps
 	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_tests
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
-	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency:ReadOnlyTest.ReadsStayConsistentDuringCatchUp:ReadOnlyTest.SurvivesRotationFlushAndCompaction:ReadOnlyProcessTest.*:IndexTest.ConcurrentWritersDuringBuildLeaveItExact:IndexTest.TransactionRacingACreationConflicts:IndexTest.QueriesDuringSwapsFlushesAndCompactions:IndexResumeTest.*'
+	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency:ReadOnlyTest.ReadsStayConsistentDuringCatchUp:ReadOnlyTest.SurvivesRotationFlushAndCompaction:ReadOnlyProcessTest.*:IndexTest.ConcurrentWritersDuringBuildLeaveItExact:IndexTest.TransactionRacingACreationConflicts:IndexTest.QueriesDuringSwapsFlushesAndCompactions:IndexResumeTest.*:BackupTest.BackupsDuringWritesHoldAPrefixOfTheCommits:BackupTest.AnOpenDatabaseBacksItselfUpAndRecordsTheOutcome:*PointInTimeTest.*InProcess'
 
 # Short spirapi_stress runs under ThreadSanitizer: threads committing beside
 # background flushes, compactions and the writers' backpressure, and the

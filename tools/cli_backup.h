@@ -30,8 +30,9 @@ class BackupCommands {
 
   void Add(CLI::App* app, const AddPassphraseFn& add_passphrase) {
     backup_ = app->add_subcommand(
-        "backup", "Back up a database into a repository (incremental), or list, verify and "
-                  "prune a repository's backups");
+        "backup",
+        "Back up a database into a repository (incremental), or list, verify and "
+        "prune a repository's backups");
     backup_->require_subcommand(0, 1);
     backup_->add_option("DB", db_path_, "Database directory (it may be open in another process)");
     backup_->add_option("REPOSITORY", repository_,
@@ -39,8 +40,9 @@ class BackupCommands {
     backup_->add_flag("--continuous", continuous_,
                       "Then keep copying each sealed journal to the repository, so that "
                       "restores can reach every commit, until interrupted");
-    backup_->add_option("--interval", interval_s_,
-                        "With --continuous: look for sealed journals every N seconds (default 5)")
+    backup_
+        ->add_option("--interval", interval_s_,
+                     "With --continuous: look for sealed journals every N seconds (default 5)")
         ->check(CLI::Range(1, 86400));
     backup_->add_flag("--json", json_, "Print the backup as one JSON object");
 
@@ -51,8 +53,9 @@ class BackupCommands {
     verify_ = backup_->add_subcommand(
         "verify", "Check every file and record of a repository's backups (exit 3 on damage)");
     verify_->add_option("REPOSITORY", repository_, "Backup repository")->required();
-    verify_->add_option("--backup", backup_id_, "Only this backup (default: all, and the "
-                                                "journal archive)");
+    verify_->add_option("--backup", backup_id_,
+                        "Only this backup (default: all, and the "
+                        "journal archive)");
     add_passphrase(verify_);
 
     prune_ = backup_->add_subcommand(
@@ -60,11 +63,13 @@ class BackupCommands {
     prune_->add_option("REPOSITORY", repository_, "Backup repository")->required();
     prune_->add_option("--keep-last", prune_options_.keep_last, "Keep the newest N backups")
         ->check(CLI::NonNegativeNumber);
-    prune_->add_option("--keep-daily", prune_options_.keep_daily,
-                       "Keep the newest backup of each of the last N days (UTC) that have one")
+    prune_
+        ->add_option("--keep-daily", prune_options_.keep_daily,
+                     "Keep the newest backup of each of the last N days (UTC) that have one")
         ->check(CLI::NonNegativeNumber);
-    prune_->add_option("--keep-weekly", prune_options_.keep_weekly,
-                       "Keep the newest backup of each of the last N ISO weeks that have one")
+    prune_
+        ->add_option("--keep-weekly", prune_options_.keep_weekly,
+                     "Keep the newest backup of each of the last N ISO weeks that have one")
         ->check(CLI::NonNegativeNumber);
     prune_->add_flag("--dry-run", prune_options_.dry_run, "Only say what would be deleted");
 
@@ -78,9 +83,9 @@ class BackupCommands {
         "--to-time", to_time_,
         "Every commit up to this time: ISO 8601 (2026-12-07T19:05:12.5Z, or with an offset) "
         "or epoch seconds");
-    commit_opt_ = restore_->add_option("--to-commit", to_commit_,
-                                        "Every commit up to this sequence number")
-                      ->transform(DecimalNumber());
+    commit_opt_ =
+        restore_->add_option("--to-commit", to_commit_, "Every commit up to this sequence number")
+            ->transform(DecimalNumber());
     id->excludes(time)->excludes(commit_opt_);
     time->excludes(commit_opt_)->excludes(id);
     commit_opt_->excludes(id)->excludes(time);
@@ -106,9 +111,9 @@ class BackupCommands {
     return "{\"id\":\"" + b.id + "\",\"created_us\":" + std::to_string(b.created_us) +
            ",\"finished_us\":" + std::to_string(b.finished_us) +
            ",\"commit\":" + std::to_string(b.commit) + ",\"files\":" + std::to_string(b.files) +
-           ",\"bytes\":" + std::to_string(b.bytes) + ",\"new_bytes\":" +
-           std::to_string(b.new_bytes) + ",\"encrypted\":" + (b.encrypted ? "true" : "false") +
-           "}";
+           ",\"bytes\":" + std::to_string(b.bytes) +
+           ",\"new_bytes\":" + std::to_string(b.new_bytes) +
+           ",\"encrypted\":" + (b.encrypted ? "true" : "false") + "}";
   }
 
   static std::string InfoLine(const BackupInfo& b) {
@@ -123,7 +128,8 @@ class BackupCommands {
 
   // Bad requests (a missing backup, a non-empty target...) are usage errors.
   static int FailCode(const char* what, const Status& s) {
-    if (s.IsInvalidArgument() || s.IsNotFound()) return Fail(kExitUsage, std::string(what) + ": " + s.message());
+    if (s.IsInvalidArgument() || s.IsNotFound())
+      return Fail(kExitUsage, std::string(what) + ": " + s.message());
     return FailStatus(what, s);
   }
 
@@ -179,11 +185,10 @@ class BackupCommands {
     if (!s.ok()) return FailCode("backup verify", s);
     for (const std::string& d : report.damage) WriteLine(EscapeControls(d));
     for (const std::string& d : report.skipped) std::fprintf(stderr, "note: %s\n", d.c_str());
-    std::fprintf(stderr,
-                 "checked %" PRIu64 " backups, %" PRIu64 " files (%" PRIu64 " bytes), %" PRIu64
-                 " records\n",
-                 report.backups_checked, report.files_checked, report.bytes_checked,
-                 report.records_checked);
+    std::fprintf(
+        stderr,
+        "checked %" PRIu64 " backups, %" PRIu64 " files (%" PRIu64 " bytes), %" PRIu64 " records\n",
+        report.backups_checked, report.files_checked, report.bytes_checked, report.records_checked);
     if (report.damage.empty()) return kExitOk;
     return Fail(kExitCorruption,
                 "backup verify: " + std::to_string(report.damage.size()) + " problems found");
@@ -196,8 +201,8 @@ class BackupCommands {
     const char* verb = prune_options_.dry_run ? "would remove" : "removed";
     for (const std::string& id : result.removed) WriteLine(std::string(verb) + " backup " + id);
     std::fprintf(stderr,
-                 "kept %zu backups; %s %zu backups, %" PRIu64 " files (%" PRIu64
-                 " bytes), %" PRIu64 " archived journals\n",
+                 "kept %zu backups; %s %zu backups, %" PRIu64 " files (%" PRIu64 " bytes), %" PRIu64
+                 " archived journals\n",
                  result.kept.size(), verb, result.removed.size(), result.files_removed,
                  result.bytes_removed, result.journals_removed);
     return kExitOk;

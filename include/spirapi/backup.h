@@ -47,13 +47,13 @@ struct BackupOptions {
 
 // One backup as the repository records it.
 struct BackupInfo {
-  std::string id;           // e.g. 20261207T190512.004251Z
-  int64_t created_us = 0;   // when its snapshot of the database was taken
+  std::string id;          // e.g. 20261207T190512.004251Z
+  int64_t created_us = 0;  // when its snapshot of the database was taken
   int64_t finished_us = 0;
-  uint64_t commit = 0;      // the last transaction (sequence number) it holds
+  uint64_t commit = 0;  // the last transaction (sequence number) it holds
   uint64_t files = 0;
-  uint64_t bytes = 0;       // the size of its files
-  uint64_t new_bytes = 0;   // bytes it added to the repository
+  uint64_t bytes = 0;      // the size of its files
+  uint64_t new_bytes = 0;  // bytes it added to the repository
   bool encrypted = false;
 };
 
@@ -85,8 +85,8 @@ SPIRAPI_EXPORT Status ListBackups(const std::string& repository, std::vector<Bac
 
 struct RestoreOptions {
   // At most one of the three; none: the newest backup.
-  std::string backup_id;      // exactly this backup
-  uint64_t to_commit = 0;     // every commit with a sequence number <= this
+  std::string backup_id;   // exactly this backup
+  uint64_t to_commit = 0;  // every commit with a sequence number <= this
   // Every commit made at or before this time (µs since the Unix epoch): the
   // longest run of commits from the start whose timestamps are all <= it.
   int64_t to_time_us = 0;
@@ -99,8 +99,8 @@ struct RestoreOptions {
 };
 
 struct RestoreInfo {
-  std::string backup_id;       // the backup it started from
-  uint64_t commit = 0;         // the last commit restored
+  std::string backup_id;           // the backup it started from
+  uint64_t commit = 0;             // the last commit restored
   uint64_t journals_replayed = 0;  // archived journals used (its last one's included)
   uint64_t bytes = 0;
 };
@@ -145,8 +145,7 @@ struct BackupVerifyOptions {
 // error. Errors: InvalidArgument if it is not a repository or the backup
 // does not exist; IOError.
 SPIRAPI_EXPORT Status VerifyBackups(const std::string& repository,
-                                    const BackupVerifyOptions& options,
-                                    BackupVerifyReport* report);
+                                    const BackupVerifyOptions& options, BackupVerifyReport* report);
 
 struct PruneOptions {
   // Backups to keep; a backup kept by any rule stays. All zero is
@@ -160,10 +159,10 @@ struct PruneOptions {
 
 struct PruneResult {
   std::vector<std::string> kept;
-  std::vector<std::string> removed;   // backup ids
-  uint64_t files_removed = 0;         // objects no kept backup needs
+  std::vector<std::string> removed;  // backup ids
+  uint64_t files_removed = 0;        // objects no kept backup needs
   uint64_t bytes_removed = 0;
-  uint64_t journals_removed = 0;      // archived journals older than the oldest kept backup
+  uint64_t journals_removed = 0;  // archived journals older than the oldest kept backup
 };
 
 // Deletes the backups no rule keeps, then the files and archived journals no

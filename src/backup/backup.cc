@@ -10,12 +10,13 @@
 // at the end of its last frame that checks (a commit still being written is
 // left out, as it is not acknowledged yet).
 
+#include "spirapi/backup.h"
+
 #include <algorithm>
 #include <map>
 
 #include "backup/journal_walk.h"
 #include "backup/repository.h"
-#include "spirapi/backup.h"
 #include "storage/filenames.h"
 #include "storage/manifest.h"
 
@@ -193,7 +194,8 @@ Status BackupDatabase(const std::string& db_path, const std::string& repository,
     s = ReadFile(f, &contents);
     if (!s.ok()) return s;
     backup::JournalWalk walk;
-    backup::WalkFrames(contents, [](const backup::WalkedFrame&) { return true; }, &walk);
+    backup::WalkFrames(
+        contents, [](const backup::WalkedFrame&) { return true; }, &walk);
     // Every journal but the last was synced whole before the next began:
     // it is copied as it is, damage included. The last one ends where its
     // last frame that checks ends.
@@ -266,7 +268,8 @@ Status ArchiveJournals(const std::string& db_path, const std::string& repository
     s = ReadFile(f, &contents);
     if (!s.ok()) return s;
     backup::JournalWalk walk;
-    backup::WalkFrames(contents, [](const backup::WalkedFrame&) { return true; }, &walk);
+    backup::WalkFrames(
+        contents, [](const backup::WalkedFrame&) { return true; }, &walk);
     j.first_seq = walk.first_seq;
     j.last_seq = walk.last_seq;
     j.file.path = f.rel;

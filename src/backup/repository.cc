@@ -84,7 +84,8 @@ uint64_t LastJournalNumber(const BackupRecord& record) {
   uint64_t last = 0;
   for (const FileRef& f : record.files) {
     uint64_t number;
-    if (f.path.rfind(prefix, 0) == 0 && ParseNumberedName(f.path.substr(prefix.size()), "log", &number)) {
+    if (f.path.rfind(prefix, 0) == 0 &&
+        ParseNumberedName(f.path.substr(prefix.size()), "log", &number)) {
       last = std::max(last, number);
     }
   }
@@ -144,9 +145,8 @@ Status Repository::Open(FileSystem* fs, const std::string& path, bool create, bo
   // Checked again under the lock: another creator may have finished.
   if (!fs->FileExists(header)) {
     s = repo->WriteRecordFile(path, kRepositoryName,
-                              std::string("{\"format\":\"") + kFormatName +
-                                  "\",\"version\":" + std::to_string(kRepositoryVersion) +
-                                  ",\"database_id\":\"\"}");
+                              std::string("{\"format\":\"") + kFormatName + "\",\"version\":" +
+                                  std::to_string(kRepositoryVersion) + ",\"database_id\":\"\"}");
     if (!s.ok()) return s;
   }
   std::string body;
@@ -172,17 +172,16 @@ Status Repository::Open(FileSystem* fs, const std::string& path, bool create, bo
 Status Repository::Bind(const std::string& database_id) {
   if (database_id_ == database_id) return Status::OK();
   if (!database_id_.empty()) {
-    return Status::InvalidArgument("backup repository " + path_ +
-                                   " holds backups of another database (id " + database_id_ +
-                                   "; this one is " +
-                                   (database_id.empty() ? std::string("without an id") : database_id) +
-                                   "): give each database a repository of its own");
+    return Status::InvalidArgument(
+        "backup repository " + path_ + " holds backups of another database (id " + database_id_ +
+        "; this one is " + (database_id.empty() ? std::string("without an id") : database_id) +
+        "): give each database a repository of its own");
   }
   if (database_id.empty()) return Status::OK();
   Status s = WriteRecordFile(path_, kRepositoryName,
-                             std::string("{\"format\":\"") + kFormatName + "\",\"version\":" +
-                                 std::to_string(kRepositoryVersion) + ",\"database_id\":\"" +
-                                 database_id + "\"}");
+                             std::string("{\"format\":\"") + kFormatName +
+                                 "\",\"version\":" + std::to_string(kRepositoryVersion) +
+                                 ",\"database_id\":\"" + database_id + "\"}");
   if (s.ok()) database_id_ = database_id;
   return s;
 }
@@ -250,8 +249,7 @@ bool Repository::HasObject(std::string_view sha256, uint64_t size) {
   return fs_->GetFileSize(ObjectPath(sha256), &actual).ok() && actual == size;
 }
 
-Status Repository::InstallObject(const std::string& tmp, const FileRef& ref,
-                                 uint64_t* new_bytes) {
+Status Repository::InstallObject(const std::string& tmp, const FileRef& ref, uint64_t* new_bytes) {
   if (HasObject(ref.sha256, ref.size)) {
     fs_->RemoveFile(tmp);
     return Status::OK();
@@ -372,8 +370,8 @@ Status Repository::CopyObjectTo(const FileRef& ref, uint64_t length, const std::
   bool cancelled = false;
   s = CheckObject(ref, [&](std::string_view chunk) {
     if (!write_status.ok() || cancelled || written >= length) return;
-    std::string_view part = chunk.substr(0, static_cast<size_t>(std::min<uint64_t>(
-                                                chunk.size(), length - written)));
+    std::string_view part =
+        chunk.substr(0, static_cast<size_t>(std::min<uint64_t>(chunk.size(), length - written)));
     write_status = out->Append(part);
     written += part.size();
     if (progress && !progress(part.size())) cancelled = true;
@@ -439,15 +437,14 @@ Status Repository::ReadBackups(std::vector<BackupRecord>* records) {
     rapidjson::Document doc;
     doc.Parse(body.data(), body.size());
     BackupRecord r;
-    bool ok = !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r.info.id) &&
-              r.info.id == name && GetString(doc, "database_id", &r.database_id) &&
-              GetI64(doc, "created_us", &r.info.created_us) &&
-              GetI64(doc, "finished_us", &r.info.finished_us) &&
-              GetU64(doc, "commit", &r.info.commit) && GetU64(doc, "bytes", &r.info.bytes) &&
-              GetU64(doc, "new_bytes", &r.info.new_bytes) && doc.HasMember("encrypted") &&
-              doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
-              ReadRef(doc["manifest"], &r.manifest) && doc.HasMember("files") &&
-              doc["files"].IsArray();
+    bool ok =
+        !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r.info.id) &&
+        r.info.id == name && GetString(doc, "database_id", &r.database_id) &&
+        GetI64(doc, "created_us", &r.info.created_us) &&
+        GetI64(doc, "finished_us", &r.info.finished_us) && GetU64(doc, "commit", &r.info.commit) &&
+        GetU64(doc, "bytes", &r.info.bytes) && GetU64(doc, "new_bytes", &r.info.new_bytes) &&
+        doc.HasMember("encrypted") && doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
+        ReadRef(doc["manifest"], &r.manifest) && doc.HasMember("files") && doc["files"].IsArray();
     if (ok) {
       r.info.encrypted = doc["encrypted"].GetBool();
       for (const auto& v : doc["files"].GetArray()) {

@@ -121,8 +121,7 @@ Status Restorer::WriteFile(const std::string& rel, std::string_view bytes) {
   return s;
 }
 
-Status Restorer::Beyond(const backup::WalkedFrame& frame, std::string_view contents,
-                        bool* beyond) {
+Status Restorer::Beyond(const backup::WalkedFrame& frame, std::string_view contents, bool* beyond) {
   *beyond = false;
   if (frame.header.kind != FrameKind::kCommit) return Status::OK();
   if (!o_.has_to_time) {
@@ -135,7 +134,8 @@ Status Restorer::Beyond(const backup::WalkedFrame& frame, std::string_view conte
   if (encrypted_) {
     Status s = cipher_.Open(bytes, &plain);
     if (!s.ok()) {
-      return Status::Corruption("a record at offset " + std::to_string(frame.records.front().offset) +
+      return Status::Corruption("a record at offset " +
+                                std::to_string(frame.records.front().offset) +
                                 " of an archived journal does not open");
     }
     bytes = plain;

@@ -40,7 +40,8 @@ Status ParseRestoreTime(const std::string& text, int64_t* time_us) {
   const char* p = text.c_str();
   if (text.empty()) return bad;
   bool all_epoch = true;
-  for (char ch : text) all_epoch = all_epoch && (std::isdigit(static_cast<unsigned char>(ch)) || ch == '.');
+  for (char ch : text)
+    all_epoch = all_epoch && (std::isdigit(static_cast<unsigned char>(ch)) || ch == '.');
   if (all_epoch && text.size() <= 18) {
     int64_t secs = 0;
     for (; std::isdigit(static_cast<unsigned char>(*p)); ++p) secs = secs * 10 + (*p - '0');

@@ -18,15 +18,15 @@ namespace spirapi::test {
 namespace {
 
 std::string Data(int i, int round = 0) {
-  return "{\"i\":" + std::to_string(i) + ",\"round\":" + std::to_string(round) +
-         ",\"text\":\"" + std::string(200, static_cast<char>('a' + (i + round) % 26)) + "\"}";
+  return "{\"i\":" + std::to_string(i) + ",\"round\":" + std::to_string(round) + ",\"text\":\"" +
+         std::string(200, static_cast<char>('a' + (i + round) % 26)) + "\"}";
 }
 
 void Fill(DB* db, int n, int round = 0) {
   for (int i = 0; i < n; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Component::kSequence, "k" + std::to_string(i),
-                        Data(i, round), "{}")
-                    .ok());
+    ASSERT_TRUE(
+        db->Put(WriteOptions(), Component::kSequence, "k" + std::to_string(i), Data(i, round), "{}")
+            .ok());
   }
 }
 

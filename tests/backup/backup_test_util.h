@@ -17,8 +17,9 @@
 namespace spirapi::test {
 
 // component/id -> (data, metadata, version, timestamp in µs, checksum, blob)
-using RecordState = std::map<std::string, std::tuple<std::string, std::string, uint64_t, int64_t,
-                                                     std::string, std::string>>;
+using RecordState =
+    std::map<std::string,
+             std::tuple<std::string, std::string, uint64_t, int64_t, std::string, std::string>>;
 
 inline RecordState StateOf(DB* db) {
   RecordState out;

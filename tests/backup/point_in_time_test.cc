@@ -50,7 +50,8 @@ std::string Diff(const std::map<std::string, std::string>& got,
   for (const auto& [key, data] : want) {
     auto it = got.find(key);
     if (it == got.end()) return "missing " + key;
-    if (it->second != data) return key + " is " + it->second.substr(0, 12) + ", want " + data.substr(0, 12);
+    if (it->second != data)
+      return key + " is " + it->second.substr(0, 12) + ", want " + data.substr(0, 12);
   }
   for (const auto& [key, data] : got) {
     if (!want.count(key)) return "extra " + key;
@@ -146,7 +147,8 @@ TEST_P(PointInTimeTest, RestoresEqualTheOracle) {
 
   std::vector<uint64_t> points = {backups[0].commit, backups[0].commit + 1, backups[1].commit,
                                   reach};
-  for (int i = 0; i < 6; ++i) points.push_back(backups[0].commit + rng() % (reach - backups[0].commit));
+  for (int i = 0; i < 6; ++i)
+    points.push_back(backups[0].commit + rng() % (reach - backups[0].commit));
   for (size_t i = 0; i < points.size(); ++i) {
     RestoreOptions ro;
     ro.to_commit = points[i];
@@ -155,7 +157,8 @@ TEST_P(PointInTimeTest, RestoresEqualTheOracle) {
     Status s = RestoreBackup(repo, target, ro, &ri);
     ASSERT_TRUE(s.ok()) << "commit " << points[i] << ": " << s.ToString();
     EXPECT_LE(ri.commit, points[i]);
-    EXPECT_EQ(Diff(DataOf(StateAt(target)), OracleAt(log, points[i])), "") << "commit " << points[i];
+    EXPECT_EQ(Diff(DataOf(StateAt(target)), OracleAt(log, points[i])), "")
+        << "commit " << points[i];
   }
   // By time: a put whose successor is a later put.
   int checked = 0;
