@@ -60,7 +60,7 @@ Status OpenSized(FileSystem* fs, const std::string& db, OpenFile* f) {
 }
 
 // One attempt; Busy if the database changed while its files were opened.
-Status TrySnapshot(FileSystem* fs, const std::string& db, DbSnapshot* snap) {
+Status TrySnapshot(FileSystem* fs, const std::string& db, bool with_segments, DbSnapshot* snap) {
   snap->segments.clear();
   snap->journals.clear();
   Status s = ReadWhole(fs, db + "/" + kManifestName, &snap->manifest_bytes);
@@ -68,6 +68,7 @@ Status TrySnapshot(FileSystem* fs, const std::string& db, DbSnapshot* snap) {
   if (s.IsCorruption()) return Status::Busy(s.ToString());  // replaced as it was read
   if (!s.ok()) return s;
   for (Component c : kAllComponents) {
+    if (!with_segments) break;  // the journal archive needs none
     for (const SegmentMeta& m : snap->manifest.segments[static_cast<int>(c)]) {
       OpenFile f;
       f.rel = SegmentRelPath(c, m.file_number);
@@ -103,13 +104,13 @@ Status TrySnapshot(FileSystem* fs, const std::string& db, DbSnapshot* snap) {
   return Status::OK();
 }
 
-Status TakeSnapshot(FileSystem* fs, const std::string& db, DbSnapshot* snap) {
+Status TakeSnapshot(FileSystem* fs, const std::string& db, bool with_segments, DbSnapshot* snap) {
   if (!fs->FileExists(db + "/" + kManifestName)) {
     return Status::InvalidArgument(db + " is not a SpiraPi database (no MANIFEST)");
   }
   Status s;
   for (int attempt = 0; attempt < kSnapshotAttempts; ++attempt) {
-    s = TrySnapshot(fs, db, snap);
+    s = TrySnapshot(fs, db, with_segments, snap);
     if (!s.IsBusy()) return s;
   }
   return Status::Busy("the database's files kept changing while the backup listed them (" +
@@ -127,9 +128,9 @@ Status ReadFile(const OpenFile& f, std::string* contents) {
 
 // Takes the database's files and opens (and locks) the repository for them.
 Status Begin(const std::string& db_path, const std::string& repository,
-             const BackupOptions& options, FileSystem* fs, DbSnapshot* snap,
+             const BackupOptions& options, FileSystem* fs, bool with_segments, DbSnapshot* snap,
              std::unique_ptr<Repository>* repo) {
-  Status s = TakeSnapshot(fs, db_path, snap);
+  Status s = TakeSnapshot(fs, db_path, with_segments, snap);
   if (s.ok()) s = Repository::Open(fs, repository, options.create_repository, /*lock=*/true, repo);
   if (!s.ok()) return s;
   (*repo)->ClearTemporary();
@@ -144,7 +145,7 @@ Status BackupDatabase(const std::string& db_path, const std::string& repository,
   const int64_t started = backup::NowMicros();
   DbSnapshot snap;
   std::unique_ptr<Repository> repo;
-  Status s = Begin(db_path, repository, options, fs, &snap, &repo);
+  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/true, &snap, &repo);
   if (!s.ok()) return s;
 
   // Segments an earlier backup of this database holds need no copy: a
@@ -228,18 +229,21 @@ Status ArchiveJournals(const std::string& db_path, const std::string& repository
   *gap = false;
   DbSnapshot snap;
   std::unique_ptr<Repository> repo;
-  Status s = Begin(db_path, repository, options, fs, &snap, &repo);
-  if (!s.ok()) return s;
-  std::vector<ArchivedJournal> archive;
-  std::vector<BackupRecord> backups;
-  s = repo->ReadArchive(&archive);
-  if (s.ok()) s = repo->ReadBackups(&backups);
+  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/false, &snap, &repo);
   if (!s.ok()) return s;
   std::map<uint64_t, uint64_t> archived_size;  // number -> longest archived copy
-  for (const ArchivedJournal& j : archive) archived_size[j.number] = j.file.size;
+  std::vector<std::string> backup_ids;
+  s = repo->ArchivedSizes(&archived_size);
+  if (s.ok()) s = repo->BackupNames(&backup_ids);
+  if (!s.ok()) return s;
+  // Journal numbers only grow: the newest backup's last journal is the
+  // highest any backup holds.
   uint64_t newest_backup_journal = 0;
-  for (const BackupRecord& b : backups) {
-    newest_backup_journal = std::max(newest_backup_journal, backup::LastJournalNumber(b));
+  if (!backup_ids.empty()) {
+    BackupRecord newest;
+    s = repo->ReadBackup(backup_ids.back(), &newest);
+    if (!s.ok()) return s;
+    newest_backup_journal = backup::LastJournalNumber(newest);
   }
 
   // The active journal (the last) is not sealed: a backup takes its commits.

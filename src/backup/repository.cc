@@ -255,10 +255,11 @@ Status Repository::InstallObject(const std::string& tmp, const FileRef& ref, uin
     return Status::OK();
   }
   const std::string dir = path_ + "/objects/" + ref.sha256.substr(0, 2);
+  const bool new_dir = !fs_->FileExists(dir);
   Status s = fs_->CreateDir(dir);
   if (s.ok()) s = fs_->RenameFile(tmp, ObjectPath(ref.sha256));
   if (s.ok()) s = fs_->SyncDir(dir);
-  if (s.ok()) s = fs_->SyncDir(path_ + "/objects");
+  if (s.ok() && new_dir) s = fs_->SyncDir(path_ + "/objects");
   if (!s.ok()) {
     fs_->RemoveFile(tmp);
     return s;
@@ -422,45 +423,58 @@ Status Repository::WriteBackup(const BackupRecord& r) {
   return WriteRecordFile(path_ + "/backups", r.info.id, std::string(sb.GetString(), sb.GetSize()));
 }
 
+Status Repository::BackupNames(std::vector<std::string>* names) {
+  std::vector<std::string> all;
+  Status s = fs_->GetChildren(path_ + "/backups", &all);
+  names->clear();
+  for (std::string& n : all) {
+    if (n != "." && n != "..") names->push_back(std::move(n));
+  }
+  std::sort(names->begin(), names->end());  // ids are times: oldest first
+  return s;
+}
+
+Status Repository::ReadBackup(const std::string& name, BackupRecord* r) {
+  const std::string path = path_ + "/backups/" + name;
+  std::string body;
+  Status s = ReadRecordFile(path, &body);
+  if (!s.ok()) return s;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  bool ok = !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r->info.id) &&
+            r->info.id == name && GetString(doc, "database_id", &r->database_id) &&
+            GetI64(doc, "created_us", &r->info.created_us) &&
+            GetI64(doc, "finished_us", &r->info.finished_us) &&
+            GetU64(doc, "commit", &r->info.commit) && GetU64(doc, "bytes", &r->info.bytes) &&
+            GetU64(doc, "new_bytes", &r->info.new_bytes) && doc.HasMember("encrypted") &&
+            doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
+            ReadRef(doc["manifest"], &r->manifest) && doc.HasMember("files") &&
+            doc["files"].IsArray();
+  if (ok) {
+    r->info.encrypted = doc["encrypted"].GetBool();
+    for (const auto& v : doc["files"].GetArray()) {
+      FileRef f;
+      if (!ReadRef(v, &f)) {
+        ok = false;
+        break;
+      }
+      r->files.push_back(std::move(f));
+    }
+  }
+  if (!ok) return Status::Corruption("backup record " + path + " is malformed");
+  r->info.files = r->files.size() + 1;
+  return Status::OK();
+}
+
 Status Repository::ReadBackups(std::vector<BackupRecord>* records) {
   records->clear();
   std::vector<std::string> names;
-  Status s = fs_->GetChildren(path_ + "/backups", &names);
-  if (!s.ok()) return s;
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    if (name == "." || name == "..") continue;
-    const std::string path = path_ + "/backups/" + name;
-    std::string body;
-    s = ReadRecordFile(path, &body);
-    if (!s.ok()) return s;
-    rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    BackupRecord r;
-    bool ok =
-        !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r.info.id) &&
-        r.info.id == name && GetString(doc, "database_id", &r.database_id) &&
-        GetI64(doc, "created_us", &r.info.created_us) &&
-        GetI64(doc, "finished_us", &r.info.finished_us) && GetU64(doc, "commit", &r.info.commit) &&
-        GetU64(doc, "bytes", &r.info.bytes) && GetU64(doc, "new_bytes", &r.info.new_bytes) &&
-        doc.HasMember("encrypted") && doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
-        ReadRef(doc["manifest"], &r.manifest) && doc.HasMember("files") && doc["files"].IsArray();
-    if (ok) {
-      r.info.encrypted = doc["encrypted"].GetBool();
-      for (const auto& v : doc["files"].GetArray()) {
-        FileRef f;
-        if (!ReadRef(v, &f)) {
-          ok = false;
-          break;
-        }
-        r.files.push_back(std::move(f));
-      }
-    }
-    if (!ok) return Status::Corruption("backup record " + path + " is malformed");
-    r.info.files = r.files.size() + 1;
-    records->push_back(std::move(r));
+  Status s = BackupNames(&names);
+  for (size_t i = 0; s.ok() && i < names.size(); ++i) {
+    records->emplace_back();
+    s = ReadBackup(names[i], &records->back());
   }
-  return Status::OK();
+  return s;
 }
 
 Status Repository::RemoveBackup(const std::string& id) {
@@ -520,6 +534,23 @@ Status Repository::ReadArchive(std::vector<ArchivedJournal>* journals) {
 
 Status Repository::RemoveArchivedJournal(const ArchivedJournal& j) {
   return fs_->RemoveFile(path_ + "/journals/" + ArchiveName(j.number, j.file.size));
+}
+
+Status Repository::ArchivedSizes(std::map<uint64_t, uint64_t>* sizes) {
+  sizes->clear();
+  std::vector<std::string> names;
+  Status s = fs_->GetChildren(path_ + "/journals", &names);
+  for (const std::string& n : names) {
+    unsigned long long number = 0, size = 0;
+    char tail = 0;
+    if (std::sscanf(n.c_str(), "%llu-%llu%c", &number, &size, &tail) != 2 ||
+        n != ArchiveName(number, size)) {
+      continue;
+    }
+    uint64_t& longest = (*sizes)[number];
+    longest = std::max<uint64_t>(longest, size);
+  }
+  return s;
 }
 
 Status Repository::ListObjects(std::vector<std::string>* names) {

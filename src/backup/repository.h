@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -95,6 +96,9 @@ class Repository {
   Status WriteBackup(const BackupRecord& record);
   // Every backup, oldest first. A record that does not check is Corruption.
   Status ReadBackups(std::vector<BackupRecord>* records);
+  // The backups' ids, oldest first, and one backup by id.
+  Status BackupNames(std::vector<std::string>* names);
+  Status ReadBackup(const std::string& id, BackupRecord* record);
   Status RemoveBackup(const std::string& id);
   // A backup id for a snapshot taken at created_us that no backup has.
   std::string NewBackupId(int64_t created_us);
@@ -104,6 +108,9 @@ class Repository {
   // longest last).
   Status ReadArchive(std::vector<ArchivedJournal>* journals);
   Status RemoveArchivedJournal(const ArchivedJournal& journal);
+  // Number -> size of the longest archived copy, from the records' names
+  // alone (the archive runs at every journal seal: it must not read them all).
+  Status ArchivedSizes(std::map<uint64_t, uint64_t>* sizes);
 
   // Every object's name (sha256), for prune.
   Status ListObjects(std::vector<std::string>* names);
