@@ -86,13 +86,15 @@ struct Options {
   // Not with read_only.
   std::string backup_repository;
 
-  // Copy each journal to backup_repository as soon as it is sealed, before
-  // it is flushed and deleted, so that a restore can reach every commit of a
-  // sealed journal (the journal archive). Journals are sealed when they
-  // reach max_file_size_mb and by DB::Flush. A failure to archive is
-  // reported in DbStats and retried at the next seal; the flush goes on, so
-  // the database never stops for its backups (the archive then has a gap
-  // until the next backup). Needs backup_repository. Default: false.
+  // Copy each journal to backup_repository once it is sealed, so that a
+  // restore can reach every commit of a sealed journal (the journal
+  // archive). Journals are sealed when they reach max_file_size_mb and by
+  // DB::Flush. The copy runs on the backup thread; a flushed journal stays on
+  // disk until it is copied (a close waits for the copies). A failure is
+  // reported in DbStats::archive_error and retried at the next seal; past 64
+  // flushed journals waiting, the oldest are deleted anyway, so the database
+  // never stops or fills its disk for its backups (the archive then has a
+  // gap until the next backup). Needs backup_repository. Default: false.
   bool archive_journals = false;
 
   // Encrypt everything that holds ids or data with AES-256-GCM under a key

@@ -60,7 +60,8 @@ Status OpenSized(FileSystem* fs, const std::string& db, OpenFile* f) {
 }
 
 // One attempt; Busy if the database changed while its files were opened.
-Status TrySnapshot(FileSystem* fs, const std::string& db, bool with_segments, DbSnapshot* snap) {
+Status TrySnapshot(FileSystem* fs, const std::string& db, bool with_segments, bool with_flushed,
+                   DbSnapshot* snap) {
   snap->segments.clear();
   snap->journals.clear();
   Status s = ReadWhole(fs, db + "/" + kManifestName, &snap->manifest_bytes);
@@ -84,7 +85,8 @@ Status TrySnapshot(FileSystem* fs, const std::string& db, bool with_segments, Db
   std::vector<uint64_t> numbers;
   for (const std::string& n : names) {
     uint64_t number;
-    if (ParseNumberedName(n, "log", &number) && number >= snap->manifest.journal_floor) {
+    if (ParseNumberedName(n, "log", &number) &&
+        (with_flushed || number >= snap->manifest.journal_floor)) {
       numbers.push_back(number);
     }
   }
@@ -104,13 +106,14 @@ Status TrySnapshot(FileSystem* fs, const std::string& db, bool with_segments, Db
   return Status::OK();
 }
 
-Status TakeSnapshot(FileSystem* fs, const std::string& db, bool with_segments, DbSnapshot* snap) {
+Status TakeSnapshot(FileSystem* fs, const std::string& db, bool with_segments, bool with_flushed,
+                    DbSnapshot* snap) {
   if (!fs->FileExists(db + "/" + kManifestName)) {
     return Status::InvalidArgument(db + " is not a SpiraPi database (no MANIFEST)");
   }
   Status s;
   for (int attempt = 0; attempt < kSnapshotAttempts; ++attempt) {
-    s = TrySnapshot(fs, db, with_segments, snap);
+    s = TrySnapshot(fs, db, with_segments, with_flushed, snap);
     if (!s.IsBusy()) return s;
   }
   return Status::Busy("the database's files kept changing while the backup listed them (" +
@@ -128,9 +131,9 @@ Status ReadFile(const OpenFile& f, std::string* contents) {
 
 // Takes the database's files and opens (and locks) the repository for them.
 Status Begin(const std::string& db_path, const std::string& repository,
-             const BackupOptions& options, FileSystem* fs, bool with_segments, DbSnapshot* snap,
-             std::unique_ptr<Repository>* repo) {
-  Status s = TakeSnapshot(fs, db_path, with_segments, snap);
+             const BackupOptions& options, FileSystem* fs, bool with_segments, bool with_flushed,
+             DbSnapshot* snap, std::unique_ptr<Repository>* repo) {
+  Status s = TakeSnapshot(fs, db_path, with_segments, with_flushed, snap);
   if (s.ok()) s = Repository::Open(fs, repository, options.create_repository, /*lock=*/true, repo);
   if (!s.ok()) return s;
   (*repo)->ClearTemporary();
@@ -145,7 +148,8 @@ Status BackupDatabase(const std::string& db_path, const std::string& repository,
   const int64_t started = backup::NowMicros();
   DbSnapshot snap;
   std::unique_ptr<Repository> repo;
-  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/true, &snap, &repo);
+  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/true,
+                   /*with_flushed=*/false, &snap, &repo);
   if (!s.ok()) return s;
 
   // Segments an earlier backup of this database holds need no copy: a
@@ -222,14 +226,18 @@ Status BackupDatabase(const std::string& db_path, const std::string& repository,
   return s;
 }
 
-Status ArchiveJournals(const std::string& db_path, const std::string& repository,
-                       const BackupOptions& options, int* archived, bool* gap) {
+namespace backup {
+
+Status ArchiveSealedJournals(const std::string& db_path, const std::string& repository,
+                             const BackupOptions& options, bool own_process, bool chain_intact,
+                             int* archived, bool* gap, std::vector<uint64_t>* held) {
   FileSystem* fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
   *archived = 0;
   *gap = false;
   DbSnapshot snap;
   std::unique_ptr<Repository> repo;
-  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/false, &snap, &repo);
+  Status s = Begin(db_path, repository, options, fs, /*with_segments=*/false,
+                   /*with_flushed=*/own_process, &snap, &repo);
   if (!s.ok()) return s;
   std::map<uint64_t, uint64_t> archived_size;  // number -> longest archived copy
   std::vector<std::string> backup_ids;
@@ -251,7 +259,10 @@ Status ArchiveJournals(const std::string& db_path, const std::string& repository
   for (size_t i = 0; i + 1 < snap.journals.size(); ++i) {
     const OpenFile& f = snap.journals[i];
     auto it = archived_size.find(f.number);
-    if (it != archived_size.end() && it->second == f.size) continue;
+    if (it != archived_size.end() && it->second == f.size) {
+      if (held != nullptr) held->push_back(f.number);
+      continue;
+    }
     ArchivedJournal j;
     j.number = f.number;
     if (i > 0) {
@@ -259,11 +270,13 @@ Status ArchiveJournals(const std::string& db_path, const std::string& repository
     } else {
       // Its predecessor is gone from the database. It is the newest journal
       // the archive holds below it, provided no journal between them was
-      // flushed meanwhile (the floor would have passed it). Without one, a
-      // restore from the newest backup cannot reach this journal.
+      // flushed meanwhile (the floor would have passed it) or, in the
+      // database's own process, which deletes journals only once they are
+      // archived, provided none was dropped unarchived (chain_intact).
+      // Without one, a restore from the newest backup cannot reach it.
       auto below = archived_size.lower_bound(f.number);
       const uint64_t candidate = below == archived_size.begin() ? 0 : std::prev(below)->first;
-      if (candidate != 0 && snap.manifest.journal_floor <= candidate + 1) {
+      if (candidate != 0 && (chain_intact || snap.manifest.journal_floor <= candidate + 1)) {
         j.prev = candidate;
       } else if (newest_backup_journal != 0 && f.number > newest_backup_journal) {
         *gap = true;
@@ -284,8 +297,17 @@ Status ArchiveJournals(const std::string& db_path, const std::string& repository
     if (!s.ok()) return s;
     archived_size[j.number] = j.file.size;
     ++*archived;
+    if (held != nullptr) held->push_back(j.number);
   }
   return Status::OK();
+}
+
+}  // namespace backup
+
+Status ArchiveJournals(const std::string& db_path, const std::string& repository,
+                       const BackupOptions& options, int* archived, bool* gap) {
+  return backup::ArchiveSealedJournals(db_path, repository, options, /*own_process=*/false,
+                                       /*chain_intact=*/false, archived, gap, nullptr);
 }
 
 Status ListBackups(const std::string& repository, std::vector<BackupInfo>* backups,

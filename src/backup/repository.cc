@@ -441,15 +441,14 @@ Status Repository::ReadBackup(const std::string& name, BackupRecord* r) {
   if (!s.ok()) return s;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
-  bool ok = !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r->info.id) &&
-            r->info.id == name && GetString(doc, "database_id", &r->database_id) &&
-            GetI64(doc, "created_us", &r->info.created_us) &&
-            GetI64(doc, "finished_us", &r->info.finished_us) &&
-            GetU64(doc, "commit", &r->info.commit) && GetU64(doc, "bytes", &r->info.bytes) &&
-            GetU64(doc, "new_bytes", &r->info.new_bytes) && doc.HasMember("encrypted") &&
-            doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
-            ReadRef(doc["manifest"], &r->manifest) && doc.HasMember("files") &&
-            doc["files"].IsArray();
+  bool ok =
+      !doc.HasParseError() && doc.IsObject() && GetString(doc, "id", &r->info.id) &&
+      r->info.id == name && GetString(doc, "database_id", &r->database_id) &&
+      GetI64(doc, "created_us", &r->info.created_us) &&
+      GetI64(doc, "finished_us", &r->info.finished_us) && GetU64(doc, "commit", &r->info.commit) &&
+      GetU64(doc, "bytes", &r->info.bytes) && GetU64(doc, "new_bytes", &r->info.new_bytes) &&
+      doc.HasMember("encrypted") && doc["encrypted"].IsBool() && doc.HasMember("manifest") &&
+      ReadRef(doc["manifest"], &r->manifest) && doc.HasMember("files") && doc["files"].IsArray();
   if (ok) {
     r->info.encrypted = doc["encrypted"].GetBool();
     for (const auto& v : doc["files"].GetArray()) {

@@ -134,6 +134,16 @@ class Repository {
   uint64_t temporaries_ = 0;
 };
 
+// ArchiveJournals, and for the database's own process (own_process), which
+// keeps flushed journals until they are archived: those are archived too.
+// chain_intact: no journal was deleted unarchived since the archive's newest
+// one, so none lies between it and the oldest journal there is. *held gets
+// every sealed journal the archive now holds whole (the engine may delete
+// those).
+Status ArchiveSealedJournals(const std::string& db_path, const std::string& repository,
+                             const BackupOptions& options, bool own_process, bool chain_intact,
+                             int* archived, bool* gap, std::vector<uint64_t>* held);
+
 // The number of the last journal a backup holds (0 if none).
 uint64_t LastJournalNumber(const BackupRecord& record);
 

@@ -107,7 +107,7 @@ uint64_t DBImpl::OldestSnapshot() {
   return snapshots_.empty() ? visible : std::min(visible, *snapshots_.begin());
 }
 
-void DBImpl::DropFile(uint32_t number) {
+void DBImpl::DropFile(uint32_t number, bool remove) {
   std::shared_ptr<DataFile> f;
   {
     std::unique_lock<std::shared_mutex> l(files_mu_);
@@ -118,7 +118,7 @@ void DBImpl::DropFile(uint32_t number) {
   }
   cache_.EraseFile(number);
   // Readers holding the file keep reading their open descriptor.
-  fs_->RemoveFile(Path(f->rel_path));
+  if (remove) fs_->RemoveFile(Path(f->rel_path));
 }
 
 bool DBImpl::NeedsCompaction(Component c) {
@@ -228,8 +228,6 @@ Status DBImpl::FlushOldestJournal() {
     if (sealed_journals_.empty()) return Status::OK();
     number = sealed_journals_.front();
   }
-  // Archive it while it is still there to copy.
-  ArchiveSealedJournals();
   std::shared_ptr<DataFile> jf = FindFile(number);
   if (jf == nullptr) return Status::Corruption("sealed journal " + JournalRelPath(number) + " is not open");
   uint64_t size = 0;
@@ -322,7 +320,9 @@ Status DBImpl::FlushOldestJournal() {
     sealed_journals_.pop_front();
     bg_done_cv_.notify_all();  // writers waiting for the backlog to shrink
   }
-  DropFile(number);
+  // With the journal archive, the backup thread deletes it once archived.
+  DropFile(number, /*remove=*/!options_.archive_journals);
+  if (options_.archive_journals) RequestArchive();
   flushes_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
 }

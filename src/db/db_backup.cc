@@ -6,10 +6,13 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "backup/repository.h"
 #include "db/db_impl.h"
+#include "storage/filenames.h"
 #include "util/json.h"
 #include "util/thread_priority.h"
 
@@ -17,6 +20,8 @@ namespace spirapi {
 namespace {
 
 constexpr int64_t kRetryMicros = 10LL * 60 * 1000000;  // after a failed automatic backup
+// Flushed journals kept for an archive that keeps failing.
+constexpr size_t kMaxUnarchivedJournals = 64;
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -103,24 +108,65 @@ void DBImpl::FillBackupStats(DbStats* stats) {
   }
 }
 
-void DBImpl::ArchiveSealedJournals() {
-  if (!options_.archive_journals) return;
+void DBImpl::RequestArchive() {
+  std::lock_guard<std::mutex> l(backup_state_mu_);
+  archive_pending_ = true;
+  backup_cv_.notify_all();
+}
+
+void DBImpl::ArchiveFlushedJournals() {
+  bool chain_intact;
+  {
+    std::lock_guard<std::mutex> l(backup_state_mu_);
+    chain_intact = archive_chain_intact_;
+  }
   BackupOptions o;
   o.file_system = fs_;
   int archived = 0;
   bool gap = false;
+  std::vector<uint64_t> held;
   Status s;
   {
     std::lock_guard<std::mutex> l(backup_mu_);
-    s = ArchiveJournals(path_, options_.backup_repository, o, &archived, &gap);
+    s = backup::ArchiveSealedJournals(path_, options_.backup_repository, o, /*own_process=*/true,
+                                      chain_intact, &archived, &gap, &held);
+  }
+  // Delete the flushed journals the archive holds. If it keeps failing, the
+  // oldest beyond kMaxUnarchivedJournals go anyway: the database must not
+  // fill its disk for its backups (the gap is reported, and the next backup
+  // closes it).
+  uint64_t floor;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    floor = manifest_.journal_floor;
+  }
+  std::vector<std::string> names;
+  std::vector<uint64_t> waiting;
+  fs_->GetChildren(Path(kJournalDir), &names);
+  for (const std::string& n : names) {
+    uint64_t number;
+    if (!ParseNumberedName(n, "log", &number) || number >= floor) continue;
+    if (std::find(held.begin(), held.end(), number) != held.end()) {
+      fs_->RemoveFile(Path(JournalRelPath(number)));
+    } else {
+      waiting.push_back(number);
+    }
+  }
+  std::sort(waiting.begin(), waiting.end());
+  const bool dropping = waiting.size() > kMaxUnarchivedJournals;
+  for (size_t i = 0; dropping && i + kMaxUnarchivedJournals < waiting.size(); ++i) {
+    fs_->RemoveFile(Path(JournalRelPath(waiting[i])));
   }
   std::lock_guard<std::mutex> l(backup_state_mu_);
   journals_archived_ += static_cast<uint64_t>(archived);
+  if (s.ok()) archive_chain_intact_ = true;
+  if (dropping) archive_chain_intact_ = false;
   if (!s.ok()) {
-    archive_error_ = s.ToString();
+    archive_error_ = s.ToString() + " (" + std::to_string(waiting.size()) +
+                     " flushed journals wait for the archive)";
   } else if (gap) {
     archive_error_ =
-        "a journal was flushed before it could be archived: restores cannot pass it until the "
+        "a journal was deleted before it could be archived: restores cannot pass it until the "
         "next backup";
   } else {
     archive_error_.clear();
@@ -141,6 +187,13 @@ void DBImpl::BackupLoop() {
   }
   std::unique_lock<std::mutex> l(backup_state_mu_);
   while (!stop_backups_.load()) {
+    if (archive_pending_) {
+      archive_pending_ = false;
+      l.unlock();
+      ArchiveFlushedJournals();
+      l.lock();
+      continue;
+    }
     const int64_t now = NowMicros();
     if (now < due) {
       backup_cv_.wait_for(l, std::chrono::microseconds(due - now));
@@ -153,6 +206,9 @@ void DBImpl::BackupLoop() {
     l.lock();
     due = NowMicros() + (s.ok() ? interval_us : std::min(interval_us, kRetryMicros));
   }
+  // Closing: what the flushes left waits no longer than this.
+  l.unlock();
+  if (options_.archive_journals) ArchiveFlushedJournals();
 }
 
 void DBImpl::StopBackups() {

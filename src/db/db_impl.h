@@ -355,9 +355,13 @@ class DBImpl : public DB {
   uint64_t SnapshotSeq(const ReadOptions& ro) const;
 
   // Backups (db_backup.cc).
-  // Copies the sealed journals to the repository (Options::archive_journals)
-  // before a flush may delete them. REQUIRES: bg_work_mu_ held.
-  void ArchiveSealedJournals();
+  // The journal archive (Options::archive_journals), on the backup thread:
+  // copies the sealed journals to the repository, then deletes those a
+  // flush has left for it (a flush keeps its journal until it is archived,
+  // so that archiving never holds up flushes, nor flushes the archive).
+  void ArchiveFlushedJournals();
+  // Wakes the backup thread to archive.
+  void RequestArchive();
   // The automatic backups' thread (Options::backup_repository).
   void BackupLoop();
   void StopBackups();
@@ -389,7 +393,8 @@ class DBImpl : public DB {
                        std::vector<std::pair<uint32_t, std::vector<SegmentEntry>>>* out);
   uint64_t OldestSnapshot();     // REQUIRES: mu_ held
   Status InstallFile(uint32_t number, bool is_journal, Component c, const std::string& rel);
-  void DropFile(uint32_t number);
+  // Closes a file for good and (remove) deletes it.
+  void DropFile(uint32_t number, bool remove = true);
 
   std::string Path(const std::string& rel) const { return path_ + "/" + rel; }
   ComponentIndex& index(Component c) { return index_[static_cast<int>(c)]; }
@@ -475,6 +480,10 @@ class DBImpl : public DB {
   std::mutex backup_state_mu_;               // the fields below
   std::condition_variable backup_cv_;        // close wakes the backup thread
   std::atomic<bool> stop_backups_{false};
+  bool archive_pending_ = false;             // journals wait for the archive
+  // No flushed journal was deleted unarchived (after the archive failed too
+  // long) since the archive last caught up.
+  bool archive_chain_intact_ = true;
   std::string last_backup_id_;
   int64_t last_backup_us_ = 0;
   double last_backup_seconds_ = 0;

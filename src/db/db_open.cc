@@ -383,7 +383,12 @@ Status DBImpl::RemoveOrphans() {
   for (const std::string& n : names) {
     uint64_t number;
     if (ParseNumberedName(n, "log", &number) && number < manifest_.journal_floor && remove) {
-      fs_->RemoveFile(Path(kJournalDir) + "/" + n);
+      // Flushed, but perhaps not archived yet: the backup thread decides.
+      if (options_.archive_journals) {
+        archive_pending_ = true;
+      } else {
+        fs_->RemoveFile(Path(kJournalDir) + "/" + n);
+      }
     }
   }
   if (remove) fs_->RemoveFile(Path(std::string(kManifestName) + ".tmp"));

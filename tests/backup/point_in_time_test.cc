@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include "backup/backup_test_util.h"
@@ -127,6 +128,15 @@ TEST_P(PointInTimeTest, RestoresEqualTheOracle) {
     ASSERT_TRUE(db->Flush().ok());  // seals (and so archives) the last journal
   }
   db.reset();
+  if (in_process) {
+    // Flushed journals were kept for the archive, and deleted once in it
+    // (at the latest at close): only the active one is left.
+    int logs = 0;
+    for (const auto& e : std::filesystem::directory_iterator(db_path + "/journal")) {
+      logs += e.path().extension() == ".log";
+    }
+    EXPECT_EQ(logs, 1);
+  }
 
   // How far the archive reaches: every commit of a sealed journal.
   uint64_t reach = in_process ? log.back().seq : 0;
