@@ -59,19 +59,21 @@ TEST_F(CliTest, CleanupDeletesOldRecordsOnly) {
   RunOk({"put", db_, "cache", "old", "{\"a\":1}"});
   RunOk({"put", db_, "metadata", "pi-ids/next-position", "{\"next_position\":1}"});
   RunOk({"index", "create", db_, "--component", "cache", "--field", "a"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // "old" is 5 s older than "new", and the cutoff 4.5 s before each cleanup:
+  // the two cleanups run right after "new" was written, well within 4.5 s
+  // even under a sanitizer (a CLI run under ASan takes about a second; a
+  // 0.17 s margin once failed there).
+  std::this_thread::sleep_for(std::chrono::seconds(5));
   RunOk({"put", db_, "cache", "new", "{\"a\":2}"});
-  // 0.000002 days: 172.8 ms.
-  CliResult dry = Run({"cleanup", db_, "--older-than", "0.000002", "--dry-run", "--json"});
+  const std::string cutoff_days = "0.0000521";  // 4.5 s
+  CliResult dry = Run({"cleanup", db_, "--older-than", cutoff_days, "--dry-run", "--json"});
+  const std::string out =
+      RunOk({"cleanup", db_, "--older-than", cutoff_days, "--component", "cache"});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   rapidjson::Document d = ParseJson(dry.out);
   EXPECT_TRUE(d["dry_run"].GetBool());
   EXPECT_EQ(d["deleted"].GetUint64(), 1u);
   EXPECT_EQ(d["components"]["cache"].GetUint64(), 1u);
-  RunOk({"get", db_, "cache", "old"});
-
-  const std::string out =
-      RunOk({"cleanup", db_, "--older-than", "0.000002", "--component", "cache"});
   EXPECT_EQ(out.rfind("deleted 1 records committed before ", 0), 0u) << out;
   EXPECT_NE(out.find("(cache 1)"), std::string::npos) << out;
   EXPECT_EQ(Run({"get", db_, "cache", "old"}).exit_code, 1);
