@@ -98,7 +98,7 @@ class Restorer {
 
  private:
   // Whether the frame is past the point asked for.
-  Status Beyond(const backup::WalkedFrame& frame, std::string_view contents, bool* beyond);
+  Status Beyond(const backup::WalkedFrame& frame, bool* beyond);
   Status WriteFile(const std::string& rel, std::string_view bytes);
   Status ExtendWithArchive(const BackupRecord& base, const FileRef& last_journal,
                            uint64_t last_number, RestoreInfo* info);
@@ -121,7 +121,7 @@ Status Restorer::WriteFile(const std::string& rel, std::string_view bytes) {
   return s;
 }
 
-Status Restorer::Beyond(const backup::WalkedFrame& frame, std::string_view contents, bool* beyond) {
+Status Restorer::Beyond(const backup::WalkedFrame& frame, bool* beyond) {
   *beyond = false;
   if (frame.header.kind != FrameKind::kCommit) return Status::OK();
   if (!o_.has_to_time) {
@@ -145,7 +145,6 @@ Status Restorer::Beyond(const backup::WalkedFrame& frame, std::string_view conte
   }
   const int64_t ts = static_cast<int64_t>(DecodeFixed64(bytes.data() + kTimestampOffset));
   *beyond = ts > o_.to_time_us;
-  (void)contents;
   return Status::OK();
 }
 
@@ -208,7 +207,7 @@ Status Restorer::ExtendWithArchive(const BackupRecord& base, const FileRef& last
         contents,
         [&](const backup::WalkedFrame& frame) {
           bool beyond = false;
-          frame_status = Beyond(frame, contents, &beyond);
+          frame_status = Beyond(frame, &beyond);
           if (!frame_status.ok() || beyond) {
             stopped = true;
             return false;

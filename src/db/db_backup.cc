@@ -91,14 +91,16 @@ void DBImpl::FillBackupStats(DbStats* stats) {
     if (!last_backup_id_.empty() || !last_backup_error_.empty()) return;
   }
   // Records are named by time: the last "~backup/2..." is the newest success.
-  ScanOptions so;
-  so.prefix = "~backup/2";
+  // GetStats runs often: walk the ids backwards and read only the newest.
+  const uint64_t snapshot = SnapshotOf(ReadOptions());
+  std::string newest_id;
+  WalkIds(snapshot, Component::kMetadata, "~backup/2", "~backup/3", /*reverse=*/true,
+          [&](std::string_view id) {
+            newest_id = id;
+            return false;
+          });
   StorageRecord newest;
-  Scan(ReadOptions(), Component::kMetadata, so, [&](const StorageRecord& r) {
-    newest = r;
-    return true;
-  });
-  if (newest.id.empty()) return;
+  if (newest_id.empty() || !GetAt(snapshot, Component::kMetadata, newest_id, &newest).ok()) return;
   rapidjson::Document doc;
   doc.Parse(newest.data.data(), newest.data.size());
   stats->last_backup_id = newest.id.substr(8);
