@@ -19,6 +19,7 @@
 #include "CLI/CLI.hpp"
 #include "cli_input.h"
 #include "cli_parse_error.h"
+#include "cli_plot.h"
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
@@ -33,7 +34,8 @@ class PiCommands {
 
   // Adds `pi` and its subcommands to app; add_db adds the DB argument.
   void Add(CLI::App* app, const AddDbFn& add_db) {
-    pi_ = app->add_subcommand("pi", "π sequences: compute, read, search, analyse, spiral, ids");
+    pi_ = app->add_subcommand("pi",
+                              "π sequences: compute, read, search, analyse, spiral, ids, plot");
     pi_->require_subcommand(1);
 
     compute_ = pi_->add_subcommand("compute", "Compute π and store the digits as a sequence");
@@ -100,6 +102,8 @@ class PiCommands {
     resolve_ = pi_->add_subcommand("resolve", "Check a π identifier; print its position and cell");
     add_db(resolve_);
     resolve_->add_option("PI_ID", id_, "An identifier made by 'pi ids'")->required();
+
+    plot_.Add(pi_, add_db);
   }
 
   bool parsed() const { return pi_ != nullptr && pi_->parsed(); }
@@ -112,6 +116,9 @@ class PiCommands {
   }
 
   int Run(const OpenFn& open) {
+    if (plot_.parsed()) {
+      if (int rc = plot_.Check(); rc != kExitOk) return rc;
+    }
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;
     std::unique_ptr<PiStore> store;
@@ -124,6 +131,7 @@ class PiCommands {
     if (list_->parsed()) return List(store.get());
     if (spiral_->parsed()) return Spiral(store.get());
     if (ids_->parsed()) return Ids(store.get());
+    if (plot_.parsed()) return plot_.Run(store.get());
     return Resolve(store.get());
   }
 
@@ -336,6 +344,7 @@ class PiCommands {
   CLI::App* spiral_ = nullptr;
   CLI::App* ids_ = nullptr;
   CLI::App* resolve_ = nullptr;
+  PiPlotCommand plot_;
 
   std::string id_;
   std::string pattern_;

@@ -1,0 +1,86 @@
+// `spirapi pi plot DB ID --kind K --out FILE.svg|FILE.png`: a picture of a
+// π sequence as a file (include/spirapi/plot.h, docs/PLOTS.md). Part of the
+// `pi` commands (cli_pi.h); included by it only.
+
+#ifndef SPIRAPI_TOOLS_CLI_PLOT_H_
+#define SPIRAPI_TOOLS_CLI_PLOT_H_
+
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "cli_parse_error.h"
+#include "cli_util.h"
+#include "spirapi/pi.h"
+#include "spirapi/plot.h"
+
+namespace spirapi::cli {
+
+class PiPlotCommand {
+ public:
+  void Add(CLI::App* pi, const std::function<void(CLI::App*)>& add_db) {
+    plot_ = pi->add_subcommand("plot", "Draw a stored sequence as an SVG or PNG file");
+    add_db(plot_);
+    plot_->add_option("ID", id_, "Sequence id")->required();
+    plot_->add_option("--kind", kind_name_, "distribution, spiral or runs")->required();
+    plot_->add_option("--out", out_, "The file to write: FILE.svg or FILE.png")->required();
+    plot_
+        ->add_option("--max-digits", max_digits_,
+                     "Plot the first N digits (default 10000000; spiral 65536, at most "
+                     "4194304)")
+        ->transform(DecimalNumber());
+  }
+
+  bool parsed() const { return plot_ != nullptr && plot_->parsed(); }
+
+  // The checks that need no database, made before it is opened, so bad
+  // input neither opens it nor writes anything.
+  int Check() {
+    Status s = ParsePlotKind(kind_name_, &kind_);
+    if (s.ok()) s = PlotFormatForPath(out_, &format_);
+    if (s.ok() && kind_ == PlotKind::kSpiral && max_digits_ > kMaxSpiralPlotDigits) {
+      s = Status::InvalidArgument("--max-digits: a spiral shows at most " +
+                                  std::to_string(kMaxSpiralPlotDigits) + " digits");
+    }
+    if (!s.ok()) return Fail(kExitUsage, "pi plot: " + s.message());
+    std::error_code ec;
+    const std::filesystem::path path(out_);
+    if (std::filesystem::is_directory(path, ec)) {
+      return Fail(kExitUsage, "pi plot: '" + out_ + "' is a directory");
+    }
+    const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
+    if (!std::filesystem::is_directory(parent, ec)) {
+      return Fail(kExitUsage, "pi plot: directory '" + parent.string() + "' does not exist");
+    }
+    return kExitOk;
+  }
+
+  int Run(PiStore* store) {
+    PlotOptions options;
+    options.max_digits = max_digits_;
+    std::string data;
+    Status s = PlotSequence(store, id_, kind_, format_, options, &data);
+    // An unknown id is bad input, as for the other pi commands.
+    if (s.IsNotFound()) return Fail(kExitUsage, "pi plot: " + s.message());
+    if (!s.ok()) return FailStatus("pi plot", s);
+    s = WritePlotFile(out_, data);
+    if (!s.ok()) return FailStatus("pi plot", s);
+    std::printf("wrote %s (%zu bytes)\n", EscapeControls(out_).c_str(), data.size());
+    return kExitOk;
+  }
+
+ private:
+  CLI::App* plot_ = nullptr;
+  std::string id_;
+  std::string kind_name_;
+  std::string out_;
+  uint64_t max_digits_ = 0;
+  PlotKind kind_ = PlotKind::kDistribution;
+  PlotFormat format_ = PlotFormat::kSvg;
+};
+
+}  // namespace spirapi::cli
+
+#endif  // SPIRAPI_TOOLS_CLI_PLOT_H_
