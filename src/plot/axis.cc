@@ -50,8 +50,7 @@ Ticks NiceTicks(double lo, double hi, int target) {
     lo -= pad;
     hi += pad;
   }
-  const double range = NiceNumber(hi - lo, false);
-  const double step = NiceNumber(range / std::max(1, target - 1), true);
+  const double step = NiceNumber((hi - lo) / std::max(1, target - 1), true);
   return StepTicks(lo, hi, step);
 }
 
