@@ -8,6 +8,7 @@ from spirapi.backup import (ArchiveResult, BackupInfo, BackupVerifyReport, Prune
                             prune_backups, restore_backup, verify_backups)
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
+from spirapi.plot import plot_sequence, render_line_chart
 from spirapi.records import StorageRecord, StorageType
 from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, Schema,
                             SchemaChange, SchemaField, SchemaManager, SchemaRecord, SchemaZone)
@@ -26,4 +27,5 @@ __all__ = [
     "BackupInfo", "ArchiveResult", "RestoreInfo", "BackupVerifyReport", "PruneResult",
     "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
     "prune_backups",
+    "plot_sequence", "render_line_chart",
 ]

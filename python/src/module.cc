@@ -10,6 +10,7 @@ void BindBench(py::module_& m);
 void BindBackup(py::module_& m);
 void BindDatabase(py::module_& m);
 void BindPi(py::module_& m);
+void BindPlot(py::module_& m);
 void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
 void BindQueryLog(py::module_& m);
@@ -26,6 +27,7 @@ PYBIND11_MODULE(_spirapi, m) {
   m.attr("FORMAT_VERSION") = SPIRAPI_FORMAT_VERSION;
   spirapi::python::BindDatabase(m);
   spirapi::python::BindPi(m);
+  spirapi::python::BindPlot(m);
   spirapi::python::BindSchema(m);
   spirapi::python::BindQuery(m);
   spirapi::python::BindQueryLog(m);
