@@ -14,6 +14,16 @@ constexpr double kDay = 86400 * kSecond;
 // whole steps.
 Ticks StepTicks(double lo, double hi, double step) {
   Ticks t;
+  // Ranges a double cannot split into steps (overflowing, or denormal):
+  // just the two ends.
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(step > 0) || !std::isfinite(step) ||
+      !((hi - lo) / step < 1000)) {
+    t.lo = std::isfinite(lo) ? lo : 0;
+    t.hi = std::isfinite(hi) && hi > t.lo ? hi : t.lo + 1;
+    t.step = t.hi - t.lo;
+    t.values = {t.lo, t.hi};
+    return t;
+  }
   t.step = step;
   t.lo = std::floor(lo / step) * step;
   t.hi = std::ceil(hi / step) * step;

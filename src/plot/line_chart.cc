@@ -41,6 +41,9 @@ Status RenderLineChart(const LineChart& chart, PlotFormat format, std::string* o
     }
   }
   const bool has_data = std::isfinite(x_lo);
+  if (has_data && (!std::isfinite(x_hi - x_lo) || !std::isfinite(y_hi - y_lo))) {
+    return Status::InvalidArgument("the values span more than a double can hold");
+  }
 
   plot::Scene scene;
   plot::DrawTitle(&scene, chart.width, chart.height, chart.title, chart.subtitle);

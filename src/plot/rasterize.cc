@@ -128,6 +128,9 @@ void DrawLine(Raster* r, double x1, double y1, double x2, double y2, Rgb color, 
   const double dx = x2 - x1;
   const double dy = y2 - y1;
   const double length = std::hypot(dx, dy);
+  // Scene coordinates stay within a few thousand pixels; anything else is
+  // not drawn rather than walked pixel by pixel.
+  if (!std::isfinite(length) || length > 1e5) return;
   const int w = std::max(1, static_cast<int>(std::lround(width)));
   const int steps = std::max(1, static_cast<int>(std::ceil(length)));
   for (int i = 0; i <= steps; ++i) {

@@ -168,5 +168,34 @@ TEST(LineChartTest, NoDataSaysSoAndBadChartsAreRefused) {
   EXPECT_EQ(out, "untouched");
 }
 
+TEST(LineChartTest, ExtremeValuesNeverHangOrBreakTheDocument) {
+  const std::vector<std::vector<PlotPoint>> cases = {
+      {{0, 1e308}, {1, -1e308}},      // a y range past a double
+      {{-1e308, 1}, {1e308, 2}},      // an x range past a double
+      {{0, 1e-320}, {1, 2e-320}},     // denormal values
+      {{0, 1e300}, {1e-300, 1e300}},  // a tiny x step
+      {{5, 7}},                       // one point
+      {{1, -3}, {2, -3}},             // constant negative
+  };
+  for (const auto& points : cases) {
+    for (PlotXAxis axis : {PlotXAxis::kNumber, PlotXAxis::kUnixMicros}) {
+      LineChart chart;
+      chart.x_axis = axis;
+      chart.y_unit = PlotUnit::kBytes;
+      chart.series = {{"s", points}};
+      std::string svg;
+      Status s = RenderLineChart(chart, PlotFormat::kSvg, &svg);
+      if (!s.ok()) {
+        EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+        continue;
+      }
+      EXPECT_EQ(test::XmlProblem(svg), "");
+      EXPECT_LT(svg.size(), 100'000u);
+      std::string png;
+      EXPECT_TRUE(RenderLineChart(chart, PlotFormat::kPng, &png).ok());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace spirapi::plot
