@@ -26,11 +26,12 @@ class PiPlotCommand {
     plot_->add_option("ID", id_, "Sequence id")->required();
     plot_->add_option("--kind", kind_name_, "distribution, spiral or runs")->required();
     plot_->add_option("--out", out_, "The file to write: FILE.svg or FILE.png")->required();
-    plot_
-        ->add_option("--max-digits", max_digits_,
-                     "Plot the first N digits (default 10000000; spiral 65536, at most "
-                     "4194304)")
-        ->transform(DecimalNumber());
+    max_digits_option_ =
+        plot_
+            ->add_option("--max-digits", max_digits_,
+                         "Plot the first N digits (default 10000000; spiral 65536, at most "
+                         "4194304)")
+            ->transform(DecimalNumber());
   }
 
   bool parsed() const { return plot_ != nullptr && plot_->parsed(); }
@@ -40,6 +41,9 @@ class PiPlotCommand {
   int Check() {
     Status s = ParsePlotKind(kind_name_, &kind_);
     if (s.ok()) s = PlotFormatForPath(out_, &format_);
+    if (s.ok() && max_digits_option_->count() > 0 && max_digits_ == 0) {
+      s = Status::InvalidArgument("--max-digits must be at least 1");
+    }
     if (s.ok() && kind_ == PlotKind::kSpiral && max_digits_ > kMaxSpiralPlotDigits) {
       s = Status::InvalidArgument("--max-digits: a spiral shows at most " +
                                   std::to_string(kMaxSpiralPlotDigits) + " digits");
@@ -73,6 +77,7 @@ class PiPlotCommand {
 
  private:
   CLI::App* plot_ = nullptr;
+  CLI::Option* max_digits_option_ = nullptr;
   std::string id_;
   std::string kind_name_;
   std::string out_;

@@ -98,6 +98,8 @@ def plot_sequence(db_or_store: Union[SpiraPiDatabase, PiStore], id: str, kind: s
     _checks.text(id, "id")
     _checks.text(kind, "kind")
     limit = 0 if max_digits is None else _checks.uint64(max_digits, "max_digits")
+    if max_digits is not None and limit == 0:
+        raise InvalidArgumentError("max_digits must be at least 1")
     file = _path_of(path)
     fmt = _format_for(file, format)
     if file is None:

@@ -82,6 +82,8 @@ def test_refusals_write_nothing(db, tmp_path):
         plot_sequence(db, "p", "runs", path=42)
     with pytest.raises(spirapi.InvalidArgumentError):
         plot_sequence(db, "p", "runs", max_digits=-1)
+    with pytest.raises(spirapi.InvalidArgumentError, match="at least 1"):
+        plot_sequence(db, "p", "runs", max_digits=0)
     assert sorted(os.listdir(tmp_path)) == ["db"]
 
 
