@@ -50,9 +50,12 @@ class HealthCommand {
       if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return kExitIoError;
     }
     switch (report.overall()) {
-      case HealthSeverity::kOk: return kExitOk;
-      case HealthSeverity::kWarning: return kExitHealthWarning;
-      case HealthSeverity::kCritical: return kExitHealthCritical;
+      case HealthSeverity::kOk:
+        return kExitOk;
+      case HealthSeverity::kWarning:
+        return kExitHealthWarning;
+      case HealthSeverity::kCritical:
+        return kExitHealthCritical;
     }
     return kExitHealthCritical;
   }

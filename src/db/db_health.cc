@@ -116,8 +116,8 @@ void DBImpl::SampleRecords(uint64_t n, HealthInputs* in) {
       const ComponentIndex::OrderedView view = idx.ordered();
       auto it = started ? view.upper_bound(resume) : view.begin();
       std::string_view last;
-      for (int steps = 0; it != view.end() && steps < kSampleWalkChunk && next < ranks.size() &&
-                          ranks[next] < end;
+      for (int steps = 0;
+           it != view.end() && steps < kSampleWalkChunk && next < ranks.size() && ranks[next] < end;
            ++it, ++steps, ++pos) {
         const auto [id, chain] = *it;
         last = id;

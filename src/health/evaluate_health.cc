@@ -20,9 +20,7 @@ std::string Fixed(double v, int digits) {
 
 // 0.412 -> "41%"; shares just under a threshold must not print as it, so
 // whole percents are truncated, not rounded.
-std::string Percent(double share) {
-  return Fixed(std::floor(share * 100 + 1e-9), 0) + "%";
-}
+std::string Percent(double share) { return Fixed(std::floor(share * 100 + 1e-9), 0) + "%"; }
 
 std::string Days(double days) {
   return Fixed(days, 1) + (days >= 0.95 && days < 1.05 ? " day" : " days");
@@ -134,10 +132,9 @@ void CheckGrowth(const HealthInputs& in, const HealthThresholds& t, Findings* f)
   // Fewer days is worse: compare the negated figures.
   const HealthSeverity sev = Level(-days, -t.days_until_full_warning, -t.days_until_full_critical);
   f->Add("disk_growth", sev, Days(days) + " until the disk is full at " + rate + over,
-         sev == HealthSeverity::kOk
-             ? ""
-             : "free space or move the database before it fills (" +
-                   FormatHealthBytes(in.disk_free_bytes) + " free)");
+         sev == HealthSeverity::kOk ? ""
+                                    : "free space or move the database before it fills (" +
+                                          FormatHealthBytes(in.disk_free_bytes) + " free)");
 }
 
 void CheckIntegrity(const HealthInputs& in, const HealthThresholds& t, Findings* f) {
@@ -157,8 +154,7 @@ void CheckIntegrity(const HealthInputs& in, const HealthThresholds& t, Findings*
              "run spirapi verify DB to list them, then spirapi repair DB to salvage the rest");
     } else if (age_days >= t.verify_age_warning_days) {
       f->Add("last_verify", HealthSeverity::kWarning,
-             when + " (" + checked + ", no damage); older than " +
-                 Days(t.verify_age_warning_days),
+             when + " (" + checked + ", no damage); older than " + Days(t.verify_age_warning_days),
              "run spirapi verify --record DB");
     } else {
       f->Add("last_verify", HealthSeverity::kOk, when + ": " + checked + ", no damage");
@@ -217,15 +213,15 @@ void CheckBackground(const HealthInputs& in, const HealthThresholds& t, Findings
                    "): check write_errors and the disk's speed; spirapi compact DB flushes now");
 
   const double share = in.segment_bytes == 0 ? 0.0
-                                              : static_cast<double>(in.garbage_bytes) /
-                                                    static_cast<double>(in.segment_bytes);
-  const HealthSeverity debt = in.garbage_bytes < t.compaction_debt_min_bytes
-                                  ? HealthSeverity::kOk
-                                  : Level(share, t.compaction_debt_warning,
-                                          t.compaction_debt_critical);
+                                             : static_cast<double>(in.garbage_bytes) /
+                                                   static_cast<double>(in.segment_bytes);
+  const HealthSeverity debt =
+      in.garbage_bytes < t.compaction_debt_min_bytes
+          ? HealthSeverity::kOk
+          : Level(share, t.compaction_debt_warning, t.compaction_debt_critical);
   f->Add("compaction_debt", debt,
-         "compaction debt " + FormatHealthBytes(in.garbage_bytes) + " (" + Percent(share) +
-             " of " + FormatHealthBytes(in.segment_bytes) + " of segments)",
+         "compaction debt " + FormatHealthBytes(in.garbage_bytes) + " (" + Percent(share) + " of " +
+             FormatHealthBytes(in.segment_bytes) + " of segments)",
          debt == HealthSeverity::kOk ? "" : "run spirapi compact DB");
 
   if (in.journal_tails.empty()) {
@@ -332,14 +328,12 @@ void CheckRates(const HealthInputs& in, const HealthThresholds& t, Findings* f) 
 void CheckQueries(const HealthInputs& in, const HealthThresholds& t, Findings* f) {
   if (!in.query_log_error.empty()) {
     f->Add("slow_queries", HealthSeverity::kWarning,
-           "the query history cannot be read: " + in.query_log_error,
-           "run spirapi verify DB");
+           "the query history cannot be read: " + in.query_log_error, "run spirapi verify DB");
     return;
   }
   std::string message = std::to_string(in.slow_queries_last_day) + " of " +
-                        std::to_string(in.queries_last_day) +
-                        " queries in the last day ran " + Fixed(t.slow_query_seconds, 3) +
-                        " s or longer";
+                        std::to_string(in.queries_last_day) + " queries in the last day ran " +
+                        Fixed(t.slow_query_seconds, 3) + " s or longer";
   for (size_t i = 0; i < in.slowest.size(); ++i) {
     const QueryLogEntry& q = in.slowest[i];
     message += (i == 0 ? "; slowest: " : ", ") + Fixed(q.seconds, 3) + " s (" + q.source + ")";
@@ -355,17 +349,19 @@ void CheckBackups(const HealthInputs& in, const HealthThresholds& t, Findings* f
   HealthSeverity sev = HealthSeverity::kOk;
   std::string message;
   std::string rec;
-  const double interval_us = static_cast<double>(std::max(in.backup_interval_hours, 1)) *
-                             kMicrosPerHour;
+  const double interval_us =
+      static_cast<double>(std::max(in.backup_interval_hours, 1)) * kMicrosPerHour;
   if (in.last_backup_id.empty()) {
     message = "no backup taken";
     if (in.backup_repository_set) {
       sev = HealthSeverity::kWarning;
-      rec = "backup_repository is set but no backup succeeded: run spirapi backup DB REPO to "
-            "see why";
+      rec =
+          "backup_repository is set but no backup succeeded: run spirapi backup DB REPO to "
+          "see why";
     } else {
-      rec = "take backups with spirapi backup DB REPO, or set the backup_repository option "
-            "to take them every backup_interval_hours";
+      rec =
+          "take backups with spirapi backup DB REPO, or set the backup_repository option "
+          "to take them every backup_interval_hours";
     }
   } else {
     const double intervals = static_cast<double>(in.now_us - in.last_backup_us) / interval_us;

@@ -80,8 +80,8 @@ struct HealthInputs {
   // Block cache.
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;
-  uint64_t cache_capacity_bytes = 0;  // Options::block_cache_bytes
-  uint64_t ram_bytes = 0;             // physical memory; 0: unknown
+  uint64_t cache_capacity_bytes = 0;             // Options::block_cache_bytes
+  uint64_t ram_bytes = 0;                        // physical memory; 0: unknown
   std::optional<double> cache_hit_rate_day_ago;  // metrics history
 
   // Error and retry rates over the last hour (metrics history).

@@ -41,9 +41,12 @@ std::string OneLine(const std::string& text) {
 
 const char* HealthSeverityName(HealthSeverity severity) {
   switch (severity) {
-    case HealthSeverity::kOk: return "ok";
-    case HealthSeverity::kWarning: return "warning";
-    case HealthSeverity::kCritical: return "critical";
+    case HealthSeverity::kOk:
+      return "ok";
+    case HealthSeverity::kWarning:
+      return "warning";
+    case HealthSeverity::kCritical:
+      return "critical";
   }
   return "critical";
 }
@@ -79,9 +82,9 @@ std::string HealthReport::ToText() const {
   // Worst first; within a severity, the checks' own order.
   std::vector<const HealthFinding*> sorted;
   for (const HealthFinding& f : findings) sorted.push_back(&f);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const HealthFinding* a, const HealthFinding* b) {
-    return a->severity > b->severity;
-  });
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const HealthFinding* a, const HealthFinding* b) { return a->severity > b->severity; });
   for (const HealthFinding* f : sorted) {
     std::string label = HealthSeverityName(f->severity);
     label.resize(9, ' ');
@@ -202,7 +205,8 @@ bool ParseVerifyOutcome(std::string_view json, VerifyOutcome* v) {
     v->first_damage.assign(first->value.GetString(), first->value.GetStringLength());
   }
   auto seconds = doc.FindMember("seconds");
-  if (seconds != doc.MemberEnd() && seconds->value.IsNumber()) v->seconds = seconds->value.GetDouble();
+  if (seconds != doc.MemberEnd() && seconds->value.IsNumber())
+    v->seconds = seconds->value.GetDouble();
   return true;
 }
 

@@ -2,6 +2,8 @@
 // Verify, damage found by a sampled verify, a journal tail, slow queries,
 // read-only instances beside a writer.
 
+#include "spirapi/health.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "spirapi/db.h"
-#include "spirapi/health.h"
 #include "spirapi/maintenance.h"
 #include "spirapi/query_log.h"
 #include "support/temp_dir.h"

@@ -19,12 +19,11 @@ constexpr int64_t kDay = 24 * kHour;
 constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kGiB = 1ull << 30;
 
-const char* const kChecks[] = {"disk_space",      "disk_growth",     "last_verify",
-                               "damage_at_open",  "sampled_verify",  "write_errors",
-                               "journal_backlog", "compaction_debt", "journal_tails",
-                               "cache_hit_rate",  "cache_trend",     "error_rate",
-                               "retry_rate",      "slow_queries",    "backups",
-                               "journal_archive"};
+const char* const kChecks[] = {
+    "disk_space",     "disk_growth",    "last_verify",     "damage_at_open",
+    "sampled_verify", "write_errors",   "journal_backlog", "compaction_debt",
+    "journal_tails",  "cache_hit_rate", "cache_trend",     "error_rate",
+    "retry_rate",     "slow_queries",   "backups",         "journal_archive"};
 
 // A database with nothing to report.
 HealthInputs Healthy() {
@@ -292,7 +291,8 @@ TEST(EvaluateHealthTest, CacheHitRateAndTheSuggestedSize) {
   // Capped at half the RAM.
   in.ram_bytes = kGiB;
   f = Find(Evaluate(in), "cache_hit_rate");
-  EXPECT_TRUE(Contains(f.recommendation, "raise block_cache_bytes to 512.0 MiB")) << f.recommendation;
+  EXPECT_TRUE(Contains(f.recommendation, "raise block_cache_bytes to 512.0 MiB"))
+      << f.recommendation;
   EXPECT_TRUE(Contains(f.recommendation, "half the RAM")) << f.recommendation;
   in.cache_capacity_bytes = 512 * kMiB;
   f = Find(Evaluate(in), "cache_hit_rate");
@@ -481,12 +481,14 @@ TEST(EvaluateHealthTest, VerifyOutcomeRecordRoundTrips) {
   VerifyReport report;
   report.files_checked = 7;
   report.records_checked = 700;
-  report.damage.push_back({"schema/000003.seg", 8192, "schema", "rec/x", "record SHA-256 checksum mismatch"});
+  report.damage.push_back(
+      {"schema/000003.seg", 8192, "schema", "rec/x", "record SHA-256 checksum mismatch"});
   report.damage.push_back({"journal/000009.log", 12, "", "", "frame damaged"});
   const VerifyOutcome v = MakeVerifyOutcome(report, kNow, 1.5);
   EXPECT_EQ(v.damage, 2u);
-  EXPECT_EQ(v.first_damage,
-            "schema/000003.seg offset 8192, record schema 'rec/x': record SHA-256 checksum mismatch");
+  EXPECT_EQ(
+      v.first_damage,
+      "schema/000003.seg offset 8192, record schema 'rec/x': record SHA-256 checksum mismatch");
   VerifyOutcome back;
   ASSERT_TRUE(ParseVerifyOutcome(VerifyOutcomeToJson(v), &back));
   EXPECT_EQ(back.time_us, kNow);

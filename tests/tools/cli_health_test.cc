@@ -67,8 +67,8 @@ TEST_F(CliHealthTest, FreshDatabase) {
 TEST_F(CliHealthTest, AnOldVerifyIsAWarning) {
   Init();
   // A verify 45 days ago (µs since the epoch, written as verify writes it).
-  const std::string old = std::to_string(
-      (static_cast<int64_t>(std::time(nullptr)) - 45LL * 86400) * 1000000);
+  const std::string old =
+      std::to_string((static_cast<int64_t>(std::time(nullptr)) - 45LL * 86400) * 1000000);
   RunOk({"put", db_, "metadata", "~verify/last",
          R"({"time_us":)" + old + R"(,"files_checked":2,"records_checked":5,"damage":0})"});
   int code = -1;
