@@ -27,6 +27,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_backup.h"
+#include "cli_health.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
@@ -67,7 +68,7 @@ constexpr size_t kMaxPutStdinBytes = 2 * kMaxValueBytes;
 
 constexpr char kExitCodeHelp[] =
     "Exit codes: 0 ok, 1 not found, 2 bad usage or input, 3 corruption,\n"
-    "4 other error (I/O, database busy).";
+    "4 other error (I/O, database busy); health: 5 warnings, 6 critical.";
 
 // Everything the command line can set. The *_given flags tell "not given"
 // apart from a value, because e.g. init must store only explicit settings.
@@ -115,6 +116,9 @@ struct Args {
 
   // stats
   bool stats_json = false;
+
+  // verify
+  bool verify_record = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -443,7 +447,10 @@ bool PrintDamage(const std::vector<Damage>& damage) {
 
 int RunVerify(const Args& args) {
   std::unique_ptr<DB> db;
-  if (int rc = OpenExisting(args, DbAccess::kReadOnly, &db); rc != kExitOk) return rc;
+  // Read-only changes nothing and runs beside a writer; --record needs a
+  // writable instance to store `~verify/last`.
+  const DbAccess access = args.verify_record ? DbAccess::kReadWrite : DbAccess::kReadOnly;
+  if (int rc = OpenExisting(args, access, &db); rc != kExitOk) return rc;
   ProgressBar progress("verifying");
   VerifyReport report;
   Status s = db->Verify(&report, [&progress](double fraction) {
@@ -631,6 +638,8 @@ int Main(int argc, char** argv) {
 
   CLI::App* verify = app.add_subcommand("verify", "Check every file and record");
   add_db(verify);
+  verify->add_flag("--record", args.verify_record,
+                   "Open the database for writing and record the outcome for 'spirapi health'");
 
   CLI::App* repair = app.add_subcommand(
       "repair", "Salvage every readable record into a clean database; report what was lost");
@@ -665,6 +674,8 @@ int Main(int argc, char** argv) {
   shell.Add(&app, add_db);
   IndexCommands index;
   index.Add(&app, add_db);
+  HealthCommand health;
+  health.Add(&app, add_db);
   BackupCommands backup;
   backup.Add(&app, [&](CLI::App* cmd) {
     cmd->add_option("--passphrase-file", args.passphrase_file,
@@ -741,6 +752,8 @@ int Main(int argc, char** argv) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {
     rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
+  } else if (health.parsed()) {
+    rc = health.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (backup.parsed()) {
     rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
   } else if (shell.parsed()) {

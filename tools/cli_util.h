@@ -27,6 +27,9 @@ enum ExitCode : int {
   kExitUsage = 2,       // bad usage or bad input
   kExitCorruption = 3,
   kExitIoError = 4,     // any other failure
+  // `health` only: the worst finding (include/spirapi/health.h).
+  kExitHealthWarning = 5,
+  kExitHealthCritical = 6,
 };
 
 // How a command opens the database.

@@ -25,6 +25,7 @@
 
 #include "spirapi/backup.h"
 #include "spirapi/export.h"
+#include "spirapi/health.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -264,9 +265,20 @@ class SPIRAPI_EXPORT DB {
   // if given, is called with the fraction of files done, before each file
   // and at the end; returning false stops the check with Cancelled (*report
   // then holds what was found so far).
+  // A completed check (not cancelled, no error status) is recorded: in this
+  // instance, and, unless read-only, in the METADATA record `~verify/last`
+  // (its own commit; cleanup keeps it), which CheckHealth reads.
   virtual Status Verify(VerifyReport* report,
                         const std::function<bool(double)>& progress = nullptr) = 0;
   virtual Status GetStats(DbStats* stats) = 0;
+  // Runs the health checks (include/spirapi/health.h; docs/HEALTH.md lists
+  // them): *report gets one finding per check, the problems among them
+  // included (an unreadable query history or filesystem is a finding, not
+  // an error). With options.sample_records, reads that many records at
+  // random from disk and checks them. Works on read-only instances, beside a
+  // live writer; writes nothing. Thread safe. Errors: InvalidArgument for
+  // bad thresholds (HealthThresholds::Validate).
+  virtual Status CheckHealth(const HealthOptions& options, HealthReport* report) = 0;
 
   // Takes a backup into `repository` (include/spirapi/backup.h,
   // BackupDatabase) while reads and writes go on: writers are never blocked

@@ -6,6 +6,7 @@ from spirapi._errors import (BusyError, CancelledError, ConflictError, Corruptio
 from spirapi.backup import (ArchiveResult, BackupInfo, BackupVerifyReport, PruneResult,
                             RestoreInfo, archive_journals, backup_database, list_backups,
                             prune_backups, restore_backup, verify_backups)
+from spirapi.health import check_health
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.plot import plot_sequence, render_line_chart
@@ -26,6 +27,6 @@ __all__ = [
     "FieldType", "RollbackReport", "MigrationReport", "UNSET",
     "BackupInfo", "ArchiveResult", "RestoreInfo", "BackupVerifyReport", "PruneResult",
     "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
-    "prune_backups",
+    "prune_backups", "check_health",
     "plot_sequence", "render_line_chart",
 ]

@@ -825,6 +825,17 @@ class SpiraPiDatabase:
         result: Dict[str, Any] = self._db.verify(progress)
         return result
 
+    def check_health(self, sample_records: int = 0) -> Dict[str, Any]:
+        """Runs the health checks (docs/HEALTH.md): disk space and days
+        until full, the last verify, damage, background work, the block
+        cache, slow queries, backups. Returns {"overall": "ok", "warning"
+        or "critical", "time", "findings": [{"check", "severity",
+        "message", "recommendation"}]}. ``sample_records``: also read that
+        many records at random from disk and check their SHA-256. Works on
+        a read_only database; writes nothing."""
+        from spirapi.health import _database_health
+        return _database_health(self._db, sample_records)
+
     def catch_up(self) -> None:
         """Read-only instances: see every commit the writer has made since."""
         self._db.catch_up()

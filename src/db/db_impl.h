@@ -96,6 +96,7 @@ struct DataFile {
 };
 
 struct JournalReplay;
+struct HealthInputs;
 namespace index {
 struct Catalog;
 }
@@ -137,6 +138,7 @@ class DBImpl : public DB {
   void ApplyStoredGoal();
   Status Verify(VerifyReport* report, const std::function<bool(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
+  Status CheckHealth(const HealthOptions& options, HealthReport* report) override;
   Status CatchUp() override;
   Status Backup(const std::string& repository, const BackupOptions& options,
                 BackupInfo* info) override;
@@ -371,6 +373,13 @@ class DBImpl : public DB {
   // `~backup/` records in METADATA (an earlier process's backups).
   void FillBackupStats(DbStats* stats);
 
+  // Verify's checks (db_verify.cc); Verify adds the record of the outcome.
+  Status VerifyFiles(VerifyReport* report, const std::function<bool(double)>& progress);
+  // Health checks (db_health.cc).
+  void RecordVerify(const VerifyReport& report, double seconds);
+  void GatherHealth(const HealthOptions& options, HealthInputs* in);
+  void SampleRecords(uint64_t n, HealthInputs* in);
+
   // Background work (db_background.cc).
   void BackgroundLoop();
   void MaybeScheduleWork();
@@ -492,6 +501,11 @@ class DBImpl : public DB {
   uint64_t journals_archived_ = 0;
   std::string archive_error_;
   std::thread backup_thread_;
+
+  // The last Verify of this instance (VerifyOutcomeToJson), so that a
+  // read-only instance, which cannot write `~verify/last`, reports it too.
+  std::mutex verify_mu_;
+  std::string last_verify_json_;  // guarded by verify_mu_
 };
 
 }  // namespace spirapi

@@ -139,6 +139,8 @@ class RepairTest : public ::testing::Test {
       EXPECT_EQ(it->second.checksum, record.checksum) << key.second;
     }
     for (const auto& [key, record] : repaired) {
+      // The Verify above recorded itself (`~verify/last`).
+      if (key.second.rfind("~verify/", 0) == 0) continue;
       EXPECT_EQ(original_.count(key), 1u) << "resurrected " << key.second;
     }
   }
