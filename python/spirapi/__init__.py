@@ -6,6 +6,7 @@ from spirapi._errors import (BusyError, CancelledError, ConflictError, Corruptio
 from spirapi.backup import (ArchiveResult, BackupInfo, BackupVerifyReport, PruneResult,
                             RestoreInfo, archive_journals, backup_database, list_backups,
                             prune_backups, restore_backup, verify_backups)
+from spirapi.dashboard import Dashboard
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.records import StorageRecord, StorageType
@@ -26,4 +27,5 @@ __all__ = [
     "BackupInfo", "ArchiveResult", "RestoreInfo", "BackupVerifyReport", "PruneResult",
     "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
     "prune_backups",
+    "Dashboard",
 ]
