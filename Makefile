@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup dashboard-screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -116,6 +116,12 @@ bench-pi-search: build
 STRESS_ARGS ?= --kill-loop 300
 stress: build
 	$(BUILD)/spirapi_stress $(STRESS_ARGS)
+
+# A PNG of each dashboard page (headless Chromium) against a small demo
+# database, into SCREENSHOTS_DIR.
+SCREENSHOTS_DIR ?= $(BUILD)/dashboard-screenshots
+dashboard-screenshots: build
+	./scripts/dashboard-browser.sh $(BUILD) --screenshots $(SCREENSHOTS_DIR)
 
 clean:
 	rm -rf $(BUILD) spirapi-data

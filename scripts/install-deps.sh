@@ -7,6 +7,8 @@ packages=(build-essential cmake ccache pkg-config liblzma-dev libzstd-dev libssl
           libsqlite3-dev libabsl-dev libsimdjson-dev libgmp-dev libdivsufsort-dev
           libre2-dev
           libpng-dev  # plots as PNG files (src/plot/)
+          libcpp-httplib-dev  # the web dashboard (spirapi serve)
+          chromium  # the dashboard's browser tests and make dashboard-screenshots
           libedit-dev  # line editing in `spirapi shell` (BSD licence, not GNU readline)
           # the Python package (python/) and its tests, stubs check and benchmark peers
           python3-dev pybind11-dev python3-pytest python3-numpy python3-venv python3-pip

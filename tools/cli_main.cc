@@ -28,6 +28,7 @@
 #include "CLI/CLI.hpp"
 #include "cli_backup.h"
 #include "cli_health.h"
+#include "cli_serve.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
@@ -676,6 +677,8 @@ int Main(int argc, char** argv) {
   index.Add(&app, add_db);
   HealthCommand health;
   health.Add(&app, add_db);
+  ServeCommand serve;
+  serve.Add(&app, add_db);
   BackupCommands backup;
   backup.Add(&app, [&](CLI::App* cmd) {
     cmd->add_option("--passphrase-file", args.passphrase_file,
@@ -756,6 +759,9 @@ int Main(int argc, char** argv) {
     rc = health.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (backup.parsed()) {
     rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
+  } else if (serve.parsed()) {
+    rc = serve.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); },
+                   args.db_path);
   } else if (shell.parsed()) {
     rc = shell.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (schema.parsed()) {

@@ -17,6 +17,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "spirapi/status.h"
+#include "util/human_units.h"
 
 namespace spirapi::cli {
 
@@ -150,21 +151,6 @@ inline std::string JsonQuote(std::string_view s) {
 inline bool WriteLine(std::string_view line) {
   if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) return false;
   return std::fputc('\n', stdout) != EOF;
-}
-
-// 1536 -> "1.5 KiB", for the human-readable stats table.
-inline std::string FormatBytes(uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f %s", value, kUnits[unit]);
-  return text;
 }
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal so

@@ -7,6 +7,7 @@ from spirapi.backup import (ArchiveResult, BackupInfo, BackupVerifyReport, Prune
                             RestoreInfo, archive_journals, backup_database, list_backups,
                             prune_backups, restore_backup, verify_backups)
 from spirapi.health import check_health
+from spirapi.dashboard import Dashboard
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
 from spirapi.plot import plot_sequence, render_line_chart
@@ -29,4 +30,5 @@ __all__ = [
     "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
     "prune_backups", "check_health",
     "plot_sequence", "render_line_chart",
+    "Dashboard",
 ]

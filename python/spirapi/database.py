@@ -13,6 +13,7 @@ from spirapi.records import StorageRecord, StorageType, _loads
 
 if TYPE_CHECKING:
     from spirapi.backup import BackupInfo
+    from spirapi.dashboard import Dashboard
     from spirapi.pi import PiStore
     from spirapi.schema import SchemaManager
 
@@ -839,6 +840,31 @@ class SpiraPiDatabase:
     def catch_up(self) -> None:
         """Read-only instances: see every commit the writer has made since."""
         self._db.catch_up()
+
+    def serve_dashboard(self, port: int = 8080, *, bind: str = "127.0.0.1",
+                        token: Optional[str] = None,
+                        refresh_seconds: float = 10) -> "Dashboard":
+        """Serves the read-only web dashboard of this database (overview and
+        health, performance charts, components, schemas, pi sequences, query
+        history, /metrics and a JSON API) on its own threads, and returns a
+        spirapi.dashboard.Dashboard (a context manager; ``.url``, ``.stop()``).
+        ``port`` 0 picks a free one. Any ``bind`` but a loopback address needs
+        ``token`` (16 characters or more), which every request must then carry
+        (docs/DASHBOARD.md). InvalidArgumentError for a bad port, bind or
+        token; IOError when the address cannot be bound (e.g. port in use)."""
+        from spirapi.dashboard import Dashboard
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidArgumentError(f"port must be an int 0..65535, not {port!r}")
+        if not isinstance(bind, str):
+            raise InvalidTypeError(f"bind must be a str, not {type(bind).__name__}")
+        if token is not None and not isinstance(token, str):
+            raise InvalidTypeError(f"token must be a str or None, not {type(token).__name__}")
+        if (isinstance(refresh_seconds, bool) or not isinstance(refresh_seconds, (int, float))
+                or not refresh_seconds >= 0):
+            raise InvalidArgumentError(f"refresh_seconds must be a number >= 0, "
+                                       f"not {refresh_seconds!r}")
+        return Dashboard(_spirapi.start_dashboard(self._db, bind, port, token or "",
+                                                  float(refresh_seconds), str(self.path)))
 
     def backup_database(self, repository: Optional[PathLike] = None, *,
                         progress: Progress = None) -> "BackupInfo":

@@ -15,6 +15,7 @@ void BindSchema(py::module_& m);
 void BindQuery(py::module_& m);
 void BindQueryLog(py::module_& m);
 void BindMaintenance(py::module_& m);
+void BindDashboard(py::module_& m);
 void BindIndex(py::module_& m);
 void BindIndexAdvisor(py::module_& m);
 void BindHealth(py::module_& m);
@@ -38,4 +39,5 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindBench(m);
   spirapi::python::BindBackup(m);
   spirapi::python::BindHealth(m);
+  spirapi::python::BindDashboard(m);
 }
