@@ -59,7 +59,7 @@ pages=(
   "schemas /schemas 0"
   "schema /schemas/people 0"
   "sequences /sequences 0"
-  "sequence /sequences/pi-2e4 0"
+  "sequence /sequences/pi-2e4 3"
   "queries /queries 0"
 )
 chrome=("$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars

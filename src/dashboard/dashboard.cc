@@ -16,6 +16,7 @@
 #include "dashboard/assets.h"
 #include "dashboard/html.h"
 #include "dashboard/pages.h"
+#include "spirapi/health.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -327,9 +328,17 @@ void DashboardImpl::Routes() {
 
   server_.Get("/api", [](const Req&, Res& res) {
     res.set_content(
-        "{\"endpoints\":[\"/api/stats\",\"/api/schemas\",\"/api/schemas/NAME\","
+        "{\"endpoints\":[\"/api/health\",\"/api/stats\",\"/api/schemas\",\"/api/schemas/NAME\","
         "\"/api/sequences\",\"/api/sequences/ID\",\"/api/queries?slow=1&limit=N\"]}",
         "application/json");
+  });
+  server_.Get("/api/health", [this](const Req&, Res& res) {
+    Json(res, [&](std::string* json) {
+      HealthReport report;
+      Status s = src_.db->CheckHealth(HealthOptions(), &report);
+      if (s.ok()) *json = report.ToJson();
+      return s;
+    });
   });
   server_.Get("/api/stats", [this](const Req&, Res& res) {
     Json(res, [&](std::string* json) { return dashboard::StatsJson(src_, json); });

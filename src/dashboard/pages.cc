@@ -1,11 +1,14 @@
 #include "dashboard/pages.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <vector>
 
 #include "dashboard/html.h"
 #include "schema/schema_json.h"
+#include "spirapi/health.h"
+#include "spirapi/plot.h"
 #include "spirapi/query_log.h"
 #include "util/human_units.h"
 #include "util/json.h"
@@ -40,18 +43,20 @@ std::string Link(std::string_view path, std::string_view key, std::string_view l
   return "<a href=\"" + std::string(path) + UrlEncode(key) + "\">" + Escape(label) + "</a>";
 }
 
-// The database's warnings that need no history: kept-aside journal tails,
-// failed backups and journal archiving.
-std::string Warnings(const DbStats& st) {
-  Table t({"severity", "what"});
-  auto warn = [&](std::string_view text) {
-    t.RawCell("<span class=\"sev sev-warning\">warning</span>").Cell(text);
+// The health findings, worst first (CheckHealth, docs/HEALTH.md).
+std::string Findings(const HealthReport& report) {
+  std::vector<const HealthFinding*> findings;
+  for (const HealthFinding& f : report.findings) findings.push_back(&f);
+  std::stable_sort(findings.begin(), findings.end(), [](const auto* a, const auto* b) {
+    return static_cast<int>(a->severity) > static_cast<int>(b->severity);
+  });
+  Table t({"severity", "check", "finding", "recommendation"});
+  for (const HealthFinding* f : findings) {
+    const char* severity = HealthSeverityName(f->severity);
+    t.RawCell(std::string("<span class=\"sev sev-") + severity + "\">" + severity + "</span>");
+    t.Cell(f->check).Cell(f->message).Cell(f->recommendation);
     t.EndRow();
-  };
-  for (const JournalTail& tail : st.journal_tails) warn(tail.ToString());
-  if (!st.last_backup_error.empty()) warn("last backup failed: " + st.last_backup_error);
-  if (!st.archive_error.empty()) warn("journal archive: " + st.archive_error);
-  if (t.empty()) return "<p class=\"sev sev-ok\">no warnings</p>";
+  }
   return t.Html();
 }
 
@@ -88,7 +93,10 @@ Status OverviewPage(Sources& src, std::string* html) {
       Figure(st.last_backup_id.empty() ? "none" : st.last_backup_id, "last backup (this process)");
   figures += "</div>";
   *html += Card("", figures);
-  *html += Card("Warnings", Warnings(st));
+  HealthReport health;
+  s = src.db->CheckHealth(HealthOptions(), &health);
+  if (!s.ok()) return s;
+  *html += Card(std::string("Health: ") + HealthSeverityName(health.overall()), Findings(health));
 
   Table settings({"setting", "value"});
   settings.Cell("compression")
@@ -236,6 +244,15 @@ Status SequencePage(Sources& src, std::string_view id, std::string* html) {
   about.Cell("start").RawCell(Code(info.sequence));
   about.EndRow();
   *html += Card("", about.Html());
+
+  std::string charts = "<div class=\"charts\">";
+  for (PlotKind kind : {PlotKind::kDistribution, PlotKind::kSpiral, PlotKind::kRuns}) {
+    std::string svg;
+    s = PlotSequence(src.pi.get(), id, kind, PlotFormat::kSvg, PlotOptions(), &svg);
+    if (!s.ok()) return s;
+    charts += "<div class=\"chart\">" + svg + "</div>";
+  }
+  *html += Card("Charts", charts + "</div>");
 
   rapidjson::Document doc;
   if (!ParseObject(info.mathematical_properties, &doc)) return Status::OK();

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/human_units.h"
+
 namespace spirapi {
 namespace {
 
@@ -78,12 +80,12 @@ void CheckDisk(const HealthInputs& in, const HealthThresholds& t, Findings* f) {
   if (sev != HealthSeverity::kOk) {
     rec = "free space on the filesystem or move the database to a larger one";
     if (in.garbage_bytes > 0) {
-      rec += "; spirapi compact would free about " + FormatHealthBytes(in.garbage_bytes);
+      rec += "; spirapi compact would free about " + FormatBytes(in.garbage_bytes);
     }
   }
   f->Add("disk_space", sev,
-         "disk " + Percent(used) + " full: " + FormatHealthBytes(free) + " free of " +
-             FormatHealthBytes(in.disk_total_bytes),
+         "disk " + Percent(used) + " full: " + FormatBytes(free) + " free of " +
+             FormatBytes(in.disk_total_bytes),
          rec);
 }
 
@@ -122,7 +124,7 @@ void CheckGrowth(const HealthInputs& in, const HealthThresholds& t, Findings* f)
     f->Add("disk_growth", HealthSeverity::kOk, "the database is not growing" + over);
     return;
   }
-  const std::string rate = FormatHealthBytes(static_cast<uint64_t>(per_day)) + "/day";
+  const std::string rate = FormatBytes(static_cast<uint64_t>(per_day)) + "/day";
   if (!in.disk_error.empty() || in.disk_total_bytes == 0) {
     f->Add("disk_growth", HealthSeverity::kOk,
            "growing " + rate + over + "; free disk space unknown");
@@ -134,7 +136,7 @@ void CheckGrowth(const HealthInputs& in, const HealthThresholds& t, Findings* f)
   f->Add("disk_growth", sev, Days(days) + " until the disk is full at " + rate + over,
          sev == HealthSeverity::kOk ? ""
                                     : "free space or move the database before it fills (" +
-                                          FormatHealthBytes(in.disk_free_bytes) + " free)");
+                                          FormatBytes(in.disk_free_bytes) + " free)");
 }
 
 void CheckIntegrity(const HealthInputs& in, const HealthThresholds& t, Findings* f) {
@@ -205,7 +207,7 @@ void CheckBackground(const HealthInputs& in, const HealthThresholds& t, Findings
             static_cast<double>(t.journal_backlog_critical));
   f->Add("journal_backlog", backlog,
          std::to_string(in.sealed_journals) + " sealed journals wait to be flushed (" +
-             FormatHealthBytes(in.journal_bytes) + " of journal in all)",
+             FormatBytes(in.journal_bytes) + " of journal in all)",
          backlog == HealthSeverity::kOk
              ? ""
              : "flushes fall behind the writes (writers wait at " +
@@ -220,8 +222,8 @@ void CheckBackground(const HealthInputs& in, const HealthThresholds& t, Findings
           ? HealthSeverity::kOk
           : Level(share, t.compaction_debt_warning, t.compaction_debt_critical);
   f->Add("compaction_debt", debt,
-         "compaction debt " + FormatHealthBytes(in.garbage_bytes) + " (" + Percent(share) + " of " +
-             FormatHealthBytes(in.segment_bytes) + " of segments)",
+         "compaction debt " + FormatBytes(in.garbage_bytes) + " (" + Percent(share) + " of " +
+             FormatBytes(in.segment_bytes) + " of segments)",
          debt == HealthSeverity::kOk ? "" : "run spirapi compact DB");
 
   if (in.journal_tails.empty()) {
@@ -231,7 +233,7 @@ void CheckBackground(const HealthInputs& in, const HealthThresholds& t, Findings
     for (const JournalTail& tail : in.journal_tails) bytes += tail.length;
     f->Add("journal_tails", HealthSeverity::kWarning,
            std::to_string(in.journal_tails.size()) + " journal tails kept aside (" +
-               FormatHealthBytes(bytes) + "); first: " + in.journal_tails[0].ToString(),
+               FormatBytes(bytes) + "); first: " + in.journal_tails[0].ToString(),
            "inspect them (docs/RELIABILITY.md), then remove them with spirapi cleanup DB "
            "--remove-tails-older-than DAYS");
   }
@@ -256,20 +258,20 @@ void CheckCache(const HealthInputs& in, const HealthThresholds& t, Findings* f) 
     const uint64_t cap = in.ram_bytes == 0 ? 0 : PowerOfTwoAtMost(in.ram_bytes / 2);
     const bool capped = cap != 0 && size > cap;
     if (capped) size = cap;
-    const std::string now = " (now " + FormatHealthBytes(in.cache_capacity_bytes) + ")";
+    const std::string now = " (now " + FormatBytes(in.cache_capacity_bytes) + ")";
     if (size > in.cache_capacity_bytes) {
       f->Add("cache_hit_rate", HealthSeverity::kWarning, figures,
-             "raise block_cache_bytes to " + FormatHealthBytes(size) + now +
+             "raise block_cache_bytes to " + FormatBytes(size) + now +
                  (capped ? ", half the RAM; the data read does not fit in memory" : ""));
     } else if (capped) {
       f->Add("cache_hit_rate", HealthSeverity::kWarning, figures,
-             "the data read does not fit in half the RAM (" + FormatHealthBytes(cap) +
+             "the data read does not fit in half the RAM (" + FormatBytes(cap) +
                  "): add memory or read less of the data at random");
     } else {
       // The cache could hold everything that missed: the misses are first
       // reads since open, not a lack of room.
       f->Add("cache_hit_rate", HealthSeverity::kOk,
-             figures + "; the cache of " + FormatHealthBytes(in.cache_capacity_bytes) +
+             figures + "; the cache of " + FormatBytes(in.cache_capacity_bytes) +
                  " can hold the data read: the misses are first reads");
     }
   }
@@ -386,18 +388,6 @@ void CheckBackups(const HealthInputs& in, const HealthThresholds& t, Findings* f
 }
 
 }  // namespace
-
-std::string FormatHealthBytes(uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 5) {
-    value /= 1024;
-    ++unit;
-  }
-  return Fixed(value, 1) + " " + kUnits[unit];
-}
 
 Status EvaluateHealth(const HealthInputs& in, const HealthThresholds& thresholds,
                       HealthReport* report) {

@@ -111,9 +111,6 @@ inline constexpr size_t kSlowestQueriesKept = 3;
 Status EvaluateHealth(const HealthInputs& in, const HealthThresholds& thresholds,
                       HealthReport* report);
 
-// 1536 -> "1.5 KiB".
-std::string FormatHealthBytes(uint64_t bytes);
-
 }  // namespace spirapi
 
 #endif  // SPIRAPI_HEALTH_EVALUATE_HEALTH_H_

@@ -97,6 +97,12 @@ TEST_F(DashboardTest, EveryPageShowsTheDatabase) {
   std::string sequence = Get("/sequences/pi-2000");
   EXPECT_NE(sequence.find("Digit distribution"), std::string::npos);
   EXPECT_NE(sequence.find("χ²"), std::string::npos);
+  size_t charts = 0;
+  for (size_t at = sequence.find("<svg"); at != std::string::npos; at = sequence.find("<svg", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 3u) << "distribution, spiral and runs";
+  EXPECT_NE(Get("/").find("Health: "), std::string::npos);
   std::string queries = Get("/queries");
   EXPECT_NE(queries.find("Slow queries"), std::string::npos);
   // The logged query's text is shown, escaped.
