@@ -27,6 +27,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli_backup.h"
+#include "cli_cache.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
@@ -373,6 +374,11 @@ void PrintStatsTable(const DbStats& st) {
                                        static_cast<double>(lookups));
   uint64_t versions = 0;
   for (const spirapi::ComponentStats& c : st.components) versions += c.stored_versions;
+  const ResultCacheCounters& rc = st.result_cache;
+  std::printf("%-16s %" PRIu64 " hits, %" PRIu64 " misses (%" PRIu64 " stale, %" PRIu64
+              " expired), %" PRIu64 " stored (%.1f%% hit rate, this process)\n",
+              "result cache", rc.hits, rc.misses, rc.stale, rc.expired, rc.stored,
+              100.0 * rc.hit_rate());
   std::printf("%-16s %s (estimate; %.0f bytes per stored version)\n", "index memory",
               FormatBytes(st.index_memory_bytes).c_str(),
               versions == 0 ? 0.0
@@ -665,6 +671,8 @@ int Main(int argc, char** argv) {
   shell.Add(&app, add_db);
   IndexCommands index;
   index.Add(&app, add_db);
+  CacheCommands cache;
+  cache.Add(&app, add_db);
   BackupCommands backup;
   backup.Add(&app, [&](CLI::App* cmd) {
     cmd->add_option("--passphrase-file", args.passphrase_file,
@@ -741,6 +749,8 @@ int Main(int argc, char** argv) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {
     rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
+  } else if (cache.parsed()) {
+    rc = cache.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, cache.access(), db); });
   } else if (backup.parsed()) {
     rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
   } else if (shell.parsed()) {

@@ -16,6 +16,7 @@ void BindQueryLog(py::module_& m);
 void BindMaintenance(py::module_& m);
 void BindIndex(py::module_& m);
 void BindIndexAdvisor(py::module_& m);
+void BindResultCache(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -34,4 +35,5 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindIndexAdvisor(m);
   spirapi::python::BindBench(m);
   spirapi::python::BindBackup(m);
+  spirapi::python::BindResultCache(m);
 }
