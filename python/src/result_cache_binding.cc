@@ -2,11 +2,14 @@
 // analysis (include/spirapi/pi_analysis.h): JSON text out; the Python layer
 // (database.py, pi.py) parses it and documents the API.
 
+#include <pybind11/stl.h>
+
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "db_handle.h"
+#include "lazy_store.h"
 #include "spirapi/pi_analysis.h"
 #include "spirapi/result_cache.h"
 

@@ -310,12 +310,20 @@ Status ResultCache::List(const std::function<bool(const CacheEntryInfo&)>& fn) {
   ScanOptions so;
   so.prefix = std::string(kPrefix);
   const int64_t now = Now();
-  return db_->Scan(ReadOptions(), Component::kCache, so, [&](const StorageRecord& r) {
+  // Judged after the scan: a read-only instance's record lookups take the
+  // lock the scan holds, which must not be taken twice by one thread.
+  std::vector<CacheEntryInfo> entries;
+  Status s = db_->Scan(ReadOptions(), Component::kCache, so, [&](const StorageRecord& r) {
     CacheEntryInfo e;
-    if (!ParseEntry(r, &e)) return true;
-    Usable(&e, now);
-    return fn(e);
+    if (ParseEntry(r, &e)) entries.push_back(std::move(e));
+    return true;
   });
+  if (!s.ok()) return s;
+  for (CacheEntryInfo& e : entries) {
+    Usable(&e, now);
+    if (!fn(e)) break;
+  }
+  return Status::OK();
 }
 
 Status ResultCache::Purge(PurgeMode mode, uint64_t* removed) {
