@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup dashboard-screenshots clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache dashboard-screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -99,6 +99,14 @@ bench-backup-quick: build
 
 bench-backup: build
 	$(BUILD)/backup_bench
+
+# The result cache: a grouping query over 200,000 records and a π analysis
+# of 10^7 digits, uncached and served from the cache.
+bench-result-cache-quick: build
+	$(BUILD)/result_cache_bench --quick
+
+bench-result-cache: build
+	$(BUILD)/result_cache_bench
 
 # π pattern search: the suffix-array index, approximate and multi-pattern
 # search against plain scans on 10^8 digits of π (10^6 with -quick). The

@@ -29,6 +29,7 @@
 #include "cli_backup.h"
 #include "cli_health.h"
 #include "cli_serve.h"
+#include "cli_cache.h"
 #include "cli_index.h"
 #include "cli_input.h"
 #include "cli_parse_error.h"
@@ -378,6 +379,11 @@ void PrintStatsTable(const DbStats& st) {
                                        static_cast<double>(lookups));
   uint64_t versions = 0;
   for (const spirapi::ComponentStats& c : st.components) versions += c.stored_versions;
+  const ResultCacheCounters& rc = st.result_cache;
+  std::printf("%-16s %" PRIu64 " hits, %" PRIu64 " misses (%" PRIu64 " stale, %" PRIu64
+              " expired), %" PRIu64 " stored (%.1f%% hit rate, this process)\n",
+              "result cache", rc.hits, rc.misses, rc.stale, rc.expired, rc.stored,
+              100.0 * rc.hit_rate());
   std::printf("%-16s %s (estimate; %.0f bytes per stored version)\n", "index memory",
               FormatBytes(st.index_memory_bytes).c_str(),
               versions == 0 ? 0.0
@@ -679,6 +685,8 @@ int Main(int argc, char** argv) {
   health.Add(&app, add_db);
   ServeCommand serve;
   serve.Add(&app, add_db);
+  CacheCommands cache;
+  cache.Add(&app, add_db);
   BackupCommands backup;
   backup.Add(&app, [&](CLI::App* cmd) {
     cmd->add_option("--passphrase-file", args.passphrase_file,
@@ -757,6 +765,8 @@ int Main(int argc, char** argv) {
     rc = index.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, index.access(), db); });
   } else if (health.parsed()) {
     rc = health.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
+  } else if (cache.parsed()) {
+    rc = cache.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, cache.access(), db); });
   } else if (backup.parsed()) {
     rc = backup.Run([&](std::string* passphrase) { return ResolvePassphrase(args, passphrase); });
   } else if (serve.parsed()) {

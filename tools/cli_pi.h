@@ -23,6 +23,7 @@
 #include "cli_util.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
+#include "spirapi/pi_analysis.h"
 #include "util/json_document.h"
 
 namespace spirapi::cli {
@@ -74,6 +75,24 @@ class PiCommands {
     stats_->add_option("ID", id_, "Sequence id")->required();
     stats_->add_flag("--json", json_, "Print the stored description as one JSON object");
 
+    analyze_ = pi_->add_subcommand(
+        "analyze", "Digit statistics of a stored sequence or a range of it (cached; JSON)");
+    add_db(analyze_);
+    analyze_->add_option("ID", id_, "Sequence id")->required();
+    analyze_->add_option("--from", analysis_.first, "First position (default 1)")
+        ->transform(DecimalNumber());
+    analyze_->add_option("--count", analysis_.count, "How many digits (default: to the end)")
+        ->transform(DecimalNumber());
+    analyze_->add_option("--kgram", analysis_.max_kgram_length, "k-grams up to k (1..6, default 4)");
+    analyze_->add_option("--top", analysis_.top_kgrams, "Most frequent k-grams listed (default 10)");
+    analyze_->add_option("--lags", analysis_.max_lag, "Serial correlation lags (default 10)");
+    analyze_->add_flag("--no-cache", no_cache_,
+                       "Neither serve from nor store in the result cache");
+    analyze_->add_option("--cache-ttl", analysis_.cache_ttl_seconds,
+                         "Keep the result in the cache at most S seconds (default: until the "
+                         "sequence changes)")
+        ->type_name("S");
+
     list_ = pi_->add_subcommand("list", "List stored sequences, optionally by criteria");
     add_db(list_);
     list_->add_option("--algorithm", query_.algorithm, "Only this algorithm");
@@ -112,6 +131,7 @@ class PiCommands {
   DbAccess access() const {
     if (compute_->parsed() || ids_->parsed()) return DbAccess::kReadWrite;
     if (search_->parsed() && !read_only_) return DbAccess::kReadWriteIfFree;
+    if (analyze_->parsed() && !no_cache_) return DbAccess::kReadWriteIfFree;
     return DbAccess::kReadOnly;
   }
 
@@ -119,6 +139,7 @@ class PiCommands {
     if (plot_.parsed()) {
       if (int rc = plot_.Check(); rc != kExitOk) return rc;
     }
+    if (analyze_->parsed()) return Analyze(open);
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;
     std::unique_ptr<PiStore> store;
@@ -233,6 +254,21 @@ class PiCommands {
     return kExitOk;
   }
 
+  int Analyze(const OpenFn& open) {
+    if (!(analysis_.cache_ttl_seconds >= 0) || analysis_.cache_ttl_seconds > 1e9) {
+      return Fail(kExitUsage, "pi analyze: --cache-ttl needs a number of seconds in 0..1e9");
+    }
+    std::unique_ptr<DB> db;
+    if (int rc = open(&db); rc != kExitOk) return rc;
+    analysis_.use_cache = !no_cache_;
+    std::string json;
+    bool cached = false;
+    Status s = AnalyzeSequenceDigits(db.get(), id_, analysis_, &json, &cached);
+    if (s.IsInvalidArgument()) return Fail(kExitUsage, "pi analyze: " + s.message());
+    if (!s.ok()) return Failed("pi analyze", s);
+    return WriteLine(json) ? kExitOk : kExitIoError;
+  }
+
   int Stats(PiStore* store) {
     SequenceInfo info;
     Status s = store->RetrieveSequence(id_, &info);
@@ -340,6 +376,9 @@ class PiCommands {
   CLI::App* get_ = nullptr;
   CLI::App* search_ = nullptr;
   CLI::App* stats_ = nullptr;
+  CLI::App* analyze_ = nullptr;
+  DigitAnalysisOptions analysis_;
+  bool no_cache_ = false;
   CLI::App* list_ = nullptr;
   CLI::App* spiral_ = nullptr;
   CLI::App* ids_ = nullptr;

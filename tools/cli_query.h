@@ -1,4 +1,5 @@
-// `spirapi query DB (--component C | --schema S) QUERY [--explain] [--stats]`:
+// `spirapi query DB (--component C | --schema S) QUERY [--explain] [--stats]
+// [--cache-ttl S]`:
 // runs a query (docs/QUERY.md) and prints its rows as JSON lines. Included
 // by cli_main.cc only.
 
@@ -38,16 +39,26 @@ class QueryCommand {
     cmd_->add_flag("--log", log_,
                    "Also append the query to the query history (opens the database for "
                    "writing; see query-log)");
+    cmd_->add_option("--cache-ttl", cache_ttl_,
+                     "Serve the rows from the result cache while fresh, else store them there "
+                     "for S seconds (docs/RESULT_CACHE.md)")
+        ->type_name("S");
     cmd_->add_flag("--stats", stats_,
                    "After the rows, print rows examined and returned, time and plan to stderr");
   }
 
   bool parsed() const { return cmd_ != nullptr && cmd_->parsed(); }
   // Queries read alongside a process that has the database open, unless
-  // they are to be logged.
-  DbAccess access() const { return log_ ? DbAccess::kReadWrite : DbAccess::kReadOnly; }
+  // they are to be logged; a cached query stores its rows when it can.
+  DbAccess access() const {
+    if (log_) return DbAccess::kReadWrite;
+    return cache_ttl_ > 0 ? DbAccess::kReadWriteIfFree : DbAccess::kReadOnly;
+  }
 
   int Run(const OpenFn& open) {
+    if (!(cache_ttl_ >= 0) || cache_ttl_ > 1e9) {
+      return Fail(kExitUsage, "query: --cache-ttl needs a number of seconds in 0..1e9");
+    }
     if (component_.empty() == schema_.empty()) {
       return Fail(kExitUsage, "query: give --component C or --schema S");
     }
@@ -86,6 +97,7 @@ class QueryCommand {
     QueryLogOptions history;
     QueryOptions options;
     if (log_) options.history = &history;
+    options.cache_ttl_seconds = cache_ttl_;
     s = RunQuery(db.get(), source, query_, options,
                  [&](std::string_view row) {
                    output_failed = !WriteLine(row);
@@ -112,6 +124,7 @@ class QueryCommand {
   bool explain_ = false;
   bool log_ = false;
   bool stats_ = false;
+  double cache_ttl_ = 0;
 };
 
 }  // namespace spirapi::cli

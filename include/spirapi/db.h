@@ -97,6 +97,23 @@ struct SPIRAPI_EXPORT JournalTail {
   std::string ToString() const;
 };
 
+// The result cache's lookups by this instance since open
+// (include/spirapi/result_cache.h).
+struct SPIRAPI_EXPORT ResultCacheCounters {
+  uint64_t hits = 0;
+  uint64_t misses = 0;   // every lookup that served nothing, the two below included
+  uint64_t stale = 0;    // an input had changed since the entry was stored
+  uint64_t expired = 0;  // its TTL had passed
+  uint64_t stored = 0;   // entries written
+  uint64_t removed = 0;  // entries deleted (lazily or by a purge)
+  uint64_t skipped = 0;  // results not stored: too large, or a read-only instance
+  double hit_rate() const {
+    return hits + misses == 0 ? 0.0
+                              : static_cast<double>(hits) / static_cast<double>(hits + misses);
+  }
+  std::string ToJson() const;  // the fields above and "hit_rate"
+};
+
 struct SPIRAPI_EXPORT DbStats {
   ComponentStats components[kNumComponents];
   uint64_t journal_files = 0;
@@ -131,6 +148,7 @@ struct SPIRAPI_EXPORT DbStats {
   uint64_t backups_failed = 0;      // since open
   uint64_t journals_archived = 0;   // since open
   std::string archive_error;        // of the last archive attempt, if it failed
+  ResultCacheCounters result_cache;  // in ToJson as "result_cache": {...}
   std::string ToJson() const;
 };
 
@@ -304,6 +322,18 @@ class SPIRAPI_EXPORT DB {
   // writable instance, which is always current, it does nothing and returns
   // OK.
   virtual Status CatchUp() = 0;
+
+  // The commit sequence number of the last commit that changed a record of
+  // component c (0 if none ever did), for caches of results derived from
+  // it (include/spirapi/result_cache.h): equal numbers at two moments mean
+  // the component did not change in between. It may be higher than the
+  // last such commit (after a reopen of a database written by an older
+  // SpiraPi, or a write to c that failed after reaching the journal), never
+  // lower: it survives reopen and crashes (the MANIFEST keeps a floor, the
+  // journals the rest). A writer's commit is counted before Put or Commit
+  // returns. Writes to other components leave it unchanged. Cheap: no I/O,
+  // no lock. Errors: InvalidArgument for a component out of range.
+  virtual Status ComponentChangeSequence(Component c, uint64_t* seq) = 0;
 };
 
 }  // namespace spirapi

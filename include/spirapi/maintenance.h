@@ -16,6 +16,8 @@
 //   index     "~ix/" (IsIndexRecord), "unique/", "ref/", "refs/", "pattern/"
 // Every other live record, written by the application with Put or a
 // transaction, is cleanup's to delete. IsInternalRecord tells the two apart.
+// The result cache's entries (CACHE "~result/", result_cache.h) are
+// disposable and deliberately not internal: cleanup may delete them.
 //
 // Thread safety: the functions may be called from any number of threads
 // while others read and write the database.

@@ -51,7 +51,19 @@ struct QueryOptions {
   // outcome) is appended to the query history in the QUERY component with
   // these retention settings (query_log.h); not on a read-only instance.
   const QueryLogOptions* history = nullptr;
+  // > 0: the rows may come from the result cache (result_cache.h), and are
+  // stored there for this many seconds when they do not; 0: no caching.
+  // A cached result is served only while the source's component (SCHEMA
+  // for a schema) has had no commit since it was stored, so it is exactly
+  // what the query would return. Not used with `snapshot`, nor for the
+  // CACHE component; results over kMaxCachedQueryBytes (as JSON) or cut
+  // short by fn are not stored. A hit's QueryStats::plan begins "cached: "
+  // and its rows_examined is 0.
+  double cache_ttl_seconds = 0;
 };
+
+// The largest query result (its rows as JSON) the result cache keeps.
+inline constexpr uint64_t kMaxCachedQueryBytes = 1u << 20;
 
 struct QueryStats {
   uint64_t rows_examined = 0;  // records read and tested

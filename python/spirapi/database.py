@@ -7,7 +7,7 @@ import os
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Sequence, Union)
 
-from spirapi import _spirapi
+from spirapi import _checks, _spirapi
 from spirapi._errors import InvalidArgumentError, InvalidTypeError
 from spirapi.records import StorageRecord, StorageType, _loads
 
@@ -404,7 +404,8 @@ class SpiraPiDatabase:
         return [_record_from_row(row) for row in self.query(q, data_type)]
 
     def query(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
-              *, schema: Optional[str] = None, log: bool = True) -> "QueryResult":
+              *, schema: Optional[str] = None, log: bool = True,
+              cache_ttl: float = 0) -> "QueryResult":
         """Runs a query (docs/QUERY.md) over the records of ``data_type``, or
         of ``schema``, and returns a lazy iterator of its rows as dicts:
 
@@ -421,9 +422,15 @@ class SpiraPiDatabase:
         record) are raised by the iteration. With ``log`` (the default) the
         query goes into the query history (query_log()) when it ends,
         unless the database is read-only.
+
+        With ``cache_ttl`` > 0 (seconds) the rows come from the result cache
+        while the source has not changed since they were stored there, and
+        are stored for that long otherwise (docs/RESULT_CACHE.md); 0 (the
+        default): no caching.
         """
         component = None if data_type is None else int(StorageType.parse(data_type))
-        return QueryResult(_spirapi.query(self._db, component, schema, query, bool(log)))
+        ttl = _checks.number(cache_ttl, "cache_ttl")
+        return QueryResult(_spirapi.query(self._db, component, schema, query, bool(log), ttl))
 
     def explain(self, query: Union[Mapping[str, Any], str], data_type: Optional[TypeLike] = None,
                 *, schema: Optional[str] = None) -> str:
@@ -745,6 +752,24 @@ class SpiraPiDatabase:
         conditions = {k: v for k, v in criteria.items() if k not in _QUERY_OPTIONS}
         q = {"$and": [conditions, {"@metadata.kind": {"$ne": "query_log"}}], **options}
         return [r.data for r in self.search(q, StorageType.QUERY, limit)]
+
+    def cache_stats(self) -> Dict[str, Any]:
+        """The result cache (docs/RESULT_CACHE.md): ``entries`` (each a dict
+        with kind, key, created_us, expires_us, value_bytes, inputs, expired,
+        stale) and this process's lookups, ``counters`` (hits, misses, stale,
+        expired, stored, removed, skipped, hit_rate)."""
+        import json
+        return {"entries": [json.loads(e) for e in _spirapi.cache_entries(self._db)],
+                "counters": json.loads(_spirapi.cache_counters(self._db))}
+
+    def purge_cache(self, expired_only: bool = False, all: bool = False) -> int:
+        """Deletes the result cache's entries no lookup would serve (expired
+        or stale); ``expired_only``: only the expired ones; ``all``: every
+        entry. Returns how many. NotSupportedError on a read-only database."""
+        if expired_only and all:
+            raise InvalidArgumentError("purge_cache: expired_only and all exclude each other")
+        mode = "all" if all else "expired" if expired_only else "unusable"
+        return int(_spirapi.purge_cache(self._db, mode))
 
     def get_database_stats(self) -> Dict[str, Any]:
         """Counts, sizes, cache and checksum figures, and the stored settings,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Final, List, Optional, Sequence, Union
 
 from spirapi import _checks, _spirapi
-from spirapi._errors import Error, InvalidTypeError, NotFoundError
+from spirapi._errors import Error, InvalidArgumentError, InvalidTypeError, NotFoundError
 
 if TYPE_CHECKING:
     import numpy
@@ -151,6 +151,7 @@ class PiStore:
         """The π store of ``database``, an open ``spirapi._spirapi.Database``
         (``SpiraPiDatabase.pi`` makes it for you)."""
         self._store = _spirapi.PiStore(database)
+        self._database = database
 
     def compute(self, digits: int, id: Optional[str] = None, *, verify: bool = True,
                 threads: int = 2,
@@ -344,6 +345,29 @@ class PiStore:
         digits against π. InvalidArgumentError if it is malformed or its
         digits are not π's at its position."""
         return PiIdInfo(*self._store.resolve_id(_checks.text(id, "id")))
+
+    def analyze(self, id: str, first: int = 1, count: Optional[int] = None, *,
+                kgram: int = 4, top: int = 10, lags: int = 10, cache: bool = True,
+                cache_ttl: float = 0) -> Dict[str, Any]:
+        """Digit statistics of positions ``first`` .. ``first + count - 1``
+        of sequence ``id`` (``count`` None: to the end): ``digit_distribution``,
+        ``pattern_analysis`` (k-grams up to ``kgram``, the ``top`` most
+        frequent, serial correlation at lags 1..``lags``) and ``uniqueness``,
+        plus ``cached``: whether the result came from the result cache
+        (docs/RESULT_CACHE.md). ``cache`` False neither reads nor stores it;
+        ``cache_ttl`` > 0 bounds how long it is kept (0: until the sequence
+        changes). NotFoundError, InvalidArgumentError for a bad range."""
+        import json
+        if count == 0:
+            raise InvalidArgumentError("count must be at least 1 (None: to the end)")
+        text, cached = _spirapi.analyze_sequence(
+            self._database, _checks.text(id, "id"), _checks.uint64(first, "first"),
+            _checks.optional_uint64(count, "count") or 0, _checks.c_int(kgram, "kgram"),
+            _checks.c_int(top, "top"), _checks.c_int(lags, "lags"), bool(cache),
+            _checks.number(cache_ttl, "cache_ttl"))
+        out: Dict[str, Any] = json.loads(text)
+        out["cached"] = cached
+        return out
 
     def statistics(self, id: str) -> Dict[str, Any]:
         """The stored analysis of sequence ``id`` (its

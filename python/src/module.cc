@@ -19,6 +19,7 @@ void BindDashboard(py::module_& m);
 void BindIndex(py::module_& m);
 void BindIndexAdvisor(py::module_& m);
 void BindHealth(py::module_& m);
+void BindResultCache(py::module_& m);
 }  // namespace spirapi::python
 
 PYBIND11_MODULE(_spirapi, m) {
@@ -40,4 +41,5 @@ PYBIND11_MODULE(_spirapi, m) {
   spirapi::python::BindBackup(m);
   spirapi::python::BindHealth(m);
   spirapi::python::BindDashboard(m);
+  spirapi::python::BindResultCache(m);
 }

@@ -23,9 +23,11 @@ constexpr size_t kPageRows = 256;
 
 class QueryCursor : public DbChild {
  public:
-  QueryCursor(std::shared_ptr<DbHandle> h, QuerySource source, std::string query, bool log)
+  QueryCursor(std::shared_ptr<DbHandle> h, QuerySource source, std::string query, bool log,
+              double cache_ttl)
       : h_(std::move(h)), source_(std::move(source)), query_(std::move(query)) {
     if (log) options_.history = &history_;
+    options_.cache_ttl_seconds = cache_ttl;
     h_->Register(this);
     try {
       worker_ = std::thread([this] { Work(); });
@@ -176,17 +178,20 @@ void BindQuery(py::module_& m) {
   m.def(
       "query",
       [](const py::handle& database, const py::object& component, const py::object& schema,
-         const py::handle& query, bool log) {
+         const py::handle& query, bool log, double cache_ttl) {
         std::shared_ptr<DbHandle> h = DatabaseArgument(database);
         QuerySource source = SourceOf(component, schema);
         std::string text = QueryText(query);
         Status s = CheckQuery(text);  // here, so that a bad query raises at the call
         RaiseIfError(s);
+        if (!(cache_ttl >= 0) || cache_ttl > 1e9) {
+          RaiseIfError(Status::InvalidArgument("cache_ttl must be 0..1e9 seconds"));
+        }
         return std::make_unique<QueryCursor>(std::move(h), std::move(source), std::move(text),
-                                             log);
+                                             log, cache_ttl);
       },
       py::arg("database"), py::arg("component"), py::arg("schema"), py::arg("query"),
-      py::arg("log"));
+      py::arg("log"), py::arg("cache_ttl") = 0.0);
 
   m.def(
       "explain",

@@ -206,6 +206,12 @@ Status DBImpl::InstallManifest(const Manifest& next) {
   Manifest m = next;
   m.next_file_number = next_file_number_;
   m.last_sequence = visible_seq_.load(std::memory_order_acquire);
+  // Whatever this MANIFEST drops (a tombstone compacted away) was committed
+  // at or below these.
+  m.has_change_floors = true;
+  for (int c = 0; c < kNumComponents; ++c) {
+    m.change_floors[c] = change_seq_[c].load(std::memory_order_acquire);
+  }
   Status s = WriteManifest(fs_, path_, m);
   if (!s.ok()) return ManifestWriteFailed(s);
   manifest_ = std::move(m);

@@ -125,6 +125,10 @@ Status DBImpl::AdoptState(DBImpl* fresh) {
   std::swap(journal_tails_, fresh->journal_tails_);
   visible_seq_.store(fresh->visible_seq_.load(std::memory_order_acquire),
                      std::memory_order_release);
+  for (int c = 0; c < kNumComponents; ++c) {
+    change_seq_[c].store(fresh->change_seq_[c].load(std::memory_order_acquire),
+                         std::memory_order_release);
+  }
   return Status::OK();
 }
 

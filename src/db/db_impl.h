@@ -140,6 +140,16 @@ class DBImpl : public DB {
   Status GetStats(DbStats* stats) override;
   Status CheckHealth(const HealthOptions& options, HealthReport* report) override;
   Status CatchUp() override;
+  // The result cache's counters (src/cache/result_cache.cc).
+  struct ResultCacheAtomics {
+    std::atomic<uint64_t> hits{0}, misses{0}, stale{0}, expired{0}, stored{0}, removed{0},
+        skipped{0};
+  };
+  ResultCacheAtomics& result_cache_counters() { return result_cache_counters_; }
+  Status ComponentChangeSequence(Component c, uint64_t* seq) override;
+  // The commit sequence of id's newest version at the current state (its
+  // tombstone's if deleted), 0 if the index holds none. No I/O.
+  uint64_t RecordChangeSequence(Component c, std::string_view id);
   Status Backup(const std::string& repository, const BackupOptions& options,
                 BackupInfo* info) override;
 
@@ -483,6 +493,11 @@ class DBImpl : public DB {
   std::atomic<uint64_t> journal_syncs_{0};
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> compactions_{0};
+  // ComponentChangeSequence: raised by the write leader under mu_ after a
+  // group is visible (so a reader that sees a number also sees its commit),
+  // set at open from the MANIFEST's floors and the index.
+  std::atomic<uint64_t> change_seq_[kNumComponents] = {};
+  ResultCacheAtomics result_cache_counters_;
 
   // Backups: one at a time in this process (DB::Backup, automatic, archive).
   std::mutex backup_mu_;

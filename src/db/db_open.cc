@@ -177,6 +177,7 @@ Status DBImpl::Create() {
   if (s.ok()) s = fs_->SyncDir(path_);
   if (!s.ok()) return s;
   m.next_file_number = 1;
+  m.has_change_floors = true;
   s = NewDatabaseId(&m.database_id);
   if (s.ok()) s = WriteManifest(fs_, path_, m);
   if (!s.ok()) return s;
@@ -322,6 +323,15 @@ Status DBImpl::Recover() {
     idx.FinishBulkLoad();
   }
   visible_seq_.store(last_seq_, std::memory_order_release);
+  for (Component c : kAllComponents) {
+    const int i = static_cast<int>(c);
+    // Without floors (an older MANIFEST) nothing tells what compactions
+    // dropped: assume every component changed at the last commit.
+    uint64_t floor = manifest_.has_change_floors ? manifest_.change_floors[i] : last_seq_;
+    std::shared_lock<std::shared_mutex> il(index(c).mu);
+    change_seq_[i].store(std::max(floor, std::min(index(c).max_seq(), last_seq_)),
+                         std::memory_order_release);
+  }
   s = FindJournalTails();
   if (!s.ok()) return s;
   if (unkept_tail.length > 0) journal_tails_.push_back(unkept_tail);

@@ -356,6 +356,22 @@ bool DBImpl::ExistsAt(uint64_t snapshot, Component c, std::string_view id) {
   return found != nullptr && !found->tombstone();
 }
 
+Status DBImpl::ComponentChangeSequence(Component c, uint64_t* seq) {
+  if (static_cast<uint8_t>(c) >= kNumComponents) return Status::InvalidArgument("bad component");
+  *seq = change_seq_[static_cast<int>(c)].load(std::memory_order_acquire);
+  return Status::OK();
+}
+
+uint64_t DBImpl::RecordChangeSequence(Component c, std::string_view id) {
+  auto pin = PinIndex();
+  const uint64_t visible = visible_seq_.load(std::memory_order_acquire);
+  ComponentIndex& idx = index(c);
+  std::shared_lock<std::shared_mutex> l(idx.mu);
+  const VersionChain* chain = idx.Find(id);
+  const VersionRef* found = chain ? ComponentIndex::Visible(*chain, visible) : nullptr;
+  return found != nullptr ? found->seq : 0;
+}
+
 Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
   Status s = CheckId(id);
   if (!s.ok()) return s;

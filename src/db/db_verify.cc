@@ -194,6 +194,9 @@ Status DBImpl::GetStats(DbStats* stats) {
   stats->block_cache_hits = cache_.hits();
   stats->block_cache_misses = cache_.misses();
   stats->checksums_verified = checksums_verified_.load(std::memory_order_relaxed);
+  const ResultCacheAtomics& rc = result_cache_counters_;
+  stats->result_cache = {rc.hits.load(),   rc.misses.load(),  rc.stale.load(),  rc.expired.load(),
+                         rc.stored.load(), rc.removed.load(), rc.skipped.load()};
   FillBackupStats(stats);
   return Status::OK();
 }
@@ -258,7 +261,7 @@ std::string DbStats::ToJson() const {
   kv(&out, "journals_archived", journals_archived);
   out += "\"archive_error\":";
   AppendJsonString(&out, archive_error);
-  out += "}";
+  out += ",\"result_cache\":" + result_cache.ToJson() + "}";
   return out;
 }
 

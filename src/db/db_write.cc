@@ -193,6 +193,9 @@ Status DBImpl::Commit(const WriteOptions& wo, WriteBatch* batch, const Condition
       if (sync) journal_synced_size_ = journal_size_;
       ApplyToIndex(applied);
       visible_seq_.store(last_seq_, std::memory_order_release);
+      for (const Applied& a : applied) {
+        change_seq_[static_cast<int>(a.component)].store(last_seq_, std::memory_order_release);
+      }
       PublishCatalog();
       for (Writer* g : group) {
         if (g->status.ok() && g->batch != nullptr && !g->batch->ops.empty()) {

@@ -10,6 +10,7 @@
 #include "db/db_impl.h"
 #include "index/index_key.h"
 #include "index/schema_entries.h"
+#include "query/query_cache.h"
 #include "query/query_parse.h"
 #include "query/query_plan.h"
 #include "query/record_fields.h"
@@ -439,19 +440,16 @@ Status ExplainQuery(DB* db, const QuerySource& source, std::string_view query_js
   return Status::OK();
 }
 
-Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
-                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
-                QueryStats* stats) {
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t start_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-  QueryStats local;
-  if (stats == nullptr) stats = &local;
-  *stats = QueryStats();
-  if (db == nullptr) return Status::InvalidArgument("query: no database");
+namespace {
+
+// RunQuery without the cache, the timing and the history.
+// *bad_query: the query did not parse (not logged in the history).
+Status ExecuteQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                    const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                    QueryStats* stats, bool* bad_query) {
   auto q = std::make_unique<Query>();
   Status s = query::ParseQuery(query_json, q.get());
+  *bad_query = !s.ok();
   if (!s.ok()) return s;
   Runner runner(*q, options, fn, stats);
   rapidjson::Document data, metadata;
@@ -590,6 +588,39 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
   }
   if (s.ok()) s = record_status;
   if (s.ok()) s = runner.Finish();
+  return s;
+}
+
+}  // namespace
+
+Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                QueryStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t start_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  QueryStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = QueryStats();
+  if (db == nullptr) return Status::InvalidArgument("query: no database");
+  Status s;
+  bool bad_query = false;
+  if (query::QueryCacheApplies(source, options)) {
+    s = CheckQuery(query_json);
+    bad_query = !s.ok();
+    if (s.ok()) {
+      s = query::RunCachedQuery(
+          db, source, query_json, options,
+          [&](const std::function<bool(std::string_view)>& f, QueryStats* st) {
+            return ExecuteQuery(db, source, query_json, options, f, st, &bad_query);
+          },
+          fn, stats);
+    }
+  } else {
+    s = ExecuteQuery(db, source, query_json, options, fn, stats, &bad_query);
+  }
+  if (bad_query) return s;
   stats->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.history != nullptr) {

@@ -31,6 +31,7 @@ void ComponentIndex::Swap(ComponentIndex& other) {
   std::swap(versions_, other.versions_);
   std::swap(droppable_, other.droppable_);
   std::swap(id_bytes_, other.id_bytes_);
+  std::swap(max_seq_, other.max_seq_);
 }
 
 const VersionRef* ComponentIndex::Visible(const VersionChain& chain, uint64_t snapshot) {
@@ -103,6 +104,7 @@ void ComponentIndex::FinishBulkLoad() {
 void ComponentIndex::AddTo(VersionChain* found, const VersionRef& v, int max_versions_kept) {
   VersionChain& chain = *found;
   bool was_live = HeadLive(chain);
+  max_seq_ = std::max(max_seq_, v.seq);
   auto pos = chain.begin();
   while (pos != chain.end() && pos->seq > v.seq) ++pos;
   if (pos != chain.end() && pos->seq == v.seq) {

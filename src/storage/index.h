@@ -197,6 +197,9 @@ class ComponentIndex {
   OrderedView ordered() const { return OrderedView(&order_); }
 
   uint64_t live_records() const { return live_; }
+  // The highest commit sequence of any version added (kept after the
+  // version is removed): where DB::ComponentChangeSequence starts at open.
+  uint64_t max_seq() const { return max_seq_; }
   uint64_t stored_versions() const { return versions_; }
   // Versions compaction could drop (beyond retention, or of deleted ids): a
   // trigger heuristic, counted as versions arrive and reset by compaction.
@@ -221,6 +224,7 @@ class ComponentIndex {
   uint64_t versions_ = 0;
   uint64_t droppable_ = 0;
   uint64_t id_bytes_ = 0;
+  uint64_t max_seq_ = 0;
 };
 
 }  // namespace spirapi

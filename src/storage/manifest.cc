@@ -66,6 +66,15 @@ std::string Body(const Manifest& m) {
   w.Uint64(m.last_sequence);
   w.Key("journal_floor");
   w.Uint64(m.journal_floor);
+  if (m.has_change_floors) {
+    w.Key("change_floors");
+    w.StartObject();
+    for (Component c : kAllComponents) {
+      w.Key(ComponentName(c));
+      w.Uint64(m.change_floors[static_cast<int>(c)]);
+    }
+    w.EndObject();
+  }
   w.Key("segments");
   w.StartObject();
   for (Component c : kAllComponents) {
@@ -244,6 +253,17 @@ Status ParseManifest(std::string_view contents, const std::string& where, Manife
       return Status::Corruption("MANIFEST has a malformed database_id");
     }
     m->database_id = id->value.GetString();
+  }
+
+  auto floors = doc.FindMember("change_floors");
+  m->has_change_floors = floors != doc.MemberEnd();
+  if (m->has_change_floors) {
+    for (Component c : kAllComponents) {
+      if (!floors->value.IsObject() || !GetInt(floors->value, ComponentName(c), 0, INT64_MAX, &v)) {
+        return Status::Corruption("MANIFEST has malformed change_floors");
+      }
+      m->change_floors[static_cast<int>(c)] = static_cast<uint64_t>(v);
+    }
   }
 
   auto segs = doc.FindMember("segments");

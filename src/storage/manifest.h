@@ -51,6 +51,13 @@ struct Manifest {
   uint64_t last_sequence = 0;   // a floor for the sequence counter
   uint64_t journal_floor = 0;   // journals numbered below this are flushed
   std::vector<SegmentMeta> segments[kNumComponents];
+  // Per component, at least the sequence of the last commit that changed it
+  // (DB::ComponentChangeSequence): kept here because a compaction that drops
+  // a deleted record's tombstone loses the sequence the index would show.
+  // Absent (false) in MANIFESTs written before it existed: the open then
+  // takes last_sequence for every component.
+  bool has_change_floors = false;
+  uint64_t change_floors[kNumComponents] = {};
 };
 
 // Atomically replaces DB/MANIFEST.

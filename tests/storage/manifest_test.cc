@@ -178,6 +178,24 @@ TEST_F(ManifestTest, MatchesTheFormatDocumentExample) {
   EXPECT_EQ(ReadContents(), body + "\n" + ToHex(d.data(), d.size()) + "\n");
 }
 
+TEST_F(ManifestTest, ChangeFloorsRoundTripAndAreOptional) {
+  Manifest m = SampleManifest();
+  ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());
+  Manifest got;
+  ASSERT_TRUE(Read(&got).ok());
+  EXPECT_FALSE(got.has_change_floors);
+  m.has_change_floors = true;
+  for (int c = 0; c < kNumComponents; ++c) m.change_floors[c] = 100 + c;
+  ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());
+  ASSERT_TRUE(Read(&got).ok());
+  EXPECT_TRUE(got.has_change_floors);
+  for (int c = 0; c < kNumComponents; ++c) EXPECT_EQ(got.change_floors[c], 100u + c);
+  WriteEdited(m, R"("cache":105})", R"("cache":-1})");
+  EXPECT_TRUE(Read(&got).IsCorruption());
+  WriteEdited(m, R"(,"cache":105})", "}");  // a component missing
+  EXPECT_TRUE(Read(&got).IsCorruption());
+}
+
 TEST_F(ManifestTest, WriteReplacesAtomicallyAndLeavesNoTempFile) {
   Manifest m = SampleManifest();
   ASSERT_TRUE(WriteManifest(fs_, dir_.path(), m).ok());

@@ -173,8 +173,8 @@ TEST_F(CliInputTest, ParserMessagesInSpiraPisWords) {
             "get: unexpected arguments 'b' 'c'; run 'spirapi get --help'"},
            {{"del", db_, "cache", "a", "b"},
             "del: unexpected argument 'b'; run 'spirapi del --help'"},
-           {{"pi"}, "pi: missing a command (compute, get, search, stats, list, spiral, ids, "
-                    "resolve, plot); run 'spirapi pi --help'"},
+           {{"pi"}, "pi: missing a command (compute, get, search, stats, analyze, list, spiral, "
+                    "ids, resolve, plot); run 'spirapi pi --help'"},
            {{"pi", "compute", db_},
             "pi compute: missing --digits; run 'spirapi pi compute --help'"},
            {{"pi", "spiral", db_, "pi-10", "--x", "a", "--y", "0"},
