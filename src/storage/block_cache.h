@@ -130,8 +130,15 @@ class BlockCache {
     bool operator==(const Key& o) const { return file == o.file && offset == o.offset; }
   };
   struct KeyHash {
+    // Mixed (murmur3's finalizer): shards are picked by the low bits, and
+    // block offsets may all be multiples of a power of two.
     size_t operator()(const Key& k) const {
-      return std::hash<uint64_t>()(k.file * 0x9E3779B97F4A7C15ull ^ k.offset);
+      uint64_t h = k.file * 0x9E3779B97F4A7C15ull ^ k.offset;
+      h ^= h >> 33;
+      h *= 0xFF51AFD7ED558CCDull;
+      h ^= h >> 33;
+      h *= 0xC4CEB9FE1A85EC53ull;
+      return static_cast<size_t>(h ^ (h >> 33));
     }
   };
   struct Entry {

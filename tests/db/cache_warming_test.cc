@@ -39,8 +39,10 @@ void Fill(const Options& o, const std::string& path) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(o, path, &db).ok());
   const std::string value = "\"" + std::string(1000, 'v') + "\"";
+  WriteOptions nosync;
+  nosync.sync = false;
   for (int i = 0; i < kRecords; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Component::kMetadata, Id(i), value).ok());
+    ASSERT_TRUE(db->Put(nosync, Component::kMetadata, Id(i), value).ok());
   }
   ASSERT_TRUE(db->Flush().ok());  // into segments: only their blocks are cached
 }
