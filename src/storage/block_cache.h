@@ -81,7 +81,8 @@ enum class BlockCachePolicy { kScanResistant, kLru };
 
 // The policy of the caches databases create (kScanResistant unless set).
 // For bench/cache_bench.cc, which compares the two: not a user setting, as
-// LRU has no workload here where it does better than by a hair.
+// LRU loses to S3-FIFO under scans and gained nothing without them there
+// (docs/BENCHMARKS.md, "Block cache: scans and restarts").
 BlockCachePolicy DefaultBlockCachePolicy();
 void SetDefaultBlockCachePolicy(BlockCachePolicy policy);
 
