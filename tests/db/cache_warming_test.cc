@@ -255,7 +255,6 @@ class GatedFileSystem : public test::FaultInjectionFileSystem {
 };
 
 TEST_F(CacheWarming, ACloseDuringWarmingStopsItAndKeepsTheRest) {
-
   GatedFileSystem fs;
   Options gated = o;
   gated.file_system = &fs;
