@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache dashboard-screenshots clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache bench-cache-quick bench-cache dashboard-screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -107,6 +107,13 @@ bench-result-cache-quick: build
 
 bench-result-cache: build
 	$(BUILD)/result_cache_bench
+# The block cache: S3-FIFO against LRU under full scans, and the read rate
+# after a restart with and without cache warming (docs/CACHE.md).
+bench-cache-quick: build
+	$(BUILD)/cache_bench --quick
+
+bench-cache: build
+	$(BUILD)/cache_bench
 
 # π pattern search: the suffix-array index, approximate and multi-pattern
 # search against plain scans on 10^8 digits of π (10^6 with -quick). The

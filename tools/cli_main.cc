@@ -180,6 +180,8 @@ int OpenExisting(const Args& args, DbAccess access, std::unique_ptr<DB>* db) {
     options.passphrase = std::move(passphrase);
   }
   options.read_only = access == DbAccess::kReadOnly;
+  // A command reads too little to gain from warming the cache (docs/CACHE.md).
+  options.warm_cache_on_open = false;
   Status s = DB::Open(options, args.db_path, db);
   if (access == DbAccess::kReadWriteIfFree && (s.IsBusy() || s.IsIOError())) {
     // Held by another process, or not writable here: read it as it is.
@@ -377,6 +379,10 @@ void PrintStatsTable(const DbStats& st) {
               "block cache", st.block_cache_hits, st.block_cache_misses,
               lookups == 0 ? 0.0 : 100.0 * static_cast<double>(st.block_cache_hits) /
                                        static_cast<double>(lookups));
+  std::printf("%-16s %s of %s in use; warmed %" PRIu64 " of %" PRIu64 " blocks at open\n", "",
+              FormatBytes(st.block_cache_usage_bytes).c_str(),
+              FormatBytes(st.block_cache_capacity_bytes).c_str(), st.block_cache_blocks_warmed,
+              st.block_cache_blocks_to_warm);
   uint64_t versions = 0;
   for (const spirapi::ComponentStats& c : st.components) versions += c.stored_versions;
   const ResultCacheCounters& rc = st.result_cache;

@@ -126,6 +126,14 @@ struct SPIRAPI_EXPORT DbStats {
   uint64_t compactions = 0;
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
+  uint64_t block_cache_usage_bytes = 0;     // charged by the blocks cached now
+  uint64_t block_cache_capacity_bytes = 0;  // Options::block_cache_bytes
+  // Cache warming since open (Options::warm_cache_on_open): the blocks the
+  // warm file listed, and those loaded so far (blocks already cached, of
+  // deleted files, or unreadable are not loaded).
+  uint64_t block_cache_blocks_to_warm = 0;
+  uint64_t block_cache_blocks_warmed = 0;
+  bool block_cache_warming = false;  // the loading is under way
   // Records whose SHA-256 was computed to check a read, since open. A
   // segment record is hashed on its first read in this process (on every
   // read with optimized_for "security", and on every read from disk of an

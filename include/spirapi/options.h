@@ -119,6 +119,15 @@ struct Options {
   // Bytes of decompressed/decrypted segment blocks kept in memory. Default 256 MiB.
   size_t block_cache_bytes = 256u << 20;
 
+  // After open, load the blocks that were hot in the block cache when the
+  // database was last closed (or at its last periodic record, every 5
+  // minutes; the CACHE-WARM file), on a low-priority background thread, so
+  // that reads right after a restart find them in memory. A close stops the
+  // loading at its next block. A missing, damaged or stale file loads
+  // nothing, silently. Writable instances record the hot set whatever this
+  // says; read-only ones never write it. docs/CACHE.md. Default: true.
+  bool warm_cache_on_open = true;
+
   // Older versions of a record stay readable (DB::GetVersion) until compaction;
   // compaction keeps the newest `max_versions_kept` versions of every live id
   // (at least 1) and drops every version of a deleted id. Default: 4.

@@ -273,7 +273,7 @@ class SpiraPiDatabase:
     ``SPIRAPI_PASSPHRASE`` environment variable. Other ``options``:
     compression_codec ("zstd", "lzma", "none"), block_size_kib,
     create_if_missing, error_if_exists, read_only, verify_checksums,
-    block_cache_bytes, max_versions_kept, background_work,
+    block_cache_bytes, warm_cache_on_open, max_versions_kept, background_work,
     compaction_garbage_ratio, backup_repository and archive_journals
     (automatic backups every backup_interval_hours and the journal archive,
     see backup_database), and ``sync`` (default True: each write returns

@@ -123,6 +123,7 @@ Options ParseOptions(const py::dict& given) {
   if (auto v = Take<std::string>(d, "passphrase")) o.passphrase = *v;
   if (auto v = Take<bool>(d, "verify_checksums")) o.verify_checksums = *v;
   if (auto v = Take<uint64_t>(d, "block_cache_bytes")) o.block_cache_bytes = *v;
+  if (auto v = Take<bool>(d, "warm_cache_on_open")) o.warm_cache_on_open = *v;
   if (auto v = Take<int>(d, "max_versions_kept")) o.max_versions_kept = *v;
   if (auto v = Take<bool>(d, "background_work")) o.background_work = *v;
   if (auto v = Take<double>(d, "compaction_garbage_ratio")) o.compaction_garbage_ratio = *v;

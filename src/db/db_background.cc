@@ -18,6 +18,8 @@
 namespace spirapi {
 
 DBImpl::~DBImpl() {
+  // First, while every file is still open: warming stops at its next block.
+  StopCacheWarming();
   // An automatic backup in progress stops at its next file (it writes no
   // record: an interrupted backup is absent).
   StopBackups();

@@ -48,7 +48,9 @@ Status DBImpl::OpenReadOnly() {
   if (!s.ok()) return s;
   cipher_ = fresh->cipher_;  // derived from the passphrase by the first load
   s = AdoptState(fresh.get());
-  return s.ok() ? LoadIndexCatalog() : s;
+  if (s.ok()) s = LoadIndexCatalog();
+  if (s.ok()) StartCacheWarming();
+  return s;
 }
 
 Status DBImpl::CatchUp() {

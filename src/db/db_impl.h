@@ -487,6 +487,26 @@ class DBImpl : public DB {
   // Finishes the index builds a crash or a close interrupted (db_indexes.cc).
   std::thread index_build_thread_;
   std::atomic<bool> stop_index_builds_{false};
+
+  // Cache warming (db_cache_warming.cc): loads CACHE-WARM's blocks after
+  // open, and (writable instances) records the hot set every few minutes
+  // and at close.
+  void StartCacheWarming();  // after a successful open
+  void StopCacheWarming();   // at close: stops loading, records the hot set
+  void CacheWarmLoop();
+  void LoadHotBlocks(bool load);  // !load: only reads the file into warm_pending_
+  void RecordHotBlocks();
+  bool WarmingStopped();
+  bool warm_started_ = false;
+  std::thread warm_thread_;
+  std::mutex warm_mu_;
+  std::condition_variable warm_cv_;
+  bool warm_stop_ = false;  // guarded by warm_mu_
+  // The loaded file's blocks not loaded yet (kept in the next file).
+  std::vector<BlockCache::HotBlock> warm_pending_;  // guarded by warm_mu_
+  std::atomic<uint64_t> blocks_to_warm_{0};
+  std::atomic<uint64_t> blocks_warmed_{0};
+  std::atomic<bool> warming_{false};  // from open until the loading ends
   std::atomic<bool> sync_every_write_{false};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> checksums_verified_{0};

@@ -27,7 +27,7 @@ DBImpl::DBImpl(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
       fs_(options.file_system != nullptr ? options.file_system : FileSystem::Default()),
-      cache_(options.block_cache_bytes) {}
+      cache_(options.block_cache_bytes, DefaultBlockCachePolicy()) {}
 
 namespace {
 
@@ -149,6 +149,7 @@ Status DBImpl::OpenOrCreate() {
     }
     ResumeIndexBuilds();
   }
+  StartCacheWarming();
   return Status::OK();
 }
 

@@ -91,7 +91,7 @@ Status DBImpl::ReadBytes(Component c, std::string_view id, const VersionRef& v,
     // Records this process checked before stay checked only if the decoded
     // bytes are proven the same (a content checksum): not for LZMA blocks.
     block = std::make_shared<const CachedBlock>(
-        std::move(raw), content_checked ? file->verified : nullptr, v.loc.offset);
+        std::move(raw), content_checked ? file->verified : nullptr, v.loc.offset, v.loc.length);
     if (memo_entry != nullptr) {
       *memo_entry = {v.loc.offset, block};
     } else {

@@ -193,6 +193,11 @@ Status DBImpl::GetStats(DbStats* stats) {
   stats->compactions = compactions_.load();
   stats->block_cache_hits = cache_.hits();
   stats->block_cache_misses = cache_.misses();
+  stats->block_cache_usage_bytes = cache_.usage_bytes();
+  stats->block_cache_capacity_bytes = cache_.capacity_bytes();
+  stats->block_cache_blocks_to_warm = blocks_to_warm_.load(std::memory_order_relaxed);
+  stats->block_cache_blocks_warmed = blocks_warmed_.load(std::memory_order_relaxed);
+  stats->block_cache_warming = warming_.load(std::memory_order_acquire);
   stats->checksums_verified = checksums_verified_.load(std::memory_order_relaxed);
   const ResultCacheAtomics& rc = result_cache_counters_;
   stats->result_cache = {rc.hits.load(),   rc.misses.load(),  rc.stale.load(),  rc.expired.load(),
@@ -228,6 +233,11 @@ std::string DbStats::ToJson() const {
   kv(&out, "compactions", compactions);
   kv(&out, "block_cache_hits", block_cache_hits);
   kv(&out, "block_cache_misses", block_cache_misses);
+  kv(&out, "block_cache_usage_bytes", block_cache_usage_bytes);
+  kv(&out, "block_cache_capacity_bytes", block_cache_capacity_bytes);
+  kv(&out, "block_cache_blocks_to_warm", block_cache_blocks_to_warm);
+  kv(&out, "block_cache_blocks_warmed", block_cache_blocks_warmed);
+  out += std::string("\"block_cache_warming\":") + (block_cache_warming ? "true" : "false") + ",";
   kv(&out, "checksums_verified", checksums_verified);
   kv(&out, "index_memory_bytes", index_memory_bytes);
   out += std::string("\"compression_codec\":\"") + CompressionCodecName(compression_codec) + "\",";

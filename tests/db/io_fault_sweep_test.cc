@@ -438,7 +438,8 @@ std::string FileKind(const std::string& fault) {
 // a segment's trailer at open that only sizes the index (LoadSegment reads
 // it again and fails), and the directory sync after compaction deletes its
 // inputs (a deletion lost to a crash leaves orphans that the next open
-// deletes).
+// deletes), and any on CACHE-WARM (a hint: without it the next open loads
+// nothing into the block cache; docs/CACHE.md).
 bool IsJournal(const std::string& fault) {
   const std::string kind = FileKind(fault);
   return (kind.rfind("write db/journal/", 0) == 0 || kind.rfind("sync db/journal/", 0) == 0) &&
@@ -447,6 +448,7 @@ bool IsJournal(const std::string& fault) {
 
 bool Absorbable(const std::string& fault) {
   const std::string kind = FileKind(fault);
+  if (kind.ends_with(" db/CACHE-WARM") || kind.ends_with(" db/CACHE-WARM.tmp")) return true;
   if (kind.rfind("read db/", 0) == 0) return kind.size() > 4 && kind.ends_with(".seg");
   if (kind.rfind("syncdir db/", 0) != 0) return false;
   Component c;

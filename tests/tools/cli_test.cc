@@ -288,7 +288,12 @@ TEST_F(CliTest, StatsVerifyCompact) {
   EXPECT_GE(stats["components"]["metadata"]["stored_versions"].GetUint64(), 2u);
   EXPECT_EQ(stats["components"]["sequence"]["live_records"].GetUint64(), 0u);
   EXPECT_FALSE(stats["encrypted"].GetBool());
+  // The block cache's size; a command does not warm the cache.
+  EXPECT_EQ(stats["block_cache_capacity_bytes"].GetUint64(), 256u << 20);
+  EXPECT_EQ(stats["block_cache_blocks_to_warm"].GetUint64(), 0u);
+  EXPECT_FALSE(stats["block_cache_warming"].GetBool());
   const std::string table = RunOk({"stats", db_});
+  EXPECT_NE(table.find("of 256.0 MiB in use"), std::string::npos) << table;
   EXPECT_NE(table.find("metadata"), std::string::npos) << table;
   EXPECT_NE(table.find("journal"), std::string::npos) << table;
   EXPECT_NE(table.find("not encrypted"), std::string::npos) << table;
