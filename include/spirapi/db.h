@@ -25,6 +25,7 @@
 
 #include "spirapi/backup.h"
 #include "spirapi/export.h"
+#include "spirapi/metrics.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -267,6 +268,11 @@ class SPIRAPI_EXPORT DB {
   virtual Status Verify(VerifyReport* report,
                         const std::function<bool(double)>& progress = nullptr) = 0;
   virtual Status GetStats(DbStats* stats) = 0;
+  // This instance's operation metrics since it was opened, and its cache,
+  // memory, open files and background work now (include/spirapi/metrics.h).
+  // Another process's figures are in the history it stores
+  // (ReadMetricsHistory). Errors: none besides IOError.
+  virtual Status GetMetrics(Metrics* metrics) = 0;
 
   // Takes a backup into `repository` (include/spirapi/backup.h,
   // BackupDatabase) while reads and writes go on: writers are never blocked

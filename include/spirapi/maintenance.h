@@ -12,7 +12,7 @@
 //   query     "~log/"                          (query history; see
 //                                               PruneQueryLog for its age limit)
 //   metadata  "~index" (IsIndexRecord), "schema-migrate/", "schema-rollback/",
-//             "pi-ids/"
+//             "pi-ids/", "~metrics/"                (metrics history, metrics.h)
 //   index     "~ix/" (IsIndexRecord), "unique/", "ref/", "refs/", "pattern/"
 // Every other live record, written by the application with Put or a
 // transaction, is cleanup's to delete. IsInternalRecord tells the two apart.

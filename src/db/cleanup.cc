@@ -25,7 +25,8 @@ constexpr int kCommitAttempts = 3;
 constexpr std::string_view kSequenceInternal[] = {"seq/", "digits/"};
 constexpr std::string_view kSchemaInternal[] = {"def/", "rec/", "hist/"};
 constexpr std::string_view kQueryInternal[] = {"~log/"};
-constexpr std::string_view kMetadataInternal[] = {"schema-migrate/", "schema-rollback/", "pi-ids/"};
+constexpr std::string_view kMetadataInternal[] = {"schema-migrate/", "schema-rollback/", "pi-ids/",
+                                                   "~metrics/"};
 constexpr std::string_view kIndexInternal[] = {"unique/", "ref/", "refs/", "pattern/"};
 
 template <size_t N>

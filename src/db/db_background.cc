@@ -18,6 +18,8 @@
 namespace spirapi {
 
 DBImpl::~DBImpl() {
+  // The last sample of the metrics history, while writes still work.
+  StopMetricsHistory();
   // An automatic backup in progress stops at its next file (it writes no
   // record: an interrupted backup is absent).
   StopBackups();
@@ -222,6 +224,11 @@ Status DBImpl::InstallFailed(const Status& s) {
 }
 
 Status DBImpl::FlushOldestJournal() {
+  OpTimer timer(&metrics_, MetricOp::kFlush);
+  return timer.Done(FlushOldestJournalUntimed());
+}
+
+Status DBImpl::FlushOldestJournalUntimed() {
   uint32_t number;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -328,6 +335,12 @@ Status DBImpl::FlushOldestJournal() {
 }
 
 Status DBImpl::CompactComponent(Component c, bool force,
+                                const std::function<bool(double)>& progress) {
+  OpTimer timer(&metrics_, MetricOp::kCompaction);
+  return timer.Done(CompactComponentUntimed(c, force, progress));
+}
+
+Status DBImpl::CompactComponentUntimed(Component c, bool force,
                                 const std::function<bool(double)>& progress) {
   if (!force && !NeedsCompaction(c)) return Status::OK();
   std::vector<SegmentMeta> inputs;

@@ -12,6 +12,11 @@
 namespace spirapi {
 
 Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& progress) {
+  OpTimer timer(&metrics_, MetricOp::kVerify);
+  return timer.Done(VerifyUntimed(report, progress));
+}
+
+Status DBImpl::VerifyUntimed(VerifyReport* report, const std::function<bool(double)>& progress) {
   *report = VerifyReport();
   // No flush or compaction meanwhile: they delete the files being read.
   std::lock_guard<std::mutex> work(bg_work_mu_);

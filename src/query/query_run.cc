@@ -439,9 +439,11 @@ Status ExplainQuery(DB* db, const QuerySource& source, std::string_view query_js
   return Status::OK();
 }
 
-Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
-                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
-                QueryStats* stats) {
+namespace {
+
+Status RunQueryUntimed(DB* db, const QuerySource& source, std::string_view query_json,
+                       const QueryOptions& options,
+                       const std::function<bool(std::string_view)>& fn, QueryStats* stats) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t start_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -608,6 +610,31 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     if (s.ok() && !logged.ok() && !logged.IsNotSupported()) s = logged;
   }
   return s;
+}
+
+}  // namespace
+
+Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                QueryStats* stats) {
+  auto* impl = dynamic_cast<DBImpl*>(db);
+  if (impl == nullptr) return RunQueryUntimed(db, source, query_json, options, fn, stats);
+  OpTimer timer(impl->metrics_recorder(), MetricOp::kQuery);
+  if (!timer.active()) return RunQueryUntimed(db, source, query_json, options, fn, stats);
+  uint64_t bytes = 0;
+  Status s;
+  {
+    // The query is one operation: its own reads and history write are not
+    // counted again as gets, scans and puts.
+    MetricsRecorder::Pause pause;
+    s = RunQueryUntimed(db, source, query_json, options,
+                        [&](std::string_view row) {
+                          bytes += row.size();
+                          return fn ? fn(row) : true;
+                        },
+                        stats);
+  }
+  return timer.Done(s, bytes);
 }
 
 }  // namespace spirapi
