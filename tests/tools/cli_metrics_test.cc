@@ -70,7 +70,7 @@ TEST_F(CliTest, MetricsRefusalsAreOneLine) {
       {{"metrics", db_, "--history", "--since", "soon"}, "needs an age"},
       {{"metrics", db_, "--history", "--since", "5y"}, "needs an age"},
       {{"metrics", db_, "--history", "--resolution", "week"}, "any, minute, hour or day"},
-      {{"metrics", dir_ + "/absent"}, "not a SpiraPi database"},
+      {{"metrics", dir_ + "/absent"}, "does not exist"},
   };
   for (const Case& c : cases) {
     CliResult r = Run(c.args);
