@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache bench-cache-quick bench-cache dashboard-screenshots clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache bench-cache-quick bench-cache bench-metrics-quick bench-metrics dashboard-screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -73,6 +73,10 @@ bench-quick: build
 
 bench: build
 	$(BUILD)/storage_bench
+
+# The cost of recording operation metrics, on against off (docs/BENCHMARKS.md).
+bench-metrics: build
+	$(BUILD)/metrics_bench
 
 # π: SpiraPi against MPFR and FLINT/Arb (digits, seconds, peak RSS).
 bench-pi-quick: build

@@ -38,6 +38,7 @@
 #include "cli_maintenance.h"
 #include "cli_pi.h"
 #include "cli_query.h"
+#include "cli_metrics.h"
 #include "cli_query_log.h"
 #include "cli_schema.h"
 #include "cli_shell.h"
@@ -431,9 +432,13 @@ int RunStats(const Args& args) {
     for (size_t i = 0; i < indexes.size(); ++i) {
       json += (i > 0 ? "," : "") + IndexInfoToJson(indexes[i]);
     }
-    WriteLine(json + "]}");
+    std::string metrics;
+    s = MetricsStatsJson(db.get(), &metrics);
+    if (!s.ok()) return FailStatus("stats", s);
+    WriteLine(json + "]," + metrics + "}");
   } else {
     PrintStatsTable(stats);
+    PrintLatencyTable(db.get());
     for (const IndexInfo& info : indexes) {
       WriteLine("index " + info.spec.name + " (" + IndexTypeName(info.spec.type) + " on " +
                 ComponentName(info.spec.component) + "): " + info.state + ", " +
@@ -683,6 +688,8 @@ int Main(int argc, char** argv) {
   query.Add(&app, add_db);
   QueryLogCommand query_log;
   query_log.Add(&app, add_db);
+  MetricsCommand metrics;
+  metrics.Add(&app, add_db);
   ShellCommand shell;
   shell.Add(&app, add_db);
   IndexCommands index;
@@ -765,6 +772,8 @@ int Main(int argc, char** argv) {
     rc = pi.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, pi.access(), db); });
   } else if (query.parsed()) {
     rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query.access(), db); });
+  } else if (metrics.parsed()) {
+    rc = metrics.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (query_log.parsed()) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {

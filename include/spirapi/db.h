@@ -26,6 +26,7 @@
 #include "spirapi/backup.h"
 #include "spirapi/export.h"
 #include "spirapi/health.h"
+#include "spirapi/metrics.h"
 #include "spirapi/options.h"
 #include "spirapi/record.h"
 #include "spirapi/status.h"
@@ -305,6 +306,11 @@ class SPIRAPI_EXPORT DB {
   // live writer; writes nothing. Thread safe. Errors: InvalidArgument for
   // bad thresholds (HealthThresholds::Validate).
   virtual Status CheckHealth(const HealthOptions& options, HealthReport* report) = 0;
+  // This instance's operation metrics since it was opened, and its cache,
+  // memory, open files and background work now (include/spirapi/metrics.h).
+  // Another process's figures are in the history it stores
+  // (ReadMetricsHistory). Errors: none besides IOError.
+  virtual Status GetMetrics(Metrics* metrics) = 0;
 
   // Takes a backup into `repository` (include/spirapi/backup.h,
   // BackupDatabase) while reads and writes go on: writers are never blocked

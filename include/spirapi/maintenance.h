@@ -12,7 +12,8 @@
 //   query     "~log/"                          (query history; see
 //                                               PruneQueryLog for its age limit)
 //   metadata  "~index" (IsIndexRecord), "schema-migrate/", "schema-rollback/",
-//             "pi-ids/", "~verify/" (the last DB::Verify, for CheckHealth)
+//             "pi-ids/", "~verify/" (the last DB::Verify, for CheckHealth),
+//             "~metrics/" (metrics history, metrics.h), "~backup/" (backups taken)
 //   index     "~ix/" (IsIndexRecord), "unique/", "ref/", "refs/", "pattern/"
 // Every other live record, written by the application with Put or a
 // transaction, is cleanup's to delete. IsInternalRecord tells the two apart.

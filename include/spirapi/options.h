@@ -155,6 +155,23 @@ struct Options {
   // Combined with error_if_exists: InvalidArgument. Default: false.
   bool read_only = false;
 
+  // Time every read, write, scan, query, flush, compaction, backup and
+  // verify, and count its errors and bytes (DB::GetMetrics,
+  // include/spirapi/metrics.h). It costs under 2% of throughput
+  // (docs/BENCHMARKS.md, "Metrics overhead"); false turns the recording off,
+  // and the per-operation figures then stay zero. Default: true.
+  bool record_metrics = true;
+
+  // Every this many seconds a writable instance stores a sample of its
+  // metrics in METADATA (records `~metrics/...`), and one more at close (if
+  // it was open at least a second), so
+  // that their history survives restarts (ReadMetricsHistory). Samples are
+  // merged with age: those of the finest tier are kept a day, then merged
+  // into one per hour, kept 30 days, then into one per day, kept for good
+  // (docs/MONITORING.md). 0: no history. Read-only instances never store.
+  // Default: 60.
+  int metrics_interval_seconds = 60;
+
   // Where files are read and written. nullptr: FileSystem::Default().
   FileSystem* file_system = nullptr;
 };

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime
+import math
 import os
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Sequence, Union)
@@ -276,7 +278,8 @@ class SpiraPiDatabase:
     block_cache_bytes, warm_cache_on_open, max_versions_kept, background_work,
     compaction_garbage_ratio, backup_repository and archive_journals
     (automatic backups every backup_interval_hours and the journal archive,
-    see backup_database), and ``sync`` (default True: each write returns
+    see backup_database), record_metrics and metrics_interval_seconds (see
+    metrics()), and ``sync`` (default True: each write returns
     once on disk; False: once the OS has it, which a power cut may lose).
 
     Thread-safe: share one instance between threads; calls release the GIL
@@ -782,7 +785,53 @@ class SpiraPiDatabase:
         stats["total_records"] = sum(c["live_records"] for c in stats["components"].values())
         stats["path"] = self.path
         stats["indexes"] = self.list_indexes()
+        stats["metrics"] = self.metrics()
         return stats
+
+    def metrics(self) -> Dict[str, Any]:
+        """This instance's operation metrics since it was opened: per kind
+        ("get", "put", "delete", "commit", "scan", "query", "flush",
+        "compaction", "backup", "verify") count, errors, not_found, bytes and
+        latency percentiles in seconds; block cache, memory, open files,
+        background work, disk bytes and records now (docs/MONITORING.md)."""
+        import json
+        result: Dict[str, Any] = json.loads(self._db.metrics_json())
+        return result
+
+    def metrics_prometheus(self) -> str:
+        """metrics() in the Prometheus text exposition format (version
+        0.0.4), names prefixed spirapi_."""
+        text: str = self._db.metrics_prometheus()
+        return text
+
+    def metrics_history(self, since: Any = None, until: Any = None,
+                        resolution: str = "any") -> List[Dict[str, Any]]:
+        """The stored metrics samples overlapping [since, until), oldest
+        first, as dicts (docs/MONITORING.md). since / until: a datetime
+        (naive means UTC) or Unix seconds; None: no bound. resolution: "any"
+        (as stored: a sample per interval for a day, per hour for 30 days,
+        per day after), or "minute", "hour", "day" to merge finer samples."""
+        import json
+
+        def to_us(t: Any, default: int) -> int:
+            if t is None:
+                return default
+            if isinstance(t, datetime.datetime):
+                if t.tzinfo is None:
+                    t = t.replace(tzinfo=datetime.timezone.utc)
+                return int(t.timestamp() * 1_000_000)
+            if isinstance(t, (int, float)) and not isinstance(t, bool):
+                if isinstance(t, float) and not math.isfinite(t):
+                    raise InvalidArgumentError("since/until must be a finite number")
+                return max(0, min(int(t * 1_000_000), 2**63 - 1))
+            raise InvalidTypeError(
+                f"since/until must be a datetime or Unix seconds, not {type(t).__name__}")
+
+        if not isinstance(resolution, str):
+            raise InvalidTypeError(f"resolution must be a str, not {type(resolution).__name__}")
+        text = self._db.metrics_history_json(to_us(since, 0), to_us(until, 2**63 - 1),
+                                             resolution)
+        return [json.loads(line) for line in text.splitlines() if line]
 
     def optimize_for(self, goal: str) -> None:
         """Tunes the database for "speed", "space" or "security" and stores

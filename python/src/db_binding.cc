@@ -130,6 +130,8 @@ Options ParseOptions(const py::dict& given) {
   if (auto v = Take<bool>(d, "read_only")) o.read_only = *v;
   if (auto v = Take<std::string>(d, "backup_repository")) o.backup_repository = *v;
   if (auto v = Take<bool>(d, "archive_journals")) o.archive_journals = *v;
+  if (auto v = Take<bool>(d, "record_metrics")) o.record_metrics = *v;
+  if (auto v = Take<int>(d, "metrics_interval_seconds")) o.metrics_interval_seconds = *v;
   if (!d.empty()) {
     std::string names;
     for (auto item : d) names += (names.empty() ? "" : ", ") + std::string(py::str(item.first));
@@ -419,6 +421,34 @@ class PyDatabase {
     return stats.ToJson();
   }
 
+  std::string MetricsJson() {
+    Metrics m;
+    CallEngine(*h_, [&](DB* db) { return db->GetMetrics(&m); });
+    return m.ToJson();
+  }
+
+  std::string MetricsPrometheus() {
+    Metrics m;
+    CallEngine(*h_, [&](DB* db) { return db->GetMetrics(&m); });
+    return m.ToPrometheus();
+  }
+
+  // The samples as JSON objects, one per line.
+  std::string MetricsHistoryJson(int64_t from_us, int64_t to_us, const std::string& resolution) {
+    MetricsHistoryQuery q;
+    q.from_us = from_us;
+    q.to_us = to_us;
+    if (!ParseMetricsResolution(resolution, &q.resolution)) {
+      RaiseIfError(Status::InvalidArgument("metrics_history: resolution '" + resolution +
+                                           "' is not one of any, minute, hour, day"));
+    }
+    std::vector<MetricsSample> samples;
+    CallEngine(*h_, [&](DB* db) { return ReadMetricsHistory(db, q, &samples); });
+    std::string out;
+    for (const MetricsSample& m : samples) out += m.ToJson() + "\n";
+    return out;
+  }
+
   py::dict Verify(const py::object& progress) {
     VerifyReport report;
     RunInterruptibly(*h_, progress, [&](DB* db, Interruptible* state) {
@@ -546,6 +576,10 @@ void BindDatabase(py::module_& m) {
       .def("catch_up", &PyDatabase::CatchUp)
       .def("optimize_for", &PyDatabase::OptimizeFor, py::arg("goal"))
       .def("stats_json", &PyDatabase::StatsJson)
+      .def("metrics_json", &PyDatabase::MetricsJson)
+      .def("metrics_prometheus", &PyDatabase::MetricsPrometheus)
+      .def("metrics_history_json", &PyDatabase::MetricsHistoryJson, py::arg("from_us"),
+           py::arg("to_us"), py::arg("resolution"))
       .def("verify", &PyDatabase::Verify, py::arg("progress") = py::none());
 }
 

@@ -26,7 +26,7 @@ constexpr std::string_view kSequenceInternal[] = {"seq/", "digits/"};
 constexpr std::string_view kSchemaInternal[] = {"def/", "rec/", "hist/"};
 constexpr std::string_view kQueryInternal[] = {"~log/"};
 constexpr std::string_view kMetadataInternal[] = {"schema-migrate/", "schema-rollback/", "pi-ids/",
-                                                   "~verify/"};
+                                                   "~verify/", "~metrics/", "~backup/"};
 constexpr std::string_view kIndexInternal[] = {"unique/", "ref/", "refs/", "pattern/"};
 
 template <size_t N>

@@ -20,6 +20,8 @@ namespace spirapi {
 DBImpl::~DBImpl() {
   // First, while every file is still open: warming stops at its next block.
   StopCacheWarming();
+  // The last sample of the metrics history, while writes still work.
+  StopMetricsHistory();
   // An automatic backup in progress stops at its next file (it writes no
   // record: an interrupted backup is absent).
   StopBackups();
@@ -230,6 +232,11 @@ Status DBImpl::InstallFailed(const Status& s) {
 }
 
 Status DBImpl::FlushOldestJournal() {
+  OpTimer timer(&metrics_, MetricOp::kFlush);
+  return timer.Done(FlushOldestJournalUntimed());
+}
+
+Status DBImpl::FlushOldestJournalUntimed() {
   uint32_t number;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -336,6 +343,12 @@ Status DBImpl::FlushOldestJournal() {
 }
 
 Status DBImpl::CompactComponent(Component c, bool force,
+                                const std::function<bool(double)>& progress) {
+  OpTimer timer(&metrics_, MetricOp::kCompaction);
+  return timer.Done(CompactComponentUntimed(c, force, progress));
+}
+
+Status DBImpl::CompactComponentUntimed(Component c, bool force,
                                 const std::function<bool(double)>& progress) {
   if (!force && !NeedsCompaction(c)) return Status::OK();
   std::vector<SegmentMeta> inputs;

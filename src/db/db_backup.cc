@@ -33,6 +33,7 @@ int64_t NowMicros() {
 
 Status DBImpl::Backup(const std::string& repository, const BackupOptions& options,
                       BackupInfo* info) {
+  OpTimer timer(&metrics_, MetricOp::kBackup);
   BackupOptions o = options;
   if (o.file_system == nullptr) o.file_system = fs_;
   BackupInfo local;
@@ -46,7 +47,7 @@ Status DBImpl::Backup(const std::string& repository, const BackupOptions& option
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RecordBackup(s, local, seconds);
   if (s.ok() && info != nullptr) *info = local;
-  return s;
+  return timer.Done(s, 0, s.ok() ? local.new_bytes : 0);
 }
 
 void DBImpl::RecordBackup(const Status& s, const BackupInfo& info, double seconds) {

@@ -19,6 +19,7 @@
 #define SPIRAPI_DB_DB_IMPL_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -38,6 +39,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "spirapi/db.h"
+#include "db/metrics_recorder.h"
 #include "spirapi/file_system.h"
 #include "storage/block_cache.h"
 #include "storage/index.h"
@@ -139,6 +141,17 @@ class DBImpl : public DB {
   Status Verify(VerifyReport* report, const std::function<bool(double)>& progress) override;
   Status GetStats(DbStats* stats) override;
   Status CheckHealth(const HealthOptions& options, HealthReport* report) override;
+  Status GetMetrics(Metrics* metrics) override;
+  // Record bytes of a read, as the metrics count them.
+  static uint64_t RecordBytesOf(const StorageRecord& r) {
+    return r.id.size() + r.data.size() + r.metadata.size() + r.blob.size();
+  }
+  // The recorder operations outside DBImpl (RunQuery) record into.
+  MetricsRecorder* metrics_recorder() { return &metrics_; }
+  // Stores a sample of the metrics history now (db_metrics.cc) and then
+  // merges the samples old enough (DownsampleMetricsHistory).
+  // Not on a read-only instance (NotSupported).
+  Status WriteMetricsSample();
   Status CatchUp() override;
   // The result cache's counters (src/cache/result_cache.cc).
   struct ResultCacheAtomics {
@@ -322,6 +335,11 @@ class DBImpl : public DB {
   Status RotateJournal();  // REQUIRES: mu_ held, leader
 
   // Reads (db_read.cc).
+  // GetPinned and GetVersion, which their public versions time.
+  Status GetPinnedUntimed(const ReadOptions& ro, Component c, std::string_view id,
+                          PinnedRecord* record);
+  Status GetVersionUntimed(const ReadOptions& ro, Component c, std::string_view id,
+                           uint64_t version, StorageRecord* record);
   // A record's plaintext bytes, either in a cached block or read directly.
   struct RecordBytes {
     // Keeps the cached block alive. Also an input of ReadBytes: a caller that
@@ -389,11 +407,17 @@ class DBImpl : public DB {
   void RecordVerify(const VerifyReport& report, double seconds);
   void GatherHealth(const HealthOptions& options, HealthInputs* in);
   void SampleRecords(uint64_t n, HealthInputs* in);
+  // Metrics history (db_metrics.cc): the thread that stores a sample every
+  // Options::metrics_interval_seconds, and the final sample at close.
+  void StartMetricsHistory();
+  void StopMetricsHistory();
+  void MetricsHistoryLoop();
 
   // Background work (db_background.cc).
   void BackgroundLoop();
   void MaybeScheduleWork();
   Status FlushOldestJournal();   // REQUIRES: bg_work_mu_
+  Status FlushOldestJournalUntimed();  // REQUIRES: bg_work_mu_
   // Appends a close frame to the active journal and syncs it.
   void WriteCloseFrame();        // REQUIRES: mu_ held, no writers
   Status ManifestWriteFailed(const Status& s);  // REQUIRES: mu_ held
@@ -403,6 +427,8 @@ class DBImpl : public DB {
   // `progress` as Compact's, for this component's share of the work.
   Status CompactComponent(Component c, bool force,
                           const std::function<bool(double)>& progress = nullptr);  // REQUIRES: bg_work_mu_
+  Status CompactComponentUntimed(Component c, bool force,
+                                 const std::function<bool(double)>& progress);  // REQUIRES: bg_work_mu_
   bool NeedsCompaction(Component c);
   bool NeedsCompactionLocked(Component c);  // REQUIRES: mu_ held
   // Where WriteSegments takes its records from, one at a time, in file
@@ -541,6 +567,20 @@ class DBImpl : public DB {
   // read-only instance, which cannot write `~verify/last`, reports it too.
   std::mutex verify_mu_;
   std::string last_verify_json_;  // guarded by verify_mu_
+  // Metrics (include/spirapi/metrics.h, db_metrics.cc).
+  MetricsRecorder metrics_;
+  const std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
+  std::mutex metrics_mu_;                    // the fields below; one sample at a time
+  std::condition_variable metrics_cv_;       // close wakes the history thread
+  bool stop_metrics_ = false;
+  // The totals the last stored sample ended at, so that a sample holds its
+  // interval only.
+  int64_t last_sample_us_ = 0;
+  OpMetrics last_ops_[kNumMetricOps];
+  HistogramData last_latency_[kNumMetricOps];
+  uint64_t last_cache_hits_ = 0;
+  uint64_t last_cache_misses_ = 0;
+  std::thread metrics_thread_;
 };
 
 }  // namespace spirapi

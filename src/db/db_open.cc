@@ -27,7 +27,8 @@ DBImpl::DBImpl(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
       fs_(options.file_system != nullptr ? options.file_system : FileSystem::Default()),
-      cache_(options.block_cache_bytes, DefaultBlockCachePolicy()) {}
+      cache_(options.block_cache_bytes, DefaultBlockCachePolicy()),
+      metrics_(options.record_metrics) {}
 
 namespace {
 
@@ -74,6 +75,9 @@ Status CheckSetting(const char* name, const std::optional<int>& wanted, int stor
 // option leaves no directory behind.
 Status ValidateOptions(const Options& o) {
   if (o.max_versions_kept < 1) return Status::InvalidArgument("max_versions_kept must be at least 1");
+  if (o.metrics_interval_seconds < 0 || o.metrics_interval_seconds > 86400) {
+    return Status::InvalidArgument("metrics_interval_seconds must be 0..86400");
+  }
   if (o.compression_level && (*o.compression_level < 0 || *o.compression_level > 9)) {
     return Status::InvalidArgument("compression_level must be 0..9");
   }
@@ -110,6 +114,8 @@ Status ValidateOptions(const Options& o) {
 }  // namespace
 
 Status DBImpl::OpenOrCreate() {
+  // Reads of the open itself (index definitions) are not the application's.
+  MetricsRecorder::Pause pause;
   Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
   if (options_.read_only) return OpenReadOnly();
@@ -141,6 +147,7 @@ Status DBImpl::OpenOrCreate() {
   if (!options_.backup_repository.empty()) {
     backup_thread_ = std::thread([this] { BackupLoop(); });
   }
+  StartMetricsHistory();
   if (options_.background_work) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
     {

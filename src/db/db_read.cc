@@ -273,6 +273,16 @@ Status DBImpl::ViewMany(uint64_t snapshot, Component c, const std::vector<std::s
 
 Status DBImpl::GetPinned(const ReadOptions& ro, Component c, std::string_view id,
                          PinnedRecord* record) {
+  OpTimer timer(&metrics_, MetricOp::kGet);
+  Status s = GetPinnedUntimed(ro, c, id, record);
+  if (!timer.active()) return s;
+  return timer.Done(s, s.ok() ? record->id().size() + record->data().size() +
+                                    record->metadata().size() + record->blob().size()
+                              : 0);
+}
+
+Status DBImpl::GetPinnedUntimed(const ReadOptions& ro, Component c, std::string_view id,
+                                PinnedRecord* record) {
   record->Reset();
   Status s = CheckId(id);
   if (!s.ok()) return s;
@@ -309,14 +319,26 @@ Status DBImpl::GetPinned(const ReadOptions& ro, Component c, std::string_view id
 
 Status DBImpl::Get(const ReadOptions& ro, Component c, std::string_view id,
                    StorageRecord* record) {
+  OpTimer timer(&metrics_, MetricOp::kGet);
   Status s = CheckId(id);
-  if (!s.ok()) return s;
-  auto pin = PinIndex();
-  return GetAt(SnapshotSeq(ro), c, id, record);
+  if (s.ok()) {
+    auto pin = PinIndex();
+    s = GetAt(SnapshotSeq(ro), c, id, record);
+  }
+  if (!timer.active()) return s;
+  return timer.Done(s, s.ok() ? RecordBytesOf(*record) : 0);
 }
 
 Status DBImpl::GetVersion(const ReadOptions& ro, Component c, std::string_view id,
                           uint64_t version, StorageRecord* record) {
+  OpTimer timer(&metrics_, MetricOp::kGet);
+  Status s = GetVersionUntimed(ro, c, id, version, record);
+  if (!timer.active()) return s;
+  return timer.Done(s, s.ok() ? RecordBytesOf(*record) : 0);
+}
+
+Status DBImpl::GetVersionUntimed(const ReadOptions& ro, Component c, std::string_view id,
+                                 uint64_t version, StorageRecord* record) {
   Status s = CheckId(id);
   if (!s.ok()) return s;
   auto pin = PinIndex();
@@ -373,20 +395,26 @@ uint64_t DBImpl::RecordChangeSequence(Component c, std::string_view id) {
 }
 
 Status DBImpl::Exists(const ReadOptions& ro, Component c, std::string_view id, bool* exists) {
+  OpTimer timer(&metrics_, MetricOp::kGet);
   Status s = CheckId(id);
-  if (!s.ok()) return s;
-  auto pin = PinIndex();
-  *exists = ExistsAt(SnapshotSeq(ro), c, id);
-  return Status::OK();
+  if (s.ok()) {
+    auto pin = PinIndex();
+    *exists = ExistsAt(SnapshotSeq(ro), c, id);
+  }
+  return timer.Done(s);
 }
 
 Status DBImpl::Scan(const ReadOptions& ro, Component c, const ScanOptions& so,
                     const std::function<bool(const StorageRecord&)>& fn) {
+  OpTimer timer(&metrics_, MetricOp::kScan);
   StorageRecord record;
-  return ScanViews(ro, c, so, [&](const RecordView& r) {
+  uint64_t bytes = 0;
+  Status s = ScanViews(ro, c, so, [&](const RecordView& r) {
     ToStorageRecord(r, &record);
+    bytes += RecordBytesOf(record);
     return fn(record);
   });
+  return timer.Done(s, bytes);
 }
 
 Status DBImpl::ScanViews(const ReadOptions& ro, Component c, const ScanOptions& so,

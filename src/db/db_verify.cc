@@ -14,6 +14,7 @@
 namespace spirapi {
 
 Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& progress) {
+  OpTimer timer(&metrics_, MetricOp::kVerify);
   const auto start = std::chrono::steady_clock::now();
   Status s = VerifyFiles(report, progress);
   // Recorded after VerifyFiles let go of bg_work_mu_: the record's write may
@@ -22,7 +23,7 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& p
     RecordVerify(*report,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  return s;
+  return timer.Done(s);
 }
 
 Status DBImpl::VerifyFiles(VerifyReport* report, const std::function<bool(double)>& progress) {

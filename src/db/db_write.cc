@@ -96,24 +96,31 @@ Status DBImpl::Put(const WriteOptions& wo, Component c, std::string_view id,
 Status DBImpl::PutWithBlob(const WriteOptions& wo, Component c, std::string_view id,
                            std::string_view data_json, std::string_view metadata_json,
                            std::string_view blob) {
+  OpTimer timer(&metrics_, MetricOp::kPut);
   WriteBatch batch;
   batch.ops.emplace_back();
   Status s = MakePut(c, id, data_json, metadata_json, blob, &batch.ops.back());
-  if (!s.ok()) return s;
-  batch.bytes = batch.ops.back().bytes();
-  return Write(wo, &batch, Conditions());
+  if (s.ok()) {
+    batch.bytes = batch.ops.back().bytes();
+    s = Write(wo, &batch, Conditions());
+  }
+  return timer.Done(s, 0,
+                    s.ok() ? id.size() + data_json.size() + metadata_json.size() + blob.size() : 0);
 }
 
 Status DBImpl::Delete(const WriteOptions& wo, Component c, std::string_view id) {
+  OpTimer timer(&metrics_, MetricOp::kDelete);
   Status s = CheckId(id);
   if (s.ok()) s = CheckReserved(c, id);
-  if (!s.ok()) return s;
-  WriteBatch batch;
-  batch.ops.push_back({c, std::string(id), true, "", "", ""});
-  batch.bytes = batch.ops.back().bytes();
-  Conditions cond;
-  cond.require_exists = true;
-  return Write(wo, &batch, cond);
+  if (s.ok()) {
+    WriteBatch batch;
+    batch.ops.push_back({c, std::string(id), true, "", "", ""});
+    batch.bytes = batch.ops.back().bytes();
+    Conditions cond;
+    cond.require_exists = true;
+    s = Write(wo, &batch, cond);
+  }
+  return timer.Done(s, 0, s.ok() ? id.size() : 0);
 }
 
 Status DBImpl::Commit(const WriteOptions& wo, WriteBatch* batch, const Conditions& cond) {

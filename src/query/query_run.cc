@@ -38,8 +38,7 @@ std::string SourcePlan(const QuerySource& source, const query::IndexPlan& plan) 
            (plan.note.empty() ? "" : ": " + plan.note) + ")";
   }
   if (plan.def != nullptr) {
-    return std::string("component ") + ComponentName(source.component) + " by " +
-           plan.Describe();
+    return std::string("component ") + ComponentName(source.component) + " by " + plan.Describe();
   }
   return std::string("scan component ") + ComponentName(source.component) + " (no index" +
          (plan.note.empty() ? "" : ": " + plan.note) + ")";
@@ -101,7 +100,7 @@ struct GroupState {
   uint64_t count = 0;
   std::vector<uint64_t> numbers;  // per aggregate: numbers seen (sum, avg)
   std::vector<long double> sums;
-  std::vector<Key> extremes;      // per aggregate: min or max so far
+  std::vector<Key> extremes;  // per aggregate: min or max so far
   std::vector<bool> seen;
 };
 
@@ -222,7 +221,8 @@ class Runner {
       const Json* v = query::Resolve(p, view, &scratch);
       if (v == nullptr) continue;
       if (out.size() > 1) out.push_back(',');
-      Json name(rapidjson::StringRef(p.text.data(), static_cast<rapidjson::SizeType>(p.text.size())));
+      Json name(
+          rapidjson::StringRef(p.text.data(), static_cast<rapidjson::SizeType>(p.text.size())));
       out += query::ToJson(name) + ":" + query::ToJson(*v);
     }
     return out + "}";
@@ -274,17 +274,26 @@ class Runner {
       }
       for (size_t i = 0; i < q_.aggregates.size(); ++i) {
         const query::Aggregate& a = q_.aggregates[i];
-        Json n(rapidjson::StringRef(a.name.data(), static_cast<rapidjson::SizeType>(a.name.size())));
+        Json n(
+            rapidjson::StringRef(a.name.data(), static_cast<rapidjson::SizeType>(a.name.size())));
         json += "," + query::ToJson(n) + ":";
         switch (a.fn) {
-          case query::Aggregate::Fn::kCount: json += std::to_string(g.count); break;
-          case query::Aggregate::Fn::kSum: AppendNumber(g.sums[i], &json); break;
+          case query::Aggregate::Fn::kCount:
+            json += std::to_string(g.count);
+            break;
+          case query::Aggregate::Fn::kSum:
+            AppendNumber(g.sums[i], &json);
+            break;
           case query::Aggregate::Fn::kAvg:
-            if (g.numbers[i] == 0) json += "null";
-            else AppendNumber(g.sums[i] / static_cast<long double>(g.numbers[i]), &json);
+            if (g.numbers[i] == 0)
+              json += "null";
+            else
+              AppendNumber(g.sums[i] / static_cast<long double>(g.numbers[i]), &json);
             break;
           case query::Aggregate::Fn::kMin:
-          case query::Aggregate::Fn::kMax: g.extremes[i].AppendJson(&json); break;
+          case query::Aggregate::Fn::kMax:
+            g.extremes[i].AppendJson(&json);
+            break;
         }
       }
       json.push_back('}');
@@ -299,7 +308,8 @@ class Runner {
       view.data = &doc;
       Row row;
       Json scratch;
-      for (const query::SortKey& k : q_.sort) row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
+      for (const query::SortKey& k : q_.sort)
+        row.keys.emplace_back(query::Resolve(k.path, view, &scratch));
       row.sequence = sequence++;
       row.json = std::move(json);
       Status s = sorted.Add(std::move(row));
@@ -368,38 +378,38 @@ Status WalkPlan(DBImpl* db, const ReadOptions& ro, Component c, const query::Ind
   std::vector<query::KeyRange> ranges = plan.ranges;
   if (plan.reverse) std::reverse(ranges.begin(), ranges.end());
   for (const query::KeyRange& r : ranges) {
-    Status s = db->WalkIds(snapshot, Component::kIndex, r.from, r.to, plan.reverse,
-                           [&](std::string_view entry) {
-      std::string_view key, id;
-      bool hashed = false;
-      if (!index::SplitEntryOf(def, entry, &key, &id, &hashed)) {
-        status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
-        return false;
-      }
-      std::string record_id(id);
-      if (hashed) {  // the entry's data holds the id its name could not
-        StorageRecord e;
-        status = db->Get(ro, Component::kIndex, entry, &e);
-        rapidjson::Document doc;
-        if (status.ok()) doc.Parse(e.data.data(), e.data.size());
-        if (status.ok() && (doc.HasParseError() || !doc.IsString())) {
-          status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
-        }
-        if (!status.ok()) return false;
-        record_id.assign(doc.GetString(), doc.GetStringLength());
-      }
-      if (plan.ordered) {
-        const std::string_view first = key.substr(0, index::FirstValueLength(key));
-        if (first != run_key && !run.empty()) {
-          end_run();
-          // Runs are read together, once they may hold the rows still wanted.
-          if (pending.size() >= wanted - runner.matched() && !flush()) return false;
-        }
-        run_key.assign(first);
-      }
-      run.push_back(std::move(record_id));
-      return true;
-    });
+    Status s = db->WalkIds(
+        snapshot, Component::kIndex, r.from, r.to, plan.reverse, [&](std::string_view entry) {
+          std::string_view key, id;
+          bool hashed = false;
+          if (!index::SplitEntryOf(def, entry, &key, &id, &hashed)) {
+            status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
+            return false;
+          }
+          std::string record_id(id);
+          if (hashed) {  // the entry's data holds the id its name could not
+            StorageRecord e;
+            status = db->Get(ro, Component::kIndex, entry, &e);
+            rapidjson::Document doc;
+            if (status.ok()) doc.Parse(e.data.data(), e.data.size());
+            if (status.ok() && (doc.HasParseError() || !doc.IsString())) {
+              status = Status::Corruption("index " + def.spec.name + ": a malformed entry");
+            }
+            if (!status.ok()) return false;
+            record_id.assign(doc.GetString(), doc.GetStringLength());
+          }
+          if (plan.ordered) {
+            const std::string_view first = key.substr(0, index::FirstValueLength(key));
+            if (first != run_key && !run.empty()) {
+              end_run();
+              // Runs are read together, once they may hold the rows still wanted.
+              if (pending.size() >= wanted - runner.matched() && !flush()) return false;
+            }
+            run_key.assign(first);
+          }
+          run.push_back(std::move(record_id));
+          return true;
+        });
     if (!s.ok()) return s;
     if (!status.ok() || done) return status;
   }
@@ -471,14 +481,14 @@ Status ExecuteQuery(DB* db, const QuerySource& source, std::string_view query_js
     std::string checksum;
     const Sha256Digest* digest = nullptr;  // not yet in `checksum`
     const std::function<bool(const RecordJsonParts&)> offer = [&](const RecordJsonParts& r) {
-      auto load = [&](query::RecordFields& fields, std::string_view json,
-                      rapidjson::Document* doc, const char* part) {
+      auto load = [&](query::RecordFields& fields, std::string_view json, rapidjson::Document* doc,
+                      const char* part) {
         if (!record_status.ok() || !fields.needed()) return;
         record_status = fields.Load(json, doc);
         if (!record_status.ok()) {
-          record_status = Status::Corruption(std::string(ComponentName(source.component)) +
-                                             " record '" + std::string(r.id) + "' " + part + " " +
-                                             record_status.message());
+          record_status =
+              Status::Corruption(std::string(ComponentName(source.component)) + " record '" +
+                                 std::string(r.id) + "' " + part + " " + record_status.message());
         }
       };
       load(data_fields, r.data, &data, "data");
@@ -510,13 +520,13 @@ Status ExecuteQuery(DB* db, const QuerySource& source, std::string_view query_js
                     static_cast<double>(r.timestamp_us) / 1e6, checksum, r.version, r.blob});
     };
     const auto offer_record = [&](const StorageRecord& r) {
-      return offer({r.id, r.data_type, r.data, r.metadata, r.timestamp, r.checksum, r.version,
-                    r.blob});
+      return offer(
+          {r.id, r.data_type, r.data, r.metadata, r.timestamp, r.checksum, r.version, r.blob});
     };
     if (s.ok() && plan.covering) {
       for (const query::KeyRange& r : plan.ranges) {
-        runner.CountMatches(impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to,
-                                           UINT64_MAX - 1));
+        runner.CountMatches(
+            impl->CountIds(impl->SnapshotOf(ro), Component::kIndex, r.from, r.to, UINT64_MAX - 1));
       }
     } else if (s.ok()) {
       s = plan.def != nullptr ? WalkPlan(impl, ro, source.component, plan, *q, runner, offer_view)
@@ -591,11 +601,10 @@ Status ExecuteQuery(DB* db, const QuerySource& source, std::string_view query_js
   return s;
 }
 
-}  // namespace
-
-Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
-                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
-                QueryStats* stats) {
+// RunQuery without its metrics: the cache, the query and the history.
+Status RunQueryUntimed(DB* db, const QuerySource& source, std::string_view query_json,
+                       const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                       QueryStats* stats) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t start_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -621,8 +630,7 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     s = ExecuteQuery(db, source, query_json, options, fn, stats, &bad_query);
   }
   if (bad_query) return s;
-  stats->seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.history != nullptr) {
     QueryLogEntry entry;
     entry.query.assign(query_json);
@@ -639,6 +647,32 @@ Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
     if (s.ok() && !logged.ok() && !logged.IsNotSupported()) s = logged;
   }
   return s;
+}
+
+}  // namespace
+
+Status RunQuery(DB* db, const QuerySource& source, std::string_view query_json,
+                const QueryOptions& options, const std::function<bool(std::string_view)>& fn,
+                QueryStats* stats) {
+  auto* impl = dynamic_cast<DBImpl*>(db);
+  if (impl == nullptr) return RunQueryUntimed(db, source, query_json, options, fn, stats);
+  OpTimer timer(impl->metrics_recorder(), MetricOp::kQuery);
+  if (!timer.active()) return RunQueryUntimed(db, source, query_json, options, fn, stats);
+  uint64_t bytes = 0;
+  Status s;
+  {
+    // The query is one operation: its own reads and history write are not
+    // counted again as gets, scans and puts.
+    MetricsRecorder::Pause pause;
+    s = RunQueryUntimed(
+        db, source, query_json, options,
+        [&](std::string_view row) {
+          bytes += row.size();
+          return fn ? fn(row) : true;
+        },
+        stats);
+  }
+  return timer.Done(s, bytes);
 }
 
 }  // namespace spirapi

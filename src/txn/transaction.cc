@@ -83,6 +83,7 @@ class TransactionImpl : public Transaction {
 
   Status Commit() override {
     if (finished_) return Finished();
+    OpTimer timer(db_->metrics_recorder(), MetricOp::kCommit);
     // Ops grouped by component (one index lock per run), in id order.
     std::vector<size_t> order(ops_.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -102,9 +103,11 @@ class TransactionImpl : public Transaction {
     DBImpl::Conditions cond;
     cond.check_conflicts = true;
     cond.snapshot = snapshot_;
+    // Record bytes given, before the write path adds index entries.
+    const uint64_t written = batch.bytes - batch.ops.size() * kRecordOverheadBytes;
     Status s = batch.ops.empty() ? Status::OK() : db_->Write(wo_, &batch, cond);
     Finish();
-    return s;
+    return timer.Done(s, 0, s.ok() ? written : 0);
   }
 
   Status Rollback() override {

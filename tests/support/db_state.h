@@ -10,6 +10,7 @@
 #include <string>
 
 #include "spirapi/db.h"
+#include "spirapi/maintenance.h"
 
 namespace spirapi::test {
 
@@ -35,8 +36,9 @@ inline Status ReadState(DB* db, const std::set<std::string>& keys, State* out,
   out->clear();
   for (Component c : kAllComponents) {
     Status s = db->Scan(ReadOptions(), c, ScanOptions(), [&](const StorageRecord& r) {
-      // DB::Verify's record of itself (`~verify/last`) is not the test's data.
-      if (c == Component::kMetadata && r.id.rfind("~verify/", 0) == 0) return true;
+      // SpiraPi's own records (the last Verify, the metrics history, backups
+      // taken) are not the test's data.
+      if (c == Component::kMetadata && IsInternalRecord(c, r.id)) return true;
       (*out)[Key(c, r.id)] = r.data;
       return true;
     });

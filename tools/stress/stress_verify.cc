@@ -244,7 +244,7 @@ Status VerifyAgainstOracle(DB* db, ExpectedState* state, ExpectedLog* log,
     uint64_t scanned = 0;
     uint64_t internal = 0;
     Status s = db->Scan(ReadOptions(), c, ScanOptions(), [&](const StorageRecord& r) {
-      // SpiraPi's own records (DB::Verify's "~verify/last" in metadata).
+      // SpiraPi's own records (the last Verify, the metrics history...).
       if (IsInternalRecord(c, r.id)) {
         ++internal;
         return true;
