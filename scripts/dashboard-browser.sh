@@ -36,6 +36,19 @@ done
 "$cli" query "$db" --schema people '{"age":{"$gt":30}}' --log >/dev/null
 "$cli" query "$db" --schema people '{"name":"person 3"}' --log >/dev/null
 "$cli" put "$db" metadata about '{"made_by":"dashboard-browser.sh"}' >/dev/null
+# A metrics history to chart: the Python package keeps the database open over
+# a few one-second sampling intervals, reading and writing.
+PYTHONPATH="$(cd "$build" && pwd)/python" /usr/bin/python3 - "$db" <<'PY'
+import sys, time
+import spirapi
+with spirapi.SpiraPiDatabase(sys.argv[1], metrics_interval_seconds=1) as db:
+    end = time.time() + 4.5
+    i = 0
+    while time.time() < end:
+        db["metadata"].put(f"m{i % 200}", {"i": i})
+        db["metadata"].get(f"m{i % 200}")
+        i += 1
+PY
 
 "$cli" serve "$db" --port 0 --refresh 0 2>"$work/serve.log" &
 server=$!
@@ -54,7 +67,7 @@ fi
 # page name, path, how many <svg> charts it must show at least
 pages=(
   "overview / 0"
-  "performance /performance 0"
+  "performance /performance 5"
   "components /components 0"
   "schemas /schemas 0"
   "schema /schemas/people 0"

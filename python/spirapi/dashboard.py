@@ -26,6 +26,7 @@ class Dashboard:
 
     @property
     def port(self) -> int:
+        """The TCP port it listens on (the one picked, when asked for 0)."""
         return self._handle.port
 
     @property

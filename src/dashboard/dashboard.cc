@@ -17,6 +17,7 @@
 #include "dashboard/html.h"
 #include "dashboard/pages.h"
 #include "spirapi/health.h"
+#include "spirapi/metrics.h"
 #include "util/json.h"
 
 namespace spirapi {
@@ -304,6 +305,7 @@ void DashboardImpl::Routes() {
     });
   };
   page("/", PageId::kOverview, "Overview", dashboard::OverviewPage);
+  page("/performance", PageId::kPerformance, "Performance", dashboard::PerformancePage);
   page("/components", PageId::kComponents, "Components", dashboard::ComponentsPage);
   page("/schemas", PageId::kSchemas, "Schemas", dashboard::SchemasPage);
   page("/sequences", PageId::kSequences, "π sequences", dashboard::SequencesPage);
@@ -319,6 +321,24 @@ void DashboardImpl::Routes() {
          [&](std::string* html) { return dashboard::SequencePage(src_, id, html); });
   });
 
+  server_.Get("/metrics", [this](const Req&, Res& res) {
+    CatchUpIfStale();
+    std::string text;
+    Status s = dashboard::PrometheusText(src_, &text);
+    if (!s.ok()) {
+      res.status = HttpStatusFor(s);
+      text = "# " + s.ToString() + "\n";
+    }
+    res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_.Get("/api/metrics", [this](const Req&, Res& res) {
+    Json(res, [&](std::string* json) {
+      Metrics metrics;
+      Status s = src_.db->GetMetrics(&metrics);
+      if (s.ok()) *json = metrics.ToJson();
+      return s;
+    });
+  });
   server_.Get("/static/app.css", [](const Req&, Res& res) {
     res.set_content(dashboard::kStyleSheet, "text/css; charset=utf-8");
   });
@@ -328,7 +348,8 @@ void DashboardImpl::Routes() {
 
   server_.Get("/api", [](const Req&, Res& res) {
     res.set_content(
-        "{\"endpoints\":[\"/api/health\",\"/api/stats\",\"/api/schemas\",\"/api/schemas/NAME\","
+        "{\"endpoints\":[\"/api/health\",\"/api/metrics\",\"/api/stats\",\"/api/schemas\",\"/api/"
+        "schemas/NAME\","
         "\"/api/sequences\",\"/api/sequences/ID\",\"/api/queries?slow=1&limit=N\"]}",
         "application/json");
   });

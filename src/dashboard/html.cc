@@ -153,6 +153,18 @@ std::string Figure(std::string_view value, std::string_view label) {
          "</span></div>";
 }
 
+std::string FormatSeconds(double seconds) {
+  char text[32];
+  if (seconds < 1e-3) {
+    std::snprintf(text, sizeof(text), "%.1f µs", seconds * 1e6);
+  } else if (seconds < 1) {
+    std::snprintf(text, sizeof(text), "%.2f ms", seconds * 1e3);
+  } else {
+    std::snprintf(text, sizeof(text), "%.2f s", seconds);
+  }
+  return text;
+}
+
 std::string GroupDigits(uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;

@@ -54,6 +54,8 @@ class Table {
 std::string Card(std::string_view heading, std::string_view html);
 // One big figure with its label, for the overview's grid.
 std::string Figure(std::string_view value, std::string_view label);
+// 0.0000123 -> "12.3 µs", 0.0123 -> "12.30 ms", 12.3 -> "12.30 s".
+std::string FormatSeconds(double seconds);
 // "1,234,567"
 std::string GroupDigits(uint64_t n);
 

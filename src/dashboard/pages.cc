@@ -25,18 +25,6 @@ std::string Percent(uint64_t part, uint64_t whole) {
   return text;
 }
 
-std::string Seconds(double seconds) {
-  char text[32];
-  if (seconds < 1e-3) {
-    std::snprintf(text, sizeof(text), "%.0f µs", seconds * 1e6);
-  } else if (seconds < 1) {
-    std::snprintf(text, sizeof(text), "%.1f ms", seconds * 1e3);
-  } else {
-    std::snprintf(text, sizeof(text), "%.2f s", seconds);
-  }
-  return text;
-}
-
 std::string Code(std::string_view text) { return "<code>" + Escape(text) + "</code>"; }
 
 std::string Link(std::string_view path, std::string_view key, std::string_view label) {
@@ -235,7 +223,7 @@ Status SequencePage(Sources& src, std::string_view id, std::string* html) {
   about.EndRow();
   about.Cell("algorithm").Cell(info.algorithm);
   about.EndRow();
-  about.Cell("computation time").Cell(Seconds(info.computation_time));
+  about.Cell("computation time").Cell(FormatSeconds(info.computation_time));
   about.EndRow();
   about.Cell("BBP-verified").Cell(info.verified ? "yes" : "no");
   about.EndRow();

@@ -33,6 +33,9 @@ Status SequencesPage(Sources& src, std::string* html);
 Status SequencePage(Sources& src, std::string_view id, std::string* html);
 Status QueriesPage(Sources& src, std::string* html);
 
+// /metrics: Prometheus's text exposition format.
+Status PrometheusText(Sources& src, std::string* text);
+
 // JSON API (/api/...): one JSON document each.
 Status StatsJson(Sources& src, std::string* json);
 Status SchemasJson(Sources& src, std::string* json);

@@ -15,6 +15,7 @@
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
 #include "health/evaluate_health.h"
+#include "spirapi/metrics.h"
 #include "spirapi/query_log.h"
 
 namespace spirapi {
@@ -167,6 +168,49 @@ void DBImpl::SampleRecords(uint64_t n, HealthInputs* in) {
   ReleaseSnapshotSeq(snapshot);
 }
 
+namespace {
+
+// What the metrics history (metrics.h) tells: the database's size over the
+// last week, operations and errors over the last hour, and the block cache's
+// hit rate now and a day ago. A writer stores it; a read-only instance (the
+// CLI's) reads the writer's, since its own counters have seen almost nothing.
+void GatherHistory(DB* db, HealthInputs* in) {
+  constexpr int64_t kHourUs = int64_t{3600} * 1000000;
+  MetricsHistoryQuery query;
+  query.from_us = in->now_us - 7 * 24 * kHourUs;
+  std::vector<MetricsSample> samples;
+  if (!ReadMetricsHistory(db, query, &samples).ok()) return;
+  OperationCounts hour;
+  bool any_in_hour = false;
+  uint64_t hour_hits = 0, hour_misses = 0, day_hits = 0, day_misses = 0;
+  for (const MetricsSample& s : samples) {
+    in->disk_samples.push_back({s.end_us, s.total_disk_bytes});
+    if (s.end_us > in->now_us - kHourUs) {
+      any_in_hour = true;
+      for (const OpMetrics& op : s.ops) {
+        hour.operations += op.count;
+        hour.errors += op.errors;
+      }
+      hour_hits += s.block_cache_hits;
+      hour_misses += s.block_cache_misses;
+    }
+    if (s.end_us > in->now_us - 25 * kHourUs && s.end_us <= in->now_us - 23 * kHourUs) {
+      day_hits += s.block_cache_hits;
+      day_misses += s.block_cache_misses;
+    }
+  }
+  if (any_in_hour) in->last_hour = hour;
+  if (day_hits + day_misses > 0) {
+    in->cache_hit_rate_day_ago = static_cast<double>(day_hits) / (day_hits + day_misses);
+  }
+  if (hour_hits + hour_misses > in->cache_hits + in->cache_misses) {
+    in->cache_hits = hour_hits;
+    in->cache_misses = hour_misses;
+  }
+}
+
+}  // namespace
+
 void DBImpl::GatherHealth(const HealthOptions& options, HealthInputs* in) {
   in->now_us = NowMicros();
   DbStats stats;
@@ -234,6 +278,7 @@ void DBImpl::GatherHealth(const HealthOptions& options, HealthInputs* in) {
     in->last_verify = outcome;
   }
 
+  GatherHistory(this, in);
   if (options.sample_records > 0) SampleRecords(options.sample_records, in);
   GatherSlowQueries(this, options.thresholds, in);
 }

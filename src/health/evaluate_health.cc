@@ -316,10 +316,16 @@ void CheckRates(const HealthInputs& in, const HealthThresholds& t, Findings* f) 
              ? ""
              : "see which operations fail in spirapi stats DB --json; I/O errors point at the "
                "disk, Corruption at damage (spirapi verify DB)");
-  const double retries = static_cast<double>(c.retries) / ops;
+  if (!c.retries) {
+    f->Add("retry_rate", HealthSeverity::kOk,
+           "retries after write conflicts are not recorded; conflicts returned to callers count "
+           "as errors above");
+    return;
+  }
+  const double retries = static_cast<double>(*c.retries) / ops;
   const bool many = retries >= t.retry_rate_warning;
   f->Add("retry_rate", many ? HealthSeverity::kWarning : HealthSeverity::kOk,
-         std::to_string(c.retries) + " of " + std::to_string(c.operations) +
+         std::to_string(*c.retries) + " of " + std::to_string(c.operations) +
              " operations were retried after a write conflict in the last hour (" +
              Fixed(retries * 100, 1) + "%)",
          many ? "writers contend for the same records: write hot records in fewer, shorter "

@@ -44,7 +44,9 @@ struct DiskSample {
 struct OperationCounts {
   uint64_t operations = 0;
   uint64_t errors = 0;   // operations that returned an error
-  uint64_t retries = 0;  // operations redone after a write conflict
+  // Operations redone after a write conflict; none: not recorded (the metrics
+  // history counts a conflict returned to the caller as an error only).
+  std::optional<uint64_t> retries;
 };
 
 struct HealthInputs {

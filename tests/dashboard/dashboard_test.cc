@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "db/db_impl.h"
 #include "rapidjson/document.h"
 #include "spirapi/db.h"
 #include "spirapi/pi.h"
@@ -98,7 +99,8 @@ TEST_F(DashboardTest, EveryPageShowsTheDatabase) {
   EXPECT_NE(sequence.find("Digit distribution"), std::string::npos);
   EXPECT_NE(sequence.find("χ²"), std::string::npos);
   size_t charts = 0;
-  for (size_t at = sequence.find("<svg"); at != std::string::npos; at = sequence.find("<svg", at + 1)) {
+  for (size_t at = sequence.find("<svg"); at != std::string::npos;
+       at = sequence.find("<svg", at + 1)) {
     ++charts;
   }
   EXPECT_EQ(charts, 3u) << "distribution, spiral and runs";
@@ -110,6 +112,38 @@ TEST_F(DashboardTest, EveryPageShowsTheDatabase) {
   EXPECT_NE(queries.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(Get("/static/app.js").find("data-ready"), std::string::npos);
   EXPECT_NE(Get("/static/app.css").find("--accent"), std::string::npos);
+}
+
+TEST_F(DashboardTest, PerformanceChartsTheMetricsHistory) {
+  OpenDb();
+  Start();
+  EXPECT_NE(Get("/performance").find("no history"), std::string::npos);
+  auto* impl = dynamic_cast<DBImpl*>(db_.get());
+  ASSERT_NE(impl, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string id = "k" + std::to_string(i);
+      ASSERT_TRUE(db_->Put(WriteOptions(), Component::kSequence, id, "{\"i\":1}").ok());
+      StorageRecord record;
+      ASSERT_TRUE(db_->Get(ReadOptions(), Component::kSequence, id, &record).ok());
+    }
+    ASSERT_TRUE(impl->WriteMetricsSample().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::string page = Get("/performance");
+  size_t charts = 0;
+  for (size_t at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 5u) << "throughput, two latencies, cache, disk";
+  EXPECT_NE(page.find("Throughput"), std::string::npos);
+  EXPECT_NE(page.find("<td>get</td>"), std::string::npos) << "this process's table";
+  std::string metrics = Get("/metrics");
+  EXPECT_NE(metrics.find("# TYPE spirapi_"), std::string::npos);
+  EXPECT_NE(metrics.find("spirapi_sample_"), std::string::npos) << "the newest stored sample";
+  rapidjson::Document doc;
+  doc.Parse(Get("/api/metrics").c_str());
+  EXPECT_TRUE(doc.IsObject());
 }
 
 TEST_F(DashboardTest, UnknownThingsAreNotFound) {

@@ -11,7 +11,9 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "db/db_impl.h"
 #include "spirapi/db.h"
 #include "spirapi/maintenance.h"
 #include "spirapi/query_log.h"
@@ -77,6 +79,35 @@ class HealthTest : public ::testing::Test {
   const std::string path_ = temp_.Sub("db");
   std::unique_ptr<DB> db_;
 };
+
+TEST_F(HealthTest, RatesAndGrowthComeFromTheMetricsHistory) {
+  Options options;
+  options.create_if_missing = true;
+  Open(options);
+  HealthReport before = Check(db_.get());
+  EXPECT_NE(Find(before, "disk_growth").message.find("not enough history"), std::string::npos);
+  EXPECT_NE(Find(before, "error_rate").message.find("not enough history"), std::string::npos);
+  auto* impl = dynamic_cast<DBImpl*>(db_.get());
+  ASSERT_NE(impl, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    Fill(100);
+    ASSERT_TRUE(impl->WriteMetricsSample().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // A read-only instance, as `spirapi health` opens it, reads the writer's.
+  Options ro;
+  ro.read_only = true;
+  std::unique_ptr<DB> reader;
+  ASSERT_TRUE(DB::Open(ro, path_, &reader).ok());
+  HealthReport after = Check(reader.get());
+  EXPECT_EQ(Find(after, "disk_growth").message.find("not enough history"), std::string::npos)
+      << Find(after, "disk_growth").message;
+  const HealthFinding errors = Find(after, "error_rate");
+  EXPECT_EQ(errors.message.rfind("0 of ", 0), 0u) << errors.message;
+  EXPECT_NE(errors.message.find("operations failed in the last hour"), std::string::npos)
+      << errors.message;
+  EXPECT_NE(Find(after, "retry_rate").message.find("not recorded"), std::string::npos);
+}
 
 TEST_F(HealthTest, FreshDatabaseIsHealthy) {
   ASSERT_NO_FATAL_FAILURE(Open());

@@ -141,7 +141,7 @@ class RepairTest : public ::testing::Test {
     }
     for (const auto& [key, record] : repaired) {
       // SpiraPi's own records (the Verify above recorded itself).
-      if (IsInternalRecord(key.first, key.second)) continue;
+      if (IsInternalRecord(static_cast<Component>(key.first), key.second)) continue;
       EXPECT_EQ(original_.count(key), 1u) << "resurrected " << key.second;
     }
   }

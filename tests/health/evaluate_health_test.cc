@@ -358,6 +358,11 @@ TEST(EvaluateHealthTest, ErrorAndRetryRates) {
   EXPECT_TRUE(Contains(f.message, "50 of 1000 operations were retried")) << f.message;
   in.last_hour = OperationCounts{1000, 100, 0};
   EXPECT_EQ(SeverityOf(in, "error_rate"), HealthSeverity::kCritical);
+  // The metrics history records no retries: the finding says so, not "0".
+  in.last_hour = OperationCounts{1000, 0, std::nullopt};
+  f = Find(Evaluate(in), "retry_rate");
+  EXPECT_EQ(f.severity, HealthSeverity::kOk);
+  EXPECT_TRUE(Contains(f.message, "not recorded")) << f.message;
 }
 
 TEST(EvaluateHealthTest, SlowQueries) {
