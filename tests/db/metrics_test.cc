@@ -100,8 +100,9 @@ std::vector<std::string> ValidatePrometheus(const std::string& text,
       problems.push_back("counter without _total: " + where);
     }
     if (m[1].str().rfind("spirapi_", 0) != 0) problems.push_back("no spirapi_ prefix: " + where);
+    const std::string value = m[5].str();  // outlives `end`, which points into it
     char* end = nullptr;
-    const double v = std::strtod(m[5].str().c_str(), &end);
+    const double v = std::strtod(value.c_str(), &end);
     if (end == nullptr || *end != '\0') problems.push_back("bad value: " + where);
     (*values)[m[1].str() + m[2].str()] = v;
   }
