@@ -183,6 +183,9 @@ int OpenExisting(const Args& args, DbAccess access, std::unique_ptr<DB>* db) {
   options.read_only = access == DbAccess::kReadOnly;
   // A command reads too little to gain from warming the cache (docs/CACHE.md).
   options.warm_cache_on_open = false;
+  // Nor does it store metrics samples: a command slower than a second would
+  // add a METADATA record at close (docs/MONITORING.md).
+  options.metrics_interval_seconds = 0;
   Status s = DB::Open(options, args.db_path, db);
   if (access == DbAccess::kReadWriteIfFree && (s.IsBusy() || s.IsIOError())) {
     // Held by another process, or not writable here: read it as it is.
