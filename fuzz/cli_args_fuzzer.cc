@@ -273,6 +273,8 @@ std::vector<std::string> Contents(const fs::path& db_path, std::string* error) {
   Options options;
   options.create_if_missing = false;
   options.background_work = false;
+  // Read-only: a read-write instance records its verify (~verify/last).
+  options.read_only = true;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, db_path.string(), &db);
   if (!s.ok()) {

@@ -6,20 +6,14 @@
 
 #include <memory>
 
+#include "util/thread_cache.h"
+
 namespace spirapi {
 namespace {
 
-struct CtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter>;
-
 // One context per thread: creating one per message costs more than the
 // encryption of a small record.
-EVP_CIPHER_CTX* ThreadContext() {
-  thread_local CtxPtr ctx(EVP_CIPHER_CTX_new());
-  return ctx.get();
-}
+using CipherContext = LazyHandle<EVP_CIPHER_CTX, EVP_CIPHER_CTX_new, EVP_CIPHER_CTX_free>;
 
 }  // namespace
 
@@ -58,9 +52,11 @@ Status Cipher::Seal(std::string_view plain, std::string* out) const {
   out->append(nonce);
   out->resize(start + kNonceBytes + plain.size() + kTagBytes);
   auto* dst = reinterpret_cast<unsigned char*>(out->data() + start);
-  EVP_CIPHER_CTX* ctx = ThreadContext();
+  CipherContext own_at_exit;
+  EVP_CIPHER_CTX* ctx = ThreadCache<CipherContext>::GetOr(&own_at_exit)->Get();
   int len = 0;
-  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key_.data(), dst) == 1 &&
+  bool ok = ctx != nullptr &&
+            EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key_.data(), dst) == 1 &&
             EVP_EncryptUpdate(ctx, dst + kNonceBytes, &len,
                               reinterpret_cast<const unsigned char*>(plain.data()),
                               static_cast<int>(plain.size())) == 1 &&
@@ -79,11 +75,13 @@ Status Cipher::Open(std::string_view sealed, std::string* out) const {
   size_t plain_size = sealed.size() - kOverhead;
   auto* src = reinterpret_cast<const unsigned char*>(sealed.data());
   out->resize(plain_size);
-  EVP_CIPHER_CTX* ctx = ThreadContext();
+  CipherContext own_at_exit;
+  EVP_CIPHER_CTX* ctx = ThreadCache<CipherContext>::GetOr(&own_at_exit)->Get();
   int len = 0;
   unsigned char tag[kTagBytes];
   std::copy(src + kNonceBytes + plain_size, src + sealed.size(), tag);
-  bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key_.data(), src) == 1 &&
+  bool ok = ctx != nullptr &&
+            EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key_.data(), src) == 1 &&
             EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out->data()), &len,
                               src + kNonceBytes, static_cast<int>(plain_size)) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) == 1 &&

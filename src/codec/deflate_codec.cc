@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "util/thread_cache.h"
+
 namespace spirapi {
 
 namespace {
@@ -11,9 +13,9 @@ namespace {
 struct CompressorFree {
   void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 };
-struct DecompressorFree {
-  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
-};
+// Decompressors are about 10 KiB of tables: one per thread.
+using Decompressor = LazyHandle<libdeflate_decompressor, libdeflate_alloc_decompressor,
+                                libdeflate_free_decompressor>;
 
 }  // namespace
 
@@ -30,14 +32,13 @@ Status DeflateCompress(int level, std::string_view in, std::string* out) {
 }
 
 Status DeflateDecompress(std::string_view in, size_t raw_size, std::string* out) {
-  // Decompressors are about 10 KiB of tables: keep one per thread.
-  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorFree> d(
-      libdeflate_alloc_decompressor());
+  Decompressor own_at_exit;
+  libdeflate_decompressor* d = ThreadCache<Decompressor>::GetOr(&own_at_exit)->Get();
   if (d == nullptr) return Status::IOError("cannot allocate a DEFLATE decompressor");
   out->resize(raw_size);
   size_t actual = 0;
   libdeflate_result r =
-      libdeflate_deflate_decompress(d.get(), in.data(), in.size(), out->data(), raw_size, &actual);
+      libdeflate_deflate_decompress(d, in.data(), in.size(), out->data(), raw_size, &actual);
   if (r != LIBDEFLATE_SUCCESS || actual != raw_size) {
     out->clear();
     return Status::Corruption("DEFLATE block does not decode to its stated length");

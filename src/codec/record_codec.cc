@@ -4,9 +4,14 @@
 #include <cstring>
 
 #include "util/coding.h"
+#include "util/thread_cache.h"
 
 namespace spirapi {
 namespace {
+
+struct CanonicalBytes {
+  std::string bytes;
+};
 
 void PutU32Prefixed(std::string* dst, std::string_view s) {
   PutFixed32(dst, static_cast<uint32_t>(s.size()));
@@ -16,7 +21,8 @@ void PutU32Prefixed(std::string* dst, std::string_view s) {
 }  // namespace
 
 Sha256Digest RecordChecksum(const RecordView& r) {
-  thread_local std::string canonical;  // reused: no allocation per record
+  CanonicalBytes own_at_exit;  // a buffer kept per thread: no allocation per record
+  std::string& canonical = ThreadCache<CanonicalBytes>::GetOr(&own_at_exit)->bytes;
   canonical.clear();
   PutU32Prefixed(&canonical, r.id);
   canonical.push_back(static_cast<char>(r.component));

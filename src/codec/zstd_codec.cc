@@ -5,26 +5,15 @@
 
 #include <algorithm>
 
+#include "util/thread_cache.h"
+
 namespace spirapi {
 namespace {
 
-struct CCtxDeleter {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-struct DCtxDeleter {
-  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-};
-
 // Contexts are costly to make (their tables are hundreds of KiB) and cheap
 // to reuse: one of each per thread.
-ZSTD_CCtx* ThreadCCtx() {
-  thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> ctx(ZSTD_createCCtx());
-  return ctx.get();
-}
-ZSTD_DCtx* ThreadDCtx() {
-  thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> ctx(ZSTD_createDCtx());
-  return ctx.get();
-}
+using CompressContext = LazyHandle<ZSTD_CCtx, ZSTD_createCCtx, ZSTD_freeCCtx>;
+using DecompressContext = LazyHandle<ZSTD_DCtx, ZSTD_createDCtx, ZSTD_freeDCtx>;
 
 std::string ZstdError(size_t code) { return ZSTD_getErrorName(code); }
 
@@ -89,7 +78,8 @@ bool TrainZstdDictionary(const std::vector<std::string_view>& samples, size_t ca
 
 Status ZstdCompress(int zstd_level, std::string_view in, const ZstdDictionary* dict,
                     std::string* out) {
-  ZSTD_CCtx* cctx = ThreadCCtx();
+  CompressContext own_at_exit;
+  ZSTD_CCtx* cctx = ThreadCache<CompressContext>::GetOr(&own_at_exit)->Get();
   if (cctx == nullptr) return Status::IOError("zstd: out of memory");
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
@@ -144,7 +134,8 @@ Status DecompressGrowing(ZSTD_DCtx* dctx, std::string_view in, size_t raw_size,
 Status ZstdDecompress(std::string_view in, size_t raw_size, const ZstdDictionary* dict,
                       std::string* out, bool* content_checked) {
   if (content_checked != nullptr) *content_checked = false;
-  ZSTD_DCtx* dctx = ThreadDCtx();
+  DecompressContext own_at_exit;
+  ZSTD_DCtx* dctx = ThreadCache<DecompressContext>::GetOr(&own_at_exit)->Get();
   if (dctx == nullptr) return Status::IOError("zstd: out of memory");
   // What SpiraPi writes expands at most a few hundred times; only a long run
   // of one byte expands more, and it still decodes, in steps.

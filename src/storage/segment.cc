@@ -7,6 +7,7 @@
 #include "codec/record_codec.h"
 #include "util/coding.h"
 #include "util/hash.h"
+#include "util/thread_cache.h"
 
 namespace spirapi {
 namespace {
@@ -338,13 +339,20 @@ Status DecodeBlock(std::string_view block, const Cipher* cipher, uint32_t* magic
   return Status::OK();
 }
 
+namespace {
+struct StoredBlock {
+  std::string bytes;
+};
+}  // namespace
+
 Status ReadBlock(const RandomAccessFile& file, uint64_t offset, uint32_t length,
                  const Cipher* cipher, std::string* raw, const ZstdDictionary* dict,
                  bool* content_checked) {
   // The stored bytes are only needed until decoded: one buffer per thread
   // spares a block cache miss an allocation (and, for large blocks, the page
   // faults of fresh memory).
-  thread_local std::string block;
+  StoredBlock own_at_exit;
+  std::string& block = ThreadCache<StoredBlock>::GetOr(&own_at_exit)->bytes;
   Status s = file.Read(offset, length, &block);
   if (!s.ok()) return s;
   if (block.size() != length) return Status::Corruption(OffsetText(offset) + " is truncated");

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <libdeflate.h>
 
+#include "util/thread_cache.h"
 
 namespace spirapi {
 namespace {
@@ -12,6 +13,8 @@ const EVP_MD* Sha256Md() {
   static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md;
 }
+
+using DigestContext = LazyHandle<EVP_MD_CTX, EVP_MD_CTX_new, EVP_MD_CTX_free>;
 
 }  // namespace
 
@@ -34,16 +37,13 @@ Sha256Digest Sha256::Finish() {
 
 Sha256Digest Sha256Of(std::string_view data) {
   // One context per thread: creating one costs as much as hashing 1 KiB.
-  struct CtxHolder {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~CtxHolder() { EVP_MD_CTX_free(ctx); }
-  };
-  thread_local CtxHolder holder;
+  DigestContext own_at_exit;
+  EVP_MD_CTX* ctx = ThreadCache<DigestContext>::GetOr(&own_at_exit)->Get();
   Sha256Digest digest;
   unsigned int len = 0;
-  EVP_DigestInit_ex(holder.ctx, Sha256Md(), nullptr);
-  EVP_DigestUpdate(holder.ctx, data.data(), data.size());
-  EVP_DigestFinal_ex(holder.ctx, digest.data(), &len);
+  EVP_DigestInit_ex(ctx, Sha256Md(), nullptr);
+  EVP_DigestUpdate(ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(ctx, digest.data(), &len);
   return digest;
 }
 

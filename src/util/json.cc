@@ -14,6 +14,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "util/thread_cache.h"
+
 namespace spirapi {
 namespace {
 
@@ -173,6 +175,11 @@ bool MayHaveLongDigitRun(std::string_view in) {
   return false;
 }
 
+struct FastParser {
+  simdjson::dom::parser parser;
+  bool allocated = false;
+};
+
 // The common case, machine-written compact JSON without escapes: validate it
 // with simdjson (several times faster than the SAX re-serialisation) and keep
 // it as it is. Returns false when the slow path must decide, which includes
@@ -186,16 +193,16 @@ bool AcceptCompactJson(std::string_view in, JsonKind kind) {
   if (!IsCompactWithoutEscapes(in) || MayHaveLongExponent(in) || MayHaveLongDigitRun(in)) {
     return false;
   }
-  thread_local simdjson::dom::parser parser;
-  thread_local bool allocated = false;
-  if (!allocated) {
+  FastParser* fast = ThreadCache<FastParser>::Get();
+  if (fast == nullptr) return false;  // at exit: RapidJSON decides alone
+  if (!fast->allocated) {
     // With max_depth 512 simdjson accepts at most 512 nested arrays and 511
     // nested objects: never more than kMaxJsonDepth.
-    if (parser.allocate(4096, kMaxJsonDepth) != simdjson::SUCCESS) return false;
-    allocated = true;
+    if (fast->parser.allocate(4096, kMaxJsonDepth) != simdjson::SUCCESS) return false;
+    fast->allocated = true;
   }
   simdjson::dom::element root;
-  return parser.parse(in.data(), in.size(), /*realloc_if_needed=*/true).get(root) ==
+  return fast->parser.parse(in.data(), in.size(), /*realloc_if_needed=*/true).get(root) ==
          simdjson::SUCCESS;
 }
 
