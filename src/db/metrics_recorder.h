@@ -7,11 +7,11 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 
 #include "spirapi/metrics.h"
 #include "spirapi/status.h"
+#include "util/cycle_clock.h"
 #include "util/histogram.h"
 
 namespace spirapi {
@@ -22,7 +22,9 @@ void FillLatency(const HistogramData& latency, OpMetrics* out);
 
 class MetricsRecorder {
  public:
-  explicit MetricsRecorder(bool enabled) : enabled_(enabled) {}
+  explicit MetricsRecorder(bool enabled) : enabled_(enabled) {
+    if (enabled) CycleClock::Calibrate();
+  }
 
   bool enabled() const { return enabled_; }
 
@@ -79,16 +81,15 @@ class OpTimer {
   OpTimer(MetricsRecorder* recorder, MetricOp op)
       : recorder_(recorder->enabled() && !MetricsRecorder::paused() ? recorder : nullptr),
         op_(op) {
-    if (recorder_ != nullptr) start_ = std::chrono::steady_clock::now();
+    if (recorder_ != nullptr) start_ = CycleClock::Now();
   }
 
   Status Done(Status s, uint64_t bytes_read = 0, uint64_t bytes_written = 0) {
     if (recorder_ != nullptr) {
-      const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now() - start_)
-                             .count();
-      recorder_->Record(op_, nanos < 0 ? 0 : static_cast<uint64_t>(nanos), s, bytes_read,
-                        bytes_written);
+      const uint64_t end = CycleClock::Now();
+      // A thread moved to another core may read a counter a little behind.
+      const uint64_t nanos = end > start_ ? CycleClock::ToNanos(end - start_) : 0;
+      recorder_->Record(op_, nanos, s, bytes_read, bytes_written);
     }
     return s;
   }
@@ -97,7 +98,7 @@ class OpTimer {
  private:
   MetricsRecorder* const recorder_;
   const MetricOp op_;
-  std::chrono::steady_clock::time_point start_;
+  uint64_t start_ = 0;
 };
 
 }  // namespace spirapi

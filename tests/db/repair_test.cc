@@ -58,6 +58,9 @@ class RepairTest : public ::testing::Test {
     Options o;
     o.background_work = false;
     o.compression_level = 0;  // markers stay findable in segment files
+    // No metrics sample at close: a build slower than a second (a loaded
+    // machine, a sanitizer) would add a METADATA record the counts miss.
+    o.metrics_interval_seconds = 0;
     if (encrypted_) {
       o.encryption_enabled = true;
       o.passphrase = "correct horse";
