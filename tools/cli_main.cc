@@ -39,6 +39,7 @@
 #include "cli_pi.h"
 #include "cli_query.h"
 #include "cli_metrics.h"
+#include "cli_plot_metric.h"
 #include "cli_query_log.h"
 #include "cli_schema.h"
 #include "cli_shell.h"
@@ -693,6 +694,8 @@ int Main(int argc, char** argv) {
   query_log.Add(&app, add_db);
   MetricsCommand metrics;
   metrics.Add(&app, add_db);
+  PlotMetricCommand plot;
+  plot.Add(&app, add_db);
   ShellCommand shell;
   shell.Add(&app, add_db);
   IndexCommands index;
@@ -777,6 +780,8 @@ int Main(int argc, char** argv) {
     rc = query.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query.access(), db); });
   } else if (metrics.parsed()) {
     rc = metrics.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
+  } else if (plot.parsed()) {
+    rc = plot.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, DbAccess::kReadOnly, db); });
   } else if (query_log.parsed()) {
     rc = query_log.Run([&](std::unique_ptr<DB>* db) { return OpenExisting(args, query_log.access(), db); });
   } else if (index.parsed()) {

@@ -12,7 +12,6 @@
 #ifndef SPIRAPI_TOOLS_CLI_METRICS_H_
 #define SPIRAPI_TOOLS_CLI_METRICS_H_
 
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <functional>
@@ -122,16 +121,9 @@ class MetricsCommand {
       return Fail(kExitUsage, "metrics: --resolution must be any, minute, hour or day, not '" +
                                   OneLine(resolution_) + "'");
     }
-    if (since_opt_->count() > 0) {
-      int64_t age_us;
-      if (!ParseAge(since_, &age_us)) {
-        return Fail(kExitUsage, "metrics: --since needs an age such as 90s, 30m, 6h or 7d, not '" +
-                                    OneLine(since_) + "'");
-      }
-      const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-      q.from_us = age_us >= now ? 0 : now - age_us;
+    if (since_opt_->count() > 0 && !ParseSince(since_, &q.from_us)) {
+      return Fail(kExitUsage, "metrics: --since needs an age such as 90s, 30m, 6h or 7d, not '" +
+                                  OneLine(since_) + "'");
     }
     std::unique_ptr<DB> db;
     if (int rc = open(&db); rc != kExitOk) return rc;
@@ -139,22 +131,6 @@ class MetricsCommand {
   }
 
  private:
-  // "90s", "30m", "6h", "7d" (a number, then its unit) in microseconds.
-  static bool ParseAge(const std::string& text, int64_t* us) {
-    if (text.size() < 2) return false;
-    const char unit = text.back();
-    const int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
-                        : unit == 'd' ? 86400 : 0;
-    if (scale == 0) return false;
-    int64_t n = 0;
-    for (size_t i = 0; i + 1 < text.size(); ++i) {
-      if (text[i] < '0' || text[i] > '9' || n > 1000000000) return false;
-      n = n * 10 + (text[i] - '0');
-    }
-    *us = n * scale * 1000000;
-    return true;
-  }
-
   int PrintCurrent(DB* db) {
     Metrics m;
     Status s = db->GetMetrics(&m);

@@ -1,6 +1,7 @@
 // `spirapi pi plot DB ID --kind K --out FILE.svg|FILE.png`: a picture of a
 // π sequence as a file (include/spirapi/plot.h, docs/PLOTS.md). Part of the
-// `pi` commands (cli_pi.h); included by it only.
+// `pi` commands (cli_pi.h); CheckPlotOut and WritePlotOut serve `spirapi
+// plot` too (cli_plot_metric.h).
 
 #ifndef SPIRAPI_TOOLS_CLI_PLOT_H_
 #define SPIRAPI_TOOLS_CLI_PLOT_H_
@@ -17,6 +18,33 @@
 #include "spirapi/plot.h"
 
 namespace spirapi::cli {
+
+// The checks of --out that need no database: its extension gives *format,
+// its directory exists and it is none. kExitUsage (one error line starting
+// with `command`) if not.
+inline int CheckPlotOut(const std::string& command, const std::string& out, PlotFormat* format) {
+  Status s = PlotFormatForPath(out, format);
+  if (!s.ok()) return Fail(kExitUsage, command + ": " + s.message());
+  std::error_code ec;
+  const std::filesystem::path path(out);
+  if (std::filesystem::is_directory(path, ec)) {
+    return Fail(kExitUsage, command + ": '" + out + "' is a directory");
+  }
+  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
+  if (!std::filesystem::is_directory(parent, ec)) {
+    return Fail(kExitUsage, command + ": directory '" + parent.string() + "' does not exist");
+  }
+  return kExitOk;
+}
+
+// Writes the picture to --out (atomically) and says so on stdout.
+inline int WritePlotOut(const std::string& command, const std::string& out,
+                        const std::string& data) {
+  Status s = WritePlotFile(out, data);
+  if (!s.ok()) return FailStatus(command, s);
+  std::printf("wrote %s (%zu bytes)\n", EscapeControls(out).c_str(), data.size());
+  return kExitOk;
+}
 
 class PiPlotCommand {
  public:
@@ -40,7 +68,6 @@ class PiPlotCommand {
   // input neither opens it nor writes anything.
   int Check() {
     Status s = ParsePlotKind(kind_name_, &kind_);
-    if (s.ok()) s = PlotFormatForPath(out_, &format_);
     if (s.ok() && max_digits_option_->count() > 0 && max_digits_ == 0) {
       s = Status::InvalidArgument("--max-digits must be at least 1");
     }
@@ -49,16 +76,7 @@ class PiPlotCommand {
                                   std::to_string(kMaxSpiralPlotDigits) + " digits");
     }
     if (!s.ok()) return Fail(kExitUsage, "pi plot: " + s.message());
-    std::error_code ec;
-    const std::filesystem::path path(out_);
-    if (std::filesystem::is_directory(path, ec)) {
-      return Fail(kExitUsage, "pi plot: '" + out_ + "' is a directory");
-    }
-    const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
-    if (!std::filesystem::is_directory(parent, ec)) {
-      return Fail(kExitUsage, "pi plot: directory '" + parent.string() + "' does not exist");
-    }
-    return kExitOk;
+    return CheckPlotOut("pi plot", out_, &format_);
   }
 
   int Run(PiStore* store) {
@@ -69,10 +87,7 @@ class PiPlotCommand {
     // An unknown id is bad input, as for the other pi commands.
     if (s.IsNotFound()) return Fail(kExitUsage, "pi plot: " + s.message());
     if (!s.ok()) return FailStatus("pi plot", s);
-    s = WritePlotFile(out_, data);
-    if (!s.ok()) return FailStatus("pi plot", s);
-    std::printf("wrote %s (%zu bytes)\n", EscapeControls(out_).c_str(), data.size());
-    return kExitOk;
+    return WritePlotOut("pi plot", out_, data);
   }
 
  private:

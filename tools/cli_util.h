@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -218,6 +219,28 @@ inline CLI::Validator DecimalNumber() {
         return std::string();
       },
       "", "DecimalNumber");
+}
+
+// A --since AGE ("90s", "30m", "6h", "7d": a number, then its unit) as the
+// time that long ago, in microseconds since the epoch (0 if before it).
+// False if `text` is no such age.
+inline bool ParseSince(const std::string& text, int64_t* from_us) {
+  if (text.size() < 2) return false;
+  const char unit = text.back();
+  const int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
+                      : unit == 'd' ? 86400 : 0;
+  if (scale == 0) return false;
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || n > 1000000000) return false;
+    n = n * 10 + (text[i] - '0');
+  }
+  const int64_t age_us = n * scale * 1000000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  *from_us = age_us >= now ? 0 : now - age_us;
+  return true;
 }
 
 }  // namespace spirapi::cli

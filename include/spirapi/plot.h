@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "spirapi/export.h"
+#include "spirapi/metrics.h"
 #include "spirapi/pi.h"
 #include "spirapi/status.h"
 
@@ -121,6 +122,51 @@ struct LineChart {
 // only; a chart without any finite point says "no data". Errors:
 // InvalidArgument (size out of range, more than 100 series, a non-finite x).
 SPIRAPI_EXPORT Status RenderLineChart(const LineChart& chart, PlotFormat format, std::string* out);
+
+// ---------------------------------------------------------------------------
+// Charts of the metrics history (include/spirapi/metrics.h), by name; the
+// dashboard's performance page draws the same ones. docs/PLOTS.md, "The
+// metrics history", says what each shows:
+//   throughput, latency_p50, latency_p99  one line per kind of client
+//                                         operation (get .. query) seen
+//   read_latency                          get's p50, p90 and p99
+//   write_latency                         the same of put, delete and commit
+//                                         together (their histograms merged)
+//   errors                                errors per minute, all and by kind
+//   cache_hit_rate, disk_bytes, records   (records: live ones by component)
+//   <op>_latency, <op>_throughput         for each MetricOpName: p50, p90 and
+//                                         p99; operations per second
+
+// Every name above, in that order (per-kind names last).
+SPIRAPI_EXPORT const std::vector<std::string>& MetricPlotNames();
+// OK if `metric` is one of them, else InvalidArgument listing them all.
+SPIRAPI_EXPORT Status CheckMetricPlotName(std::string_view metric);
+
+// The chart of `metric` over `samples` (as ReadMetricsHistory returns them):
+// a time axis (each sample at its interval's end), lines broken where the
+// database was closed. Errors: InvalidArgument for an unknown name, its
+// message listing the known ones.
+SPIRAPI_EXPORT Status MetricChart(std::string_view metric,
+                                  const std::vector<MetricsSample>& samples, LineChart* chart);
+
+struct MetricPlotOptions {
+  std::string metric;  // one of MetricPlotNames()
+  // The samples read: ReadMetricsHistory's query (range and resolution).
+  MetricsHistoryQuery history;
+  int width = 800;   // pixels, as for LineChart
+  int height = 400;
+};
+
+// MetricChart of the stored samples, its subtitle saying how many and over
+// what time. Works on read-only instances. Errors: InvalidArgument (unknown
+// metric or size, checked before anything is read), NotFound (no sample in
+// the range: no empty picture), ReadMetricsHistory's.
+SPIRAPI_EXPORT Status PlotMetric(DB* db, const MetricPlotOptions& options, PlotFormat format,
+                                 std::string* out);
+// PlotMetric in the format `path`'s extension names, written to `path` as
+// PlotSequenceToFile writes (atomically; untouched on any error).
+SPIRAPI_EXPORT Status PlotMetricToFile(DB* db, const MetricPlotOptions& options,
+                                       const std::string& path);
 
 }  // namespace spirapi
 

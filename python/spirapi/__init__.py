@@ -10,7 +10,7 @@ from spirapi.health import check_health
 from spirapi.dashboard import Dashboard
 from spirapi.database import Component, QueryResult, Snapshot, SpiraPiDatabase, Transaction
 from spirapi.pi import PatternMatch, PatternResult, PiIdInfo, PiStore, SequenceInfo, SpiralDigit
-from spirapi.plot import plot_sequence, render_line_chart
+from spirapi.plot import METRIC_PLOT_NAMES, plot_sequence, render_line_chart
 from spirapi.records import StorageRecord, StorageType
 from spirapi.schema import (UNSET, FieldType, MigrationReport, RollbackReport, Schema,
                             SchemaChange, SchemaField, SchemaManager, SchemaRecord, SchemaZone)
@@ -29,6 +29,6 @@ __all__ = [
     "BackupInfo", "ArchiveResult", "RestoreInfo", "BackupVerifyReport", "PruneResult",
     "backup_database", "archive_journals", "list_backups", "restore_backup", "verify_backups",
     "prune_backups", "check_health",
-    "plot_sequence", "render_line_chart",
+    "plot_sequence", "render_line_chart", "METRIC_PLOT_NAMES",
     "Dashboard",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
 from spirapi import _spirapi
@@ -33,6 +34,27 @@ def _at_least(value: Optional[int], least: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise InvalidArgumentError(f"{what} must be an int >= {least} or None, not {value!r}")
     return value
+
+
+def _time_us(t: Any, default: int) -> int:
+    """A time bound of the metrics history in microseconds since the epoch:
+    a datetime (naive means UTC), Unix seconds, a timedelta (that long
+    before now), or None (`default`)."""
+    if t is None:
+        return default
+    if isinstance(t, datetime.timedelta):
+        ago = time.time_ns() // 1000 - t // datetime.timedelta(microseconds=1)
+        return max(0, min(ago, 2**63 - 1))
+    if isinstance(t, datetime.datetime):
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=datetime.timezone.utc)
+        return max(0, int(t.timestamp() * 1_000_000))
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        if isinstance(t, float) and not math.isfinite(t):
+            raise InvalidArgumentError("since/until must be a finite number")
+        return max(0, min(int(t * 1_000_000), 2**63 - 1))
+    raise InvalidTypeError(
+        f"since/until must be a datetime, a timedelta or Unix seconds, not {type(t).__name__}")
 
 
 class _Operations:
@@ -79,30 +101,46 @@ class _Operations:
                         resolution: str = "any") -> List[Dict[str, Any]]:
         """The stored metrics samples overlapping [since, until), oldest
         first, as dicts (docs/MONITORING.md). since / until: a datetime
-        (naive means UTC) or Unix seconds; None: no bound. resolution: "any"
-        (as stored: a sample per interval for a day, per hour for 30 days,
-        per day after), or "minute", "hour", "day" to merge finer samples."""
+        (naive means UTC), Unix seconds, or a timedelta (that long ago); None:
+        no bound. resolution: "any" (as stored: a sample per interval for a
+        day, per hour for 30 days, per day after), or "minute", "hour", "day"
+        to merge finer samples."""
         import json
-
-        def to_us(t: Any, default: int) -> int:
-            if t is None:
-                return default
-            if isinstance(t, datetime.datetime):
-                if t.tzinfo is None:
-                    t = t.replace(tzinfo=datetime.timezone.utc)
-                return int(t.timestamp() * 1_000_000)
-            if isinstance(t, (int, float)) and not isinstance(t, bool):
-                if isinstance(t, float) and not math.isfinite(t):
-                    raise InvalidArgumentError("since/until must be a finite number")
-                return max(0, min(int(t * 1_000_000), 2**63 - 1))
-            raise InvalidTypeError(
-                f"since/until must be a datetime or Unix seconds, not {type(t).__name__}")
-
         if not isinstance(resolution, str):
             raise InvalidTypeError(f"resolution must be a str, not {type(resolution).__name__}")
-        text = self._db.metrics_history_json(to_us(since, 0), to_us(until, 2**63 - 1),
+        text = self._db.metrics_history_json(_time_us(since, 0), _time_us(until, 2**63 - 1),
                                              resolution)
         return [json.loads(line) for line in text.splitlines() if line]
+
+    def plot_metric(self, name: str, path: Optional[PathLike] = None, since: Any = None,
+                    resolution: Optional[str] = None, *, format: Optional[str] = None,
+                    width: int = 800, height: int = 400) -> Union[str, bytes, None]:
+        """A line chart of the metrics history (docs/PLOTS.md, "The metrics
+        history"): ``name`` is one of spirapi.METRIC_PLOT_NAMES, e.g.
+        "read_latency", "write_latency", "throughput", "errors",
+        "cache_hit_rate", "disk_bytes" or "<op>_latency". ``since`` as for
+        metrics_history (a timedelta: the last that long); ``resolution``
+        "any" (None), "minute", "hour" or "day". ``width`` 200..4000,
+        ``height`` 150..4000 pixels.
+
+        Without ``path``: the SVG text (``format`` "svg", the default) or the
+        PNG bytes ("png"). With ``path``: written there atomically in the
+        format of its extension, returns None. InvalidArgumentError for an
+        unknown name (its message lists the known ones) or a bad argument,
+        NotFoundError when no sample lies in the range; nothing is written
+        then."""
+        from spirapi import _checks
+        from spirapi.plot import _format_for, _path_of, _result
+        _checks.text(name, "name")
+        res = "any" if resolution is None else _checks.text(resolution, "resolution")
+        file = _path_of(path)
+        fmt = _format_for(file, format)
+        args = (name, _time_us(since, 0), 2**63 - 1, res, _checks.c_int(width, "width"),
+                _checks.c_int(height, "height"))
+        if file is None:
+            return _result(_spirapi.plot_metric(self._db, *args, fmt), fmt)
+        _spirapi.plot_metric_file(self._db, *args, file)
+        return None
 
     def optimize_for(self, goal: str) -> None:
         """Tunes the database for "speed", "space" or "security" and stores

@@ -1,6 +1,7 @@
 """Pictures as files, drawn by the engine itself (no other library, no
 network): π sequences as a digit distribution, an Ulam spiral or run
-lengths, and line charts of time series. See docs/PLOTS.md.
+lengths, and line charts of time series; charts of the metrics history are
+SpiraPiDatabase.plot_metric. See docs/PLOTS.md.
 
 SVG comes back as a ``str`` (one self-contained document: inline styles,
 ``viewBox``, ``<title>``), PNG as ``bytes``. Given a ``path``, the picture is
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 #: The most digits a spiral plot shows (2048 x 2048 cells).
 MAX_SPIRAL_PLOT_DIGITS: Final[int] = _spirapi.MAX_SPIRAL_PLOT_DIGITS
+
+#: The metric names of SpiraPiDatabase.plot_metric (docs/PLOTS.md).
+METRIC_PLOT_NAMES: Final = _spirapi.METRIC_PLOT_NAMES
 
 #: The plot kinds of :func:`plot_sequence`.
 PLOT_KINDS: Final = ("distribution", "spiral", "runs")
@@ -162,4 +166,5 @@ def render_line_chart(series: Mapping[str, Points], *, title: str = "", subtitle
     return None
 
 
-__all__ = ["plot_sequence", "render_line_chart", "Points", "MAX_SPIRAL_PLOT_DIGITS", "PLOT_KINDS"]
+__all__ = ["plot_sequence", "render_line_chart", "Points", "MAX_SPIRAL_PLOT_DIGITS", "PLOT_KINDS",
+           "METRIC_PLOT_NAMES"]

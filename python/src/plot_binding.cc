@@ -1,6 +1,7 @@
 // spirapi._spirapi plot functions (include/spirapi/plot.h): pictures of π
-// sequences and line charts, as bytes or written to a file. The public,
-// documented API is spirapi/plot.py.
+// sequences, line charts and charts of the metrics history, as bytes or
+// written to a file. The public, documented API is spirapi/plot.py and
+// SpiraPiDatabase.plot_metric (spirapi/_operations.py).
 
 #include <pybind11/stl.h>
 
@@ -56,6 +57,42 @@ void PlotSequenceFile(const py::object& database, std::string_view id, std::stri
     Status s = LazyStore(*h, &h->pi, &pi);
     return s.ok() ? PlotSequenceToFile(pi, id, k, path, options) : s;
   });
+}
+
+MetricPlotOptions MetricArguments(const std::string& metric, int64_t from_us, int64_t to_us,
+                                  const std::string& resolution, int width, int height) {
+  MetricPlotOptions options;
+  options.metric = metric;
+  options.history.from_us = from_us;
+  options.history.to_us = to_us;
+  if (!ParseMetricsResolution(resolution, &options.history.resolution)) {
+    RaiseUnless(Status::InvalidArgument("plot_metric: resolution '" + resolution +
+                                        "' is not one of any, minute, hour, day"));
+  }
+  options.width = width;
+  options.height = height;
+  return options;
+}
+
+py::bytes PlotMetricBytes(const py::object& database, const std::string& metric, int64_t from_us,
+                          int64_t to_us, const std::string& resolution, int width, int height,
+                          std::string_view format) {
+  std::shared_ptr<DbHandle> h = DatabaseArgument(database);
+  const MetricPlotOptions options =
+      MetricArguments(metric, from_us, to_us, resolution, width, height);
+  const PlotFormat f = FormatArgument(format);
+  std::string out;
+  CallEngine(*h, [&](DB* db) { return PlotMetric(db, options, f, &out); });
+  return py::bytes(out);
+}
+
+void PlotMetricFile(const py::object& database, const std::string& metric, int64_t from_us,
+                    int64_t to_us, const std::string& resolution, int width, int height,
+                    const std::string& path) {
+  std::shared_ptr<DbHandle> h = DatabaseArgument(database);
+  const MetricPlotOptions options =
+      MetricArguments(metric, from_us, to_us, resolution, width, height);
+  CallEngine(*h, [&](DB* db) { return PlotMetricToFile(db, options, path); });
 }
 
 PlotUnit UnitArgument(std::string_view name) {
@@ -126,6 +163,13 @@ void BindPlot(py::module_& m) {
         py::arg("format"), py::arg("max_digits") = 0);
   m.def("plot_sequence_file", &PlotSequenceFile, py::arg("database"), py::arg("id"),
         py::arg("kind"), py::arg("path"), py::arg("max_digits") = 0);
+  m.def("plot_metric", &PlotMetricBytes, py::arg("database"), py::arg("metric"), py::arg("from_us"),
+        py::arg("to_us"), py::arg("resolution"), py::arg("width"), py::arg("height"),
+        py::arg("format"));
+  m.def("plot_metric_file", &PlotMetricFile, py::arg("database"), py::arg("metric"),
+        py::arg("from_us"), py::arg("to_us"), py::arg("resolution"), py::arg("width"),
+        py::arg("height"), py::arg("path"));
+  m.attr("METRIC_PLOT_NAMES") = py::tuple(py::cast(MetricPlotNames()));
   m.def("render_line_chart", &LineChartBytes, py::arg("series"), py::arg("title"),
         py::arg("subtitle"), py::arg("x_label"), py::arg("y_label"), py::arg("x_axis"),
         py::arg("y_unit"), py::arg("max_gap_x"), py::arg("width"), py::arg("height"),

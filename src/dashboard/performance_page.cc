@@ -3,7 +3,6 @@
 // and this process's figures since it opened the database.
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -18,89 +17,20 @@ namespace {
 
 constexpr int64_t kDayMicros = int64_t{86400} * 1000000;
 
-// One line per value the samples give; x is each interval's end.
-PlotSeries SeriesOf(const std::string& name, const std::vector<MetricsSample>& samples,
-                    double (*value)(const MetricsSample&)) {
-  PlotSeries series;
-  series.name = name;
-  for (const MetricsSample& s : samples) {
-    series.points.push_back({static_cast<double>(s.end_us), value(s)});
-  }
-  return series;
-}
-
-bool Active(const std::vector<MetricsSample>& samples, MetricOp op) {
-  for (const MetricsSample& s : samples) {
-    if (s.op(op).count > 0) return true;
-  }
-  return false;
-}
-
-Status Chart(LineChart chart, const std::vector<MetricsSample>& samples, std::string* html) {
-  chart.x_axis = PlotXAxis::kUnixMicros;
-  // Samples are a minute apart (or an hour, when merged): a longer silence is
-  // a time the database was closed, shown as a gap.
-  int64_t step = 0;
-  for (size_t i = 1; i < samples.size(); ++i) {
-    int64_t d = samples[i].end_us - samples[i - 1].end_us;
-    if (step == 0 || (d > 0 && d < step)) step = d;
-  }
-  chart.max_gap_x = step > 0 ? 3.0 * static_cast<double>(step) : 0;
-  chart.width = 640;
-  chart.height = 300;
-  std::string svg;
-  Status s = RenderLineChart(chart, PlotFormat::kSvg, &svg);
-  if (s.ok()) *html += "<div class=\"chart\">" + svg + "</div>";
-  return s;
-}
-
+// The charts of the history, as MetricChart (include/spirapi/plot.h) builds
+// them for `spirapi plot`, smaller.
 Status Charts(const std::vector<MetricsSample>& samples, std::string* html) {
-  static constexpr MetricOp kShown[] = {MetricOp::kGet,    MetricOp::kPut,  MetricOp::kDelete,
-                                        MetricOp::kCommit, MetricOp::kScan, MetricOp::kQuery};
-  LineChart throughput;
-  throughput.title = "Throughput";
-  throughput.y_label = "operations";
-  throughput.y_unit = PlotUnit::kOpsPerSecond;
-  LineChart latency;
-  latency.title = "Latency, 99th percentile";
-  latency.y_label = "latency";
-  latency.y_unit = PlotUnit::kSeconds;
-  LineChart median = latency;
-  median.title = "Latency, median";
-  for (MetricOp op : kShown) {
-    if (!Active(samples, op)) continue;
-    PlotSeries rate, p99, p50;
-    rate.name = p99.name = p50.name = MetricOpName(op);
-    for (const MetricsSample& s : samples) {
-      const double x = static_cast<double>(s.end_us);
-      const OpMetrics& m = s.op(op);
-      rate.points.push_back({x, m.ops_per_second});
-      // No operation in the interval: no latency to draw (a gap, not 0).
-      p99.points.push_back({x, m.count > 0 ? m.p99_seconds : std::nan("")});
-      p50.points.push_back({x, m.count > 0 ? m.p50_seconds : std::nan("")});
-    }
-    throughput.series.push_back(std::move(rate));
-    latency.series.push_back(std::move(p99));
-    median.series.push_back(std::move(p50));
-  }
-  LineChart cache;
-  cache.title = "Block cache hit rate";
-  cache.y_label = "hits (%)";
-  cache.series.push_back(SeriesOf("hit rate", samples, [](const MetricsSample& s) {
-    const uint64_t lookups = s.block_cache_hits + s.block_cache_misses;
-    return lookups == 0 ? std::nan("") : 100.0 * static_cast<double>(s.block_cache_hits) / lookups;
-  }));
-  LineChart disk;
-  disk.title = "Disk use";
-  disk.y_label = "database size";
-  disk.y_unit = PlotUnit::kBytes;
-  disk.series.push_back(SeriesOf("on disk", samples, [](const MetricsSample& s) {
-    return static_cast<double>(s.total_disk_bytes);
-  }));
   *html += "<div class=\"charts\">";
-  for (LineChart* chart : {&throughput, &latency, &median, &cache, &disk}) {
-    Status s = Chart(*chart, samples, html);
+  for (const char* metric :
+       {"throughput", "latency_p99", "latency_p50", "cache_hit_rate", "disk_bytes"}) {
+    LineChart chart;
+    Status s = MetricChart(metric, samples, &chart);
+    chart.width = 640;
+    chart.height = 300;
+    std::string svg;
+    if (s.ok()) s = RenderLineChart(chart, PlotFormat::kSvg, &svg);
     if (!s.ok()) return s;
+    *html += "<div class=\"chart\">" + svg + "</div>";
   }
   *html += "</div>";
   return Status::OK();

@@ -38,17 +38,6 @@ int64_t AlignDown(int64_t t, int64_t len) { return t < 0 ? 0 : t / len * len; }
 
 int64_t LengthOf(MetricsResolution r) { return r == MetricsResolution::kDay ? kDayUs : kHourUs; }
 
-HistogramData ToHistogram(const MetricsSample::Histogram& h) {
-  HistogramData d;
-  for (const auto& [bucket, n] : h.buckets) {
-    d.buckets[bucket] += n;
-    d.count += n;
-  }
-  d.sum = h.sum_ns;
-  d.max = h.max_ns;
-  return d;
-}
-
 MetricsSample::Histogram FromHistogram(const HistogramData& d) {
   MetricsSample::Histogram h;
   for (int i = 0; i < HistogramData::kNumBuckets; ++i) {
@@ -162,6 +151,17 @@ Status Downsample(DB* db, MetricsResolution from, MetricsResolution to, int64_t 
 }
 
 }  // namespace
+
+HistogramData ToHistogram(const MetricsSample::Histogram& h) {
+  HistogramData d;
+  for (const auto& [bucket, n] : h.buckets) {
+    d.buckets[bucket] += n;
+    d.count += n;
+  }
+  d.sum = h.sum_ns;
+  d.max = h.max_ns;
+  return d;
+}
 
 const char* MetricsResolutionName(MetricsResolution r) {
   return kResolutionNames[static_cast<int>(r)];

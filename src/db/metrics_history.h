@@ -12,6 +12,7 @@
 
 #include "spirapi/db.h"
 #include "spirapi/metrics.h"
+#include "util/histogram.h"
 
 namespace spirapi {
 
@@ -20,6 +21,9 @@ inline constexpr std::string_view kMetricsRecordPrefix = "~metrics/";
 inline constexpr int64_t kMinuteSamplesKeptUs = 24LL * 3600 * 1000000;
 inline constexpr int64_t kHourSamplesKeptUs = 30LL * 24 * 3600 * 1000000;
 
+// A stored histogram as counts that merge (HistogramData::Merge) and give
+// percentiles (FillLatency, db/metrics_recorder.h).
+HistogramData ToHistogram(const MetricsSample::Histogram& h);
 std::string MetricsSampleId(MetricsResolution r, int64_t start_us);
 Status ParseMetricsSample(std::string_view json, MetricsSample* sample);
 // Sets the percentiles, means, max and rates from the histograms, counts

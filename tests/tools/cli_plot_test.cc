@@ -60,12 +60,7 @@ TEST_F(CliPlotTest, WorksWhileAnotherProcessHoldsTheDatabase) {
 
 TEST_F(CliPlotTest, RefusalsAreOneLineAndWriteNothing) {
   std::filesystem::create_directory(Out("dir.svg"));
-  struct Case {
-    std::vector<std::string> args;
-    int code;
-    const char* says;
-  };
-  const std::vector<Case> cases = {
+  ExpectRefusals({
       {{"pi", "plot", db_, "absent", "--kind", "runs", "--out", Out("a.svg")}, 2, "absent"},
       {{"pi", "plot", db_, "p", "--kind", "pie", "--out", Out("a.svg")},
        2,
@@ -88,18 +83,8 @@ TEST_F(CliPlotTest, RefusalsAreOneLineAndWriteNothing) {
       {{"pi", "plot", dir_ + "/nodb", "p", "--kind", "runs", "--out", Out("a.svg")},
        2,
        "does not exist"},
-  };
-  for (const Case& c : cases) {
-    CliResult r = Run(c.args);
-    EXPECT_EQ(r.exit_code, c.code) << Join(c.args) << ": " << r.err;
-    ExpectOneErrorLine(r);
-    EXPECT_NE(r.err.find(c.says), std::string::npos) << Join(c.args) << ": " << r.err;
-    EXPECT_EQ(r.out, "");
-  }
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
-    EXPECT_TRUE(name == "db" || name == "dir.svg" || name[0] == '.') << name;
-  }
+  });
+  ExpectNothingWrittenBut({"dir.svg"});
 }
 
 }  // namespace

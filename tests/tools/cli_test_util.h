@@ -177,6 +177,33 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
 
+  // A command that must be refused: exit `code`, one error line containing
+  // `says`, nothing on stdout.
+  struct Refusal {
+    std::vector<std::string> args;
+    int code;
+    const char* says;
+  };
+  void ExpectRefusals(const std::vector<Refusal>& cases) {
+    for (const Refusal& c : cases) {
+      CliResult r = Run(c.args);
+      EXPECT_EQ(r.exit_code, c.code) << Join(c.args) << ": " << r.err;
+      ExpectOneErrorLine(r);
+      EXPECT_NE(r.err.find(c.says), std::string::npos) << Join(c.args) << ": " << r.err;
+      EXPECT_EQ(r.out, "");
+    }
+  }
+
+  // dir_ holds db_, the `others` and the runner's dot files, nothing else.
+  void ExpectNothingWrittenBut(const std::vector<std::string>& others) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      const std::string name = entry.path().filename().string();
+      EXPECT_TRUE(name == "db" || name[0] == '.' ||
+                  std::find(others.begin(), others.end(), name) != others.end())
+          << name;
+    }
+  }
+
   void Init() { RunOk({"init", db_}); }
 
   // Creates db_ with 300 records, "k1000".."k1299", in segment files of
