@@ -253,7 +253,7 @@ class SPIRAPI_EXPORT DB {
   // codec, level and block size (so it also recompresses segments written
   // before an OptimizeFor). Readers and writers continue meanwhile.
   // Crash-safe at every step. Memory: about one segment's entries, not its
-  // records. Components are rewritten Options::background_threads at a time.
+  // records. Components are rewritten Options::background_threads / 2 at a time.
   // `progress`, if given, is called with the fraction done (every few
   // hundred records copied), from the threads doing the work but one call at
   // a time, the fraction never going back; returning false stops the

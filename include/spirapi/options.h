@@ -138,8 +138,9 @@ struct Options {
   bool background_work = true;
 
   // Threads that DB::Verify and DB::Compact use: Verify checks that many
-  // files at once, Compact rewrites that many components at once (each
-  // component's segment writer compresses on one more thread). The reports
+  // files at once, Compact rewrites half that many components at once (at
+  // least one; each component's segment writer compresses on a second
+  // thread). The reports
   // and the records are the same whatever the number; 1 does the work on
   // the calling thread alone. 0: std::thread::hardware_concurrency().
   // docs/DESIGN.md, "Background work". Default: 0.

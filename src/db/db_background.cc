@@ -506,7 +506,11 @@ Status DBImpl::Compact(const std::function<bool(double)>& progress) {
   double fractions[kNumComponents] = {};
   std::mutex progress_mu;
   bool stopped = false;
-  ParallelFor(kNumComponents, BackgroundThreads(options_.background_threads), [&](size_t i) {
+  // Each compaction keeps two threads busy (its SegmentWriter compresses on
+  // a second one): half as many components as threads. On 2 cores, one at a
+  // time was as fast as two (docs/BENCHMARKS.md).
+  const int at_once = std::max(1, BackgroundThreads(options_.background_threads) / 2);
+  ParallelFor(kNumComponents, at_once, [&](size_t i) {
     {
       std::lock_guard<std::mutex> l(progress_mu);
       if (stopped) return false;
