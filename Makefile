@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIRAPI_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache bench-cache-quick bench-cache bench-metrics-quick bench-metrics dashboard-screenshots clean
+.PHONY: deps build run test test-asan test-tsan test-tsan-stress stress fuzz fuzz-seeds bench-quick bench bench-pi-quick bench-pi bench-pi-search-quick bench-pi-search bench-peers-quick bench-peers bench-backup-quick bench-backup bench-result-cache-quick bench-result-cache bench-cache-quick bench-cache bench-metrics-quick bench-metrics bench-parallel-quick bench-parallel dashboard-screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -45,7 +45,7 @@ test-tsan: deps
 	cmake -S . -B build-tsan -DSPIRAPI_SANITIZE=thread -DSPIRAPI_BUILD_TESTS=ON -DSPIRAPI_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target spirapi_tests
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/spirapi_tests \
-	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency:ReadOnlyTest.ReadsStayConsistentDuringCatchUp:ReadOnlyTest.SurvivesRotationFlushAndCompaction:ReadOnlyProcessTest.*:IndexTest.ConcurrentWritersDuringBuildLeaveItExact:IndexTest.TransactionRacingACreationConflicts:IndexTest.QueriesDuringSwapsFlushesAndCompactions:IndexResumeTest.*:BackupTest.BackupsDuringWritesHoldAPrefixOfTheCommits:BackupTest.AnOpenDatabaseBacksItselfUpAndRecordsTheOutcome:*PointInTimeTest.*InProcess'
+	  --gtest_filter='Concurrency*:DbTest.Transactions*:DbTest.Snapshots*:DbTest.BackgroundWork*:PiStoreTest.Ids*:SchemaTest.UniqueUnderConcurrentInserts:RelationalTest.NoDanglingReferencesUnderConcurrency:ReadOnlyTest.ReadsStayConsistentDuringCatchUp:ReadOnlyTest.SurvivesRotationFlushAndCompaction:ReadOnlyProcessTest.*:IndexTest.ConcurrentWritersDuringBuildLeaveItExact:IndexTest.TransactionRacingACreationConflicts:IndexTest.QueriesDuringSwapsFlushesAndCompactions:IndexResumeTest.*:BackupTest.BackupsDuringWritesHoldAPrefixOfTheCommits:BackupTest.AnOpenDatabaseBacksItselfUpAndRecordsTheOutcome:*PointInTimeTest.*InProcess:ParallelForTest.*:ParallelWorkTest.*'
 
 # Short spirapi_stress runs under ThreadSanitizer: threads committing beside
 # background flushes, compactions and the writers' backpressure, and the
@@ -77,6 +77,13 @@ bench: build
 # The cost of recording operation metrics, on against off (docs/BENCHMARKS.md).
 bench-metrics: build
 	$(BUILD)/metrics_bench
+
+# Verify and Compact with background_threads 1 against 2 (docs/BENCHMARKS.md).
+bench-parallel-quick: build
+	$(BUILD)/parallel_work_bench --quick
+
+bench-parallel: build
+	$(BUILD)/parallel_work_bench
 
 # π: SpiraPi against MPFR and FLINT/Arb (digits, seconds, peak RSS).
 bench-pi-quick: build

@@ -253,11 +253,14 @@ class SPIRAPI_EXPORT DB {
   // codec, level and block size (so it also recompresses segments written
   // before an OptimizeFor). Readers and writers continue meanwhile.
   // Crash-safe at every step. Memory: about one segment's entries, not its
-  // records. `progress`, if given, is called with the fraction done (every
-  // few hundred records copied); returning false stops the compaction with
-  // Cancelled: components already rewritten stay so, the one in progress is
-  // left as it was. Errors: as Flush; Corruption if a record it must copy is
-  // damaged; Cancelled.
+  // records. Components are rewritten Options::background_threads / 2 at a time.
+  // `progress`, if given, is called with the fraction done (every few
+  // hundred records copied), from the threads doing the work but one call at
+  // a time, the fraction never going back; returning false stops the
+  // compaction with Cancelled: components already rewritten stay so, those
+  // in progress are left as they were. A failure stops the others the same
+  // way. Errors: as Flush; Corruption if a record it must copy is damaged;
+  // Cancelled.
   virtual Status Compact(const std::function<bool(double)>& progress = nullptr) = 0;
 
   // Tunes the database for a goal, the specification's optimize_for, and
@@ -288,10 +291,13 @@ class SPIRAPI_EXPORT DB {
   virtual Status SetCompression(CompressionCodec codec, int level) = 0;
   // Reads and checks every file and record, and that every ready secondary
   // index (index.h) matches its records. Returns OK with the findings in
-  // *report (damage is reported there, not as an error status). `progress`,
-  // if given, is called with the fraction of files done, before each file
-  // and at the end; returning false stops the check with Cancelled (*report
-  // then holds what was found so far).
+  // *report (damage is reported there, not as an error status). Files are
+  // checked Options::background_threads at a time; the report is the same
+  // whatever the number (damage in file order). `progress`, if given, is
+  // called with the fraction of files done, before each file is started and
+  // at the end, from the threads doing the work but one call at a time, the
+  // fraction never going back; returning false starts no more files and
+  // returns Cancelled (*report then holds what the files started found).
   // A completed check (not cancelled, no error status) is recorded: in this
   // instance, and, unless read-only, in the METADATA record `~verify/last`
   // (its own commit; cleanup keeps it), which CheckHealth reads.

@@ -137,6 +137,15 @@ struct Options {
   // they run only inside DB::Compact() and DB::Flush(). Default: true.
   bool background_work = true;
 
+  // Threads that DB::Verify and DB::Compact use: Verify checks that many
+  // files at once, Compact rewrites half that many components at once (at
+  // least one; each component's segment writer compresses on a second
+  // thread). The reports
+  // and the records are the same whatever the number; 1 does the work on
+  // the calling thread alone. 0: std::thread::hardware_concurrency().
+  // docs/DESIGN.md, "Background work". Default: 0.
+  int background_threads = 0;
+
   // Compact a component in the background once this fraction of its stored
   // versions could be dropped (overwritten beyond max_versions_kept, or
   // deleted), or once it has 8 segments under half of max_file_size_mb.

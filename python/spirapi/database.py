@@ -263,7 +263,8 @@ class SpiraPiDatabase(_Operations):
     compression_codec ("zstd", "lzma", "none"), block_size_kib,
     create_if_missing, error_if_exists, read_only, verify_checksums,
     block_cache_bytes, warm_cache_on_open, max_versions_kept, background_work,
-    compaction_garbage_ratio, backup_repository and archive_journals
+    compaction_garbage_ratio, background_threads (threads of verify and
+    compact; 0: one per core), backup_repository and archive_journals
     (automatic backups every backup_interval_hours and the journal archive,
     see backup_database), record_metrics and metrics_interval_seconds (see
     metrics()), and ``sync`` (default True: each write returns

@@ -127,6 +127,7 @@ Options ParseOptions(const py::dict& given) {
   if (auto v = Take<int>(d, "max_versions_kept")) o.max_versions_kept = *v;
   if (auto v = Take<bool>(d, "background_work")) o.background_work = *v;
   if (auto v = Take<double>(d, "compaction_garbage_ratio")) o.compaction_garbage_ratio = *v;
+  if (auto v = Take<int>(d, "background_threads")) o.background_threads = *v;
   if (auto v = Take<bool>(d, "read_only")) o.read_only = *v;
   if (auto v = Take<std::string>(d, "backup_repository")) o.backup_repository = *v;
   if (auto v = Take<bool>(d, "archive_journals")) o.archive_journals = *v;

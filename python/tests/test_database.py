@@ -287,9 +287,12 @@ def test_options(tmp_path):
     assert not (tmp_path / "f").exists() or not os.listdir(tmp_path / "f")
     with spirapi.SpiraPiDatabase(tmp_path / "g", compression_codec="lzma", block_size_kib=16,
                                  max_versions_kept=2, block_cache_bytes=1 << 20,
-                                 background_work=False, verify_checksums=True) as db:
+                                 background_work=False, verify_checksums=True,
+                                 background_threads=2) as db:
         stats = db.get_database_stats()
         assert stats["compression_codec"] == "lzma" and stats["block_size_kib"] == 16
+    with pytest.raises(spirapi.InvalidArgumentError, match="background_threads"):
+        spirapi.SpiraPiDatabase(tmp_path / "h", background_threads=-1)
     with pytest.raises(spirapi.InvalidArgumentError, match="already holds"):
         spirapi.SpiraPiDatabase(tmp_path / "g", error_if_exists=True)
 

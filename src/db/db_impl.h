@@ -4,8 +4,9 @@
 // per-component segment files, and compaction of those segments.
 //
 // Locking (acquire in this order, never the reverse):
-//   bg_work_mu_  serializes flushes and compactions (one at a time); in a
-//                read-only instance, CatchUps and Verify
+//   bg_work_mu_  serializes flushes, compactions and Verify (DB::Compact
+//                compacts several components at once under it); in a
+//                read-only instance, CatchUps too
 //   catch_up_mu_ read-only instances only: shared by every read, exclusive
 //                while CatchUp swaps in a new index
 //   mu_          writer queue, sequence counters, manifest_, journal state,

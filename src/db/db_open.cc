@@ -94,6 +94,9 @@ Status ValidateOptions(const Options& o) {
   if (o.encryption_enabled && o.passphrase.empty()) {
     return Status::InvalidArgument("encryption_enabled needs a passphrase");
   }
+  if (o.background_threads < 0 || o.background_threads > 1024) {
+    return Status::InvalidArgument("background_threads must be 0..1024 (0: one per core)");
+  }
   if (o.compaction_garbage_ratio <= 0 || o.compaction_garbage_ratio > 1) {
     return Status::InvalidArgument("compaction_garbage_ratio must be in (0, 1]");
   }

@@ -1,6 +1,8 @@
 // DB::Verify reads every live file and checks every record; DB::GetStats.
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "codec/record_codec.h"
 #include "db/db_impl.h"
@@ -10,6 +12,7 @@
 #include "storage/journal.h"
 #include "storage/segment.h"
 #include "util/json.h"
+#include "util/parallel_for.h"
 
 namespace spirapi {
 
@@ -25,6 +28,18 @@ Status DBImpl::Verify(VerifyReport* report, const std::function<bool(double)>& p
   }
   return timer.Done(s);
 }
+
+namespace {
+
+// What one file's check found, merged into the report in file order.
+struct FileCheck {
+  bool ran = false;
+  uint64_t records_checked = 0;
+  std::vector<Damage> damage;
+  Status status;  // an I/O error: the check says nothing about the file
+};
+
+}  // namespace
 
 Status DBImpl::VerifyFiles(VerifyReport* report, const std::function<bool(double)>& progress) {
   *report = VerifyReport();
@@ -42,74 +57,74 @@ Status DBImpl::VerifyFiles(VerifyReport* report, const std::function<bool(double
     std::shared_lock<std::shared_mutex> fl(files_mu_);
     for (const auto& [number, f] : files_) files.push_back(f);
   }
-  auto damage = [&](const std::string& file, uint64_t offset, Component* c, std::string_view id,
-                    const std::string& what) {
-    // Damage found at open is already listed; do not report it twice.
-    for (const Damage& d : report->damage) {
-      if (d.file == file && d.offset == offset && d.id == id) return;
-    }
-    report->damage.push_back(
-        {file, offset, c != nullptr ? ComponentName(*c) : "", std::string(id), what});
-  };
-  auto check_record = [&](const std::string& file, uint64_t offset, std::string_view bytes,
-                          const Component* expected) {
-    ++report->records_checked;
-    RecordView r;
-    if (!DecodeRecord(bytes, &r).ok()) {
-      damage(file, offset, nullptr, "", "record does not decode");
-    } else if (!ChecksumMatches(r) || (expected != nullptr && r.component != *expected)) {
-      Component c = r.component;
-      damage(file, offset, &c, r.id, "record SHA-256 checksum mismatch");
-    }
-  };
 
-  for (size_t i = 0; i < files.size(); ++i) {
-    const DataFile& f = *files[i];
-    if (progress && !progress(static_cast<double>(i) / static_cast<double>(files.size()))) {
-      return Status::Cancelled("verify: cancelled by the progress callback after " +
-                               std::to_string(i) + " of " + std::to_string(files.size()) +
-                               " files");
-    }
-    ++report->files_checked;
+  // Checks one file into *out; touches nothing shared but the file.
+  auto check_file = [&](const DataFile& f, FileCheck* out) {
+    auto damage = [&](uint64_t offset, const Component* c, std::string_view id,
+                      const std::string& what) {
+      out->damage.push_back(
+          {f.rel_path, offset, c != nullptr ? ComponentName(*c) : "", std::string(id), what});
+    };
+    auto check_record = [&](uint64_t offset, std::string_view bytes, const Component* expected) {
+      ++out->records_checked;
+      RecordView r;
+      if (!DecodeRecord(bytes, &r).ok()) {
+        damage(offset, nullptr, "", "record does not decode");
+      } else if (!ChecksumMatches(r) || (expected != nullptr && r.component != *expected)) {
+        Component c = r.component;
+        damage(offset, &c, r.id, "record SHA-256 checksum mismatch");
+      }
+    };
     uint64_t size = 0;
     Status s = fs_->GetFileSize(Path(f.rel_path), &size);
     // Beside a live writer, a file may be flushed or compacted away since this
     // read-only instance loaded it: not damage (its data is in newer files).
-    if (s.IsNotFound() && options_.read_only) continue;
+    if (s.IsNotFound() && options_.read_only) return;
     if (s.IsNotFound()) {
-      damage(f.rel_path, 0, nullptr, "", "file is missing: " + s.message());
-      continue;
+      damage(0, nullptr, "", "file is missing: " + s.message());
+      return;
     }
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      out->status = s;
+      return;
+    }
     if (f.is_journal && f.number == active_journal) size = std::min(size, active_size);
     std::string contents;
     s = f.file->Read(0, size, &contents);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      out->status = s;
+      return;
+    }
     if (f.is_journal) {
       JournalReplay replay;
       JournalScanOptions options;
       options.is_last = f.number == active_journal;
       options.check_every_checksum = true;
       ScanJournalFile(*f.file, f.number, size, cipher(), options, &replay);
-      if (!replay.status.ok()) return replay.status;
-      report->records_checked += replay.records_checked;
+      if (!replay.status.ok()) {
+        out->status = replay.status;
+        return;
+      }
+      out->records_checked += replay.records_checked;
       for (const Damage& d : replay.damage) {
         Component c;
-        damage(f.rel_path, d.offset, ParseComponent(d.component, &c).ok() ? &c : nullptr, d.id,
-               d.what);
+        damage(d.offset, ParseComponent(d.component, &c).ok() ? &c : nullptr, d.id, d.what);
       }
       if (replay.tail_length > 0) {
-        damage(f.rel_path, replay.tail_offset, nullptr, "", "journal ends in bytes that do not check");
+        damage(replay.tail_offset, nullptr, "", "journal ends in bytes that do not check");
       }
-      continue;
+      return;
     }
     Component c = f.component;
     std::vector<SegmentEntry> footer;
     s = ReadSegmentFooter(*f.file, size, cipher(), &footer);
     // An I/O error says nothing about the bytes: fail, rather than report
     // an intact file as damaged.
-    if (s.IsIOError()) return s;
-    if (!s.ok()) damage(f.rel_path, size, &c, "", s.message());
+    if (s.IsIOError()) {
+      out->status = s;
+      return;
+    }
+    if (!s.ok()) damage(size, &c, "", s.message());
     std::vector<SegmentEntry> scanned;
     ScanSegmentBlocks(
         contents, cipher(), &scanned,
@@ -118,15 +133,59 @@ Status DBImpl::VerifyFiles(VerifyReport* report, const std::function<bool(double
           bool named = false;
           for (const SegmentEntry& e : footer) {
             if (e.block_offset >= offset && e.block_offset < end) {
-              damage(f.rel_path, offset, &c, e.id, bad.message());
+              damage(offset, &c, e.id, bad.message());
               named = true;
             }
           }
-          if (!named) damage(f.rel_path, offset, &c, "", bad.message());
+          if (!named) damage(offset, &c, "", bad.message());
         },
-        [&](uint64_t offset, std::string_view record) {
-          check_record(f.rel_path, offset, record, &c);
-        });
+        [&](uint64_t offset, std::string_view record) { check_record(offset, record, &c); });
+  };
+
+  // Files are checked on several threads, each into its own FileCheck; the
+  // progress callback is called under a mutex (one call at a time, fractions
+  // never going back), before each file is started.
+  std::vector<FileCheck> checks(files.size());
+  std::mutex progress_mu;
+  size_t done = 0;
+  bool stopped = false, cancelled = false;
+  ParallelFor(files.size(), BackgroundThreads(options_.background_threads), [&](size_t i) {
+    {
+      std::lock_guard<std::mutex> l(progress_mu);
+      if (stopped) return false;
+      if (progress && !progress(static_cast<double>(done) / static_cast<double>(files.size()))) {
+        stopped = cancelled = true;
+        return false;
+      }
+    }
+    checks[i].ran = true;
+    check_file(*files[i], &checks[i]);
+    std::lock_guard<std::mutex> l(progress_mu);
+    ++done;
+    if (!checks[i].status.ok()) stopped = true;
+    return !stopped;
+  });
+
+  // In file order, so that the report is the one a check of one file after
+  // another gives. Damage found at open is already listed; do not report it
+  // twice.
+  auto damage = [&](Damage d) {
+    for (const Damage& old : report->damage) {
+      if (old.file == d.file && old.offset == d.offset && old.id == d.id) return;
+    }
+    report->damage.push_back(std::move(d));
+  };
+  for (FileCheck& check : checks) {
+    if (!check.ran) continue;
+    ++report->files_checked;
+    if (!check.status.ok()) return check.status;
+    report->records_checked += check.records_checked;
+    for (Damage& d : check.damage) damage(std::move(d));
+  }
+  if (cancelled) {
+    return Status::Cancelled("verify: cancelled by the progress callback after " +
+                             std::to_string(report->files_checked) + " of " +
+                             std::to_string(files.size()) + " files");
   }
   // Each ready index against its records. Damaged records were named above
   // and stop the comparison, which then has nothing to add.
@@ -137,9 +196,9 @@ Status DBImpl::VerifyFiles(VerifyReport* report, const std::function<bool(double
   for (const IndexMismatch& m : mismatches) {
     const index::IndexDef* def = catalog->Find(m.index);
     Component c = def != nullptr ? def->spec.component : Component::kIndex;
-    damage("(index " + m.index + ")", 0, &c, m.record_id,
-           "index " + m.index + ": " + m.what + "; 'spirapi index rebuild " + m.index +
-               "' repairs it");
+    damage({"(index " + m.index + ")", 0, ComponentName(c), m.record_id,
+            "index " + m.index + ": " + m.what + "; 'spirapi index rebuild " + m.index +
+                "' repairs it"});
   }
   if (progress) progress(1.0);
   return Status::OK();
